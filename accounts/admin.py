@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Team, User
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "first_name", "last_name", "email", "role", "team", "is_active"]
+    list_filter = ["role", "team", "is_active", "is_staff"]
+    list_select_related = ["team"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Sales team", {"fields": ("role", "team", "title", "phone", "time_zone")}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        ("Sales team", {"fields": ("role", "team")}),
+    )

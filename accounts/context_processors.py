@@ -1,0 +1,10 @@
+def navigation(request):
+    """Navigation flags for the base template; no queries."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_leads": user.sees_leads,
+        "nav_marketing": user.is_marketing or user.is_manager or user.is_admin_role,
+        "nav_admin": user.is_staff,
+    }

@@ -1,0 +1,66 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    SDR = "sdr", "SDR"
+    BDR = "bdr", "BDR"
+    AE = "ae", "Account executive"
+    MANAGER = "manager", "Sales manager"
+    MARKETING = "marketing", "Marketing"
+    ADMIN = "admin", "Administrator"
+
+
+class User(AbstractUser):
+    """A person using the CRM. Every user but an admin belongs to one team."""
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.SDR)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    title = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(max_length=64, default="Europe/Oslo")
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    # Role vocabulary, used by selectors and templates. Cheap: no queries.
+    @property
+    def is_admin_role(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+    @property
+    def is_prospector(self) -> bool:
+        """SDRs and BDRs share one workspace."""
+        return self.role in (Role.SDR, Role.BDR)
+
+    @property
+    def is_ae(self) -> bool:
+        return self.role == Role.AE
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def is_marketing(self) -> bool:
+        return self.role == Role.MARKETING
+
+    @property
+    def sees_leads(self) -> bool:
+        return not self.is_marketing or self.is_admin_role

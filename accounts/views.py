@@ -1,0 +1,8 @@
+from django.shortcuts import redirect
+
+
+def home(request):
+    """Each role lands on its own starting page."""
+    if request.user.is_marketing:
+        return redirect("leads:overview")
+    return redirect("leads:list")

@@ -1,0 +1,66 @@
+from django.contrib import admin
+
+from .models import Company, Lead, LeadEvent, Prospect
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "domain", "industry", "employee_count", "country"]
+    search_fields = ["name", "domain"]
+    list_filter = ["industry", "country"]
+    show_full_result_count = False
+
+
+@admin.register(Prospect)
+class ProspectAdmin(admin.ModelAdmin):
+    list_display = ["first_name", "last_name", "email", "company", "title", "do_not_contact"]
+    search_fields = ["first_name", "last_name", "email"]
+    list_select_related = ["company"]
+    raw_id_fields = ["company"]
+    show_full_result_count = False
+
+
+class LeadEventInline(admin.TabularInline):
+    model = LeadEvent
+    fields = ["created_at", "kind", "actor", "from_state", "to_state", "body"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    """Read-mostly: lifecycle changes go through the app's services, not the admin."""
+
+    list_display = ["id", "prospect", "state", "source", "owner", "assigned_ae", "team", "created_at"]
+    list_filter = ["state", "source", "team"]
+    search_fields = ["prospect__email", "prospect__last_name", "prospect__company__name"]
+    list_select_related = ["prospect", "owner", "assigned_ae", "team"]
+    raw_id_fields = ["prospect", "owner", "assigned_ae"]
+    readonly_fields = ["state", "version", "created_at", "updated_at", "state_changed_at"]
+    inlines = [LeadEventInline]
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LeadEvent)
+class LeadEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "lead", "kind", "actor", "from_state", "to_state"]
+    list_filter = ["kind"]
+    list_select_related = ["actor"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

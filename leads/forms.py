@@ -1,0 +1,161 @@
+from django import forms
+
+from .models import CallOutcome, DisqualifyReason, LeadSource, LeadState, ProspectRole
+from .selectors import DEFAULT_SORT, SORTS, LeadFilters
+
+
+class LeadFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    state = forms.MultipleChoiceField(
+        required=False, choices=LeadState.choices, widget=forms.CheckboxSelectMultiple
+    )
+    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *LeadSource.choices])
+    owner = forms.ChoiceField(required=False, choices=[("", "Anyone")])
+    industry = forms.CharField(required=False, max_length=120)
+    score_min = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score from")
+    score_max = forms.IntegerField(required=False, min_value=0, max_value=100, label="to")
+    created_from = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Created from"
+    )
+    created_to = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="to"
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=[(k, v[0]) for k, v in SORTS.items()], initial=DEFAULT_SORT
+    )
+    cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+    def __init__(self, *args, owners=(), show_owner_filter=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "Anyone"), ("me", "Me"), ("unassigned", "Unassigned pool")]
+        choices += [(str(u.pk), str(u)) for u in owners]
+        self.fields["owner"].choices = choices
+        if not show_owner_filter:
+            del self.fields["owner"]
+
+    def to_filters(self) -> LeadFilters:
+        d = self.cleaned_data if self.is_valid() else {}
+        return LeadFilters(
+            q=d.get("q", ""),
+            states=d.get("state") or [],
+            source=d.get("source", ""),
+            owner=d.get("owner", "") or "",
+            industry=d.get("industry", ""),
+            score_min=d.get("score_min"),
+            score_max=d.get("score_max"),
+            created_from=d.get("created_from"),
+            created_to=d.get("created_to"),
+            sort=d.get("sort") or DEFAULT_SORT,
+        )
+
+
+class LeadForm(forms.Form):
+    # The prospect
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(max_length=254, required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    title = forms.CharField(max_length=150, required=False, label="Job title")
+    role = forms.ChoiceField(choices=ProspectRole.choices, required=False, label="Buying role")
+    is_decision_maker = forms.BooleanField(required=False, label="Decision maker")
+    linkedin_url = forms.URLField(max_length=300, required=False, label="LinkedIn URL")
+    time_zone = forms.CharField(max_length=64, required=False, label="Time zone")
+    do_not_contact = forms.BooleanField(required=False, label="Do not contact")
+    # The company
+    company_name = forms.CharField(max_length=200, required=False, label="Company")
+    company_website = forms.CharField(max_length=300, required=False, label="Website")
+    company_industry = forms.CharField(max_length=120, required=False, label="Industry")
+    company_employee_count = forms.IntegerField(
+        required=False, min_value=0, max_value=10_000_000, label="Employees"
+    )
+    company_annual_revenue = forms.IntegerField(
+        required=False, min_value=0, max_value=10**14, label="Annual revenue"
+    )
+    company_country = forms.CharField(
+        max_length=2, min_length=2, required=False, label="Country (ISO code)"
+    )
+    company_time_zone = forms.CharField(max_length=64, required=False, label="Company time zone")
+    company_linkedin_url = forms.URLField(max_length=300, required=False, label="Company LinkedIn")
+    # The lead
+    source = forms.ChoiceField(choices=LeadSource.choices, initial=LeadSource.OUTBOUND)
+    owner = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Owner", choices=[]
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    PROSPECT_FIELDS = [
+        "first_name", "last_name", "email", "phone", "title", "role",
+        "is_decision_maker", "linkedin_url", "time_zone", "do_not_contact",
+    ]
+    COMPANY_FIELDS = [
+        "company_name", "company_website", "company_industry", "company_employee_count",
+        "company_annual_revenue", "company_country", "company_time_zone", "company_linkedin_url",
+    ]
+
+    def __init__(self, *args, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owners is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].choices = [("", "Unassigned pool")] + [
+                (u.pk, str(u)) for u in owners
+            ]
+
+    def clean_time_zone(self):
+        return _clean_tz(self.cleaned_data.get("time_zone", ""))
+
+    def clean_company_time_zone(self):
+        return _clean_tz(self.cleaned_data.get("company_time_zone", ""))
+
+    def prospect_fields(self):
+        return [self[name] for name in self.PROSPECT_FIELDS]
+
+    def company_fields(self):
+        return [self[name] for name in self.COMPANY_FIELDS]
+
+
+def _clean_tz(value: str) -> str:
+    import zoneinfo
+
+    value = (value or "").strip()
+    if value and value not in zoneinfo.available_timezones():
+        raise forms.ValidationError("Unknown time zone; use a name like Europe/Oslo.")
+    return value
+
+
+class TransitionForm(forms.Form):
+    expected_state = forms.ChoiceField(choices=LeadState.choices, required=False)
+    reason = forms.CharField(required=False, max_length=2000)
+    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+    recycle_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ae = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=[])
+    brief = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea)
+
+    def __init__(self, *args, aes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ae"].choices = [("", "Choose an AE")] + [(u.pk, str(u)) for u in aes]
+
+
+DISQUALIFY_CHOICES = [("", "Choose a reason"), *DisqualifyReason.choices]
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}), label="Note")
+
+
+class CallForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[("", "Outcome"), *CallOutcome.choices])
+    notes = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Call notes"
+    )
+
+
+class BulkAssignForm(forms.Form):
+    lead_ids = forms.CharField(widget=forms.HiddenInput, required=False)
+    owner = forms.ChoiceField(choices=[])
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "Assign to…"), ("pool", "Unassigned pool")] + [
+            (str(u.pk), str(u)) for u in owners
+        ]

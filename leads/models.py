@@ -1,0 +1,417 @@
+"""Companies, prospects, leads and the lead timeline.
+
+The lead lifecycle is a django-fsm-2 state machine on a protected field. Transition methods
+only set the lead's own fields and have cheap, query-free permission checks; every change goes
+through ``leads.services`` which locks the row, calls the transition, saves with
+``update_fields`` and writes the timeline event in the same transaction.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+
+class Company(models.Model):
+    name = models.CharField(max_length=200)
+    domain = models.CharField(
+        max_length=253, null=True, blank=True, help_text="Normalised domain, e.g. example.com"
+    )
+    website = models.URLField(max_length=300, blank=True)
+    industry = models.CharField(max_length=120, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    annual_revenue = models.DecimalField(max_digits=15, decimal_places=0, null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2 code")
+    time_zone = models.CharField(max_length=64, blank=True)
+    linkedin_url = models.URLField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"], name="company_unique_domain", condition=Q(domain__isnull=False)
+            )
+        ]
+        indexes = [models.Index(fields=["industry"], name="company_industry")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProspectRole(models.TextChoices):
+    UNKNOWN = "", "Unknown"
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    INFLUENCER = "influencer", "Influencer"
+    USER = "user", "User"
+    GATEKEEPER = "gatekeeper", "Gatekeeper"
+
+
+class Prospect(models.Model):
+    """The person contacted: one row per person, found again by normalised email."""
+
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.PROTECT, related_name="prospects"
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254, null=True, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20, choices=ProspectRole.choices, blank=True)
+    is_decision_maker = models.BooleanField(default=False)
+    linkedin_url = models.URLField(max_length=300, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    do_not_contact = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"], name="prospect_unique_email", condition=Q(email__isnull=False)
+            )
+        ]
+        indexes = [models.Index(fields=["last_name", "first_name"], name="prospect_name")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class LeadState(models.TextChoices):
+    NEW = "new", "New"
+    RESEARCHING = "researching", "Researching"
+    CONTACTING = "contacting", "Contacting"
+    ENGAGED = "engaged", "Engaged"
+    QUALIFIED = "qualified", "Qualified"
+    HANDED_OFF = "handed_off", "Handed off"
+    ACCEPTED = "accepted", "Accepted"
+    DISQUALIFIED = "disqualified", "Disqualified"
+    NURTURE = "nurture", "Nurture"
+
+
+OPEN_STATES = (
+    LeadState.NEW,
+    LeadState.RESEARCHING,
+    LeadState.CONTACTING,
+    LeadState.ENGAGED,
+    LeadState.QUALIFIED,
+)
+# A prospect has at most one lead in these states (a database constraint).
+ACTIVE_STATES = (*OPEN_STATES, LeadState.HANDED_OFF, LeadState.NURTURE)
+CLOSED_STATES = (LeadState.ACCEPTED, LeadState.DISQUALIFIED)
+
+
+class LeadSource(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+    MARKETING_LIST = "marketing_list", "Marketing list"
+    WEB_FORM = "web_form", "Web form"
+
+
+class DisqualifyReason(models.TextChoices):
+    NO_NEED = "no_need", "No need"
+    NO_BUDGET = "no_budget", "Cannot afford it"
+    TOO_SMALL = "too_small", "Company too small"
+    WRONG_INDUSTRY = "wrong_industry", "Industry we do not serve"
+    NO_AUTHORITY = "no_authority", "No access to a decision maker"
+    UNRESPONSIVE = "unresponsive", "No answer after the cadence"
+    COMPETITOR = "competitor", "Chose or is a competitor"
+    BAD_DATA = "bad_data", "Wrong or unusable contact data"
+    DUPLICATE = "duplicate", "Duplicate"
+    OTHER = "other", "Other"
+
+
+# --- Transition permissions: callables (lead, user) -> bool, query-free ---------------------
+
+
+def _works_lead(lead: "Lead", user) -> bool:
+    """The lead's SDR/BDR owner, or a manager of its team, or an admin."""
+    if user.is_admin_role:
+        return True
+    if user.is_manager:
+        return user.team_id is not None and user.team_id == lead.team_id
+    return user.is_prospector and lead.owner_id is not None and lead.owner_id == user.id
+
+
+def _is_assigned_ae(lead: "Lead", user) -> bool:
+    return user.is_admin_role or (user.is_ae and lead.assigned_ae_id == user.id)
+
+
+class Lead(FSMModelMixin, models.Model):
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="leads")
+    prospect = models.ForeignKey(Prospect, on_delete=models.PROTECT, related_name="leads")
+    source = models.CharField(max_length=20, choices=LeadSource.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_leads",
+        help_text="The SDR or BDR working the lead; empty means the team's unassigned pool.",
+    )
+    assigned_ae = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ae_leads",
+    )
+    state = FSMField(
+        default=LeadState.NEW, choices=LeadState.choices, protected=True, max_length=20
+    )
+    state_changed_at = models.DateTimeField(default=timezone.now)
+
+    disqualify_reason = models.CharField(
+        max_length=20, choices=DisqualifyReason.choices, blank=True
+    )
+    disqualify_note = models.TextField(blank=True)
+    disqualified_at = models.DateTimeField(null=True, blank=True)
+    recycle_on = models.DateField(null=True, blank=True, help_text="Nurture: return to new on")
+    qualified_at = models.DateTimeField(null=True, blank=True)
+    handed_off_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    handoff_brief = models.TextField(blank=True)
+    score = models.SmallIntegerField(null=True, blank=True)
+
+    # Research checklist, visible to the AE later.
+    role_known = models.BooleanField(default=False)
+    decision_maker_identified = models.BooleanField(default=False)
+    need_understood = models.BooleanField(default=False)
+    website_checked = models.BooleanField(default=False)
+    linkedin_checked = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Optimistic lock for edits: a form posts the version it was rendered from.
+    version = models.PositiveIntegerField(default=1)
+
+    CHECKLIST_FIELDS = (
+        ("role_known", "Role known"),
+        ("decision_maker_identified", "Decision maker identified"),
+        ("need_understood", "Need understood"),
+        ("website_checked", "Website checked"),
+        ("linkedin_checked", "LinkedIn checked"),
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prospect"],
+                name="lead_one_active_per_prospect",
+                condition=Q(state__in=[s.value for s in ACTIVE_STATES]),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=LeadState.DISQUALIFIED) | ~Q(disqualify_reason=""),
+                name="lead_disqualified_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=LeadState.NURTURE) | Q(recycle_on__isnull=False),
+                name="lead_nurture_has_recycle_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "-created_at", "-id"], name="lead_team_created"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="lead_owner_created"),
+            models.Index(fields=["team", "state"], name="lead_team_state"),
+            models.Index(fields=["owner", "state"], name="lead_owner_state"),
+            models.Index(fields=["assigned_ae", "state"], name="lead_ae_state"),
+            models.Index(
+                fields=["recycle_on"],
+                name="lead_nurture_due",
+                condition=Q(state=LeadState.NURTURE),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead #{self.pk}"
+
+    @property
+    def is_unassigned(self) -> bool:
+        return self.owner_id is None
+
+    @property
+    def checklist(self) -> list[tuple[str, str, bool]]:
+        return [(name, label, getattr(self, name)) for name, label in self.CHECKLIST_FIELDS]
+
+    @property
+    def checklist_done(self) -> int:
+        return sum(1 for _, _, done in self.checklist if done)
+
+    # --- Transitions: set own fields only; the service saves and records the event ---------
+
+    @transition(
+        field=state,
+        source=LeadState.NEW,
+        target=LeadState.RESEARCHING,
+        permission=_works_lead,
+        custom={"label": "Start research"},
+    )
+    def start_research(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[LeadState.NEW, LeadState.RESEARCHING],
+        target=LeadState.CONTACTING,
+        permission=_works_lead,
+        custom={"label": "Start contacting"},
+    )
+    def start_contacting(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[LeadState.CONTACTING, LeadState.RESEARCHING],
+        target=LeadState.ENGAGED,
+        permission=_works_lead,
+        custom={"label": "Prospect engaged"},
+    )
+    def engage(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[LeadState.RESEARCHING, LeadState.CONTACTING, LeadState.ENGAGED],
+        target=LeadState.QUALIFIED,
+        permission=_works_lead,
+        custom={"label": "Qualify"},
+    )
+    def qualify(self, *, at):
+        self.qualified_at = at
+
+    @transition(
+        field=state,
+        source=LeadState.QUALIFIED,
+        target=LeadState.HANDED_OFF,
+        permission=_works_lead,
+        custom={"label": "Hand off to AE", "needs": "ae"},
+    )
+    def hand_off(self, *, at, ae, brief=""):
+        self.assigned_ae = ae
+        self.handed_off_at = at
+        self.handoff_brief = brief
+        self.rejection_reason = ""
+        self.rejected_at = None
+
+    @transition(
+        field=state,
+        source=LeadState.HANDED_OFF,
+        target=LeadState.ACCEPTED,
+        permission=_is_assigned_ae,
+        custom={"label": "Accept"},
+    )
+    def accept(self, *, at):
+        self.accepted_at = at
+
+    @transition(
+        field=state,
+        source=LeadState.HANDED_OFF,
+        target=LeadState.ENGAGED,
+        permission=_is_assigned_ae,
+        custom={"label": "Reject and return to SDR", "needs": "reason"},
+    )
+    def reject(self, *, at, reason):
+        self.rejection_reason = reason
+        self.rejected_at = at
+        self.assigned_ae = None
+        self.handed_off_at = None
+
+    @transition(
+        field=state,
+        source=[*OPEN_STATES, LeadState.NURTURE],
+        target=LeadState.DISQUALIFIED,
+        permission=_works_lead,
+        custom={"label": "Disqualify", "needs": "disqualify_reason"},
+    )
+    def disqualify(self, *, at, reason, note=""):
+        self.disqualify_reason = reason
+        self.disqualify_note = note
+        self.disqualified_at = at
+        self.recycle_on = None
+
+    @transition(
+        field=state,
+        source=list(OPEN_STATES),
+        target=LeadState.NURTURE,
+        permission=_works_lead,
+        custom={"label": "Nurture (not now)", "needs": "recycle_on"},
+    )
+    def nurture(self, *, recycle_on):
+        self.recycle_on = recycle_on
+
+    @transition(
+        field=state,
+        source=LeadState.NURTURE,
+        target=LeadState.NEW,
+        permission=_works_lead,
+        custom={"label": "Recycle now"},
+    )
+    def recycle(self):
+        self.recycle_on = None
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    TRANSITION = "transition", "State changed"
+    NOTE = "note", "Note"
+    CALL = "call", "Call"
+    EMAIL = "email", "Email"
+    SCORE = "score", "Score changed"
+    ASSIGNMENT = "assignment", "Assignment"
+    EDIT = "edit", "Edited"
+    CHECKLIST = "checklist", "Research checklist"
+
+
+class CallOutcome(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    MEETING_BOOKED = "meeting_booked", "Connected: meeting booked"
+    NO_ANSWER = "no_answer", "No answer"
+    VOICEMAIL = "voicemail", "Left voicemail"
+    BUSY = "busy", "Busy"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+    NOT_INTERESTED = "not_interested", "Not interested"
+
+
+class LeadEvent(models.Model):
+    """Append-only timeline entry. Only services create these; nothing edits or deletes them
+    (a database trigger refuses UPDATE and DELETE)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for the system (a periodic task, an import).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    body = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["lead", "-created_at", "-id"], name="leadevent_lead_time"),
+            models.Index(fields=["kind", "created_at"], name="leadevent_kind_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on lead {self.lead_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Timeline events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Timeline events are append-only")

@@ -1,0 +1,247 @@
+"""Reads. Every query starts from the user: out-of-scope leads are simply not there (404)."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from accounts.models import Role, User
+
+from .models import Lead, LeadEvent
+
+
+def lead_scope(user: User) -> QuerySet[Lead]:
+    """The leads ``user`` may see. Deny by default: an unknown role sees nothing."""
+    qs = Lead.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_admin_role:
+        return qs
+    if user.team_id is None:
+        return qs.none()
+    if user.is_manager:
+        return qs.filter(team_id=user.team_id)
+    if user.is_prospector:
+        return qs.filter(team_id=user.team_id).filter(Q(owner_id=user.id) | Q(owner__isnull=True))
+    if user.is_ae:
+        return qs.filter(assigned_ae_id=user.id)
+    return qs.none()  # marketing and anything else: no lead, no timeline
+
+
+def lead_get_for_user(*, user: User, lead_id: int) -> Lead:
+    try:
+        return lead_scope(user).select_related(
+            "prospect__company", "owner", "assigned_ae", "team"
+        ).get(pk=lead_id)
+    except (Lead.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such lead") from None
+
+
+def lead_timeline(*, lead: Lead, limit: int = 200) -> list[LeadEvent]:
+    return list(
+        lead.events.select_related("actor").order_by("-created_at", "-id")[:limit]
+    )
+
+
+# Forward moves first (the first is the primary button), then the exits.
+TRANSITION_ORDER = [
+    "start_research", "start_contacting", "engage", "qualify", "hand_off", "accept",
+    "recycle", "reject", "nurture", "disqualify",
+]
+
+
+def lead_available_transitions(*, lead: Lead, user: User) -> list[dict]:
+    """The transitions ``user`` may make on ``lead`` now, for buttons. No queries."""
+    result = []
+    available = sorted(
+        lead.get_available_user_state_transitions(user),
+        key=lambda t: TRANSITION_ORDER.index(t.name) if t.name in TRANSITION_ORDER else 99,
+    )
+    for t in available:
+        result.append(
+            {
+                "name": t.name,
+                "label": t.custom.get("label", t.name),
+                "needs": t.custom.get("needs", ""),
+                "target": t.target,
+            }
+        )
+    return result
+
+
+def team_prospectors(*, team_id: int | None) -> QuerySet[User]:
+    return User.objects.filter(
+        team_id=team_id, role__in=[Role.SDR, Role.BDR], is_active=True
+    ).order_by("first_name", "last_name")
+
+
+def team_aes(*, team_id: int | None) -> QuerySet[User]:
+    return User.objects.filter(team_id=team_id, role=Role.AE, is_active=True).order_by(
+        "first_name", "last_name"
+    )
+
+
+# --- The lead list: filters, sorting and keyset pagination ------------------------------------
+
+SORTS = {
+    # name: (label, [(expression name, descending)])
+    "-created": ("Newest first", [("created_at", True), ("id", True)]),
+    "created": ("Oldest first", [("created_at", False), ("id", False)]),
+    "-updated": ("Recently changed", [("updated_at", True), ("id", True)]),
+    "-score": ("Highest score", [("score_key", True), ("id", True)]),
+    "score": ("Lowest score", [("score_key", False), ("id", False)]),
+}
+DEFAULT_SORT = "-created"
+
+
+@dataclass
+class LeadFilters:
+    q: str = ""
+    states: list[str] = field(default_factory=list)
+    source: str = ""
+    owner: str = ""  # "", "me", "unassigned" or a user id
+    industry: str = ""
+    score_min: int | None = None
+    score_max: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    sort: str = DEFAULT_SORT
+
+
+def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
+    qs = lead_scope(user).select_related("prospect__company", "owner", "assigned_ae")
+    f = filters
+    if f.q:
+        term = f.q.strip()
+        qs = qs.filter(
+            Q(prospect__email__icontains=term)
+            | Q(prospect__first_name__icontains=term)
+            | Q(prospect__last_name__icontains=term)
+            | Q(prospect__company__name__icontains=term)
+        )
+    if f.states:
+        qs = qs.filter(state__in=f.states)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.owner == "me":
+        qs = qs.filter(owner_id=user.id)
+    elif f.owner == "unassigned":
+        qs = qs.filter(owner__isnull=True)
+    elif f.owner.isdigit():
+        qs = qs.filter(owner_id=int(f.owner))
+    if f.industry:
+        qs = qs.filter(prospect__company__industry__iexact=f.industry)
+    if f.score_min is not None:
+        qs = qs.filter(score__gte=f.score_min)
+    if f.score_max is not None:
+        qs = qs.filter(score__lte=f.score_max)
+    if f.created_from:
+        qs = qs.filter(created_at__date__gte=f.created_from)
+    if f.created_to:
+        qs = qs.filter(created_at__date__lte=f.created_to)
+    if f.sort in ("-score", "score"):
+        qs = qs.annotate(score_key=Coalesce("score", -1))
+    return qs
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+    prev_cursor: str | None
+    count: int
+    count_capped: bool
+
+
+def _encode_cursor(direction: str, values: list) -> str:
+    raw = json.dumps([direction, [v.isoformat() if isinstance(v, datetime) else v for v in values]])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, keys: list[tuple[str, bool]]) -> tuple[str, list] | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        direction, values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if direction not in ("after", "before") or len(values) != len(keys):
+            return None
+        parsed = []
+        for (name, _desc), value in zip(keys, values, strict=True):
+            if name.endswith("_at"):
+                value = datetime.fromisoformat(value)
+            elif not isinstance(value, int):
+                return None
+            parsed.append(value)
+        return direction, parsed
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        return None
+
+
+def _keyset_q(keys: list[tuple[str, bool]], values: list, forward: bool) -> Q:
+    """Rows strictly after (or before) ``values`` in the order ``keys``."""
+    q = Q()
+    for i, (name, desc) in enumerate(keys):
+        go_down = desc if forward else not desc
+        cond = Q(**{f"{name}__lt" if go_down else f"{name}__gt": values[i]})
+        for j in range(i):
+            cond &= Q(**{keys[j][0]: values[j]})
+        q |= cond
+    return q
+
+
+def lead_paginate(qs: QuerySet[Lead], *, sort: str, cursor: str = "", size: int | None = None) -> Page:
+    """Keyset pagination: constant time at any depth; the count is capped."""
+    size = size or settings.SDRCRM_LEAD_PAGE_SIZE
+    keys = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
+    order = [f"-{n}" if d else n for n, d in keys]
+    reverse_order = [n if d else f"-{n}" for n, d in keys]
+    cap = settings.SDRCRM_LIST_COUNT_CAP
+    count = qs.order_by()[: cap + 1].count()
+
+    decoded = _decode_cursor(cursor, keys) if cursor else None
+    direction, values = decoded if decoded else ("after", None)
+    if values is None:
+        rows = list(qs.order_by(*order)[: size + 1])
+        has_more, has_prev = len(rows) > size, False
+        rows = rows[:size]
+    elif direction == "after":
+        rows = list(qs.filter(_keyset_q(keys, values, True)).order_by(*order)[: size + 1])
+        has_more, has_prev = len(rows) > size, True
+        rows = rows[:size]
+    else:
+        rows = list(qs.filter(_keyset_q(keys, values, False)).order_by(*reverse_order)[: size + 1])
+        has_prev = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_more = True
+
+    def key_of(lead):
+        return [getattr(lead, n) for n, _ in keys]
+
+    return Page(
+        items=rows,
+        next_cursor=_encode_cursor("after", key_of(rows[-1])) if rows and has_more else None,
+        prev_cursor=_encode_cursor("before", key_of(rows[0])) if rows and has_prev else None,
+        count=min(count, cap),
+        count_capped=count > cap,
+    )
+
+
+def team_state_counts(*, user: User) -> list[dict]:
+    """Lead counts per state for the user's team (all teams for an admin), in lifecycle order.
+    Aggregates only: marketing may read these but no lead. One query."""
+    from django.db.models import Count
+
+    from .models import LeadState
+
+    qs = Lead.objects.all()
+    if not user.is_admin_role:
+        qs = qs.filter(team_id=user.team_id) if user.team_id else qs.none()
+    by_state = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
+    return [
+        {"state": s.value, "label": s.label, "count": by_state.get(s.value, 0)} for s in LeadState
+    ]

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "leads"
+urlpatterns = [
+    path("", views.lead_list, name="list"),
+    path("new/", views.lead_create, name="create"),
+    path("overview/", views.overview, name="overview"),
+    path("bulk-assign/", views.lead_bulk_assign, name="bulk_assign"),
+    path("<int:lead_id>/", views.lead_detail, name="detail"),
+    path("<int:lead_id>/edit/", views.lead_edit, name="edit"),
+    path("<int:lead_id>/transition/<slug:name>/", views.lead_transition, name="transition"),
+    path("<int:lead_id>/notes/", views.lead_note, name="note"),
+    path("<int:lead_id>/calls/", views.lead_call, name="call"),
+    path("<int:lead_id>/checklist/", views.lead_checklist, name="checklist"),
+    path("<int:lead_id>/claim/", views.lead_claim, name="claim"),
+]

@@ -1,0 +1,34 @@
+"""Shared fixtures. Tests run against the real PostgreSQL and Redis that `make test` provides
+(DATABASE_URL / REDIS_URL); there is no SQLite stand-in."""
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from
+# a thread with a running loop unless told otherwise. Tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise pytest.UsageError(
+            "The test suite runs on PostgreSQL: set DATABASE_URL (make test does this)."
+        )
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Manifest storage needs collectstatic; tests and live_server serve plain files.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+from tests.factories import *  # noqa: E402,F401,F403  (fixtures below use them)
+from tests.fixtures import *  # noqa: E402,F401,F403
