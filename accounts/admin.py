@@ -18,6 +18,4 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         ("Sales team", {"fields": ("role", "team", "title", "phone", "time_zone")}),
     )
-    add_fieldsets = BaseUserAdmin.add_fieldsets + (
-        ("Sales team", {"fields": ("role", "team")}),
-    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (("Sales team", {"fields": ("role", "team")}),)

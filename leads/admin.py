@@ -36,7 +36,16 @@ class LeadEventInline(admin.TabularInline):
 class LeadAdmin(admin.ModelAdmin):
     """Read-mostly: lifecycle changes go through the app's services, not the admin."""
 
-    list_display = ["id", "prospect", "state", "source", "owner", "assigned_ae", "team", "created_at"]
+    list_display = [
+        "id",
+        "prospect",
+        "state",
+        "source",
+        "owner",
+        "assigned_ae",
+        "team",
+        "created_at",
+    ]
     list_filter = ["state", "source", "team"]
     search_fields = ["prospect__email", "prospect__last_name", "prospect__company__name"]
     list_select_related = ["prospect", "owner", "assigned_ae", "team"]

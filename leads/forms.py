@@ -84,12 +84,26 @@ class LeadForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     PROSPECT_FIELDS = [
-        "first_name", "last_name", "email", "phone", "title", "role",
-        "is_decision_maker", "linkedin_url", "time_zone", "do_not_contact",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "title",
+        "role",
+        "is_decision_maker",
+        "linkedin_url",
+        "time_zone",
+        "do_not_contact",
     ]
     COMPANY_FIELDS = [
-        "company_name", "company_website", "company_industry", "company_employee_count",
-        "company_annual_revenue", "company_country", "company_time_zone", "company_linkedin_url",
+        "company_name",
+        "company_website",
+        "company_industry",
+        "company_employee_count",
+        "company_annual_revenue",
+        "company_country",
+        "company_time_zone",
+        "company_linkedin_url",
     ]
 
     def __init__(self, *args, owners=None, **kwargs):
@@ -140,13 +154,18 @@ DISQUALIFY_CHOICES = [("", "Choose a reason"), *DisqualifyReason.choices]
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}), label="Note")
+    body = forms.CharField(
+        max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}), label="Note"
+    )
 
 
 class CallForm(forms.Form):
     outcome = forms.ChoiceField(choices=[("", "Outcome"), *CallOutcome.choices])
     notes = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Call notes"
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Call notes",
     )
 
 

@@ -36,23 +36,31 @@ def lead_scope(user: User) -> QuerySet[Lead]:
 
 def lead_get_for_user(*, user: User, lead_id: int) -> Lead:
     try:
-        return lead_scope(user).select_related(
-            "prospect__company", "owner", "assigned_ae", "team"
-        ).get(pk=lead_id)
+        return (
+            lead_scope(user)
+            .select_related("prospect__company", "owner", "assigned_ae", "team")
+            .get(pk=lead_id)
+        )
     except (Lead.DoesNotExist, ValueError, TypeError):
         raise Http404("No such lead") from None
 
 
 def lead_timeline(*, lead: Lead, limit: int = 200) -> list[LeadEvent]:
-    return list(
-        lead.events.select_related("actor").order_by("-created_at", "-id")[:limit]
-    )
+    return list(lead.events.select_related("actor").order_by("-created_at", "-id")[:limit])
 
 
 # Forward moves first (the first is the primary button), then the exits.
 TRANSITION_ORDER = [
-    "start_research", "start_contacting", "engage", "qualify", "hand_off", "accept",
-    "recycle", "reject", "nurture", "disqualify",
+    "start_research",
+    "start_contacting",
+    "engage",
+    "qualify",
+    "hand_off",
+    "accept",
+    "recycle",
+    "reject",
+    "nurture",
+    "disqualify",
 ]
 
 
@@ -194,7 +202,9 @@ def _keyset_q(keys: list[tuple[str, bool]], values: list, forward: bool) -> Q:
     return q
 
 
-def lead_paginate(qs: QuerySet[Lead], *, sort: str, cursor: str = "", size: int | None = None) -> Page:
+def lead_paginate(
+    qs: QuerySet[Lead], *, sort: str, cursor: str = "", size: int | None = None
+) -> Page:
     """Keyset pagination: constant time at any depth; the count is capped."""
     size = size or settings.SDRCRM_LEAD_PAGE_SIZE
     keys = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]

@@ -129,7 +129,13 @@ TRANSITION_FIELDS = {
     "start_contacting": [],
     "engage": [],
     "qualify": ["qualified_at"],
-    "hand_off": ["assigned_ae", "handed_off_at", "handoff_brief", "rejection_reason", "rejected_at"],
+    "hand_off": [
+        "assigned_ae",
+        "handed_off_at",
+        "handoff_brief",
+        "rejection_reason",
+        "rejected_at",
+    ],
     "accept": ["accepted_at"],
     "reject": ["rejection_reason", "rejected_at", "assigned_ae", "handed_off_at"],
     "disqualify": ["disqualify_reason", "disqualify_note", "disqualified_at", "recycle_on"],
@@ -152,9 +158,13 @@ def _transition_kwargs(lead: Lead, name: str, p: TransitionParams, now: datetime
     if name in ("qualify", "accept"):
         return {"at": now}
     if name == "hand_off":
-        ae = User.objects.filter(
-            pk=p.ae_id, role=Role.AE, team_id=lead.team_id, is_active=True
-        ).first() if p.ae_id else None
+        ae = (
+            User.objects.filter(
+                pk=p.ae_id, role=Role.AE, team_id=lead.team_id, is_active=True
+            ).first()
+            if p.ae_id
+            else None
+        )
         if ae is None:
             raise LeadInvalid("Choose an account executive of this team.", field="ae")
         return {"at": now, "ae": ae, "brief": p.brief.strip()}
@@ -384,9 +394,7 @@ def lead_bulk_assign(*, actor: User, lead_ids: list[int], owner_id: int | None) 
         raise LeadInvalid("Select at least one lead.", field="lead_ids")
     owner = None
     if owner_id is not None:
-        owners = User.objects.filter(
-            pk=owner_id, role__in=[Role.SDR, Role.BDR], is_active=True
-        )
+        owners = User.objects.filter(pk=owner_id, role__in=[Role.SDR, Role.BDR], is_active=True)
         if not actor.is_admin_role:
             owners = owners.filter(team_id=actor.team_id)
         owner = owners.first()
@@ -519,7 +527,9 @@ def _company_for(data: LeadData) -> tuple[Company | None, bool]:
             company, created = Company.objects.get(domain=domain), False
         if not created:
             # Fill what the existing company lacks; never overwrite what someone recorded.
-            missing = [k for k, v in values.items() if v not in ("", None) and not getattr(company, k)]
+            missing = [
+                k for k, v in values.items() if v not in ("", None) and not getattr(company, k)
+            ]
             for k in missing:
                 setattr(company, k, values[k])
             if missing:
@@ -544,9 +554,12 @@ def lead_create(*, actor: User, data: LeadData) -> tuple[Lead, list[str]]:
         owner_id = actor.pk if owner_id in (None, actor.pk) else owner_id
         if owner_id != actor.pk:
             raise LeadForbidden("SDRs create leads for themselves.")
-    elif owner_id is not None and not User.objects.filter(
-        pk=owner_id, team_id=actor.team_id, role__in=[Role.SDR, Role.BDR], is_active=True
-    ).exists():
+    elif (
+        owner_id is not None
+        and not User.objects.filter(
+            pk=owner_id, team_id=actor.team_id, role__in=[Role.SDR, Role.BDR], is_active=True
+        ).exists()
+    ):
         raise LeadInvalid("Choose an SDR or BDR of your team.", field="owner")
     notices: list[str] = []
     try:
@@ -568,7 +581,8 @@ def lead_create(*, actor: User, data: LeadData) -> tuple[Lead, list[str]]:
                         existing_lead_id=active.pk if visible else None,
                     )
                 notices.append(
-                    "This prospect was known from an earlier lead: the new lead shares their history."
+                    "This prospect was known from an earlier lead: "
+                    "the new lead shares their history."
                 )
             company, matched = _company_for(data)
             if matched:

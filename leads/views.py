@@ -53,7 +53,11 @@ def lead_list(request):
         "bulk_form": BulkAssignForm(owners=owners) if owners else None,
         "filters": filters,
     }
-    template = "leads/_lead_rows.html" if request.htmx and request.htmx.target == "lead-rows" else "leads/lead_list.html"
+    template = (
+        "leads/_lead_rows.html"
+        if request.htmx and request.htmx.target == "lead-rows"
+        else "leads/lead_list.html"
+    )
     return render(request, template, context)
 
 
@@ -99,13 +103,19 @@ def lead_transition(request, lead_id: int, name: str):
     lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
     form = TransitionForm(request.POST, aes=selectors.team_aes(team_id=lead.team_id))
     if not form.is_valid():
-        messages.error(request, "The form was not valid: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in form.errors.items()
-        ))
+        messages.error(
+            request,
+            "The form was not valid: "
+            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+        )
         return redirect("leads:detail", lead_id=lead_id)
     d = form.cleaned_data
     params = TransitionParams(
-        reason=d["reason"], note=d["note"], recycle_on=d["recycle_on"], ae_id=d["ae"], brief=d["brief"]
+        reason=d["reason"],
+        note=d["note"],
+        recycle_on=d["recycle_on"],
+        ae_id=d["ae"],
+        brief=d["brief"],
     )
     try:
         lead = services.lead_transition(
@@ -133,7 +143,9 @@ def lead_note(request, lead_id: int):
     extra = {}
     if form.is_valid():
         try:
-            services.lead_add_note(actor=request.user, lead_id=lead_id, body=form.cleaned_data["body"])
+            services.lead_add_note(
+                actor=request.user, lead_id=lead_id, body=form.cleaned_data["body"]
+            )
         except services.LeadForbidden as exc:
             raise PermissionDenied(str(exc)) from exc
         except LeadInvalid as exc:
@@ -211,14 +223,18 @@ def lead_bulk_assign(request):
     owners = selectors.team_prospectors(team_id=user.team_id)
     form = BulkAssignForm(request.POST, owners=owners)
     ids = [i for i in request.POST.getlist("lead") if i.isdigit()]
-    back = reverse("leads:list") + ("?" + request.POST["query"] if request.POST.get("query") else "")
+    back = reverse("leads:list") + (
+        "?" + request.POST["query"] if request.POST.get("query") else ""
+    )
     if not form.is_valid() or not ids:
         messages.error(request, "Select leads and who to assign them to.")
         return redirect(back)
     owner = form.cleaned_data["owner"]
     try:
         changed = services.lead_bulk_assign(
-            actor=user, lead_ids=[int(i) for i in ids], owner_id=None if owner == "pool" else int(owner)
+            actor=user,
+            lead_ids=[int(i) for i in ids],
+            owner_id=None if owner == "pool" else int(owner),
         )
     except LeadError as exc:
         messages.error(request, str(exc))
@@ -229,9 +245,12 @@ def lead_bulk_assign(request):
 
 def _form_to_data(cleaned: dict, owner_id) -> LeadData:
     return LeadData(
-        **{k: cleaned.get(k) or ("" if k not in ("company_employee_count", "company_annual_revenue") else None)
-           for k in LeadForm.PROSPECT_FIELDS + LeadForm.COMPANY_FIELDS
-           if k not in ("is_decision_maker", "do_not_contact")},
+        **{
+            k: cleaned.get(k)
+            or ("" if k not in ("company_employee_count", "company_annual_revenue") else None)
+            for k in LeadForm.PROSPECT_FIELDS + LeadForm.COMPANY_FIELDS
+            if k not in ("is_decision_maker", "do_not_contact")
+        },
         is_decision_maker=bool(cleaned.get("is_decision_maker")),
         do_not_contact=bool(cleaned.get("do_not_contact")),
         source=cleaned.get("source") or LeadSource.OUTBOUND,
@@ -248,13 +267,17 @@ def lead_create(request):
     user = request.user
     if not (user.is_prospector or user.is_manager or user.is_admin_role) or user.team_id is None:
         raise PermissionDenied
-    owners = list(selectors.team_prospectors(team_id=user.team_id)) if not user.is_prospector else None
+    owners = (
+        list(selectors.team_prospectors(team_id=user.team_id)) if not user.is_prospector else None
+    )
     form = LeadForm(request.POST or None, owners=owners)
     duplicate_id = None
     if request.method == "POST" and form.is_valid():
         owner_id = form.cleaned_data.get("owner") if owners is not None else user.pk
         try:
-            lead, notices = services.lead_create(actor=user, data=_form_to_data(form.cleaned_data, owner_id))
+            lead, notices = services.lead_create(
+                actor=user, data=_form_to_data(form.cleaned_data, owner_id)
+            )
         except services.DuplicateProspect as exc:
             duplicate_id = exc.existing_lead_id
             _apply_lead_error(form, exc)
@@ -282,9 +305,21 @@ def lead_edit(request, lead_id: int):
     prospect, company = lead.prospect, lead.prospect.company
     initial = {name: getattr(prospect, name) for name in LeadForm.PROSPECT_FIELDS}
     if company:
-        initial.update({f"company_{n}": getattr(company, n) for n in (
-            "name", "website", "industry", "employee_count", "annual_revenue", "country",
-            "time_zone", "linkedin_url")})
+        initial.update(
+            {
+                f"company_{n}": getattr(company, n)
+                for n in (
+                    "name",
+                    "website",
+                    "industry",
+                    "employee_count",
+                    "annual_revenue",
+                    "country",
+                    "time_zone",
+                    "linkedin_url",
+                )
+            }
+        )
     initial.update(source=lead.source, version=lead.version, email=prospect.email or "")
     form = LeadForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

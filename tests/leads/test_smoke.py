@@ -7,7 +7,9 @@ def test_walk_to_accepted_records_every_transition(crew):
     lead = walk(lead, "accepted", ae=crew.ae)
     assert lead.state == LeadState.ACCEPTED
     transitions = list(
-        lead.events.filter(kind=EventKind.TRANSITION).order_by("id").values_list("from_state", "to_state")
+        lead.events.filter(kind=EventKind.TRANSITION)
+        .order_by("id")
+        .values_list("from_state", "to_state")
     )
     assert transitions == [
         ("new", "researching"),

@@ -58,13 +58,62 @@ COMPANIES = [
     ("Helgeland Havbruk", "helgelandhavbruk.no", "Aquaculture", 150, "NO"),
     ("Vestland IT-drift", "vestland-it.no", "IT services", 88, "NO"),
 ]
-FIRST = ["Kari", "Ola", "Nora", "Emil", "Ingrid", "Lars", "Sofie", "Jonas", "Ida", "Magnus",
-         "Thea", "Henrik", "Maja", "Sander", "Ella", "Kristian", "Selma", "Tobias", "Frida", "Even"]
-LAST = ["Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen",
-        "Jensen", "Karlsen", "Johnsen", "Pettersen", "Eriksen", "Berg", "Haugen", "Hagen",
-        "Johannessen", "Andreassen", "Jacobsen", "Dahl"]
-TITLES = ["CEO", "Head of Sales", "COO", "IT Manager", "CFO", "Sales Director", "Founder",
-          "Head of Operations", "Marketing Manager", "CTO"]
+FIRST = [
+    "Kari",
+    "Ola",
+    "Nora",
+    "Emil",
+    "Ingrid",
+    "Lars",
+    "Sofie",
+    "Jonas",
+    "Ida",
+    "Magnus",
+    "Thea",
+    "Henrik",
+    "Maja",
+    "Sander",
+    "Ella",
+    "Kristian",
+    "Selma",
+    "Tobias",
+    "Frida",
+    "Even",
+]
+LAST = [
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Johnsen",
+    "Pettersen",
+    "Eriksen",
+    "Berg",
+    "Haugen",
+    "Hagen",
+    "Johannessen",
+    "Andreassen",
+    "Jacobsen",
+    "Dahl",
+]
+TITLES = [
+    "CEO",
+    "Head of Sales",
+    "COO",
+    "IT Manager",
+    "CFO",
+    "Sales Director",
+    "Founder",
+    "Head of Operations",
+    "Marketing Manager",
+    "CTO",
+]
 
 # The state each demo lead is walked to, through the real services.
 PATHS = {
@@ -79,8 +128,15 @@ PATHS = {
     "nurture": ["start_research", "start_contacting", "nurture"],
 }
 PLAN = (
-    ["new"] * 8 + ["researching"] * 6 + ["contacting"] * 6 + ["engaged"] * 4 + ["qualified"] * 3
-    + ["handed_off"] * 3 + ["accepted"] * 3 + ["disqualified"] * 4 + ["nurture"] * 3
+    ["new"] * 8
+    + ["researching"] * 6
+    + ["contacting"] * 6
+    + ["engaged"] * 4
+    + ["qualified"] * 3
+    + ["handed_off"] * 3
+    + ["accepted"] * 3
+    + ["disqualified"] * 4
+    + ["nurture"] * 3
 )
 
 
@@ -94,7 +150,7 @@ class Command(BaseCommand):
             created = self._leads(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new leads)."))
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, first, last, role, _title in USERS:
             self.stdout.write(f"  {username:<8} {Role(role).label:<18} {first} {last}")
         self.stdout.write(f"  {'admin':<8} {'Administrator':<18} (Django admin at /admin/)")
@@ -146,8 +202,12 @@ class Command(BaseCommand):
                     company_employee_count=company[3],
                     company_country=company[4],
                     company_time_zone="Europe/Oslo",
-                    source=[LeadSource.INBOUND, LeadSource.OUTBOUND, LeadSource.MARKETING_LIST,
-                            LeadSource.WEB_FORM][i % 4],
+                    source=[
+                        LeadSource.INBOUND,
+                        LeadSource.OUTBOUND,
+                        LeadSource.MARKETING_LIST,
+                        LeadSource.WEB_FORM,
+                    ][i % 4],
                     owner_id=owner.pk if owner else None,
                 ),
             )
@@ -158,23 +218,44 @@ class Command(BaseCommand):
                 params = TransitionParams()
                 step_actor = owner
                 if step == "disqualify":
-                    params.reason = DisqualifyReason.TOO_SMALL if company[3] < 5 else DisqualifyReason.NO_NEED
+                    params.reason = (
+                        DisqualifyReason.TOO_SMALL if company[3] < 5 else DisqualifyReason.NO_NEED
+                    )
                 if step == "nurture":
                     params.recycle_on = timezone.localdate() + timedelta(days=30 + i)
                 if step == "hand_off":
                     params.ae_id = aes[i % 2].pk
-                    params.brief = f"{company[0]} needs a CRM for {company[3]} people; budget agreed, decision this quarter."
+                    params.brief = (
+                        f"{company[0]} needs a CRM for {company[3]} people; "
+                        "budget agreed, decision this quarter."
+                    )
                 if step == "accept":
                     step_actor = aes[i % 2]
                 if step == "start_research":
-                    lead_set_checklist_item(actor=owner, lead_id=lead.pk, item="website_checked", done=True)
-                    lead_add_note(actor=owner, lead_id=lead.pk,
-                                  body=f"{company[0]} ({company[2]}, about {company[3]} employees). {TITLES[i % len(TITLES)]} is our contact.")
+                    lead_set_checklist_item(
+                        actor=owner, lead_id=lead.pk, item="website_checked", done=True
+                    )
+                    lead_add_note(
+                        actor=owner,
+                        lead_id=lead.pk,
+                        body=(
+                            f"{company[0]} ({company[2]}, about {company[3]} employees). "
+                            f"{TITLES[i % len(TITLES)]} is our contact."
+                        ),
+                    )
                 if step == "engage":
-                    lead_log_call(actor=owner, lead_id=lead.pk, outcome=CallOutcome.CONNECTED,
-                                  notes="Interested; asked for pricing and a demo.")
+                    lead_log_call(
+                        actor=owner,
+                        lead_id=lead.pk,
+                        outcome=CallOutcome.CONNECTED,
+                        notes="Interested; asked for pricing and a demo.",
+                    )
                 if step == "start_contacting" and i % 2:
-                    lead_log_call(actor=owner, lead_id=lead.pk, outcome=CallOutcome.VOICEMAIL,
-                                  notes="Left a voicemail, will follow up by email.")
+                    lead_log_call(
+                        actor=owner,
+                        lead_id=lead.pk,
+                        outcome=CallOutcome.VOICEMAIL,
+                        notes="Left a voicemail, will follow up by email.",
+                    )
                 lead_transition(actor=step_actor, lead_id=lead.pk, name=step, params=params)
         return created
