@@ -13,12 +13,12 @@ class LeadFilterForm(forms.Form):
     owner = forms.ChoiceField(required=False, choices=[("", "Anyone")])
     industry = forms.CharField(required=False, max_length=120)
     score_min = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score from")
-    score_max = forms.IntegerField(required=False, min_value=0, max_value=100, label="to")
+    score_max = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score to")
     created_from = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Created from"
     )
     created_to = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="to"
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Created to"
     )
     sort = forms.ChoiceField(
         required=False, choices=[(k, v[0]) for k, v in SORTS.items()], initial=DEFAULT_SORT
@@ -34,7 +34,12 @@ class LeadFilterForm(forms.Form):
             del self.fields["owner"]
 
     def to_filters(self) -> LeadFilters:
-        d = self.cleaned_data if self.is_valid() else {}
+        # A bad value (score_min=abc) drops that one filter, shown as an error on its field;
+        # the valid filters still apply, so the rows always match what the form shows.
+        d = {}
+        if self.is_bound:
+            self.is_valid()  # cleaned_data then holds every field that is valid
+            d = self.cleaned_data
         return LeadFilters(
             q=d.get("q", ""),
             states=d.get("state") or [],
@@ -81,7 +86,11 @@ class LeadForm(forms.Form):
     owner = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, label="Owner", choices=[]
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "This form is out of date: reload the page and try again."},
+    )
 
     PROSPECT_FIELDS = [
         "first_name",
@@ -160,7 +169,7 @@ class NoteForm(forms.Form):
 
 
 class CallForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[("", "Outcome"), *CallOutcome.choices])
+    outcome = forms.ChoiceField(choices=[("", "Choose an outcome"), *CallOutcome.choices])
     notes = forms.CharField(
         required=False,
         max_length=5000,
@@ -174,6 +183,8 @@ class BulkAssignForm(forms.Form):
     owner = forms.ChoiceField(choices=[])
 
     def __init__(self, *args, owners=(), **kwargs):
+        # Shown on the lead list next to the filter form, which has its own "owner" field.
+        kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = [("", "Assign to…"), ("pool", "Unassigned pool")] + [
             (str(u.pk), str(u)) for u in owners

@@ -18,7 +18,10 @@ def normalize_domain(value: str | None) -> str | None:
         return None
     if "://" not in value:
         value = "//" + value
-    host = urlsplit(value).hostname or ""
+    try:
+        host = urlsplit(value).hostname or ""
+    except ValueError:  # e.g. "http://[::1": an unbalanced IPv6 bracket
+        return None
     host = host.rstrip(".")
     if host.startswith("www."):
         host = host[4:]

@@ -105,9 +105,13 @@ def _save(lead: Lead, fields: list[str]) -> None:
     lead.refresh_from_db(fields=["version"])
 
 
-def _last_changer(lead: Lead) -> str:
+# The events of changes that bump ``Lead.version``.
+VERSIONED_KINDS = (EventKind.TRANSITION, EventKind.EDIT, EventKind.ASSIGNMENT, EventKind.CHECKLIST)
+
+
+def _last_changer(lead: Lead, kinds=VERSIONED_KINDS) -> str:
     event = (
-        lead.events.filter(kind__in=[EventKind.TRANSITION, EventKind.EDIT, EventKind.ASSIGNMENT])
+        lead.events.filter(kind__in=kinds)
         .select_related("actor")
         .order_by("-created_at", "-id")
         .first()
@@ -215,7 +219,8 @@ def lead_transition(
         if expected_state and expected_state != from_state:
             raise LeadConflict(
                 f"This lead was moved from {_state_label(expected_state)} to "
-                f"{_state_label(from_state)} by {_last_changer(lead)}. Nothing was changed; "
+                f"{_state_label(from_state)} by {_last_changer(lead, [EventKind.TRANSITION])}. "
+                "Nothing was changed; "
                 "look at its current state and try again if it still makes sense."
             )
         method = getattr(lead, name)
@@ -364,8 +369,20 @@ def lead_claim(*, actor: User, lead_id: int) -> Lead:
     """An SDR/BDR takes a lead from the team's unassigned pool. First click wins."""
     if not actor.is_prospector:
         raise LeadForbidden("Only SDRs and BDRs claim leads from the pool.")
+    from django.http import Http404
+
     with transaction.atomic():
-        lead = _lock(actor, lead_id)
+        # Lock among the team's leads, not the claimer's scope: a lead someone else claimed
+        # has left that scope, and the loser should hear who was first, not get a 404.
+        team_leads = (
+            Lead.objects.filter(team_id=actor.team_id)
+            if actor.is_active and actor.team_id is not None
+            else Lead.objects.none()
+        )
+        try:
+            lead = team_leads.select_for_update(of=("self",)).get(pk=lead_id)
+        except (Lead.DoesNotExist, ValueError, TypeError):
+            raise Http404("No such lead") from None
         if lead.owner_id is not None:
             if lead.owner_id == actor.id:
                 return lead
@@ -671,7 +688,10 @@ def lead_update(*, actor: User, lead_id: int, expected_version: int, data: LeadD
             prospect.company = company
         if not changes and data.source == lead.source:
             return lead
-        prospect.save()
+        try:
+            prospect.save()
+        except IntegrityError as exc:  # the email was taken by a concurrent create or edit
+            raise DuplicateProspect("Another prospect already has this email.") from exc
         fields = []
         if data.source != lead.source:
             if data.source not in LeadSource.values:

@@ -5,7 +5,7 @@ Domain errors become form errors or messages (never a 500); non-htmx POSTs redir
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -42,7 +42,7 @@ def lead_list(request):
     form = LeadFilterForm(request.GET or None, owners=owners, show_owner_filter=not user.is_ae)
     filters = form.to_filters() if request.GET else LeadFilterForm().to_filters()
     qs = selectors.lead_list(user=user, filters=filters)
-    cursor = form.cleaned_data.get("cursor", "") if form.is_bound and form.is_valid() else ""
+    cursor = form.cleaned_data.get("cursor", "") if form.is_bound else ""
     page = selectors.lead_paginate(qs, sort=filters.sort, cursor=cursor)
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -203,15 +203,18 @@ def lead_checklist(request, lead_id: int):
 
 @require_POST
 def lead_claim(request, lead_id: int):
-    selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+    # No scope check here: the service locks among the claimer's team, so that the loser of
+    # a race hears who claimed the lead first instead of getting a 404.
     try:
         services.lead_claim(actor=request.user, lead_id=lead_id)
     except services.LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+        if selectors.lead_scope(request.user).filter(pk=lead_id).exists():
+            raise PermissionDenied(str(exc)) from exc
+        raise Http404("No such lead") from exc
+    except services.LeadConflict as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, "The lead is yours.")
+        return redirect("leads:list")
+    messages.success(request, "The lead is yours.")
     return redirect("leads:detail", lead_id=lead_id)
 
 

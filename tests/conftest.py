@@ -17,6 +17,10 @@ def pytest_configure(config):
         raise pytest.UsageError(
             "The test suite runs on PostgreSQL: set DATABASE_URL (make test does this)."
         )
+    if not settings.REDIS_URL.startswith("redis://"):
+        raise pytest.UsageError(
+            "The test suite runs with Redis as the broker: set REDIS_URL (make test does this)."
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +32,12 @@ def _plain_static_storage(settings):
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # The default PBKDF2 costs ~0.3 s a user; a crew has nine. Tests only.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 from tests.factories import *  # noqa: E402,F401,F403  (fixtures below use them)

@@ -1,0 +1,242 @@
+"""Logging in and out, changing the password, and the rule that every page but the login page
+and /healthz needs a logged-in user."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import User
+from tests.factories import UserFactory
+
+PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory's
+NEW_PASSWORD = "Fjord-lights-2026!"
+
+
+def _logged_in_as(client) -> int | None:
+    user_id = client.session.get("_auth_user_id")
+    return int(user_id) if user_id else None
+
+
+# --- Log in ---------------------------------------------------------------------------------
+
+
+def test_login_page_is_public(db, client):
+    response = client.get("/login/")
+    assert response.status_code == 200
+    assert '<input id="id_password" name="password" type="password"' in response.content.decode()
+
+
+def test_login_with_the_right_password_lands_on_the_home_page(crew, client):
+    response = client.post("/login/", {"username": crew.sdr.username, "password": PASSWORD})
+
+    assert (response.status_code, response["Location"]) == (302, "/")
+    assert _logged_in_as(client) == crew.sdr.pk
+    assert client.get("/")["Location"] == "/leads/"
+
+
+def test_login_returns_to_the_page_asked_for(crew, client):
+    asked = client.get("/leads/overview/")
+    assert asked["Location"] == "/login/?next=/leads/overview/"
+    page = client.get(asked["Location"])
+    assert '<input type="hidden" name="next" value="/leads/overview/">' in page.content.decode()
+
+    response = client.post(
+        "/login/",
+        {"username": crew.manager.username, "password": PASSWORD, "next": "/leads/overview/"},
+    )
+
+    assert response["Location"] == "/leads/overview/"
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "http://testserver.evil.example/"]
+)
+def test_login_never_redirects_off_site(crew, client, next_url):
+    response = client.post(
+        "/login/", {"username": crew.sdr.username, "password": PASSWORD, "next": next_url}
+    )
+
+    assert (response.status_code, response["Location"]) == (302, "/")
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("sdr", "wrong-password"), ("sdr", ""), ("nobody", PASSWORD), ("SDR-ALPHA", PASSWORD)],
+)
+def test_wrong_credentials_show_an_error_and_log_nobody_in(crew, client, username, password):
+    username = crew.sdr.username if username == "sdr" else username
+
+    response = client.post("/login/", {"username": username, "password": password})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert _logged_in_as(client) is None
+    if password:
+        assert (
+            '<div class="form-error" role="alert">Please enter a correct username and password. '
+            "Note that both fields may be case-sensitive.</div>"
+        ) in content
+    else:
+        assert '<p class="field-error">This field is required.</p>' in content
+
+
+def test_inactive_user_cannot_log_in(crew, client):
+    User.objects.filter(pk=crew.sdr.pk).update(is_active=False)
+
+    response = client.post("/login/", {"username": crew.sdr.username, "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert _logged_in_as(client) is None
+
+
+def test_logged_in_user_visiting_login_goes_home(crew, client):
+    client.force_login(crew.sdr)
+    assert client.get("/login/")["Location"] == "/"
+
+
+# --- Log out --------------------------------------------------------------------------------
+
+
+def test_logout_is_post_only(crew, client):
+    client.force_login(crew.sdr)
+
+    response = client.get("/logout/")
+
+    assert response.status_code == 405
+    assert _logged_in_as(client) == crew.sdr.pk
+    assert client.get("/leads/").status_code == 200
+
+
+def test_logout_logs_out(crew, client):
+    client.force_login(crew.sdr)
+    page = client.get("/leads/").content.decode()
+    assert '<form method="post" action="/logout/" class="inline">' in page
+
+    response = client.post("/logout/")
+
+    assert (response.status_code, response["Location"]) == (302, "/login/")
+    assert _logged_in_as(client) is None
+    assert client.get("/leads/")["Location"] == "/login/?next=/leads/"
+
+
+# --- Change password ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory(username="kari")
+
+
+def test_password_page_asks_for_the_old_password(user, client):
+    client.force_login(user)
+
+    content = client.get("/password/").content.decode()
+
+    assert re.findall(r'name="(old_password|new_password1|new_password2)"', content) == [
+        "old_password", "new_password1", "new_password2",
+    ]  # fmt: skip
+
+
+def test_password_change(user, client):
+    client.force_login(user)
+
+    response = client.post(
+        "/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert (response.status_code, response["Location"]) == (302, "/password/done/")
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert not user.check_password(PASSWORD)
+    # Still logged in after the change (the session hash was updated), and the page says so.
+    assert "Your password was changed." in client.get("/password/done/").content.decode()
+    client.logout()
+    client.post("/login/", {"username": "kari", "password": NEW_PASSWORD})
+    assert _logged_in_as(client) == user.pk
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "error"),
+    [
+        ({"old_password": "not-it"}, "old_password",
+         "Your old password was entered incorrectly. Please enter it again."),
+        ({"old_password": ""}, "old_password", "This field is required."),
+        ({"new_password2": "Something-else-2026!"}, "new_password2",
+         "The two password fields didn’t match."),
+        ({"new_password1": "password", "new_password2": "password"}, "new_password2",
+         "This password is too common."),
+        ({"new_password1": "12345678901", "new_password2": "12345678901"}, "new_password2",
+         "This password is entirely numeric."),
+    ],
+)  # fmt: skip
+def test_password_change_refused(user, client, data, field, error):
+    client.force_login(user)
+    password_hash = User.objects.get(pk=user.pk).password
+    post = {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    post.update(data)
+
+    response = client.post("/password/", post)
+
+    assert response.status_code == 200
+    assert f'<p class="field-error" id="id_{field}_error">{error}</p>' in (
+        response.content.decode()
+    )
+    assert User.objects.get(pk=user.pk).password == password_hash
+
+
+# --- Every page needs a login, but two ------------------------------------------------------
+
+PUBLIC = {"/login/", "/healthz"}
+SAMPLE_ARGS = {"lead_id": "1", "name": "start_research"}
+
+
+def _project_paths(patterns=None, prefix="") -> list[str]:
+    """Every URL of the project (the admin apart), with sample arguments."""
+    paths = []
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        route = str(p.pattern)
+        if isinstance(p, URLResolver):
+            if p.app_name == "admin":
+                continue
+            paths += _project_paths(p.url_patterns, prefix + route)
+        elif isinstance(p, URLPattern):
+            paths.append("/" + re.sub(r"<\w+:(\w+)>", lambda m: SAMPLE_ARGS[m[1]], prefix + route))
+    return paths
+
+
+def test_the_url_list_is_complete():
+    assert sorted(_project_paths()) == sorted([
+        "/healthz", "/", "/login/", "/logout/", "/password/", "/password/done/",
+        "/leads/", "/leads/new/", "/leads/overview/", "/leads/bulk-assign/",
+        "/leads/1/", "/leads/1/edit/", "/leads/1/transition/start_research/",
+        "/leads/1/notes/", "/leads/1/calls/", "/leads/1/checklist/", "/leads/1/claim/",
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize("path", sorted(set(_project_paths()) - PUBLIC))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_page_but_login_and_healthz_needs_login(db, client, path, method):
+    response = getattr(client, method)(path)
+    assert (response.status_code, response["Location"]) == (302, f"/login/?next={path}")
+
+
+@pytest.mark.parametrize("path", sorted(PUBLIC))
+def test_login_and_healthz_are_public(db, client, path, settings, tmp_path):
+    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_out": str(tmp_path)}
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "login"),
+    [
+        ("/admin/", "/admin/login/?next=/admin/"),
+        ("/admin/leads/lead/", "/login/?next=/admin/leads/lead/"),
+        ("/admin/accounts/user/1/change/", "/login/?next=/admin/accounts/user/1/change/"),
+    ],
+)
+def test_admin_needs_login_too(db, client, path, login):
+    response = client.get(path)
+    assert (response.status_code, response["Location"]) == (302, login)

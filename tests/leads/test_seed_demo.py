@@ -1,0 +1,135 @@
+"""The demo data command: the documented users, 40 leads in every state, idempotent, and it
+prints the logins."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Role, Team, User
+from leads.management.commands.seed_demo import DEMO_PASSWORD
+from leads.models import Company, Lead, LeadEvent, LeadState, Prospect
+
+USERS = {
+    # username: (role, first name)
+    "maria": (Role.MANAGER, "Maria"),
+    "sara": (Role.SDR, "Sara"),
+    "sindre": (Role.SDR, "Sindre"),
+    "bjorn": (Role.BDR, "Bjørn"),
+    "anders": (Role.AE, "Anders"),
+    "ingrid": (Role.AE, "Ingrid"),
+    "mia": (Role.MARKETING, "Mia"),
+}
+PER_STATE = {
+    LeadState.NEW: 8,
+    LeadState.RESEARCHING: 6,
+    LeadState.CONTACTING: 6,
+    LeadState.ENGAGED: 4,
+    LeadState.QUALIFIED: 3,
+    LeadState.HANDED_OFF: 3,
+    LeadState.ACCEPTED: 3,
+    LeadState.DISQUALIFIED: 4,
+    LeadState.NURTURE: 3,
+}
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def _counts() -> dict:
+    return {
+        "users": User.objects.count(),
+        "teams": Team.objects.count(),
+        "leads": Lead.objects.count(),
+        "prospects": Prospect.objects.count(),
+        "companies": Company.objects.count(),
+        "events": LeadEvent.objects.count(),
+    }
+
+
+@pytest.fixture
+def seeded(db):
+    return _seed()
+
+
+def test_creates_the_documented_users_in_one_team(seeded):
+    team = Team.objects.get(name="Nordlys Sales")
+    for username, (role, first_name) in USERS.items():
+        user = User.objects.get(username=username)
+        assert (user.role, user.first_name, user.team_id, user.is_staff) == (
+            role, first_name, team.pk, False,
+        ), username  # fmt: skip
+        assert user.check_password(DEMO_PASSWORD), username
+    admin = User.objects.get(username="admin")
+    assert (admin.role, admin.is_superuser, admin.is_staff, admin.team_id) == (
+        Role.ADMIN, True, True, None,
+    )  # fmt: skip
+    assert admin.check_password(DEMO_PASSWORD)
+    assert User.objects.count() == 8
+
+
+def test_creates_40_leads_covering_every_state(seeded):
+    by_state = {s: Lead.objects.filter(state=s).count() for s in LeadState}
+    assert by_state == PER_STATE
+    assert Lead.objects.count() == 40
+    assert set(by_state) == set(LeadState)
+    assert Lead.objects.filter(team__name="Nordlys Sales").count() == 40
+
+
+def test_leads_have_real_timelines_and_owners(seeded):
+    sara, sindre, bjorn = (User.objects.get(username=u) for u in ("sara", "sindre", "bjorn"))
+    anders, ingrid = (User.objects.get(username=u) for u in ("anders", "ingrid"))
+    # Every lead starts with its creation event; every state change is on its timeline.
+    for lead in Lead.objects.all():
+        kinds = list(lead.events.order_by("id").values_list("kind", flat=True))
+        assert kinds[0] == "created", lead.pk
+        last_move = lead.events.filter(kind="transition").order_by("-id").first()
+        assert (last_move.to_state if last_move else "new") == lead.state, lead.pk
+    # Some leads wait in the pool; the others belong to the prospectors.
+    assert set(Lead.objects.values_list("owner_id", flat=True)) == {
+        sara.pk, sindre.pk, bjorn.pk, None,
+    }  # fmt: skip
+    assert set(Lead.objects.filter(owner=None).values_list("state", flat=True)) == {"new"}
+    # Handed-off and accepted leads went to the two AEs.
+    handed = Lead.objects.filter(state__in=[LeadState.HANDED_OFF, LeadState.ACCEPTED])
+    assert set(handed.values_list("assigned_ae_id", flat=True)) == {anders.pk, ingrid.pk}
+
+
+def test_running_it_twice_creates_nothing_new(seeded):
+    before = _counts()
+    states = dict(Lead.objects.values_list("pk", "state"))
+
+    output = _seed()
+
+    assert _counts() == before
+    assert dict(Lead.objects.values_list("pk", "state")) == states
+    assert "Demo data ready (0 new leads)." in output
+
+
+def test_prints_the_logins(seeded):
+    assert "Demo data ready (40 new leads)." in seeded
+    assert f"Demo logins (password for all: {DEMO_PASSWORD})" in seeded
+    lines = seeded.splitlines()
+    logins = [line.split()[0] for line in lines[lines.index(
+        f"Demo logins (password for all: {DEMO_PASSWORD})") + 1:]]  # fmt: skip
+    assert logins == ["maria", "sara", "sindre", "bjorn", "anders", "ingrid", "mia", "admin"]
+    assert "  maria    Sales manager      Maria Berg" in lines
+    assert "  admin    Administrator      (Django admin at /admin/)" in lines
+
+
+def test_demo_users_can_log_in_and_see_their_work(seeded, client):
+    client.post("/login/", {"username": "sara", "password": DEMO_PASSWORD})
+    response = client.get("/leads/")
+    assert response.status_code == 200
+    sara = User.objects.get(username="sara")
+    expected = Lead.objects.filter(owner=sara).count() + Lead.objects.filter(owner=None).count()
+    assert response.context["page"].count == expected
+
+    client.post("/logout/")
+    client.post("/login/", {"username": "mia", "password": DEMO_PASSWORD})
+    assert client.get("/")["Location"] == "/leads/overview/"
+    overview = client.get("/leads/overview/")
+    assert overview.context["total"] == 40

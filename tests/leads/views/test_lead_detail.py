@@ -1,0 +1,223 @@
+"""The lead page: the buttons offered are exactly what the user may do now, the timeline,
+and a query count that does not grow with the timeline."""
+
+import re
+
+import pytest
+
+from leads.services import lead_add_note
+from tests.fixtures import walk
+
+
+def _transitions(response) -> list[str]:
+    """The transitions offered on the page, in the order of their buttons."""
+    assert response.status_code == 200
+    return re.findall(r'action="/leads/\d+/transition/(\w+)/"', response.content.decode())
+
+
+def _has(response, text: str) -> bool:
+    return text in response.content.decode()
+
+
+SDR_NEW = ["start_research", "start_contacting", "nurture", "disqualify"]
+
+
+@pytest.mark.parametrize(
+    ("viewer", "owner", "state", "expected"),
+    [
+        ("sdr", "sdr", "new", SDR_NEW),
+        ("manager", "sdr", "new", SDR_NEW),
+        ("admin", "sdr", "new", SDR_NEW),
+        ("bdr", "bdr", "new", SDR_NEW),
+        ("sdr", "sdr", "researching",
+         ["start_contacting", "engage", "qualify", "nurture", "disqualify"]),
+        ("sdr", "sdr", "contacting", ["engage", "qualify", "nurture", "disqualify"]),
+        ("sdr", "sdr", "engaged", ["qualify", "nurture", "disqualify"]),
+        ("sdr", "sdr", "qualified", ["hand_off", "nurture", "disqualify"]),
+        ("manager", "sdr", "qualified", ["hand_off", "nurture", "disqualify"]),
+        ("sdr", "sdr", "handed_off", []),  # the AE decides now
+        ("manager", "sdr", "handed_off", []),
+        ("ae", "sdr", "handed_off", ["accept", "reject"]),
+        ("admin", "sdr", "handed_off", ["accept", "reject"]),
+        ("ae", "sdr", "accepted", []),
+        ("sdr", "sdr", "accepted", []),
+        ("sdr", "sdr", "nurture", ["recycle", "disqualify"]),
+        ("sdr", "sdr", "disqualified", []),
+        ("manager", None, "new", SDR_NEW),  # the pool: a manager works it
+        ("sdr", None, "new", []),  # the pool: an SDR claims it first
+        ("bdr", None, "new", []),
+    ],
+)  # fmt: skip
+def test_transition_buttons_are_exactly_those_allowed_now(crew, client, viewer, owner, state,
+                                                          expected):  # fmt: skip
+    lead = crew.lead(owner=owner)
+    if state != "new":
+        lead = walk(lead, state, ae=crew.ae)
+    client.force_login(getattr(crew, viewer))
+
+    response = client.get(f"/leads/{lead.pk}/")
+
+    assert _transitions(response) == expected
+    assert _has(response, "Move this lead") == bool(expected)
+    # Each button posts the state the user saw, so a lead moved meanwhile is not moved twice.
+    assert response.content.decode().count(f'name="expected_state" value="{state}"') == len(
+        expected
+    )
+
+
+def test_the_first_forward_move_is_the_primary_button(crew, client):
+    lead = crew.lead(owner="sdr")
+    client.force_login(crew.sdr)
+
+    content = client.get(f"/leads/{lead.pk}/").content.decode()
+
+    assert '<button type="submit" class="primary" data-transition="start_research">' in content
+    assert '<button type="submit" class="" data-transition="start_contacting">' in content
+
+
+def test_sdr_on_a_pool_lead_sees_claim_and_nothing_to_work(crew, client):
+    lead = crew.lead(owner=None)
+    client.force_login(crew.sdr)
+
+    response = client.get(f"/leads/{lead.pk}/")
+
+    assert _has(response, f'action="/leads/{lead.pk}/claim/"')
+    assert _has(response, "Claim this lead")
+    assert _transitions(response) == []
+    assert not _has(response, f'href="/leads/{lead.pk}/edit/"')
+    assert not _has(response, 'class="note-form"')
+    assert not _has(response, f'action="/leads/{lead.pk}/checklist/"')
+    assert _has(response, "Owner: unassigned pool")
+
+
+@pytest.mark.parametrize("viewer", ["manager", "admin"])
+def test_managers_and_admins_are_not_offered_the_claim(crew, client, viewer):
+    lead = crew.lead(owner=None)
+    client.force_login(getattr(crew, viewer))
+
+    response = client.get(f"/leads/{lead.pk}/")
+
+    assert not _has(response, "Claim this lead")
+    assert _transitions(response) == SDR_NEW
+
+
+def test_owner_sees_edit_note_call_and_checklist_forms(crew, client):
+    lead = crew.lead(owner="sdr")
+    client.force_login(crew.sdr)
+
+    response = client.get(f"/leads/{lead.pk}/")
+
+    assert _has(response, f'href="/leads/{lead.pk}/edit/"')
+    assert _has(response, 'class="note-form"')
+    assert _has(response, 'class="call-form"')
+    assert response.content.decode().count(f'action="/leads/{lead.pk}/checklist/"') == 5
+    assert not _has(response, "Claim this lead")
+
+
+def test_ae_on_a_handed_off_lead_may_note_but_not_call_edit_or_tick(crew, client):
+    lead = walk(crew.lead(owner="sdr"), "handed_off", ae=crew.ae)
+    client.force_login(crew.ae)
+
+    response = client.get(f"/leads/{lead.pk}/")
+
+    assert _has(response, 'class="note-form"')
+    assert not _has(response, 'class="call-form"')
+    assert not _has(response, f'href="/leads/{lead.pk}/edit/"')
+    assert not _has(response, f'action="/leads/{lead.pk}/checklist/"')
+    assert not _has(response, "Claim this lead")
+    assert _has(response, f"AE: {crew.ae}")
+
+
+def test_hand_off_offers_the_aes_of_the_lead_team_only(crew, other_crew, client):
+    lead = walk(crew.lead(owner="sdr"), "qualified")
+    client.force_login(crew.sdr)
+
+    content = client.get(f"/leads/{lead.pk}/").content.decode()
+
+    select = content.split('<select id="handoff-ae"', 1)[1].split("</select>", 1)[0]
+    offered = re.findall(r'<option value="(\d+)">', select)
+    assert offered == [str(crew.ae.pk), str(crew.ae2.pk)]
+
+
+def test_timeline_lists_events_newest_first_with_actor(crew, client):
+    lead = walk(crew.lead(owner="sdr"), "researching")
+    lead_add_note(actor=crew.manager, lead_id=lead.pk, body="Ring after lunch.")
+    client.force_login(crew.sdr)
+
+    content = client.get(f"/leads/{lead.pk}/").content.decode()
+
+    timeline = content.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    kinds = re.findall(r'<li class="event kind-(\w+)">', timeline)
+    assert kinds == ["note", "transition"]
+    assert "Ring after lunch." in timeline
+    assert str(crew.manager) in timeline
+
+
+def test_timeline_escapes_what_people_typed(crew, client):
+    lead = crew.lead(owner="sdr")
+    lead_add_note(actor=crew.sdr, lead_id=lead.pk, body="<script>alert(1)</script>")
+    client.force_login(crew.sdr)
+
+    content = client.get(f"/leads/{lead.pk}/").content.decode()
+
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+@pytest.mark.parametrize("path", ["/leads/999999/", "/leads/99999999999999999999/"])
+def test_missing_lead_is_404(crew, client, path):
+    client.force_login(crew.admin)
+    assert client.get(path).status_code == 404
+
+
+# --- Query counts ---------------------------------------------------------------------------
+
+
+# session, user, the lead with prospect, company, owner, AE and team, the timeline with its
+# actors, the user's team (header)
+@pytest.mark.parametrize("n", [1, 30])
+@pytest.mark.parametrize("viewer", ["sdr", "manager"])
+def test_detail_query_count_does_not_grow_with_the_timeline(
+    crew, client, django_assert_num_queries, n, viewer
+):
+    lead = crew.lead(owner="sdr")
+    authors = [crew.sdr, crew.manager, crew.admin]
+    for i in range(n):
+        lead_add_note(actor=authors[i % 3], lead_id=lead.pk, body=f"Note {i}")
+    client.force_login(getattr(crew, viewer))
+
+    with django_assert_num_queries(5):
+        response = client.get(f"/leads/{lead.pk}/")
+
+    assert response.content.decode().count('<li class="event kind-note">') == n
+
+
+@pytest.mark.parametrize("n", [1, 30])
+def test_detail_for_the_ae_query_count_does_not_grow_with_the_timeline(
+    crew, client, django_assert_num_queries, n
+):
+    lead = walk(crew.lead(owner="sdr"), "handed_off", ae=crew.ae)
+    for i in range(n):
+        lead_add_note(actor=crew.ae, lead_id=lead.pk, body=f"Note {i}")
+    client.force_login(crew.ae)
+
+    with django_assert_num_queries(5):
+        response = client.get(f"/leads/{lead.pk}/")
+
+    assert response.content.decode().count('<li class="event kind-note">') == n
+
+
+# The hand-off form adds one query: the team's AEs.
+@pytest.mark.parametrize("n", [1, 30])
+def test_detail_of_a_qualified_lead_adds_only_the_ae_list(
+    crew, client, django_assert_num_queries, n
+):
+    lead = walk(crew.lead(owner="sdr"), "qualified")
+    for i in range(n):
+        lead_add_note(actor=crew.sdr, lead_id=lead.pk, body=f"Note {i}")
+    client.force_login(crew.sdr)
+
+    with django_assert_num_queries(6):
+        response = client.get(f"/leads/{lead.pk}/")
+
+    assert response.content.decode().count('<li class="event kind-note">') == n

@@ -1,0 +1,353 @@
+"""Who may open which page and make which change: the whole policy in one place.
+
+Columns are the people of team Alpha (``crew``) plus a manager and an SDR of team Beta
+(``other_crew``). Rows are pages, or an action on one of four leads:
+
+    sdr_lead    new, owned by Alpha's sdr      (for sdr2 and bdr: a team-mate's lead)
+    pool        new, in Alpha's unassigned pool
+    handed      handed off by Alpha's sdr to Alpha's ae
+    other_team  new, owned by Beta's sdr
+
+Cells:
+    LOGIN   302 to /login/?next=<the path>       (anonymous)
+    200     the page
+    403     the lead is visible but this person may not do this
+    404     the lead is out of this person's scope: it does not exist for them
+    DONE    302 back, and the change was made
+    SAME    302 back with a message, and nothing changed
+    a path  302 to that path
+
+Every refused POST (anything but DONE) must leave the lead, its prospect and the timeline
+exactly as they were.
+"""
+
+# ruff: noqa: E501  (the policy tables below are wider than 100 columns, one role a column)
+
+from dataclasses import dataclass
+
+import pytest
+
+from leads.models import EventKind, Lead, LeadEvent, LeadState
+from tests.fixtures import walk
+
+ROLES = (
+    "anon", "sdr", "sdr2", "bdr", "ae", "ae2", "manager", "marketing", "admin",
+    "o_manager", "o_sdr",
+)  # fmt: skip
+
+LOGIN = "LOGIN"
+DONE = "DONE"
+SAME = "SAME"
+ADMIN_LOGIN = "/admin/login/?next=/admin/"
+LIST = "/leads/"
+OVERVIEW = "/leads/overview/"
+
+# --- Pages that are not about one lead (GET) ------------------------------------------------
+
+PAGES = {
+    #                    anon   sdr   sdr2  bdr   ae    ae2   manager mkting admin o_mgr o_sdr
+    "/":                (LOGIN, LIST, LIST, LIST, LIST, LIST, LIST, OVERVIEW, LIST, LIST, LIST),
+    "/leads/":          (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
+    "/leads/new/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  403,  200,  200),
+    "/leads/overview/": (LOGIN, 403,  403,  403,  403,  403,  200,  200,  200,  200,  403),
+    "/password/":       (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200),
+    "/admin/":          (ADMIN_LOGIN,) + (ADMIN_LOGIN,) * 7 + (200, ADMIN_LOGIN, ADMIN_LOGIN),
+}  # fmt: skip
+
+# --- Pages and actions on one lead ----------------------------------------------------------
+
+LEAD_MATRIX = {
+    #                                 anon   sdr   sdr2  bdr   ae    ae2   mgr   mkt   admin o_mgr o_sdr
+    ("view", "sdr_lead"):            (LOGIN, 200,  404,  404,  404,  404,  200,  404,  200,  404,  404),
+    ("view", "pool"):                (LOGIN, 200,  200,  200,  404,  404,  200,  404,  200,  404,  404),
+    ("view", "handed"):              (LOGIN, 200,  404,  404,  200,  404,  200,  404,  200,  404,  404),
+    ("view", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  200,  200,  200),
+
+    ("edit_page", "sdr_lead"):       (LOGIN, 200,  404,  404,  404,  404,  200,  404,  200,  404,  404),
+    ("edit_page", "pool"):           (LOGIN, 403,  403,  403,  404,  404,  200,  404,  200,  404,  404),
+    ("edit_page", "handed"):         (LOGIN, 200,  404,  404,  403,  404,  200,  404,  200,  404,  404),
+    ("edit_page", "other_team"):     (LOGIN, 404,  404,  404,  404,  404,  404,  404,  200,  200,  200),
+
+    ("edit", "sdr_lead"):            (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("edit", "pool"):                (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("edit", "handed"):              (LOGIN, DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404),
+    ("edit", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
+
+    ("start_research", "sdr_lead"):  (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("start_research", "pool"):      (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("accept", "handed"):            (LOGIN, 403,  404,  404,  DONE, 404,  403,  404,  DONE, 404,  404),
+    ("start_research", "other_team"):(LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
+
+    ("note", "sdr_lead"):            (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("note", "pool"):                (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("note", "handed"):              (LOGIN, DONE, 404,  404,  DONE, 404,  DONE, 404,  DONE, 404,  404),
+    ("note", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
+
+    ("call", "sdr_lead"):            (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("call", "pool"):                (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("call", "handed"):              (LOGIN, DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404),
+    ("call", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
+
+    ("checklist", "sdr_lead"):       (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("checklist", "pool"):           (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("checklist", "handed"):         (LOGIN, DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404),
+    ("checklist", "other_team"):     (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
+
+    # Claiming your own lead again is a harmless no-op; only SDRs and BDRs claim.
+    # A team-mate's lead: the claimer hears who was first (the loser of a claim race).
+    ("claim", "sdr_lead"):           (LOGIN, SAME, LIST, LIST, 404,  404,  403,  404,  403,  404,  404),
+    ("claim", "pool"):               (LOGIN, DONE, DONE, DONE, 404,  404,  403,  404,  403,  404,  404),
+    ("claim", "handed"):             (LOGIN, SAME, LIST, LIST,  403,  404,  403,  404,  403,  404,  404),
+    ("claim", "other_team"):         (LOGIN, 404,  404,  404,  404,  404,  404,  404,  403,  403,  SAME),
+
+    # Bulk assign to Alpha's sdr2. Only managers (and admins) may; leads out of the manager's
+    # scope are ignored, an owner outside the manager's team is refused. The admin has no
+    # team, so no SDR to choose from: refused with a message.
+    ("bulk_assign", "sdr_lead"):     (LOGIN, 403,  403,  403,  403,  403,  DONE, 403,  SAME, SAME, 403),
+    ("bulk_assign", "pool"):         (LOGIN, 403,  403,  403,  403,  403,  DONE, 403,  SAME, SAME, 403),
+    ("bulk_assign", "handed"):       (LOGIN, 403,  403,  403,  403,  403,  DONE, 403,  SAME, SAME, 403),
+    ("bulk_assign", "other_team"):   (LOGIN, 403,  403,  403,  403,  403,  SAME, 403,  SAME, SAME, 403),
+}  # fmt: skip
+
+# Creating a lead (POST /leads/new/).
+CREATE = (LOGIN, DONE, DONE, DONE, 403, 403, DONE, 403, 403, DONE, DONE)
+
+# URLs that only take POST answer GET with 405 (and pages that only take GET answer POST so).
+POST_ONLY = [
+    "/leads/{id}/transition/start_research/",
+    "/leads/{id}/notes/",
+    "/leads/{id}/calls/",
+    "/leads/{id}/checklist/",
+    "/leads/{id}/claim/",
+    "/leads/bulk-assign/",
+    "/logout/",
+]
+GET_ONLY = ["/leads/", "/leads/{id}/", "/leads/overview/"]
+
+assert all(len(row) == len(ROLES) for row in [*PAGES.values(), *LEAD_MATRIX.values(), CREATE])
+
+
+@dataclass
+class World:
+    crew: object
+    other_crew: object
+    leads: dict
+
+    def user(self, role):
+        if role == "anon":
+            return None
+        if role.startswith("o_"):
+            return getattr(self.other_crew, role.removeprefix("o_"))
+        return getattr(self.crew, role)
+
+
+@pytest.fixture
+def world(crew, other_crew):
+    handed = walk(crew.lead(owner="sdr"), "handed_off", ae=crew.ae)
+    return World(
+        crew=crew,
+        other_crew=other_crew,
+        leads={
+            "sdr_lead": crew.lead(owner="sdr"),
+            "pool": crew.lead(owner=None),
+            "handed": handed,
+            "other_team": other_crew.lead(owner="sdr"),
+        },
+    )
+
+
+def _client_for(client, user):
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _snapshot(lead_id: int) -> dict:
+    lead = Lead.objects.select_related("prospect").get(pk=lead_id)
+    return {
+        "state": lead.state,
+        "owner": lead.owner_id,
+        "ae": lead.assigned_ae_id,
+        "version": lead.version,
+        "updated_at": lead.updated_at,
+        "role_known": lead.role_known,
+        "first_name": lead.prospect.first_name,
+        "lead_events": LeadEvent.objects.filter(lead_id=lead_id).count(),
+        "all_events": LeadEvent.objects.count(),
+        "leads": Lead.objects.count(),
+    }
+
+
+def _request(world: World, action: str, lead: Lead):
+    """(method, path, data) for an action on a lead."""
+    base = f"/leads/{lead.pk}/"
+    if action == "view":
+        return "get", base, None
+    if action == "edit_page":
+        return "get", base + "edit/", None
+    if action == "edit":
+        p = lead.prospect
+        return "post", base + "edit/", {
+            "first_name": "Edited", "last_name": p.last_name, "email": p.email,
+            "title": p.title, "source": lead.source, "version": lead.version,
+            "company_name": p.company.name, "company_website": p.company.website,
+            "company_industry": p.company.industry, "company_country": p.company.country,
+            "company_employee_count": p.company.employee_count,
+        }  # fmt: skip
+    if action in ("start_research", "accept"):
+        return "post", f"{base}transition/{action}/", {"expected_state": lead.state}
+    if action == "note":
+        return "post", base + "notes/", {"body": "Called the switchboard."}
+    if action == "call":
+        return "post", base + "calls/", {"outcome": "no_answer", "notes": "Rang twice."}
+    if action == "checklist":
+        return "post", base + "checklist/", {"item": "role_known", "done": "1"}
+    if action == "claim":
+        return "post", base + "claim/", {}
+    if action == "bulk_assign":
+        return "post", "/leads/bulk-assign/", {"lead": [lead.pk], "owner": world.crew.sdr2.pk}
+    raise AssertionError(action)
+
+
+def _assert_done(action: str, before: dict, after: dict, lead_id: int, user, world: World):
+    """Exactly the one change the action makes, and its timeline entry."""
+    last = LeadEvent.objects.filter(lead_id=lead_id).order_by("-id").first()
+    assert last.actor_id == user.pk
+    expected = dict(
+        before, lead_events=before["lead_events"] + 1, all_events=before["all_events"] + 1
+    )
+    if action not in ("note", "call"):  # these only add to the timeline
+        assert after["updated_at"] > before["updated_at"]
+        expected.update(version=before["version"] + 1, updated_at=after["updated_at"])
+    if action == "edit":
+        expected.update(first_name="Edited")
+        assert (last.kind, last.body) == (EventKind.EDIT, "Edited first name")
+    elif action == "start_research":
+        expected.update(state=LeadState.RESEARCHING)
+        assert (last.kind, last.from_state, last.to_state) == ("transition", "new", "researching")
+    elif action == "accept":
+        expected.update(state=LeadState.ACCEPTED)
+        assert (last.from_state, last.to_state) == ("handed_off", "accepted")
+    elif action == "note":
+        assert (last.kind, last.body) == (EventKind.NOTE, "Called the switchboard.")
+    elif action == "call":
+        assert (last.kind, last.payload["outcome"]) == (EventKind.CALL, "no_answer")
+    elif action == "checklist":
+        expected.update(role_known=True)
+        assert last.kind == EventKind.CHECKLIST
+        assert last.payload == {"item": "role_known", "done": True}
+    elif action == "claim":
+        expected.update(owner=user.pk)
+        assert (last.kind, last.payload["to_owner_id"]) == (EventKind.ASSIGNMENT, user.pk)
+    elif action == "bulk_assign":
+        expected.update(owner=world.crew.sdr2.pk)
+        assert last.kind == EventKind.ASSIGNMENT
+        assert last.payload["to_owner_id"] == world.crew.sdr2.pk
+    else:
+        raise AssertionError(action)
+    assert after == expected
+
+
+def _cells(matrix):
+    for key, row in matrix.items():
+        for role, expected in zip(ROLES, row, strict=True):
+            yield pytest.param(key, role, expected, id=f"{key}-{role}-{expected}")
+
+
+@pytest.mark.parametrize(("path", "role", "expected"), _cells(PAGES))
+def test_page(world, client, path, role, expected):
+    response = _client_for(client, world.user(role)).get(path)
+
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, f"/login/?next={path}")
+    elif isinstance(expected, str):
+        assert (response.status_code, response["Location"]) == (302, expected)
+    else:
+        assert response.status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "role", "expected"),
+    [
+        pytest.param(key, role, expected, id=f"{key[0]}-{key[1]}-{role}-{expected}")
+        for key, row in LEAD_MATRIX.items()
+        for role, expected in zip(ROLES, row, strict=True)
+    ],
+)
+def test_lead_action(world, client, key, role, expected):
+    action, lead_key = key
+    lead = world.leads[lead_key]
+    user = world.user(role)
+    method, path, data = _request(world, action, lead)
+    before = _snapshot(lead.pk)
+
+    response = getattr(_client_for(client, user), method)(path, data or {})
+
+    after = _snapshot(lead.pk)
+    back = "/leads/" if action == "bulk_assign" else f"/leads/{lead.pk}/"
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, f"/login/?next={path}")
+    elif expected in (DONE, SAME):
+        assert (response.status_code, response["Location"]) == (302, back)
+    elif isinstance(expected, str):
+        assert (response.status_code, response["Location"]) == (302, expected)
+    else:
+        assert response.status_code == expected
+    if expected == DONE:
+        _assert_done(action, before, after, lead.pk, user, world)
+    else:
+        assert after == before
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [pytest.param(r, e, id=f"{r}-{e}") for r, e in zip(ROLES, CREATE, strict=True)],
+)
+def test_create_lead(world, client, role, expected):
+    user = world.user(role)
+    leads_before = set(Lead.objects.values_list("pk", flat=True))
+    events_before = LeadEvent.objects.count()
+
+    response = _client_for(client, user).post(
+        "/leads/new/",
+        {"first_name": "Nina", "last_name": "Ny", "email": "nina@ny.example", "source": "inbound"},
+    )
+
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, "/login/?next=/leads/new/")
+    elif expected == DONE:
+        (new,) = Lead.objects.exclude(pk__in=leads_before)
+        assert (response.status_code, response["Location"]) == (302, f"/leads/{new.pk}/")
+        team = user.team_id
+        owner = user.pk if user.is_prospector else None
+        assert (new.team_id, new.owner_id, new.state, new.source) == (team, owner, "new", "inbound")
+        assert LeadEvent.objects.count() == events_before + 1
+        return
+    else:
+        assert response.status_code == expected
+    assert set(Lead.objects.values_list("pk", flat=True)) == leads_before
+    assert LeadEvent.objects.count() == events_before
+
+
+@pytest.mark.parametrize("path", POST_ONLY)
+def test_get_on_post_only_url_is_405_and_changes_nothing(world, client, path):
+    lead = world.leads["sdr_lead"]
+    before = _snapshot(lead.pk)
+    client.force_login(world.crew.sdr)
+
+    response = client.get(path.format(id=lead.pk))
+
+    assert response.status_code == 405
+    assert _snapshot(lead.pk) == before
+
+
+@pytest.mark.parametrize("path", GET_ONLY)
+def test_post_on_get_only_page_is_405_and_changes_nothing(world, client, path):
+    lead = world.leads["sdr_lead"]
+    before = _snapshot(lead.pk)
+    client.force_login(world.crew.manager)
+
+    response = client.post(path.format(id=lead.pk), {"lead": [lead.pk], "owner": "pool"})
+
+    assert response.status_code == 405
+    assert _snapshot(lead.pk) == before
