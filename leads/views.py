@@ -129,6 +129,15 @@ def lead_transition(request, lead_id: int, name: str):
         raise PermissionDenied(str(exc)) from exc
     except LeadError as exc:
         messages.error(request, str(exc))
+    except Http404:
+        # It was visible a moment ago (checked above): someone moved it out of this user's
+        # scope meanwhile, e.g. the AE rejected it while also clicking accept.
+        messages.error(
+            request,
+            "Someone else changed this lead meanwhile and it is no longer in your list. "
+            "Nothing was changed by you.",
+        )
+        return redirect("leads:list")
     else:
         messages.success(request, f"Lead is now {LeadState(lead.state).label}.")
     if request.htmx:

@@ -393,3 +393,33 @@ def test_htmx_post_with_the_token_from_the_page_header_is_accepted(crew):
 
     assert response.status_code == 200
     assert LeadEvent.objects.get(lead=lead).body == "Real."
+
+
+def test_transition_on_a_lead_that_left_scope_meanwhile_says_so(crew, client, monkeypatch):
+    """The AE clicks accept while their own reject (in another tab) wins: the lead is no
+    longer theirs. The second click gets a message, not a 404, and changes nothing."""
+    from django.http import Http404
+
+    from leads import services
+    from leads.models import LeadEvent
+    from tests.fixtures import walk
+
+    lead = walk(crew.lead(), "handed_off", ae=crew.ae)
+    events_before = LeadEvent.objects.filter(lead=lead).count()
+
+    def moved_meanwhile(**kwargs):
+        raise Http404("No such lead")
+
+    monkeypatch.setattr(services, "lead_transition", moved_meanwhile)
+    client.force_login(crew.ae)
+    response = client.post(
+        f"/leads/{lead.pk}/transition/accept/", {"expected_state": "handed_off"}, follow=True
+    )
+    assert response.redirect_chain == [("/leads/", 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Someone else changed this lead meanwhile and it is no longer in your list. "
+        "Nothing was changed by you."
+    ]
+    lead.refresh_from_db()
+    assert lead.state == "handed_off"
+    assert LeadEvent.objects.filter(lead=lead).count() == events_before
