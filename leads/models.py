@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 
 class Company(models.Model):
@@ -115,12 +115,12 @@ class LeadSource(models.TextChoices):
 
 class DisqualifyReason(models.TextChoices):
     NO_NEED = "no_need", "No need"
-    NO_BUDGET = "no_budget", "Cannot afford it"
-    TOO_SMALL = "too_small", "Company too small"
-    WRONG_INDUSTRY = "wrong_industry", "Industry we do not serve"
-    NO_AUTHORITY = "no_authority", "No access to a decision maker"
-    UNRESPONSIVE = "unresponsive", "No answer after the cadence"
-    COMPETITOR = "competitor", "Chose or is a competitor"
+    TOO_SMALL = "too_small", "Too small"
+    NO_BUDGET = "no_budget", "No budget"
+    NO_AUTHORITY = "no_authority", "Not the decision maker and no path"
+    COMPETITOR = "competitor", "Competitor customer"
+    NO_RESPONSE = "no_response", "No response"
+    WRONG_INDUSTRY = "wrong_industry", "Excluded industry"
     BAD_DATA = "bad_data", "Wrong or unusable contact data"
     DUPLICATE = "duplicate", "Duplicate"
     OTHER = "other", "Other"
@@ -171,6 +171,9 @@ class Lead(FSMModelMixin, models.Model):
     )
     disqualify_note = models.TextField(blank=True)
     disqualified_at = models.DateTimeField(null=True, blank=True)
+    disqualified_from = models.CharField(
+        max_length=20, blank=True, help_text="The state to return to if the scrap is undone"
+    )
     recycle_on = models.DateField(null=True, blank=True, help_text="Nurture: return to new on")
     qualified_at = models.DateTimeField(null=True, blank=True)
     handed_off_at = models.DateTimeField(null=True, blank=True)
@@ -331,10 +334,29 @@ class Lead(FSMModelMixin, models.Model):
         custom={"label": "Disqualify", "needs": "disqualify_reason"},
     )
     def disqualify(self, *, at, reason, note=""):
+        self.disqualified_from = self.state
         self.disqualify_reason = reason
         self.disqualify_note = note
         self.disqualified_at = at
         self.recycle_on = None
+
+    @transition(
+        field=state,
+        source=LeadState.DISQUALIFIED,
+        target=RETURN_VALUE(*OPEN_STATES, LeadState.NURTURE),
+        permission=_works_lead,
+        custom={"label": "Undo disqualification"},
+    )
+    def reopen(self):
+        """Undo a scrap (e.g. the automatic one after a break-up email): back to where it was."""
+        back_to = self.disqualified_from or LeadState.NEW
+        if back_to == LeadState.NURTURE and self.recycle_on is None:
+            back_to = LeadState.NEW
+        self.disqualify_reason = ""
+        self.disqualify_note = ""
+        self.disqualified_at = None
+        self.disqualified_from = ""
+        return back_to
 
     @transition(
         field=state,

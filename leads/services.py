@@ -142,7 +142,14 @@ TRANSITION_FIELDS = {
     ],
     "accept": ["accepted_at"],
     "reject": ["rejection_reason", "rejected_at", "assigned_ae", "handed_off_at"],
-    "disqualify": ["disqualify_reason", "disqualify_note", "disqualified_at", "recycle_on"],
+    "disqualify": [
+        "disqualify_reason",
+        "disqualify_note",
+        "disqualified_at",
+        "disqualified_from",
+        "recycle_on",
+    ],
+    "reopen": ["disqualify_reason", "disqualify_note", "disqualified_at", "disqualified_from"],
     "nurture": ["recycle_on"],
     "recycle": ["recycle_on"],
 }
@@ -237,7 +244,15 @@ def lead_transition(
             raise LeadConflict(str(exc)) from exc
         lead.state_changed_at = now
         fields = _touch(lead, now, ["state", "state_changed_at", *TRANSITION_FIELDS[name]])
-        _save(lead, fields)
+        try:
+            with transaction.atomic():
+                _save(lead, fields)
+        except IntegrityError as exc:
+            # Only "one active lead per prospect" can fail here: reopening a scrapped lead
+            # whose prospect has a newer active lead.
+            raise LeadConflict(
+                "This prospect already has another active lead; work that one instead."
+            ) from exc
         payload = {"transition": name}
         body = ""
         if name in ("disqualify", "reject"):

@@ -46,7 +46,8 @@ TABLE = {
     "qualified": {"hand_off": "handed_off", "disqualify": "disqualified", "nurture": "nurture"},
     "handed_off": {"accept": "accepted", "reject": "engaged"},
     "accepted": {},
-    "disqualified": {},
+    # Undo returns to the state it was scrapped from (``walk`` scraps from new).
+    "disqualified": {"reopen": "new"},
     "nurture": {"disqualify": "disqualified", "recycle": "new"},
 }
 NAMES = [
@@ -60,6 +61,7 @@ NAMES = [
     "disqualify",
     "nurture",
     "recycle",
+    "reopen",
 ]
 ALLOWED = [(s, n, t) for s, moves in TABLE.items() for n, t in moves.items()]
 DISALLOWED = [(s, n) for s in TABLE for n in NAMES if n not in TABLE[s]]
@@ -86,7 +88,7 @@ def valid_params(name: str, ae) -> TransitionParams:
     return TransitionParams()
 
 
-def expected_fields(name: str, at, ae) -> dict:
+def expected_fields(name: str, at, ae, state: str = "") -> dict:
     return {
         "qualify": {"qualified_at": at},
         "hand_off": {
@@ -107,10 +109,17 @@ def expected_fields(name: str, at, ae) -> dict:
             "disqualify_reason": DisqualifyReason.NO_BUDGET,
             "disqualify_note": NOTE,
             "disqualified_at": at,
+            "disqualified_from": state,
             "recycle_on": None,
         },
         "nurture": {"recycle_on": in_two_weeks()},
         "recycle": {"recycle_on": None},
+        "reopen": {
+            "disqualify_reason": "",
+            "disqualify_note": "",
+            "disqualified_at": None,
+            "disqualified_from": "",
+        },
     }.get(name, {})
 
 
@@ -167,7 +176,7 @@ def test_allowed_transition(crew, state, name, target):
         "state_changed_at": at,
         "updated_at": at,
         "version": before["lead"]["version"] + 1,
-        **expected_fields(name, at, crew.ae),
+        **expected_fields(name, at, crew.ae, state),
     }
     assert (result.state, result.version) == (target, before["lead"]["version"] + 1)
 
@@ -213,6 +222,7 @@ SOURCE = {
     "reject": "handed_off",
     "disqualify": "researching",
     "nurture": "contacting",
+    "reopen": "disqualified",
     "recycle": "nurture",
 }
 # The lead is owned by crew.sdr and (from handed_off on) assigned to crew.ae.
@@ -557,3 +567,40 @@ def test_expected_state_mismatch_after_the_system_moved_it(crew):
         f"{timezone.localtime(moved.created_at):%H:%M}."
     )
     assert lead_snapshot(lead.pk) == before
+
+
+# --- Undoing a scrap ------------------------------------------------------------------------
+
+
+def test_reopen_returns_to_the_state_the_lead_was_scrapped_from(crew):
+    lead = walk(crew.lead(), "contacting")
+    lead_transition(
+        actor=crew.sdr,
+        lead_id=lead.pk,
+        name="disqualify",
+        params=TransitionParams(reason=DisqualifyReason.NO_RESPONSE),
+    )
+    reopened = lead_transition(actor=crew.sdr, lead_id=lead.pk, name="reopen")
+    assert (reopened.state, reopened.disqualify_reason, reopened.disqualified_from) == (
+        "contacting",
+        "",
+        "",
+    )
+    last = LeadEvent.objects.filter(lead_id=lead.pk).latest("id")
+    assert (last.from_state, last.to_state, last.payload) == (
+        "disqualified",
+        "contacting",
+        {"transition": "reopen"},
+    )
+
+
+def test_reopen_is_refused_when_the_prospect_has_a_newer_active_lead(crew):
+    old = walk(crew.lead(), "disqualified")
+    crew.lead(prospect=old.prospect)  # a new active lead for the same person
+    before = lead_snapshot(old.pk)
+    with pytest.raises(LeadConflict) as exc:
+        lead_transition(actor=crew.sdr, lead_id=old.pk, name="reopen")
+    assert str(exc.value) == (
+        "This prospect already has another active lead; work that one instead."
+    )
+    assert lead_snapshot(old.pk) == before

@@ -42,7 +42,7 @@ SDR_NEW = ["start_research", "start_contacting", "nurture", "disqualify"]
         ("ae", "sdr", "accepted", []),
         ("sdr", "sdr", "accepted", []),
         ("sdr", "sdr", "nurture", ["recycle", "disqualify"]),
-        ("sdr", "sdr", "disqualified", []),
+        ("sdr", "sdr", "disqualified", ["reopen"]),
         ("manager", None, "new", SDR_NEW),  # the pool: a manager works it
         ("sdr", None, "new", []),  # the pool: an SDR claims it first
         ("bdr", None, "new", []),

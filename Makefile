@@ -1,0 +1,55 @@
+# sdrcrm developer tasks. `make help` lists them.
+#
+#   make install   virtualenv + dependencies (only when pyproject.toml changed), migrate, demo data
+#   make run       web (runserver) + Celery worker + Celery beat; one Ctrl-C stops all three
+#   make test      pytest against PostgreSQL and Redis (found or started; see scripts/test-services.sh)
+#   make lint      ruff check
+#   make clean     remove var/ (SQLite database, broker files, static) and .venv
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+ARGS ?=
+
+# `make run` serves with DEBUG on, so runserver serves static files straight from the source
+# tree (no collectstatic). Run `make run DJANGO_DEBUG=0` to try the production static pipeline:
+# scripts/run-dev.sh then runs collectstatic first and WhiteNoise serves var/staticfiles.
+DJANGO_DEBUG ?= 1
+
+.PHONY: help install deps run test lint clean
+
+help:
+	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+deps: $(STAMP)
+
+# seed_demo is idempotent and prints the demo logins; a copy is kept for `make run`'s banner.
+install: deps
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo | tee "$${SDRCRM_VAR_DIR:-var}/demo-logins.txt"
+
+run: install
+	PORT=$(PORT) DJANGO_DEBUG=$(DJANGO_DEBUG) PY=$(PY) bash scripts/run-dev.sh
+
+test: deps
+	PY=$(PY) bash scripts/test-services.sh $(ARGS)
+
+lint: deps
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf var $(VENV)

@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Run the pytest suite against PostgreSQL and Redis. Arguments are passed on to pytest.
+# Called by `make test` (make test ARGS="-k foo").
+#
+# Where the servers come from, for each of the two separately:
+#   1. DATABASE_URL / REDIS_URL when set (they must answer, or this fails);
+#   2. else the local servers on the standard ports, if they answer:
+#        postgres://postgres@127.0.0.1:5432/sdrcrm   and   redis://127.0.0.1:6379/9
+#      (Redis database 9 is flushed before the run, to stay out of the way of dev data in 0);
+#   3. else throwaway servers started in a temporary directory on free ports, from the
+#      installed binaries (initdb + pg_ctl, redis-server), stopped and deleted afterwards;
+#   4. else fail, saying what to install.
+# SDRCRM_TEST_THROWAWAY=1 skips 1 and 2: both servers are throwaway ones.
+# PG_BINDIR=/path/to/postgresql/bin chooses the PostgreSQL binaries for throwaway servers.
+#
+# pytest-django creates (and drops) its own test database, test_<name>, on that server.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PY=${PY:-.venv/bin/python}
+LOCAL_DATABASE_URL=postgres://postgres@127.0.0.1:5432/sdrcrm
+LOCAL_REDIS_URL=redis://127.0.0.1:6379/9
+CHROMIUM=/usr/bin/chromium
+
+log() { echo "test-services: $*" >&2; }
+die() {
+    log "$*"
+    exit 2
+}
+
+is_true() {
+    case "${1,,}" in 1 | true | yes | on) return 0 ;; *) return 1 ;; esac
+}
+
+# --- probes -------------------------------------------------------------------------------
+# Can we log in? Connects to the server's "postgres" database: the named one may not exist yet.
+postgres_answers() {
+    "$PY" - "$1" <<'EOF' 2>/dev/null
+import sys
+
+import dj_database_url
+import psycopg2
+
+cfg = dj_database_url.parse(sys.argv[1])
+psycopg2.connect(
+    dbname="postgres",
+    user=cfg.get("USER") or None,
+    password=cfg.get("PASSWORD") or None,
+    host=cfg.get("HOST") or None,
+    port=cfg.get("PORT") or None,
+    connect_timeout=3,
+).close()
+EOF
+}
+
+redis_answers() {
+    "$PY" - "$1" <<'EOF' 2>/dev/null
+import sys
+
+import redis
+
+redis.Redis.from_url(sys.argv[1], socket_connect_timeout=2, socket_timeout=2).ping()
+EOF
+}
+
+redis_flushdb() {
+    "$PY" -c 'import sys, redis; redis.Redis.from_url(sys.argv[1]).flushdb()' "$1"
+}
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+find_pg_bindir() {
+    local dir
+    if [[ -n ${PG_BINDIR:-} ]]; then
+        echo "$PG_BINDIR"
+        return
+    fi
+    if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
+        dirname "$(readlink -f "$(command -v pg_ctl)")"
+        return
+    fi
+    # Debian/Ubuntu keep the server binaries off PATH; take the newest version.
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [[ -n $dir ]] && echo "$dir"
+    return 0
+}
+
+# --- throwaway servers --------------------------------------------------------------------
+tmp=""
+pg_datadir=""
+redis_pid=""
+
+# initdb and postgres refuse to run as root: run them as an unprivileged user.
+as_pg_user() {
+    if [[ $EUID -ne 0 ]]; then
+        "$@"
+    else
+        runuser -u "$pg_user" -- "$@"
+    fi
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM HUP
+    if [[ -n $redis_pid ]]; then
+        kill "$redis_pid" 2>/dev/null || true
+        wait "$redis_pid" 2>/dev/null || true
+        log "stopped throwaway Redis"
+    fi
+    if [[ -n $pg_datadir && -f $pg_datadir/postmaster.pid ]]; then
+        as_pg_user "$pg_bindir/pg_ctl" -D "$pg_datadir" -m immediate -w stop >/dev/null 2>&1 || true
+        log "stopped throwaway PostgreSQL"
+    fi
+    [[ -n $tmp ]] && rm -rf "$tmp"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+make_tmp() {
+    if [[ -z $tmp ]]; then
+        tmp=$(mktemp -d "${TMPDIR:-/tmp}/sdrcrm-test.XXXXXX")
+        chmod 755 "$tmp"
+    fi
+}
+
+start_throwaway_postgres() {
+    pg_bindir=$(find_pg_bindir)
+    if [[ -z $pg_bindir || ! -x $pg_bindir/initdb || ! -x $pg_bindir/pg_ctl ]]; then
+        die "no PostgreSQL answers and initdb/pg_ctl are not installed.
+  Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql),
+  or start a server and set DATABASE_URL=postgres://USER@HOST:PORT/sdrcrm."
+    fi
+    pg_user=$(id -un)
+    if [[ $EUID -eq 0 ]]; then
+        if id postgres >/dev/null 2>&1; then pg_user=postgres; else pg_user=nobody; fi
+    fi
+    make_tmp
+    local port pgdir
+    port=$(free_port)
+    # One directory owned by the server's user: data, socket and log.
+    pgdir=$tmp/pg
+    mkdir -p "$pgdir"
+    chown "$pg_user" "$pgdir"
+    log "starting throwaway PostgreSQL ($pg_bindir) on 127.0.0.1:$port in $tmp"
+    if ! as_pg_user "$pg_bindir/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 \
+        --no-sync >"$tmp/initdb.log" 2>&1; then
+        cat "$tmp/initdb.log" >&2 || true
+        die "initdb failed"
+    fi
+    pg_datadir=$pgdir/data
+    # Durability off: the cluster is deleted after the run anyway.
+    if ! as_pg_user "$pg_bindir/pg_ctl" -D "$pg_datadir" -l "$pgdir/postgres.log" -w -t 60 \
+        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$pgdir' \
+            -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null; then
+        cat "$pgdir/postgres.log" >&2 || true
+        die "throwaway PostgreSQL did not start"
+    fi
+    DATABASE_URL=postgres://postgres@127.0.0.1:$port/sdrcrm
+}
+
+start_throwaway_redis() {
+    local redis_server port
+    redis_server=$(command -v redis-server || true)
+    if [[ -z $redis_server ]]; then
+        die "no Redis answers and redis-server is not installed.
+  Install Redis (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis),
+  or start a server and set REDIS_URL=redis://HOST:PORT/9."
+    fi
+    make_tmp
+    port=$(free_port)
+    log "starting throwaway Redis on 127.0.0.1:$port in $tmp"
+    "$redis_server" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+        --dir "$tmp" --logfile "$tmp/redis.log" --daemonize no &
+    redis_pid=$!
+    REDIS_URL=redis://127.0.0.1:$port/9
+    for _ in $(seq 50); do
+        redis_answers "$REDIS_URL" && return 0
+        kill -0 "$redis_pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    cat "$tmp/redis.log" >&2 || true
+    die "throwaway Redis did not start"
+}
+
+# --- choose -------------------------------------------------------------------------------
+throwaway=0
+if is_true "${SDRCRM_TEST_THROWAWAY:-0}"; then
+    throwaway=1
+    log "SDRCRM_TEST_THROWAWAY is set: starting throwaway servers"
+fi
+
+if [[ $throwaway -eq 0 && -n ${DATABASE_URL:-} ]]; then
+    postgres_answers "$DATABASE_URL" || die "DATABASE_URL is set but no PostgreSQL answers there"
+    log "PostgreSQL: DATABASE_URL"
+elif [[ $throwaway -eq 0 ]] && postgres_answers "$LOCAL_DATABASE_URL"; then
+    DATABASE_URL=$LOCAL_DATABASE_URL
+    log "PostgreSQL: local server, $DATABASE_URL"
+else
+    start_throwaway_postgres
+fi
+
+if [[ $throwaway -eq 0 && -n ${REDIS_URL:-} ]]; then
+    redis_answers "$REDIS_URL" || die "REDIS_URL is set but no Redis answers there"
+    log "Redis: REDIS_URL"
+elif [[ $throwaway -eq 0 ]] && redis_answers "$LOCAL_REDIS_URL"; then
+    REDIS_URL=$LOCAL_REDIS_URL
+    redis_flushdb "$REDIS_URL"
+    log "Redis: local server, $REDIS_URL (flushed)"
+else
+    start_throwaway_redis
+fi
+export DATABASE_URL REDIS_URL
+
+if [[ ! -x $CHROMIUM ]]; then
+    log "WARNING: $CHROMIUM is missing, so the browser tests will fail."
+    log "  Install Debian's Chromium: apt-get install -y chromium (.ci/run does this)."
+fi
+
+set +e
+"$PY" -m pytest "$@"
+rc=$?
+set -e
+exit "$rc"
