@@ -32,6 +32,12 @@ class User(AbstractUser):
     title = models.CharField(max_length=120, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     time_zone = models.CharField(max_length=64, default="Europe/Oslo")
+    daily_email_cap = models.PositiveIntegerField(
+        default=200, help_text="Most automatic emails sent in this user's name per day"
+    )
+    daily_touch_target = models.PositiveIntegerField(
+        default=40, help_text="Touches (emails, calls, LinkedIn) to do per day: the pace"
+    )
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]

@@ -64,6 +64,9 @@ class Prospect(models.Model):
     linkedin_url = models.URLField(max_length=300, blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
     do_not_contact = models.BooleanField(default=False)
+    email_bounced_at = models.DateTimeField(
+        null=True, blank=True, help_text="The address bounced: fix it before emailing again"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -389,6 +392,9 @@ class EventKind(models.TextChoices):
     ASSIGNMENT = "assignment", "Assignment"
     EDIT = "edit", "Edited"
     CHECKLIST = "checklist", "Research checklist"
+    CADENCE = "cadence", "Cadence"
+    TASK = "task", "Task"
+    REPLY = "reply", "Reply"
 
 
 class CallOutcome(models.TextChoices):

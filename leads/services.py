@@ -343,13 +343,21 @@ def lead_log_call(*, actor: User, lead_id: int, outcome: str, notes: str = "") -
     with transaction.atomic():
         lead = _lock(actor, lead_id)
         _require_works(actor, lead)
-        return lead_event_record(
+        event = lead_event_record(
             lead=lead,
             kind=EventKind.CALL,
             actor=actor,
             body=notes.strip(),
             payload={"outcome": outcome, "outcome_label": CallOutcome(outcome).label},
         )
+        # A booked meeting means the prospect answered: the lead is engaged (which also ends
+        # its cadence: cadences stop for leads that leave contacting).
+        if outcome == CallOutcome.MEETING_BOOKED and lead.state in (
+            LeadState.RESEARCHING,
+            LeadState.CONTACTING,
+        ):
+            lead_transition(actor=actor, lead_id=lead.pk, name="engage")
+        return event
 
 
 def lead_set_checklist_item(*, actor: User, lead_id: int, item: str, done: bool) -> Lead:

@@ -139,14 +139,14 @@ def test_sdr_disqualifies_with_a_reason(
     expect(form).to_be_hidden()
     dq.locator("summary").click()
     expect(form).to_be_visible()
-    form.get_by_label("Reason").select_option(label="Company too small")
+    form.get_by_label("Reason").select_option(label="Too small")
     form.get_by_label(re.compile(r"^Note")).fill("Two people, no sales team.")
     page.screenshot(path=str(screenshots / "disqualify-form-open.png"), full_page=True)
     form.get_by_role("button", name="Disqualify", exact=True).click()
 
     expect(page.locator("#lead-state")).to_have_text("Disqualified")
     notice = page.get_by_role("note")
-    expect(notice).to_have_text("Disqualified: Company too small — Two people, no sales team.")
+    expect(notice).to_have_text("Disqualified: Too small — Two people, no sales team.")
     expect(page.locator("#timeline .event").first).to_contain_text("Two people, no sales team.")
     page.screenshot(path=str(screenshots / "disqualify-lead-detail-after.png"), full_page=True)
 

@@ -208,3 +208,31 @@ def test_who_may_tick_the_checklist(crew, other_crew, who, outcome):
         assert LeadEvent.objects.filter(lead_id=lead.pk).latest("id").actor_id == actor.pk
     else:
         _expect(outcome, call, lead.pk)
+
+
+def test_a_booked_meeting_engages_a_contacting_lead(crew):
+    from leads.models import CallOutcome, EventKind, LeadState
+    from leads.services import lead_log_call
+    from tests.fixtures import walk
+
+    lead = walk(crew.lead(), "contacting")
+    lead_log_call(
+        actor=crew.sdr, lead_id=lead.pk, outcome=CallOutcome.MEETING_BOOKED, notes="Demo Tue"
+    )
+    lead.refresh_from_db()
+    assert lead.state == LeadState.ENGAGED
+    kinds = list(lead.events.order_by("-id").values_list("kind", "to_state")[:2])
+    assert kinds == [(EventKind.TRANSITION, "engaged"), (EventKind.CALL, "")]
+
+
+def test_a_booked_meeting_on_an_engaged_lead_only_logs_the_call(crew):
+    from leads.models import CallOutcome, EventKind, LeadState
+    from leads.services import lead_log_call
+    from tests.fixtures import walk
+
+    lead = walk(crew.lead(), "engaged")
+    version = lead.version
+    lead_log_call(actor=crew.sdr, lead_id=lead.pk, outcome=CallOutcome.MEETING_BOOKED)
+    lead.refresh_from_db()
+    assert (lead.state, lead.version) == (LeadState.ENGAGED, version)
+    assert lead.events.order_by("-id").first().kind == EventKind.CALL

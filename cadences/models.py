@@ -1,0 +1,338 @@
+"""Cadences and the record of every scheduled touch.
+
+PostgreSQL is the record: each step of each enrollment is one ``Touch`` row (unique per
+enrollment and step) with its due time and status. Celery beat only rings the bell; workers
+claim due rows with ``SELECT … FOR UPDATE SKIP LOCKED``.
+"""
+
+import uuid
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Channel(models.TextChoices):
+    AUTO_EMAIL = "auto_email", "Automatic email"
+    MANUAL_EMAIL = "manual_email", "Manual email"
+    LINKEDIN_CONNECT = "linkedin_connect", "LinkedIn connection request"
+    LINKEDIN_MESSAGE = "linkedin_message", "LinkedIn message"
+    CALL = "call", "Phone call"
+    VOICEMAIL = "voicemail", "Voicemail"
+    TASK = "task", "Task"
+
+
+EMAIL_CHANNELS = (Channel.AUTO_EMAIL, Channel.MANUAL_EMAIL)
+MANUAL_CHANNELS = tuple(c for c in Channel if c != Channel.AUTO_EMAIL)
+
+
+class Cadence(models.Model):
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="cadences")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    window_start = models.TimeField(default=time(8, 0))
+    window_end = models.TimeField(default=time(17, 0))
+    # Weekday numbers (Monday = 0) on which touches may go out, e.g. "01234".
+    window_days = models.CharField(max_length=7, default="01234")
+    is_archived = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="cadence_unique_name_per_team"),
+            models.CheckConstraint(
+                condition=Q(window_start__lt=models.F("window_end")), name="cadence_window_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OffsetFrom(models.TextChoices):
+    PREVIOUS = "previous", "after the previous step"
+    ENROLLMENT = "enrollment", "after enrollment"
+
+
+class CadenceStep(models.Model):
+    cadence = models.ForeignKey(Cadence, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    day_offset = models.PositiveSmallIntegerField(
+        default=0, help_text="Business days; 0 = the same day"
+    )
+    offset_from = models.CharField(
+        max_length=12, choices=OffsetFrom.choices, default=OffsetFrom.PREVIOUS
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    subject_template = models.CharField(max_length=250, blank=True)
+    body_template = models.TextField(blank=True)
+    instructions = models.TextField(blank=True)
+    is_breakup = models.BooleanField(default=False)
+    breakup_wait_days = models.PositiveSmallIntegerField(
+        default=5, help_text="Business days to wait for an answer after the break-up email"
+    )
+
+    class Meta:
+        ordering = ["cadence", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cadence", "position"], name="cadencestep_unique_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadence} step {self.position}: {self.get_channel_display()}"
+
+    @property
+    def is_email(self) -> bool:
+        return self.channel in EMAIL_CHANNELS
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    STOPPED = "stopped", "Stopped"
+
+
+class StopReason(models.TextChoices):
+    REPLIED = "replied", "Prospect replied"
+    BOUNCED = "bounced", "Email bounced"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    MEETING_BOOKED = "meeting_booked", "Meeting booked"
+    LEAD_MOVED = "lead_moved", "Lead left contacting"
+    MANUAL = "manual", "Stopped by hand"
+    NO_RESPONSE = "no_response", "No response after the break-up email"
+
+
+class Enrollment(models.Model):
+    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="enrollments")
+    cadence = models.ForeignKey(Cadence, on_delete=models.PROTECT, related_name="enrollments")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"
+    )
+    status = models.CharField(
+        max_length=12, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
+    stop_reason = models.CharField(max_length=20, choices=StopReason.choices, blank=True)
+    stop_note = models.TextField(blank=True)
+    time_zone = models.CharField(max_length=64)
+    country = models.CharField(max_length=2, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # Set when the break-up email has gone out: no answer by then scraps the lead.
+    scrap_due_at = models.DateTimeField(null=True, blank=True)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead"],
+                condition=Q(status__in=["active", "paused"]),
+                name="enrollment_one_active_per_lead",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["owner", "status"], name="enrollment_owner_status"),
+            models.Index(
+                fields=["scrap_due_at"],
+                name="enrollment_scrap_due",
+                condition=Q(status="active", scrap_due_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead} in {self.cadence}"
+
+
+class TouchStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"  # waits for the steps before it
+    SCHEDULED = "scheduled", "Scheduled"  # next up, firm due time
+    DUE = "due", "Due"  # a manual task that came due: in the SDR's queue
+    SENDING = "sending", "Sending"  # claimed by a worker, under a lease
+    HELD = "held", "Held: fields missing"
+    SENT = "sent", "Sent"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_TOUCH_STATUSES = (
+    TouchStatus.PLANNED,
+    TouchStatus.SCHEDULED,
+    TouchStatus.DUE,
+    TouchStatus.SENDING,
+    TouchStatus.HELD,
+)
+FINISHED_TOUCH_STATUSES = (TouchStatus.SENT, TouchStatus.DONE, TouchStatus.SKIPPED)
+
+
+class TaskOutcome(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    MEETING_BOOKED = "meeting_booked", "Meeting booked"
+    VOICEMAIL = "voicemail", "Left voicemail"
+    NO_ANSWER = "no_answer", "No answer"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+    LINKEDIN_SENT = "linkedin_sent", "Sent"
+    LINKEDIN_ACCEPTED = "linkedin_accepted", "Accepted"
+    EMAIL_SENT = "email_sent", "Email sent"
+    DONE = "done", "Done"
+
+
+class Touch(models.Model):
+    """One step of one enrollment. The step's content is copied at enrollment, so editing the
+    cadence later never changes touches already scheduled or sent."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="touches")
+    step = models.ForeignKey(CadenceStep, on_delete=models.PROTECT, related_name="touches")
+    position = models.PositiveSmallIntegerField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="touches")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    subject_template = models.CharField(max_length=250, blank=True)
+    body_template = models.TextField(blank=True)
+    instructions = models.TextField(blank=True)
+    day_offset = models.PositiveSmallIntegerField(default=0)
+    offset_from = models.CharField(max_length=12, default=OffsetFrom.PREVIOUS)
+    is_breakup = models.BooleanField(default=False)
+    breakup_wait_days = models.PositiveSmallIntegerField(default=5)
+
+    status = models.CharField(
+        max_length=12, choices=TouchStatus.choices, default=TouchStatus.PLANNED
+    )
+    due_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    rendered_subject = models.CharField(max_length=250, blank=True)
+    rendered_body = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=TaskOutcome.choices, blank=True)
+    note = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "step"], name="touch_unique_step"),
+            models.UniqueConstraint(
+                fields=["enrollment", "position"], name="touch_unique_position"
+            ),
+        ]
+        indexes = [
+            # The dispatcher's claim: due automatic emails, oldest first.
+            models.Index(
+                fields=["due_at"],
+                name="touch_email_due",
+                condition=Q(status="scheduled", channel="auto_email"),
+            ),
+            # Manual tasks coming due, and the SDR's queue.
+            models.Index(
+                fields=["owner", "due_at"],
+                name="touch_owner_open",
+                condition=Q(status__in=["scheduled", "due", "held"]),
+            ),
+            # Expired leases of dead workers.
+            models.Index(
+                fields=["lease_until"], name="touch_sending", condition=Q(status="sending")
+            ),
+            models.Index(fields=["owner", "completed_at"], name="touch_owner_completed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Touch {self.pk} ({self.get_channel_display()}, {self.status})"
+
+    @property
+    def is_email(self) -> bool:
+        return self.channel in EMAIL_CHANNELS
+
+    @property
+    def is_manual(self) -> bool:
+        return self.channel != Channel.AUTO_EMAIL
+
+
+class Suppression(models.Model):
+    """Addresses never to email again (unsubscribed, bounced, complained)."""
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Complained"
+        MANUAL = "manual", "Added by hand"
+
+    email = models.EmailField(max_length=254, unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Reminder(models.Model):
+    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="reminders")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reminders"
+    )
+    due_at = models.DateTimeField()
+    note = models.CharField(max_length=500)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["owner", "due_at"], name="reminder_open", condition=Q(done_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.note
+
+
+class Snippet(models.Model):
+    """A reusable answer to a common product question, inserted into templates and notes."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="snippets")
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "title"], name="snippet_unique_title")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DigestLog(models.Model):
+    """One morning digest per SDR per local day (the unique row makes sending idempotent)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="digestlog_unique_day")
+        ]
