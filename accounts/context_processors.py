@@ -5,6 +5,8 @@ def navigation(request):
         return {}
     return {
         "nav_leads": user.sees_leads,
+        "nav_today": user.is_prospector or user.is_manager,
+        "nav_cadences": user.is_prospector or user.is_manager or user.is_admin_role,
         "nav_marketing": user.is_marketing or user.is_manager or user.is_admin_role,
         "nav_admin": user.is_staff,
     }

@@ -333,6 +333,7 @@ class DigestLog(models.Model):
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "day"], name="digestlog_unique_day")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digestlog_unique_day")]
+
+    def __str__(self) -> str:
+        return f"Digest for {self.user_id} on {self.day}"

@@ -146,9 +146,7 @@ def step_due(
     return due_after(previous, offset_days, recipient)
 
 
-def plan(
-    start: datetime, steps: list[tuple[int, bool]], recipient: Recipient
-) -> list[datetime]:
+def plan(start: datetime, steps: list[tuple[int, bool]], recipient: Recipient) -> list[datetime]:
     """Due times of a whole cadence started at ``start``: ``steps`` are (offset_days,
     from_start) pairs; an offset not from the start counts from the previous step (the first
     step's previous is ``start``)."""

@@ -51,6 +51,7 @@ def lead_list(request):
         "page": page,
         "query": params.urlencode(),
         "bulk_form": BulkAssignForm(owners=owners) if owners else None,
+        "show_select": bool(owners) or user.is_prospector,
         "filters": filters,
     }
     template = (

@@ -180,6 +180,16 @@ CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "0")) or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # The short tick: recover expired leases, bring manual tasks due, stop cadences of leads
+    # that moved, scrap unanswered break-ups, and fan out email dispatch when emails are due.
+    "cadences-tick": {
+        "task": "cadences.tick_task",
+        "schedule": float(os.environ.get("SDRCRM_TICK_SECONDS", 10)),
+    },
+    "cadences-morning-digest": {
+        "task": "cadences.morning_digest_task",
+        "schedule": 15 * 60.0,
+    },
     "leads-recycle-due-nurture": {
         "task": "leads.lead_recycle_due_nurture_task",
         "schedule": float(os.environ.get("SDRCRM_NURTURE_SWEEP_SECONDS", 15 * 60)),
@@ -194,6 +204,28 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# --- Email ----------------------------------------------------------------------------------
+# The demo writes emails to files under var/mail/; production sets an SMTP or django-anymail
+# backend through EMAIL_BACKEND and its settings.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sdrcrm@localhost")
+
 # --- Product settings -----------------------------------------------------------------------
+SDRCRM_BASE_URL = os.environ.get("SDRCRM_BASE_URL", "http://127.0.0.1:8000")
+SDRCRM_COMPANY_NAME = os.environ.get("SDRCRM_COMPANY_NAME", "Nordlys CRM")
+# Dispatch of scheduled touches: rows claimed per SKIP LOCKED query, how long a worker may
+# hold a claimed touch before another may take it over, and how many dispatch tasks a tick
+# fans out to (one per worker process is right).
+SDRCRM_DISPATCH_BATCH = int(os.environ.get("SDRCRM_DISPATCH_BATCH", "500"))
+SDRCRM_DISPATCH_LEASE_SECONDS = int(os.environ.get("SDRCRM_DISPATCH_LEASE_SECONDS", "300"))
+SDRCRM_DISPATCH_FANOUT = int(os.environ.get("SDRCRM_DISPATCH_FANOUT", "2"))
+SDRCRM_DISPATCH_MAX_SECONDS = float(os.environ.get("SDRCRM_DISPATCH_MAX_SECONDS", "50"))
+SDRCRM_DISPATCH_MAX_ATTEMPTS = int(os.environ.get("SDRCRM_DISPATCH_MAX_ATTEMPTS", "5"))
 SDRCRM_LEAD_PAGE_SIZE = 50
 SDRCRM_LIST_COUNT_CAP = 10_000

@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cadences import views as cadence_views
+
 from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("leads/", include("leads.urls")),
+    path("cadences/", include("cadences.urls")),
+    path("today/", cadence_views.today, name="today"),
+    path("u/<str:token>/", cadence_views.unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),
 ]

@@ -41,12 +41,13 @@ SAME = "SAME"
 ADMIN_LOGIN = "/admin/login/?next=/admin/"
 LIST = "/leads/"
 OVERVIEW = "/leads/overview/"
+TODAY = "/today/"
 
 # --- Pages that are not about one lead (GET) ------------------------------------------------
 
 PAGES = {
     #                    anon   sdr   sdr2  bdr   ae    ae2   manager mkting admin o_mgr o_sdr
-    "/":                (LOGIN, LIST, LIST, LIST, LIST, LIST, LIST, OVERVIEW, LIST, LIST, LIST),
+    "/":                (LOGIN, TODAY, TODAY, TODAY, LIST, LIST, LIST, OVERVIEW, LIST, LIST, TODAY),
     "/leads/":          (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
     "/leads/new/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  403,  200,  200),
     "/leads/overview/": (LOGIN, 403,  403,  403,  403,  403,  200,  200,  200,  200,  403),

@@ -148,12 +148,25 @@ class Command(BaseCommand):
             team, _ = Team.objects.get_or_create(name="Nordlys Sales")
             users = self._users(team)
             created = self._leads(users)
+        self._seed_other_apps()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new leads)."))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, first, last, role, _title in USERS:
             self.stdout.write(f"  {username:<8} {Role(role).label:<18} {first} {last}")
         self.stdout.write(f"  {'admin':<8} {'Administrator':<18} (Django admin at /admin/)")
+
+    def _seed_other_apps(self) -> None:
+        """Apps that build on leads seed their own demo data with a ``seed_demo_<app>``
+        command; leads does not import them."""
+        from django.apps import apps
+        from django.core.management import call_command, get_commands
+
+        commands = get_commands()
+        for app in apps.get_app_configs():
+            name = f"seed_demo_{app.label}"
+            if name in commands:
+                call_command(name, stdout=self.stdout)
 
     def _users(self, team: Team) -> dict[str, User]:
         users = {}

@@ -186,7 +186,8 @@ def test_detail_query_count_does_not_grow_with_the_timeline(
         lead_add_note(actor=authors[i % 3], lead_id=lead.pk, body=f"Note {i}")
     client.force_login(getattr(crew, viewer))
 
-    with django_assert_num_queries(5):
+    # + the cadence panel: enrollments, cadences to enroll in, reminders; the snippet picker
+    with django_assert_num_queries(9):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n
@@ -201,7 +202,8 @@ def test_detail_for_the_ae_query_count_does_not_grow_with_the_timeline(
         lead_add_note(actor=crew.ae, lead_id=lead.pk, body=f"Note {i}")
     client.force_login(crew.ae)
 
-    with django_assert_num_queries(5):
+    # + the cadence panel (enrollments, reminders) and the snippet picker
+    with django_assert_num_queries(8):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n
@@ -217,7 +219,9 @@ def test_detail_of_a_qualified_lead_adds_only_the_ae_list(
         lead_add_note(actor=crew.sdr, lead_id=lead.pk, body=f"Note {i}")
     client.force_login(crew.sdr)
 
-    with django_assert_num_queries(6):
+    # + the cadence panel (enrollments, reminders: a qualified lead is not enrollable) and
+    # the snippet picker
+    with django_assert_num_queries(9):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n

@@ -94,7 +94,8 @@ def test_manager_list_query_count_does_not_grow_with_rows(
 ):
     _many(crew, n)
     client.force_login(crew.manager)
-    with django_assert_num_queries(6):
+    # + the cadences of the "Enroll selected" control
+    with django_assert_num_queries(7):
         response = client.get("/leads/")
     assert len(_ids(response)) == n
 
@@ -105,7 +106,8 @@ def test_sdr_list_query_count_does_not_grow_with_rows(crew, client, django_asser
     for i in range(n):
         _lead(crew, owner="sdr" if i % 2 else None, company=f"Co {i}" if i % 3 else None)
     client.force_login(crew.sdr)
-    with django_assert_num_queries(5):
+    # + the cadences of the "Enroll selected" control
+    with django_assert_num_queries(6):
         response = client.get("/leads/")
     assert len(_ids(response)) == n
 
@@ -346,8 +348,14 @@ def test_manager_sees_the_bulk_bar_and_others_do_not(crew, catalogue, client):
     client.force_login(crew.manager)
     content = client.get("/leads/").content.decode()
     assert 'id="bulk-form"' in content
+    assert "Assign selected" in content
     assert content.count('name="lead"') == 5
-    for user in (crew.sdr, crew.ae, crew.admin):
+    # SDRs select leads to enroll them in a cadence, but do not assign.
+    client.force_login(crew.sdr)
+    content = client.get("/leads/").content.decode()
+    assert 'id="bulk-form"' in content
+    assert "Assign selected" not in content
+    for user in (crew.ae, crew.admin):
         client.force_login(user)
         assert 'id="bulk-form"' not in client.get("/leads/").content.decode()
 

@@ -1,0 +1,70 @@
+"""What a touch is personalised with, and who it is for."""
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from .schedule import Recipient, SendWindow, recipient_zone
+
+UNSUBSCRIBE_SALT = "sdrcrm.unsubscribe"
+
+
+def unsubscribe_token(touch_id: int) -> str:
+    return signing.dumps(touch_id, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_touch_id(token: str) -> int | None:
+    try:
+        value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def unsubscribe_url(touch_id: int) -> str:
+    path = reverse("unsubscribe", args=[unsubscribe_token(touch_id)])
+    return settings.SDRCRM_BASE_URL.rstrip("/") + path
+
+
+def render_context(*, prospect, company, sdr, touch_id: int | None) -> dict[str, str]:
+    def s(value) -> str:
+        return "" if value is None else str(value)
+
+    return {
+        "prospect.first_name": s(prospect.first_name),
+        "prospect.last_name": s(prospect.last_name),
+        "prospect.full_name": s(prospect.full_name),
+        "prospect.title": s(prospect.title),
+        "prospect.email": s(prospect.email),
+        "company.name": s(company.name) if company else "",
+        "company.industry": s(company.industry) if company else "",
+        "company.website": s(company.website) if company else "",
+        "company.country": s(company.country) if company else "",
+        "sdr.first_name": s(sdr.first_name),
+        "sdr.last_name": s(sdr.last_name),
+        "sdr.full_name": s(sdr.get_full_name()),
+        "sdr.title": s(sdr.title),
+        "sdr.email": s(sdr.email),
+        "sdr.phone": s(sdr.phone),
+        "sdr.company": settings.SDRCRM_COMPANY_NAME,
+        "unsubscribe_url": unsubscribe_url(touch_id) if touch_id else "",
+    }
+
+
+def window_of(cadence) -> SendWindow:
+    return SendWindow(
+        start=cadence.window_start,
+        end=cadence.window_end,
+        days=tuple(int(d) for d in cadence.window_days),
+    )
+
+
+def recipient_for(*, prospect, company, sdr, cadence) -> Recipient:
+    tz = recipient_zone(
+        prospect.time_zone,
+        company.time_zone if company else "",
+        sdr.time_zone,
+        default=settings.TIME_ZONE,
+    )
+    country = (company.country if company else "") or ""
+    return Recipient(tz=tz, country=country, window=window_of(cadence))

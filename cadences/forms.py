@@ -1,0 +1,152 @@
+from datetime import datetime, time
+
+from django import forms
+from django.forms import formset_factory
+
+from . import templating
+from .models import Channel, OffsetFrom, StopReason, TaskOutcome
+
+WEEKDAY_CHOICES = [
+    ("0", "Mon"),
+    ("1", "Tue"),
+    ("2", "Wed"),
+    ("3", "Thu"),
+    ("4", "Fri"),
+    ("5", "Sat"),
+    ("6", "Sun"),
+]
+
+
+class CadenceForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    window_start = forms.TimeField(
+        initial=time(8, 0), widget=forms.TimeInput(attrs={"type": "time"}), label="Send from"
+    )
+    window_end = forms.TimeField(
+        initial=time(17, 0), widget=forms.TimeInput(attrs={"type": "time"}), label="Send until"
+    )
+    window_days = forms.MultipleChoiceField(
+        choices=WEEKDAY_CHOICES,
+        initial=["0", "1", "2", "3", "4"],
+        widget=forms.CheckboxSelectMultiple,
+        label="Sending days",
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("window_start"), data.get("window_end")
+        if start and end and start >= end:
+            self.add_error("window_end", "The send window must end after it starts.")
+        return data
+
+
+class StepForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    channel = forms.ChoiceField(choices=[("", "Choose a channel"), *Channel.choices])
+    day_offset = forms.IntegerField(min_value=0, max_value=60, initial=0, label="Business days")
+    offset_from = forms.ChoiceField(
+        choices=OffsetFrom.choices, initial=OffsetFrom.PREVIOUS, label="counted"
+    )
+    subject_template = forms.CharField(required=False, max_length=250, label="Subject")
+    body_template = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 5}), label="Body"
+    )
+    instructions = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Instructions"
+    )
+    is_breakup = forms.BooleanField(required=False, label="Break-up step")
+    breakup_wait_days = forms.IntegerField(
+        min_value=1, max_value=30, initial=5, label="Wait for an answer (business days)"
+    )
+
+    def clean_subject_template(self):
+        return _clean_template(self.cleaned_data.get("subject_template", ""))
+
+    def clean_body_template(self):
+        return _clean_template(self.cleaned_data.get("body_template", ""))
+
+    def clean(self):
+        data = super().clean()
+        channel = data.get("channel")
+        if channel in (Channel.AUTO_EMAIL, Channel.MANUAL_EMAIL):
+            if not data.get("subject_template") and "subject_template" not in self.errors:
+                self.add_error("subject_template", "An email step needs a subject.")
+            if not data.get("body_template") and "body_template" not in self.errors:
+                self.add_error("body_template", "An email step needs a body.")
+        elif channel and not (data.get("instructions") or "").strip():
+            self.add_error("instructions", "Say what the SDR should do in this step.")
+        if data.get("is_breakup") and channel not in (Channel.AUTO_EMAIL, Channel.MANUAL_EMAIL):
+            self.add_error("is_breakup", "The break-up step must be an email.")
+        return data
+
+
+def _clean_template(value: str) -> str:
+    problems = templating.validate(value)
+    if problems:
+        raise forms.ValidationError(problems)
+    return value
+
+
+StepFormSet = formset_factory(StepForm, extra=1, can_delete=True, min_num=1, validate_min=True)
+
+
+class PreviewForm(forms.Form):
+    start = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    timezone = forms.CharField(max_length=64, initial="Europe/Oslo", label="Time zone")
+    country = forms.CharField(max_length=2, required=False, initial="NO", label="Country")
+
+    def clean_timezone(self):
+        from .schedule import zone
+
+        value = self.cleaned_data["timezone"].strip()
+        if zone(value) is None:
+            raise forms.ValidationError("Unknown time zone; use a name like Europe/Oslo.")
+        return value
+
+    def clean_country(self):
+        return self.cleaned_data.get("country", "").strip().upper()
+
+    def start_in_zone(self) -> datetime:
+        from .schedule import zone
+
+        start = self.cleaned_data["start"]
+        tz = zone(self.cleaned_data["timezone"])
+        return start.replace(tzinfo=None).replace(tzinfo=tz)
+
+
+class EnrollForm(forms.Form):
+    cadence = forms.TypedChoiceField(coerce=int, choices=[])
+
+    def __init__(self, *args, cadences=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cadence"].choices = [("", "Choose a cadence")] + [
+            (c.pk, c.name) for c in cadences
+        ]
+
+
+class StopForm(forms.Form):
+    reason = forms.ChoiceField(choices=StopReason.choices, initial=StopReason.MANUAL)
+    note = forms.CharField(required=False, max_length=1000)
+
+
+class CompleteForm(forms.Form):
+    outcome = forms.ChoiceField(choices=TaskOutcome.choices)
+    note = forms.CharField(required=False, max_length=5000)
+
+
+class ReminderForm(forms.Form):
+    due_at = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        label="When",
+    )
+    note = forms.CharField(max_length=500, label="What")
+
+
+class SnippetForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))

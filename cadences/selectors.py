@@ -1,0 +1,246 @@
+"""Reads for cadences, starting from the user."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from leads.models import Lead, LeadState
+from leads.selectors import lead_scope
+
+from . import schedule
+from .models import (
+    Cadence,
+    Channel,
+    Enrollment,
+    EnrollmentStatus,
+    OffsetFrom,
+    Reminder,
+    Snippet,
+    Touch,
+    TouchStatus,
+)
+
+
+def cadence_scope(user: User) -> QuerySet[Cadence]:
+    if user.is_admin_role:
+        return Cadence.objects.all()
+    if user.team_id is None or not (user.is_prospector or user.is_manager):
+        return Cadence.objects.none()
+    return Cadence.objects.filter(team_id=user.team_id)
+
+
+def cadence_list(*, user: User, archived: bool = False) -> QuerySet[Cadence]:
+    from django.db.models import Count
+
+    return (
+        cadence_scope(user)
+        .filter(is_archived=archived)
+        .annotate(
+            step_count=Count("steps", distinct=True),
+            active_count=Count(
+                "enrollments", filter=Q(enrollments__status="active"), distinct=True
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def cadence_get_for_user(*, user: User, cadence_id: int) -> Cadence:
+    try:
+        return cadence_scope(user).prefetch_related("steps").get(pk=cadence_id)
+    except (Cadence.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such cadence") from None
+
+
+def cadence_preview(
+    *, cadence: Cadence, start: datetime, tz_name: str, country: str = ""
+) -> list[dict]:
+    """The calendar a start date and time zone would produce: one row per step."""
+    recipient = schedule.Recipient(
+        tz=schedule.recipient_zone(tz_name, default=settings.TIME_ZONE),
+        country=country,
+        window=schedule.SendWindow(
+            start=cadence.window_start,
+            end=cadence.window_end,
+            days=tuple(int(d) for d in cadence.window_days),
+        ),
+    )
+    steps = list(cadence.steps.all())
+    due = schedule.plan(
+        start, [(s.day_offset, s.offset_from == OffsetFrom.ENROLLMENT) for s in steps], recipient
+    )
+    first_day = due[0].astimezone(recipient.tz).date() if due else None
+    return [
+        {
+            "step": step,
+            "due": when.astimezone(recipient.tz),
+            "day": (when.astimezone(recipient.tz).date() - first_day).days + 1,
+        }
+        for step, when in zip(steps, due, strict=True)
+    ]
+
+
+def snippet_list(*, user: User) -> QuerySet[Snippet]:
+    if user.team_id is None:
+        return Snippet.objects.none()
+    return Snippet.objects.filter(team_id=user.team_id).order_by("title")
+
+
+def lead_enrollments(*, user: User, lead: Lead) -> list[Enrollment]:
+    """Enrollments of a lead the user can already see, newest first, with their touches."""
+    return list(
+        Enrollment.objects.filter(lead=lead)
+        .select_related("cadence")
+        .prefetch_related(Prefetch("touches", queryset=Touch.objects.order_by("position")))
+        .order_by("-started_at")[:5]
+    )
+
+
+# --- The SDR's day --------------------------------------------------------------------------
+
+CHANNEL_ORDER = {
+    Channel.CALL: 1,
+    Channel.VOICEMAIL: 1,
+    Channel.LINKEDIN_CONNECT: 2,
+    Channel.LINKEDIN_MESSAGE: 2,
+    Channel.MANUAL_EMAIL: 3,
+    Channel.TASK: 4,
+}
+
+
+@dataclass
+class QueueItem:
+    kind: str  # "touch", "held" or "reminder"
+    obj: object
+    lead: Lead
+    due_at: datetime
+    overdue: bool
+    label: str
+    group: int
+
+    @property
+    def lead_name(self) -> str:
+        return self.lead.prospect.full_name
+
+    @property
+    def company(self) -> str:
+        company = self.lead.prospect.company
+        return company.name if company else ""
+
+
+@dataclass
+class Queue:
+    items: list[QueueItem] = field(default_factory=list)
+    overdue_count: int = 0
+    done_today: int = 0
+    target: int = 0
+    upcoming: int = 0
+
+    @property
+    def pace_percent(self) -> int:
+        return min(100, round(100 * self.done_today / self.target)) if self.target else 0
+
+
+def _end_of_local_day(user: User, now: datetime) -> tuple[datetime, datetime]:
+    tz = schedule.recipient_zone(user.time_zone, default=settings.TIME_ZONE)
+    local = now.astimezone(tz)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
+
+
+def today_queue(*, user: User, now: datetime | None = None, owner: User | None = None) -> Queue:
+    """What ``owner`` (default: the user) has to do today: overdue first, then calls, LinkedIn
+    touches, manual emails, held emails and reminders, by due time and lead score. A bounded
+    number of queries whatever the queue's length."""
+    now = now or timezone.now()
+    owner = owner or user
+    if owner.pk != user.pk and not (
+        user.is_admin_role or (user.is_manager and user.team_id == owner.team_id)
+    ):
+        raise Http404("No such queue")
+    day_start, day_end = _end_of_local_day(owner, now)
+    visible = lead_scope(user).values("pk")
+    touches = list(
+        Touch.objects.filter(
+            owner=owner,
+            lead_id__in=visible,
+            enrollment__status=EnrollmentStatus.ACTIVE,
+            lead__state=LeadState.CONTACTING,
+        )
+        .filter(
+            Q(status__in=[TouchStatus.SCHEDULED, TouchStatus.DUE], due_at__lt=day_end)
+            & ~Q(channel=Channel.AUTO_EMAIL)
+            | Q(status=TouchStatus.HELD)
+        )
+        .select_related("lead__prospect__company", "enrollment__cadence")
+        .order_by("due_at")[:500]
+    )
+    reminders = list(
+        Reminder.objects.filter(
+            owner=owner, done_at__isnull=True, due_at__lt=day_end, lead_id__in=visible
+        )
+        .select_related("lead__prospect__company")
+        .order_by("due_at")[:200]
+    )
+    items = []
+    for t in touches:
+        held = t.status == TouchStatus.HELD
+        items.append(
+            QueueItem(
+                kind="held" if held else "touch",
+                obj=t,
+                lead=t.lead,
+                due_at=t.due_at,
+                overdue=t.due_at < day_start or (held and t.due_at < now),
+                label=f"Held email: {t.error}" if held else t.get_channel_display(),
+                group=3 if held else CHANNEL_ORDER.get(t.channel, 4),
+            )
+        )
+    for r in reminders:
+        items.append(
+            QueueItem(
+                kind="reminder",
+                obj=r,
+                lead=r.lead,
+                due_at=r.due_at,
+                overdue=r.due_at < day_start,
+                label=f"Reminder: {r.note}",
+                group=5,
+            )
+        )
+    items.sort(
+        key=lambda i: (
+            0 if i.overdue else 1,
+            i.group if not i.overdue else 0,
+            i.due_at,
+            -(i.lead.score or 0),
+        )
+    )
+    done_today = Touch.objects.filter(
+        owner=owner,
+        completed_at__gte=day_start,
+        completed_at__lt=day_end,
+        status__in=[TouchStatus.DONE, TouchStatus.SENT],
+    ).count()
+    upcoming = (
+        Touch.objects.filter(
+            owner=owner,
+            status__in=[TouchStatus.SCHEDULED],
+            due_at__gte=day_end,
+            due_at__lt=day_end + timedelta(days=7),
+        )
+        .exclude(channel=Channel.AUTO_EMAIL)
+        .count()
+    )
+    return Queue(
+        items=items,
+        overdue_count=sum(1 for i in items if i.overdue),
+        done_today=done_today,
+        target=owner.daily_touch_target,
+        upcoming=upcoming,
+    )

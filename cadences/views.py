@@ -1,0 +1,513 @@
+"""Cadence pages, the Today queue and the public unsubscribe page. Thin: parse, start from the
+user, call one service, respond."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from leads.selectors import team_prospectors
+from leads.services import LeadError, LeadForbidden
+
+from . import selectors, services, templating
+from .context import unsubscribe_touch_id
+from .forms import (
+    CadenceForm,
+    CompleteForm,
+    EnrollForm,
+    PreviewForm,
+    ReminderForm,
+    SnippetForm,
+    StepFormSet,
+    StopForm,
+)
+from .models import Touch
+from .services import CadenceData, CadenceInvalid, StepData
+
+
+def _require_cadence_user(user):
+    if not (user.is_prospector or user.is_manager or user.is_admin_role):
+        raise PermissionDenied
+
+
+def _back(request, default: str) -> str:
+    """Where to return after a POST: the posted ``next`` if it is a local path."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return default
+
+
+# --- Cadence templates ----------------------------------------------------------------------
+
+
+@require_GET
+def cadence_list(request):
+    _require_cadence_user(request.user)
+    archived = request.GET.get("archived") == "1"
+    return render(
+        request,
+        "cadences/cadence_list.html",
+        {
+            "cadences": list(selectors.cadence_list(user=request.user, archived=archived)),
+            "archived": archived,
+            "snippets": list(selectors.snippet_list(user=request.user)),
+        },
+    )
+
+
+def _cadence_data(form, formset) -> CadenceData:
+    steps = []
+    for f in formset.forms:
+        d = f.cleaned_data
+        if not d or d.get("DELETE") or not d.get("channel"):
+            continue
+        steps.append(
+            StepData(
+                id=d.get("id"),
+                channel=d["channel"],
+                day_offset=d.get("day_offset") or 0,
+                offset_from=d.get("offset_from") or "previous",
+                subject_template=d.get("subject_template", ""),
+                body_template=d.get("body_template", ""),
+                instructions=d.get("instructions", ""),
+                is_breakup=bool(d.get("is_breakup")),
+                breakup_wait_days=d.get("breakup_wait_days") or 5,
+            )
+        )
+    c = form.cleaned_data
+    return CadenceData(
+        name=c["name"],
+        description=c.get("description", ""),
+        window_start=c["window_start"],
+        window_end=c["window_end"],
+        window_days="".join(sorted(c["window_days"])),
+        steps=steps,
+    )
+
+
+def _editor(request, cadence=None):
+    user = request.user
+    _require_cadence_user(user)
+    if request.method == "POST":
+        form = CadenceForm(request.POST)
+        formset = StepFormSet(request.POST, prefix="steps")
+        if form.is_valid() and formset.is_valid():
+            data = _cadence_data(form, formset)
+            try:
+                if cadence is None:
+                    cadence = services.cadence_create(actor=user, data=data)
+                else:
+                    services.cadence_update(actor=user, cadence_id=cadence.pk, data=data)
+            except CadenceInvalid as exc:
+                target = exc.field if exc.field in form.fields else None
+                form.add_error(target, str(exc))
+            except LeadForbidden as exc:
+                raise PermissionDenied(str(exc)) from exc
+            else:
+                messages.success(request, f"Cadence “{data.name}” saved.")
+                return redirect("cadences:detail", cadence_id=cadence.pk)
+        status = 400
+    else:
+        status = 200
+        if cadence is None:
+            form = CadenceForm()
+            formset = StepFormSet(prefix="steps")
+        else:
+            form = CadenceForm(
+                initial={
+                    "name": cadence.name,
+                    "description": cadence.description,
+                    "window_start": cadence.window_start,
+                    "window_end": cadence.window_end,
+                    "window_days": list(cadence.window_days),
+                }
+            )
+            formset = StepFormSet(
+                prefix="steps",
+                initial=[
+                    {
+                        "id": s.pk,
+                        "channel": s.channel,
+                        "day_offset": s.day_offset,
+                        "offset_from": s.offset_from,
+                        "subject_template": s.subject_template,
+                        "body_template": s.body_template,
+                        "instructions": s.instructions,
+                        "is_breakup": s.is_breakup,
+                        "breakup_wait_days": s.breakup_wait_days,
+                    }
+                    for s in cadence.steps.all()
+                ],
+            )
+    return render(
+        request,
+        "cadences/cadence_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "cadence": cadence,
+            "fields": templating.FIELDS,
+            "snippets": list(selectors.snippet_list(user=user)),
+        },
+        status=status,
+    )
+
+
+def cadence_create(request):
+    return _editor(request)
+
+
+def cadence_edit(request, cadence_id: int):
+    cadence = selectors.cadence_get_for_user(user=request.user, cadence_id=cadence_id)
+    return _editor(request, cadence)
+
+
+@require_GET
+def cadence_detail(request, cadence_id: int):
+    """The cadence's steps and a preview of the calendar a start date and time zone produce."""
+    cadence = selectors.cadence_get_for_user(user=request.user, cadence_id=cadence_id)
+    now = timezone.localtime()
+    form = PreviewForm(
+        request.GET or None,
+        initial={"start": now.strftime("%Y-%m-%dT%H:%M"), "timezone": "Europe/Oslo"},
+    )
+    if form.is_bound and form.is_valid():
+        start = form.start_in_zone()
+        tz_name, country = form.cleaned_data["timezone"], form.cleaned_data["country"]
+    else:
+        start, tz_name, country = now, "Europe/Oslo", "NO"
+    preview = selectors.cadence_preview(
+        cadence=cadence, start=start, tz_name=tz_name, country=country
+    )
+    return render(
+        request,
+        "cadences/cadence_detail.html",
+        {"cadence": cadence, "form": form, "preview": preview, "tz_name": tz_name},
+    )
+
+
+@require_POST
+def cadence_add_standard(request):
+    _require_cadence_user(request.user)
+    if request.user.team_id is None:
+        raise PermissionDenied
+    cadence = services.cadence_ensure_standard(team_id=request.user.team_id, actor=request.user)
+    messages.success(request, f"“{cadence.name}” is ready.")
+    return redirect("cadences:detail", cadence_id=cadence.pk)
+
+
+@require_POST
+def cadence_copy(request, cadence_id: int):
+    _require_cadence_user(request.user)
+    try:
+        copy = services.cadence_copy(actor=request.user, cadence_id=cadence_id)
+    except LeadForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, f"Copied as “{copy.name}”. Edit it to make it your own.")
+    return redirect("cadences:edit", cadence_id=copy.pk)
+
+
+@require_POST
+def cadence_archive(request, cadence_id: int):
+    _require_cadence_user(request.user)
+    archived = request.POST.get("archived", "1") == "1"
+    try:
+        cadence = services.cadence_set_archived(
+            actor=request.user, cadence_id=cadence_id, archived=archived
+        )
+    except LeadForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(
+        request,
+        f"“{cadence.name}” archived: it takes no new enrollments."
+        if archived
+        else f"“{cadence.name}” is active again.",
+    )
+    return redirect("cadences:detail", cadence_id=cadence_id)
+
+
+@require_http_methods(["GET", "POST"])
+def snippet_list(request):
+    user = request.user
+    _require_cadence_user(user)
+    form = SnippetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.snippet_save(actor=user, **form.cleaned_data)
+        except CadenceInvalid as exc:
+            form.add_error("title", str(exc))
+        except LeadForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(request, "Snippet saved.")
+            return redirect("cadences:snippets")
+    return render(
+        request,
+        "cadences/snippets.html",
+        {"form": form, "snippets": list(selectors.snippet_list(user=user))},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Enrollment -----------------------------------------------------------------------------
+
+
+@require_POST
+def enroll(request):
+    """Enroll one lead (from its page) or many (from the lead list selection)."""
+    user = request.user
+    _require_cadence_user(user)
+    form = EnrollForm(
+        request.POST, cadences=selectors.cadence_scope(user).filter(is_archived=False)
+    )
+    ids = [int(i) for i in request.POST.getlist("lead") if i.isdigit()]
+    back = _back(request, reverse("leads:list"))
+    if not form.is_valid() or not ids:
+        messages.error(request, "Select leads and a cadence to enroll them in.")
+        return redirect(back)
+    result = services.enrollment_bulk_create(
+        actor=user, lead_ids=ids, cadence_id=form.cleaned_data["cadence"]
+    )
+    if result.enrolled:
+        n = len(result.enrolled)
+        messages.success(request, f"{n} lead{'s' if n != 1 else ''} enrolled.")
+    for lead_id, reason in result.refused[:10]:
+        messages.error(request, f"Lead #{lead_id} not enrolled: {reason}")
+    if len(result.refused) > 10:
+        messages.error(request, f"… and {len(result.refused) - 10} more not enrolled.")
+    return redirect(back)
+
+
+def _enrollment_action(request, enrollment_id: int, action, success: str):
+    try:
+        enrollment = action()
+    except LeadForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except LeadError as exc:
+        messages.error(request, str(exc))
+        return redirect(_back(request, reverse("today")))
+    messages.success(request, success)
+    return redirect(_back(request, reverse("leads:detail", args=[enrollment.lead_id])))
+
+
+@require_POST
+def enrollment_pause(request, enrollment_id: int):
+    return _enrollment_action(
+        request,
+        enrollment_id,
+        lambda: services.enrollment_pause(actor=request.user, enrollment_id=enrollment_id),
+        "Cadence paused.",
+    )
+
+
+@require_POST
+def enrollment_resume(request, enrollment_id: int):
+    return _enrollment_action(
+        request,
+        enrollment_id,
+        lambda: services.enrollment_resume(actor=request.user, enrollment_id=enrollment_id),
+        "Cadence resumed: the next steps were rescheduled from now.",
+    )
+
+
+@require_POST
+def enrollment_stop(request, enrollment_id: int):
+    form = StopForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose why the cadence stops.")
+        return redirect(_back(request, reverse("today")))
+    return _enrollment_action(
+        request,
+        enrollment_id,
+        lambda: services.enrollment_stop(
+            actor=request.user,
+            enrollment_id=enrollment_id,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        ),
+        "Cadence stopped.",
+    )
+
+
+@require_POST
+def holiday(request):
+    """Pause (or resume) all of the user's own enrollments, or an SDR's for their manager."""
+    user = request.user
+    owner_id = int(request.POST.get("owner") or user.pk)
+    resume = request.POST.get("resume") == "1"
+    try:
+        fn = services.enrollment_resume_all if resume else services.enrollment_pause_all
+        n = fn(actor=user, owner_id=owner_id)
+    except LeadForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(
+        request, f"{n} cadence{'s' if n != 1 else ''} {'resumed' if resume else 'paused'}."
+    )
+    return redirect(_back(request, reverse("today")))
+
+
+@require_POST
+def lead_reply(request, lead_id: int):
+    """The SDR marks that the prospect answered (the inbound webhook does the same)."""
+    try:
+        services.lead_record_reply(
+            lead_id=lead_id, actor=request.user, body=request.POST.get("body", "")[:5000]
+        )
+    except LeadForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except LeadError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Reply recorded: the cadence stopped and the lead is engaged.")
+    return redirect("leads:detail", lead_id=lead_id)
+
+
+@require_POST
+def reminder_create(request, lead_id: int):
+    form = ReminderForm(request.POST)
+    back = _back(request, reverse("leads:detail", args=[lead_id]))
+    if not form.is_valid():
+        messages.error(request, "Give the reminder a time and say what to do.")
+        return redirect(back)
+    try:
+        services.reminder_create(actor=request.user, lead_id=lead_id, **form.cleaned_data)
+    except LeadForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except LeadError as exc:
+        messages.error(request, str(exc))
+    else:
+        when = timezone.localtime(form.cleaned_data["due_at"])
+        messages.success(request, f"Reminder set for {when:%a %d %b %H:%M}.")
+    return redirect(back)
+
+
+@require_POST
+def reminder_done(request, reminder_id: int):
+    services.reminder_done(actor=request.user, reminder_id=reminder_id)
+    messages.success(request, "Reminder done.")
+    return redirect(_back(request, reverse("today")))
+
+
+# --- The Today page -------------------------------------------------------------------------
+
+
+@require_GET
+def today(request):
+    user = request.user
+    if not (user.is_prospector or user.is_manager or user.is_admin_role):
+        raise PermissionDenied
+    owner = user
+    owner_id = request.GET.get("sdr", "")
+    if owner_id.isdigit() and int(owner_id) != user.pk:
+        owner = team_prospectors(team_id=user.team_id).filter(pk=int(owner_id)).first()
+        if owner is None:
+            raise Http404("No such SDR")
+    queue = selectors.today_queue(user=user, owner=owner)
+    return render(
+        request,
+        "cadences/today.html",
+        {
+            "queue": queue,
+            "owner": owner,
+            "sdrs": list(team_prospectors(team_id=user.team_id)) if user.is_manager else [],
+            "outcomes": services.OUTCOMES_BY_CHANNEL,
+            "now": timezone.now(),
+            "paused_count": user.enrollments.filter(status="paused").count()
+            if user.is_prospector
+            else 0,
+        },
+    )
+
+
+@require_POST
+def touch_complete(request, touch_id: int):
+    form = CompleteForm(request.POST)
+    back = _back(request, reverse("today"))
+    if not form.is_valid():
+        messages.error(request, "Choose an outcome.")
+        return redirect(back)
+    try:
+        result = services.touch_complete(actor=request.user, touch_id=touch_id, **form.cleaned_data)
+    except LeadForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except LeadError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    touch = result.touch
+    messages.success(
+        request,
+        f"{touch.get_channel_display()} with {touch.lead.prospect.full_name}: "
+        f"{touch.get_outcome_display()}.",
+    )
+    if result.propose_reminder_at:
+        request.session["proposed_reminder"] = {
+            "lead_id": touch.lead_id,
+            "lead": touch.lead.prospect.full_name,
+            "due_at": timezone.localtime(result.propose_reminder_at).strftime("%Y-%m-%dT%H:%M"),
+            "note": f"Follow up on the voicemail to {touch.lead.prospect.full_name}",
+        }
+    return redirect(back)
+
+
+@require_POST
+def touch_skip(request, touch_id: int):
+    try:
+        services.touch_skip(
+            actor=request.user, touch_id=touch_id, note=request.POST.get("note", "")[:1000]
+        )
+    except LeadForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except LeadError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Step skipped; the next one is scheduled.")
+    return redirect(_back(request, reverse("today")))
+
+
+@require_POST
+def touch_release(request, touch_id: int):
+    try:
+        services.touch_release_held(actor=request.user, touch_id=touch_id)
+    except LeadForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except LeadError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The email will go out at the next sending slot.")
+    return redirect(_back(request, reverse("today")))
+
+
+@require_POST
+def dismiss_proposal(request):
+    request.session.pop("proposed_reminder", None)
+    return redirect(_back(request, reverse("today")))
+
+
+# --- Unsubscribe (public) -------------------------------------------------------------------
+
+
+@login_not_required
+@csrf_exempt  # RFC 8058 one-click POSTs come from mail providers; the signed token protects it
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """GET shows a confirmation button (link scanners must not unsubscribe anyone); POST, from
+    that button or a mail client's one-click header, unsubscribes for good."""
+    touch_id = unsubscribe_touch_id(token)
+    touch = (
+        Touch.objects.select_related("lead__prospect").filter(pk=touch_id).first()
+        if touch_id
+        else None
+    )
+    if touch is None or not touch.lead.prospect.email:
+        return render(request, "cadences/unsubscribe.html", {"invalid": True}, status=404)
+    email = touch.lead.prospect.email
+    if request.method == "POST":
+        services.email_record_unsubscribe(email=email, note="unsubscribe link")
+        return render(request, "cadences/unsubscribe.html", {"done": True, "email": email})
+    return render(request, "cadences/unsubscribe.html", {"email": email, "token": token})
