@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from accounts.models import User
 from leads.models import Lead, LeadState
 from leads.selectors import lead_scope
+from sdrcrm import clock
 
 from . import schedule
 from .models import (
@@ -157,7 +157,7 @@ def today_queue(*, user: User, now: datetime | None = None, owner: User | None =
     """What ``owner`` (default: the user) has to do today: overdue first, then calls, LinkedIn
     touches, manual emails, held emails and reminders, by due time and lead score. A bounded
     number of queries whatever the queue's length."""
-    now = now or timezone.now()
+    now = now or clock.now()
     owner = owner or user
     if owner.pk != user.pk and not (
         user.is_admin_role or (user.is_manager and user.team_id == owner.team_id)

@@ -39,6 +39,7 @@ from leads.services import (
     lead_transition,
     user_works_lead,
 )
+from sdrcrm import clock
 
 from . import schedule, templating
 from .context import recipient_for, render_context
@@ -238,7 +239,7 @@ def cadence_update(*, actor: User, cadence_id: int, data: CadenceData) -> Cadenc
             cadence.window_start = data.window_start or cadence.window_start
             cadence.window_end = data.window_end or cadence.window_end
             cadence.window_days = data.window_days
-            cadence.updated_at = timezone.now()
+            cadence.updated_at = clock.now()
             cadence.save()
             _write_steps(cadence, data.steps)
     except IntegrityError as exc:
@@ -287,7 +288,7 @@ def cadence_set_archived(*, actor: User, cadence_id: int, archived: bool) -> Cad
     with transaction.atomic():
         cadence = _lock_cadence(actor, cadence_id)
         cadence.is_archived = archived
-        cadence.updated_at = timezone.now()
+        cadence.updated_at = clock.now()
         cadence.save(update_fields=["is_archived", "updated_at"])
     return cadence
 
@@ -353,7 +354,7 @@ def enrollment_create(
 ) -> Enrollment:
     """Put a lead in a cadence: one touch row per step, the first one scheduled. The lead
     moves to contacting. A lead is in at most one active cadence (a database constraint)."""
-    now = timezone.now()
+    now = clock.now()
     start_at = max(start_at or now, now)
     with transaction.atomic():
         try:
@@ -539,14 +540,14 @@ def enrollment_stop(
         enrollment = _lock_enrollment(actor, enrollment_id)
         if enrollment.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED):
             raise LeadConflict("This cadence has already ended.")
-        _end(enrollment, EnrollmentStatus.STOPPED, reason, note.strip(), actor, timezone.now())
+        _end(enrollment, EnrollmentStatus.STOPPED, reason, note.strip(), actor, clock.now())
     return enrollment
 
 
 def enrollment_pause(*, actor: User, enrollment_id: int) -> Enrollment:
     with transaction.atomic():
         enrollment = _lock_enrollment(actor, enrollment_id)
-        _pause(enrollment, actor, timezone.now())
+        _pause(enrollment, actor, clock.now())
     return enrollment
 
 
@@ -571,7 +572,7 @@ def _pause(enrollment: Enrollment, actor, now) -> bool:
 def enrollment_resume(*, actor: User, enrollment_id: int) -> Enrollment:
     with transaction.atomic():
         enrollment = _lock_enrollment(actor, enrollment_id)
-        _resume(enrollment, actor, timezone.now())
+        _resume(enrollment, actor, clock.now())
     return enrollment
 
 
@@ -629,7 +630,7 @@ def _for_all(actor: User, owner_id: int, status: str, action) -> int:
     owner = User.objects.filter(pk=owner_id).first()
     if owner is None or (not actor.is_admin_role and owner.team_id != actor.team_id):
         raise Http404("No such SDR")
-    now = timezone.now()
+    now = clock.now()
     count = 0
     with transaction.atomic():
         enrollments = (
@@ -681,7 +682,7 @@ def lead_record_reply(
 ) -> Lead:
     """The prospect answered: the cadence stops and the lead moves to engaged.
     ``actor=None`` is an inbound webhook. Idempotent: a second reply changes nothing more."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         if actor is None:
             lead = Lead.objects.select_for_update().get(pk=lead_id)
@@ -732,7 +733,7 @@ def _suppress(email: str, reason: str, stop_reason: str, note: str, flag: bool =
     email = normalize_email(email)
     if not email:
         return 0
-    now = timezone.now()
+    now = clock.now()
     stopped = 0
     with transaction.atomic():
         Suppression.objects.get_or_create(email=email, defaults={"reason": reason})
@@ -758,7 +759,7 @@ def _suppress(email: str, reason: str, stop_reason: str, note: str, flag: bool =
 def enrollment_stop_for_moved_leads() -> int:
     """Stop the cadences of leads that left contacting (engaged, qualified, disqualified,
     nurture, …) by any route. Set-based; run by the tick. Returns how many stopped."""
-    now = timezone.now()
+    now = clock.now()
     stopped = 0
     with transaction.atomic():
         moved = (
@@ -785,7 +786,7 @@ def enrollment_scrap_unanswered(*, now: datetime | None = None, batch_size: int 
     'no response' (which the SDR sees on the lead and can undo). Claimed with SKIP LOCKED."""
     from leads.models import DisqualifyReason
 
-    now = now or timezone.now()
+    now = now or clock.now()
     done = 0
     with transaction.atomic():
         due = list(
@@ -892,7 +893,7 @@ def touch_complete(*, actor: User, touch_id: int, outcome: str, note: str = "") 
     """The SDR did a manual touch (call, LinkedIn, manual email, task) with this outcome.
     The timeline records it; the next step is scheduled from now. A voicemail proposes a
     follow-up reminder two business days later; a booked meeting ends the cadence."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         touch = _lock_touch(actor, touch_id)
         if touch.status in (TouchStatus.DONE, TouchStatus.SKIPPED):
@@ -952,7 +953,7 @@ def touch_complete(*, actor: User, touch_id: int, outcome: str, note: str = "") 
 
 
 def touch_skip(*, actor: User, touch_id: int, note: str = "") -> Touch:
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         touch = _lock_touch(actor, touch_id)
         if touch.status not in (TouchStatus.SCHEDULED, TouchStatus.DUE, TouchStatus.HELD):
@@ -979,7 +980,7 @@ def touch_skip(*, actor: User, touch_id: int, note: str = "") -> Touch:
 
 def touch_release_held(*, actor: User, touch_id: int) -> Touch:
     """The SDR fixed the prospect's data: send the held email at the next slot."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         touch = _lock_touch(actor, touch_id)
         if touch.status != TouchStatus.HELD:
@@ -1044,7 +1045,7 @@ def reminder_done(*, actor: User, reminder_id: int) -> Reminder:
         if reminder is None:
             raise Http404("No such reminder")
         if reminder.done_at is None:
-            reminder.done_at = timezone.now()
+            reminder.done_at = clock.now()
             reminder.save(update_fields=["done_at"])
             lead_event_record(
                 lead=reminder.lead,
@@ -1127,7 +1128,7 @@ def touch_send_claimed(
     stats = DispatchStats(claimed=len(ids))
     if not ids:
         return stats
-    now = now or timezone.now()
+    now = now or clock.now()
     touches = list(
         Touch.objects.filter(pk__in=ids, status=TouchStatus.SENDING)
         .select_related("enrollment__cadence", "lead__prospect__company", "owner")
@@ -1246,7 +1247,7 @@ def _failed(touch: Touch, error: str) -> None:
     if touch.attempts >= settings.SDRCRM_DISPATCH_MAX_ATTEMPTS:
         _set(touch, TouchStatus.FAILED, error=error)
     else:
-        _reschedule(touch, timezone.now() + timedelta(minutes=2 * touch.attempts), error=error)
+        _reschedule(touch, clock.now() + timedelta(minutes=2 * touch.attempts), error=error)
 
 
 def _set(touch: Touch, status: str, error: str = "") -> None:
@@ -1254,9 +1255,7 @@ def _set(touch: Touch, status: str, error: str = "") -> None:
         status=status,
         error=error,
         lease_until=None,
-        completed_at=timezone.now()
-        if status in (TouchStatus.CANCELLED, TouchStatus.FAILED)
-        else None,
+        completed_at=clock.now() if status in (TouchStatus.CANCELLED, TouchStatus.FAILED) else None,
     )
 
 
@@ -1271,7 +1270,7 @@ def _record_sent(touches: list[Touch]) -> None:
     transaction."""
     if not touches:
         return
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         for t in touches:
             t.status = TouchStatus.SENT
@@ -1348,7 +1347,7 @@ def _advance_many(touches: list[Touch], finished_at: datetime) -> None:
 
 
 def touch_dispatch_due(
-    *, max_seconds: float | None = None, batch: int | None = None, now_fn=timezone.now
+    *, max_seconds: float | None = None, batch: int | None = None, now_fn=clock.now
 ) -> DispatchStats:
     """Claim and send due emails in batches until none is due or the time budget is spent."""
     max_seconds = settings.SDRCRM_DISPATCH_MAX_SECONDS if max_seconds is None else max_seconds
@@ -1367,7 +1366,7 @@ def touch_dispatch_due(
 def touch_recover_expired_leases(*, now: datetime | None = None) -> int:
     """Touches left ``sending`` by a worker that died go back to ``scheduled`` once their
     lease has expired; each keeps its idempotency key."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return Touch.objects.filter(status=TouchStatus.SENDING, lease_until__lt=now).update(
         status=TouchStatus.SCHEDULED, lease_until=None, error="recovered after an expired lease"
     )
@@ -1375,7 +1374,7 @@ def touch_recover_expired_leases(*, now: datetime | None = None) -> int:
 
 def touch_mark_manual_due(*, now: datetime | None = None) -> int:
     """Manual touches whose time has come enter the SDR's queue. Set-based."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return (
         Touch.objects.filter(
             status=TouchStatus.SCHEDULED,
@@ -1388,7 +1387,7 @@ def touch_mark_manual_due(*, now: datetime | None = None) -> int:
 
 
 def has_due_emails(now: datetime | None = None) -> bool:
-    now = now or timezone.now()
+    now = now or clock.now()
     return Touch.objects.filter(
         status=TouchStatus.SCHEDULED, channel=Channel.AUTO_EMAIL, due_at__lte=now
     ).exists()
@@ -1396,7 +1395,7 @@ def has_due_emails(now: datetime | None = None) -> bool:
 
 def tick(*, now: datetime | None = None) -> dict:
     """The periodic housekeeping. Idempotent; safe to run from two beats at once."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return {
         "recovered": touch_recover_expired_leases(now=now),
         "manual_due": touch_mark_manual_due(now=now),
@@ -1414,7 +1413,7 @@ def digest_send_due(*, now: datetime | None = None, hour: int = 7) -> int:
     ``hour`` o'clock in their time zone. The DigestLog row makes it idempotent."""
     from .selectors import today_queue
 
-    now = now or timezone.now()
+    now = now or clock.now()
     sent = 0
     for user in User.objects.filter(role__in=["sdr", "bdr"], is_active=True).exclude(email=""):
         tz = schedule.recipient_zone(user.time_zone, default=settings.TIME_ZONE)

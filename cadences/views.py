@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from leads.selectors import team_prospectors
 from leads.services import LeadError, LeadForbidden
+from sdrcrm import clock
 
 from . import selectors, services, templating
 from .context import unsubscribe_touch_id
@@ -417,7 +418,7 @@ def today(request):
             "owner": owner,
             "sdrs": list(team_prospectors(team_id=user.team_id)) if user.is_manager else [],
             "outcomes": services.OUTCOMES_BY_CHANNEL,
-            "now": timezone.now(),
+            "now": clock.now(),
             "paused_count": user.enrollments.filter(status="paused").count()
             if user.is_prospector
             else 0,

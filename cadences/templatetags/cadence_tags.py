@@ -2,10 +2,10 @@
 its templates load these tags, which run a bounded number of queries."""
 
 from django import template
-from django.utils import timezone
 
 from leads.models import LeadState
 from leads.services import user_works_lead
+from sdrcrm import clock
 
 from .. import schedule
 from ..models import EnrollmentStatus, OffsetFrom, Reminder, StopReason, TouchStatus
@@ -48,7 +48,7 @@ def cadence_panel(context, lead):
             for v, label in StopReason.choices
             if v in ("manual", "meeting_booked", "replied")
         ],
-        "now": timezone.now(),
+        "now": clock.now(),
     }
 
 
@@ -75,7 +75,7 @@ def _refresh_projection(enrollment) -> None:
             days=tuple(int(d) for d in enrollment.cadence.window_days),
         ),
     )
-    previous = max(current.due_at, timezone.now())
+    previous = max(current.due_at, clock.now())
     for t in touches:
         if t.position > current.position and t.status == TouchStatus.PLANNED:
             previous = schedule.step_due(
