@@ -325,6 +325,23 @@ class Snippet(models.Model):
         return self.title
 
 
+class SendCounter(models.Model):
+    """Automatic emails sent in an SDR's name on one of their local days: the daily cap.
+    Dispatchers reserve from it atomically (an upsert), so two workers never overshoot."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "day"], name="sendcounter_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} on {self.day}: {self.sent}"
+
+
 class DigestLog(models.Model):
     """One morning digest per SDR per local day (the unique row makes sending idempotent)."""
 
