@@ -3,6 +3,7 @@
 #   make install   virtualenv + dependencies (only when pyproject.toml changed), migrate, demo data
 #   make run       web (runserver) + Celery worker + Celery beat; one Ctrl-C stops all three
 #   make test      pytest against PostgreSQL and Redis (found or started; see scripts/test-services.sh)
+#   make bench     benchmarks on PostgreSQL and Redis (SIZE=small for a quick run); var/bench/
 #   make lint      ruff check
 #   make clean     remove var/ (SQLite database, broker files, static) and .venv
 
@@ -22,7 +23,9 @@ ARGS ?=
 # scripts/run-dev.sh then runs collectstatic first and WhiteNoise serves var/staticfiles.
 DJANGO_DEBUG ?= 1
 
-.PHONY: help install deps run test lint clean
+SIZE ?= full
+
+.PHONY: help install deps run test bench lint clean
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -47,6 +50,9 @@ run: install
 
 test: deps
 	PY=$(PY) bash scripts/test-services.sh $(ARGS)
+
+bench: deps
+	PY=$(PY) bash scripts/test-services.sh --run $(PY) scripts/bench.py --size $(SIZE)
 
 lint: deps
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the pytest suite against PostgreSQL and Redis. Arguments are passed on to pytest.
-# Called by `make test` (make test ARGS="-k foo").
+# Called by `make test` (make test ARGS="-k foo"). With `--run CMD ARGS…` it runs CMD instead,
+# against the same servers (`make bench`).
 #
 # Where the servers come from, for each of the two separately:
 #   1. DATABASE_URL / REDIS_URL when set (they must answer, or this fails);
@@ -224,7 +225,13 @@ if [[ ! -x $CHROMIUM ]]; then
 fi
 
 set +e
-"$PY" -m pytest "$@"
+if [[ ${1:-} == --run ]]; then
+    # `scripts/test-services.sh --run CMD ARGS…` runs CMD with the same servers (make bench).
+    shift
+    "$@"
+else
+    "$PY" -m pytest "$@"
+fi
 rc=$?
 set -e
 exit "$rc"
