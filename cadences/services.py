@@ -444,7 +444,7 @@ def enrollment_create(
             lead=lead,
             kind=EventKind.CADENCE,
             actor=actor,
-            body=f"Enrolled in {cadence.name} ({len(steps)} steps)",
+            body=f"Enrolled in {cadence.name}",
             payload={"enrollment_id": enrollment.pk, "cadence_id": cadence.pk, "action": "enroll"},
         )
         transaction.on_commit(_ring_dispatcher)

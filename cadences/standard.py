@@ -9,7 +9,7 @@ STANDARD_DESCRIPTION = (
     "The playbook cadence: email and LinkedIn on day 1, follow-ups a few business days apart, "
     "a call with a voicemail, and a break-up email that scraps the lead if nothing comes back."
 )
-SIGNATURE = "\n\nBest regards,\n{{ sdr.full_name }}\n{{ sdr.title }}, {{ sdr.company }}"
+SIGNATURE = "\n\nBest regards,\n{{ sdr.full_name }}\n{{ sdr.company }}"
 
 STANDARD_STEPS = [
     {

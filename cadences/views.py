@@ -1,6 +1,7 @@
 """Cadence pages, the Today queue and the public unsubscribe page. Thin: parse, start from the
 user, call one service, respond."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -383,6 +384,9 @@ def reminder_create(request, lead_id: int):
     except LeadError as exc:
         messages.error(request, str(exc))
     else:
+        proposal = request.session.get("proposed_reminder") or {}
+        if proposal.get("lead_id") == lead_id:  # the voicemail follow-up was accepted
+            request.session.pop("proposed_reminder", None)
         when = timezone.localtime(form.cleaned_data["due_at"])
         messages.success(request, f"Reminder set for {when:%a %d %b %H:%M}.")
     return redirect(back)
@@ -451,7 +455,7 @@ def touch_complete(request, touch_id: int):
             "lead_id": touch.lead_id,
             "lead": touch.lead.prospect.full_name,
             "due_at": timezone.localtime(result.propose_reminder_at).strftime("%Y-%m-%dT%H:%M"),
-            "note": f"Follow up on the voicemail to {touch.lead.prospect.full_name}",
+            "note": "Call back after the voicemail",
         }
     return redirect(back)
 
@@ -510,5 +514,13 @@ def unsubscribe(request, token: str):
     email = touch.lead.prospect.email
     if request.method == "POST":
         services.email_record_unsubscribe(email=email, note="unsubscribe link")
-        return render(request, "cadences/unsubscribe.html", {"done": True, "email": email})
-    return render(request, "cadences/unsubscribe.html", {"email": email, "token": token})
+        return render(
+            request,
+            "cadences/unsubscribe.html",
+            {"done": True, "email": email, "company": settings.SDRCRM_COMPANY_NAME},
+        )
+    return render(
+        request,
+        "cadences/unsubscribe.html",
+        {"email": email, "token": token, "company": settings.SDRCRM_COMPANY_NAME},
+    )

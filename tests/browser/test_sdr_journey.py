@@ -189,6 +189,7 @@ def test_phone_width_has_no_horizontal_page_scroll(
     page.set_viewport_size({"width": 375, "height": 800})
 
     login(page, crew.sdr, screenshot=screenshots / "phone-01-login.png")
+    page.goto(f"{live_server.url}/leads/")  # an SDR lands on Today
     scroll_width, inner_width = _page_widths(page)
     page.screenshot(path=str(screenshots / "phone-02-lead-list.png"), full_page=True)
     assert inner_width == 375
