@@ -110,6 +110,7 @@ class StopReason(models.TextChoices):
     LEAD_MOVED = "lead_moved", "Lead left contacting"
     MANUAL = "manual", "Stopped by hand"
     NO_RESPONSE = "no_response", "No response after the break-up email"
+    SEND_FAILED = "send_failed", "Email could not be sent"
 
 
 class Enrollment(models.Model):

@@ -1179,7 +1179,7 @@ def touch_send_claimed(
         prospect = lead.prospect
         recipient = _recipient(enrollment, enrollment.cadence)
         if enrollment.status == EnrollmentStatus.PAUSED:
-            _reschedule(touch, touch.due_at)  # picked up again on resume
+            _reschedule(touch, touch.due_at, attempt_used=False)  # picked up on resume
             stats.rescheduled += 1
             continue
         if enrollment.status != EnrollmentStatus.ACTIVE or lead.state != LeadState.CONTACTING:
@@ -1193,10 +1193,15 @@ def touch_send_claimed(
             or prospect.email_bounced_at
         ):
             _set(touch, TouchStatus.CANCELLED, error="address suppressed or do-not-contact")
+            _stop_after_send_check(
+                enrollment,
+                StopReason.UNSUBSCRIBED,
+                "the address is suppressed, bounced or do-not-contact",
+            )
             stats.cancelled += 1
             continue
         if not schedule.in_send_window(now, recipient):
-            _reschedule(touch, schedule.next_send_slot(now, recipient))
+            _reschedule(touch, schedule.next_send_slot(now, recipient), attempt_used=False)
             stats.rescheduled += 1
             continue
         context = render_context(
@@ -1230,16 +1235,61 @@ def touch_send_claimed(
             to_send.append((touch, _message(touch, context)))
         else:
             tomorrow = _day_start(now, recipient.tz) + timedelta(days=1)
-            _reschedule(touch, schedule.next_send_slot(tomorrow, recipient))
+            _reschedule(touch, schedule.next_send_slot(tomorrow, recipient), attempt_used=False)
             stats.rescheduled += 1
 
     for start in range(0, len(to_send), chunk):
         part = to_send[start : start + chunk]
-        sent_now = _send_chunk(part)
-        stats.sent += len(sent_now)
-        stats.failed += len(part) - len(sent_now)
-        _record_sent(sent_now)
+        # The chunk's leads and enrollments are locked (FOR NO KEY UPDATE, in id order) while
+        # it is sent and recorded: a reply (which locks the lead), a bounce or unsubscribe (which
+        # lock the enrollment) waits for the chunk, and a chunk that starts after one of them
+        # committed sees the enrollment stopped and sends nothing. The timeline INSERTs only
+        # take FOR KEY SHARE on the lead, which these locks do not block.
+        with transaction.atomic():
+            enrollment_ids = sorted({t.enrollment_id for t, _ in part})
+            list(
+                Lead.objects.select_for_update(no_key=True)
+                .filter(pk__in=sorted({t.lead_id for t, _ in part}))
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            still_active = set(
+                Enrollment.objects.select_for_update(no_key=True, of=("self",))
+                .filter(pk__in=enrollment_ids, status=EnrollmentStatus.ACTIVE)
+                .filter(lead__state=LeadState.CONTACTING)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            for touch, _ in part:
+                if touch.enrollment_id not in still_active:
+                    _set(touch, TouchStatus.CANCELLED, error="cadence ended just before sending")
+                    _release_sends(_day_key(touch), 1)
+                    stats.cancelled += 1
+            part = [(t, m) for t, m in part if t.enrollment_id in still_active]
+            sent_now = _send_chunk(part)
+            stats.sent += len(sent_now)
+            stats.failed += len(part) - len(sent_now)
+            _record_sent(sent_now)
     return stats
+
+
+def _day_key(touch: Touch) -> tuple[int, object]:
+    tz = schedule.recipient_zone(touch.owner.time_zone, default=settings.TIME_ZONE)
+    return touch.owner_id, clock.now().astimezone(tz).date()
+
+
+def _stop_after_send_check(enrollment: Enrollment, reason: str, note: str) -> None:
+    """A touch was cancelled at send time for good (not for the moment): end its enrollment,
+    so it does not sit active with steps that will never come."""
+    with transaction.atomic():
+        locked = (
+            Enrollment.objects.select_for_update(of=("self",))
+            .select_related("lead", "cadence")
+            .filter(pk=enrollment.pk, status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED])
+            .first()
+        )
+        if locked is not None:
+            _end(locked, EnrollmentStatus.STOPPED, reason, note, None, clock.now())
 
 
 def _message(touch: Touch, context: dict[str, str]) -> EmailMessage:
@@ -1291,10 +1341,12 @@ def _send_chunk(part: list[tuple[Touch, EmailMessage]]) -> list[Touch]:
 def _failed(touch: Touch, error: str) -> None:
     """A send that failed goes back to scheduled (retried at the next tick) until it has
     used its attempts. Its room under the daily cap is given back."""
-    tz = schedule.recipient_zone(touch.owner.time_zone, default=settings.TIME_ZONE)
-    _release_sends((touch.owner_id, clock.now().astimezone(tz).date()), 1)
+    _release_sends(_day_key(touch), 1)
     if touch.attempts >= settings.SDRCRM_DISPATCH_MAX_ATTEMPTS:
         _set(touch, TouchStatus.FAILED, error=error)
+        _stop_after_send_check(
+            touch.enrollment, StopReason.SEND_FAILED, f"step {touch.position}: {error}"[:500]
+        )
     else:
         _reschedule(touch, clock.now() + timedelta(minutes=2 * touch.attempts), error=error)
 
@@ -1308,9 +1360,13 @@ def _set(touch: Touch, status: str, error: str = "") -> None:
     )
 
 
-def _reschedule(touch: Touch, due_at: datetime, error: str = "") -> None:
+def _reschedule(touch: Touch, due_at: datetime, error: str = "", attempt_used: bool = True) -> None:
+    """Back to scheduled. A touch put back without trying to send it (paused, outside the
+    window, over the cap) gives back the attempt its claim counted, so waiting never uses up
+    the attempts a provider error is allowed."""
+    extra = {} if attempt_used else {"attempts": F("attempts") - 1}
     Touch.objects.filter(pk=touch.pk, status=TouchStatus.SENDING).update(
-        status=TouchStatus.SCHEDULED, due_at=due_at, lease_until=None, error=error
+        status=TouchStatus.SCHEDULED, due_at=due_at, lease_until=None, error=error, **extra
     )
 
 
