@@ -684,15 +684,18 @@ def lead_record_reply(
     ``actor=None`` is an inbound webhook. Idempotent: a second reply changes nothing more."""
     now = clock.now()
     with transaction.atomic():
-        if actor is None:
-            lead = Lead.objects.select_for_update().get(pk=lead_id)
-        else:
-            try:
-                lead = lead_scope(actor).select_for_update(of=("self",)).get(pk=lead_id)
-            except (Lead.DoesNotExist, ValueError, TypeError):
-                raise Http404("No such lead") from None
-            if not user_works_lead(actor, lead):
-                raise LeadForbidden("Only the lead's SDR or a manager of its team can do this.")
+        scope = Lead.objects.all() if actor is None else lead_scope(actor)
+        try:
+            lead = scope.get(pk=lead_id)
+        except (Lead.DoesNotExist, ValueError, TypeError):
+            raise Http404("No such lead") from None
+        if actor is not None and not user_works_lead(actor, lead):
+            raise LeadForbidden("Only the lead's SDR or a manager of its team can do this.")
+        # Lock order: the lead's enrollments, then the lead. The dispatcher holds the
+        # enrollment locks of a chunk while it sends it (and takes key-share locks on leads for
+        # the timeline), so locking the lead first could deadlock with it.
+        enrollments = list(_active_enrollments_for_lead(lead.pk))
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
         lead_event_record(
             lead=lead,
             kind=EventKind.REPLY,
@@ -701,7 +704,7 @@ def lead_record_reply(
             body=body.strip(),
             payload={"source": source},
         )
-        for enrollment in _active_enrollments_for_lead(lead.pk):
+        for enrollment in enrollments:
             _end(enrollment, EnrollmentStatus.STOPPED, StopReason.REPLIED, "", actor, now)
         if lead.state in (LeadState.RESEARCHING, LeadState.CONTACTING):
             lead = lead_transition(
@@ -1240,19 +1243,12 @@ def touch_send_claimed(
 
     for start in range(0, len(to_send), chunk):
         part = to_send[start : start + chunk]
-        # The chunk's leads and enrollments are locked (FOR NO KEY UPDATE, in id order) while
-        # it is sent and recorded: a reply (which locks the lead), a bounce or unsubscribe (which
-        # lock the enrollment) waits for the chunk, and a chunk that starts after one of them
-        # committed sees the enrollment stopped and sends nothing. The timeline INSERTs only
-        # take FOR KEY SHARE on the lead, which these locks do not block.
+        # The chunk's enrollments are locked (FOR NO KEY UPDATE, in id order) while it is sent
+        # and recorded: a reply, bounce or unsubscribe (which lock the enrollment to stop it)
+        # waits for the chunk, and a chunk that starts after one of them committed sees the
+        # enrollment stopped and sends nothing. (Whoever locks both locks enrollments first.)
         with transaction.atomic():
             enrollment_ids = sorted({t.enrollment_id for t, _ in part})
-            list(
-                Lead.objects.select_for_update(no_key=True)
-                .filter(pk__in=sorted({t.lead_id for t, _ in part}))
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
             still_active = set(
                 Enrollment.objects.select_for_update(no_key=True, of=("self",))
                 .filter(pk__in=enrollment_ids, status=EnrollmentStatus.ACTIVE)
