@@ -11,6 +11,7 @@ from .schedule import Recipient, SendWindow, recipient_zone
 UNSUBSCRIBE_SALT = "sdrcrm.unsubscribe"
 
 
+@lru_cache(maxsize=1)
 def _signer() -> signing.Signer:
     return signing.Signer(salt=UNSUBSCRIBE_SALT)
 
