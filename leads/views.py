@@ -65,14 +65,12 @@ def lead_list(request):
 def _detail_context(request, lead, **extra):
     user = request.user
     transitions = selectors.lead_available_transitions(lead=lead, user=user)
-    needs_aes = any(t["needs"] == "ae" for t in transitions)
     context = {
         "lead": lead,
         "prospect": lead.prospect,
         "company": lead.prospect.company,
         "timeline": selectors.lead_timeline(lead=lead),
         "transitions": transitions,
-        "aes": list(selectors.team_aes(team_id=lead.team_id)) if needs_aes else [],
         "disqualify_choices": DISQUALIFY_CHOICES,
         "can_work": services.user_works_lead(user, lead),
         "can_claim": user.is_prospector and lead.owner_id is None,

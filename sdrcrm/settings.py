@@ -180,6 +180,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "0")) or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+from celery.schedules import crontab  # noqa: E402 (only the beat schedule uses it)
+
 CELERY_BEAT_SCHEDULE = {
     # The short tick: recover expired leases, bring manual tasks due, stop cadences of leads
     # that moved, scrap unanswered break-ups, and fan out email dispatch when emails are due.
@@ -194,6 +196,35 @@ CELERY_BEAT_SCHEDULE = {
     "leads-recycle-due-nurture": {
         "task": "leads.lead_recycle_due_nurture_task",
         "schedule": float(os.environ.get("SDRCRM_NURTURE_SWEEP_SECONDS", 15 * 60)),
+    },
+    # Qualification: score new and changed leads; notify hand-offs, accepts and rejects made
+    # from any page; escalate hand-offs left undecided; recount outcomes that changed; and
+    # nightly, read every open lead afresh and rebuild every team's learned estimate.
+    "qualification-score-sweep": {
+        "task": "qualification.lead_scores_sweep_task",
+        "schedule": 5 * 60.0,
+    },
+    "qualification-notifications-sweep": {
+        "task": "qualification.notifications_sweep_task",
+        "schedule": 60.0,
+    },
+    "qualification-escalate-overdue": {
+        "task": "qualification.handoff_escalate_overdue_task",
+        "schedule": 5 * 60.0,
+    },
+    "qualification-outcomes-refresh": {
+        "task": "qualification.outcome_models_refresh_task",
+        "schedule": 10 * 60.0,
+    },
+    "qualification-nightly-rescore": {
+        "task": "qualification.lead_scores_sweep_task",
+        "schedule": crontab(hour=2, minute=30),
+        "kwargs": {"full": True},
+    },
+    "qualification-nightly-outcomes": {
+        "task": "qualification.outcome_models_refresh_task",
+        "schedule": crontab(hour=2, minute=45),
+        "kwargs": {"all_teams": True},
     },
 }
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("leads/", include("leads.urls")),
     path("cadences/", include("cadences.urls")),
+    path("qualification/", include("qualification.urls")),
     path("today/", cadence_views.today, name="today"),
     path("u/<str:token>/", cadence_views.unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),

@@ -197,6 +197,7 @@ SAMPLE_ARGS = {
     "touch_id": "1",
     "reminder_id": "1",
     "token": "token",
+    "ae_id": "1",
 }
 
 
@@ -229,6 +230,10 @@ def test_the_url_list_is_complete():
         "/cadences/reminders/1/done/", "/cadences/touches/1/complete/",
         "/cadences/touches/1/skip/", "/cadences/touches/1/release/",
         "/cadences/proposal/dismiss/",
+        "/qualification/model/", "/qualification/leads/1/", "/qualification/leads/1/preview/",
+        "/qualification/leads/1/accept/", "/qualification/leads/1/reject/",
+        "/qualification/queue/", "/qualification/handoffs/", "/qualification/aes/1/",
+        "/qualification/notifications/", "/qualification/notifications/badge/",
     ])  # fmt: skip
 
 

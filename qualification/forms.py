@@ -1,0 +1,324 @@
+from django import forms
+
+from leads.models import DisqualifyReason
+
+from .models import Decision
+from .scoring import (
+    Authority,
+    Budget,
+    Fit,
+    Need,
+    ScoringConfig,
+    Timeline,
+)
+from .services import BRIEF_FIELDS, Answers, Brief, QualifyInput
+
+SIZE_ROWS = 6
+INDUSTRY_ROWS = 8
+POINTS = {"min_value": -100, "max_value": 100}
+
+
+def _points(label: str, **kwargs) -> forms.IntegerField:
+    return forms.IntegerField(label=label, **POINTS, **kwargs)
+
+
+def _choice_points(prefix: str, choices, unknown_label: str) -> dict[str, forms.Field]:
+    fields = {f"{prefix}_{c.value}": _points(c.label) for c in choices}
+    fields[f"{prefix}_unknown"] = _points(unknown_label)
+    return fields
+
+
+class ScoringModelForm(forms.Form):
+    """The team's qualification model, flat: size bands and target industries as rows."""
+
+    based_on_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    size_unknown_points = _points("Size unknown")
+    min_employees = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=1_000_000,
+        label="Scrap companies with fewer employees than",
+        help_text="A hard disqualifier: 1 scraps the sole proprietor with no employees. "
+        "Empty: no size disqualifies.",
+    )
+    other_industry_points = _points("Any other industry")
+    excluded_industries = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Excluded industries (one a line)",
+        help_text="A hard disqualifier: leads in these industries are scrapped.",
+    )
+    price_floor = forms.IntegerField(
+        min_value=0, max_value=10**12, label="Cheapest plan a year",
+        help_text="A stated budget below this cannot afford the product.",
+    )  # fmt: skip
+    price_list = forms.IntegerField(
+        min_value=0, max_value=10**12, label="Usual deal a year",
+        help_text="A budget at or above this can afford it; in between is a stretch.",
+    )  # fmt: skip
+    budget_cannot_disqualifies = forms.BooleanField(
+        required=False, label="A budget below the cheapest plan scraps the lead"
+    )
+    need_none_disqualifies = forms.BooleanField(required=False, label="No need scraps the lead")
+    threshold = forms.IntegerField(
+        min_value=0, max_value=100, label="Qualified from score",
+        help_text="Scores are 0–100: the sum of the points, kept within that range.",
+    )  # fmt: skip
+    escalate_after_hours = forms.IntegerField(
+        min_value=1, max_value=200, label="Escalate a hand-off after (business hours)",
+        help_text="An AE who neither accepts nor rejects a lead within this many business "
+        "hours (Monday–Friday, 08–16) is reported to the managers.",
+    )  # fmt: skip
+    note = forms.CharField(required=False, max_length=200, label="What changed (for the history)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for i in range(SIZE_ROWS):
+            self.fields[f"size_{i}_min"] = forms.IntegerField(
+                required=False, min_value=0, max_value=10_000_000, label="From"
+            )
+            self.fields[f"size_{i}_max"] = forms.IntegerField(
+                required=False, min_value=0, max_value=10_000_000, label="To",
+                help_text="Empty: no upper limit",
+            )  # fmt: skip
+            self.fields[f"size_{i}_points"] = _points("Points", required=False)
+        for i in range(INDUSTRY_ROWS):
+            self.fields[f"industry_{i}_name"] = forms.CharField(
+                required=False, max_length=120, label="Industry"
+            )
+            self.fields[f"industry_{i}_points"] = _points("Points", required=False)
+        self.fields.update(_choice_points("budget", Budget, "Budget not known"))
+        self.fields.update(_choice_points("timeline", Timeline, "Timeline not known"))
+        self.fields.update(_choice_points("authority", Authority, "Authority not known"))
+        self.fields.update(_choice_points("need", Need, "Need not known"))
+        self.fields.update(_choice_points("fit", Fit, "Fit not assessed"))
+
+    # Rows and groups for the template.
+    def size_rows(self):
+        return [
+            (self[f"size_{i}_min"], self[f"size_{i}_max"], self[f"size_{i}_points"])
+            for i in range(SIZE_ROWS)
+        ]
+
+    def industry_rows(self):
+        return [
+            (self[f"industry_{i}_name"], self[f"industry_{i}_points"]) for i in range(INDUSTRY_ROWS)
+        ]
+
+    @property
+    def groups(self) -> dict:
+        """The points fields of each answer factor, for the template."""
+        return {
+            prefix: [self[f"{prefix}_{c.value}"] for c in choices] + [self[f"{prefix}_unknown"]]
+            for prefix, choices in (
+                ("budget", Budget),
+                ("timeline", Timeline),
+                ("authority", Authority),
+                ("need", Need),
+                ("fit", Fit),
+            )
+        }
+
+    @classmethod
+    def initial_for(cls, config: ScoringConfig, version: int) -> dict:
+        initial = {
+            "based_on_version": version,
+            "size_unknown_points": config.size_unknown_points,
+            "min_employees": config.min_employees,
+            "other_industry_points": config.other_industry_points,
+            "excluded_industries": "\n".join(config.excluded_industries),
+            "price_floor": config.price_floor,
+            "price_list": config.price_list,
+            "budget_cannot_disqualifies": config.budget_cannot_disqualifies,
+            "need_none_disqualifies": config.need_none_disqualifies,
+            "threshold": config.threshold,
+            "escalate_after_hours": config.escalate_after_hours,
+        }
+        for i, band in enumerate(config.size_bands[:SIZE_ROWS]):
+            initial[f"size_{i}_min"] = band.min_employees
+            initial[f"size_{i}_max"] = band.max_employees
+            initial[f"size_{i}_points"] = band.points
+        for i, (name, points) in enumerate(config.target_industries[:INDUSTRY_ROWS]):
+            initial[f"industry_{i}_name"] = name
+            initial[f"industry_{i}_points"] = points
+        for prefix, mapping in (
+            ("budget", config.budget_points),
+            ("timeline", config.timeline_points),
+            ("authority", config.authority_points),
+            ("need", config.need_points),
+            ("fit", config.fit_points),
+        ):
+            for key, points in mapping.items():
+                initial[f"{prefix}_{key}"] = points
+        return initial
+
+    def clean(self):
+        cleaned = super().clean()
+        for i in range(SIZE_ROWS):
+            lo, pts = cleaned.get(f"size_{i}_min"), cleaned.get(f"size_{i}_points")
+            hi = cleaned.get(f"size_{i}_max")
+            if (lo is None) != (pts is None) or (lo is None and hi is not None):
+                self.add_error(f"size_{i}_min", "Give a size band both its lowest count and "
+                                                "its points, or leave the row empty.")  # fmt: skip
+        for i in range(INDUSTRY_ROWS):
+            name, pts = cleaned.get(f"industry_{i}_name"), cleaned.get(f"industry_{i}_points")
+            if name and pts is None:
+                self.add_error(f"industry_{i}_points", "Give the industry its points.")
+        return cleaned
+
+    def to_config(self) -> dict:
+        d = self.cleaned_data
+
+        def points(prefix, choices):
+            out = {c.value: d[f"{prefix}_{c.value}"] for c in choices}
+            out["unknown"] = d[f"{prefix}_unknown"]
+            return out
+
+        return {
+            "size_bands": [
+                {"min_employees": d[f"size_{i}_min"], "max_employees": d[f"size_{i}_max"],
+                 "points": d[f"size_{i}_points"]}
+                for i in range(SIZE_ROWS)
+                if d.get(f"size_{i}_min") is not None
+            ],
+            "size_unknown_points": d["size_unknown_points"],
+            "min_employees": d["min_employees"],
+            "target_industries": [
+                [d[f"industry_{i}_name"], d[f"industry_{i}_points"]]
+                for i in range(INDUSTRY_ROWS)
+                if d.get(f"industry_{i}_name")
+            ],
+            "other_industry_points": d["other_industry_points"],
+            "excluded_industries": [
+                line.strip() for line in d["excluded_industries"].splitlines() if line.strip()
+            ],
+            "price_floor": d["price_floor"],
+            "price_list": d["price_list"],
+            "budget_points": points("budget", Budget),
+            "budget_cannot_disqualifies": d["budget_cannot_disqualifies"],
+            "timeline_points": points("timeline", Timeline),
+            "authority_points": points("authority", Authority),
+            "need_points": points("need", Need),
+            "need_none_disqualifies": d["need_none_disqualifies"],
+            "fit_points": points("fit", Fit),
+            "threshold": d["threshold"],
+            "escalate_after_hours": d["escalate_after_hours"],
+        }  # fmt: skip
+
+
+def _blank(choices, label: str):
+    return [("", label), *choices.choices]
+
+
+class AnswersForm(forms.Form):
+    """BANT and fit; also what the live score preview reads."""
+
+    budget = forms.IntegerField(
+        required=False, min_value=0, max_value=10**12, label="Stated budget a year",
+        help_text="Empty: not known yet.",
+    )  # fmt: skip
+    timeline = forms.ChoiceField(
+        required=False, choices=_blank(Timeline, "Not known yet"), label="Timeline"
+    )
+    authority = forms.ChoiceField(
+        required=False,
+        choices=_blank(Authority, "From the prospect's role"),
+        label="Authority of our contact",
+    )
+    need = forms.ChoiceField(required=False, choices=_blank(Need, "Not known yet"), label="Need")
+    fit = forms.ChoiceField(
+        required=False, choices=_blank(Fit, "Not assessed yet"), label="Fit",
+        help_text="Does the team sell to companies like this, and can it meet the need?",
+    )  # fmt: skip
+
+    def to_answers(self) -> Answers:
+        d = self.cleaned_data
+        return Answers(
+            budget=d.get("budget"),
+            timeline=d.get("timeline") or "",
+            authority=d.get("authority") or "",
+            need=d.get("need") or "",
+            fit=d.get("fit") or "",
+        )
+
+
+DECISIONS = [
+    (Decision.QUALIFY.value, "Qualify and hand off to an AE"),
+    (Decision.DISQUALIFY.value, "Scrap (disqualify)"),
+    (Decision.NURTURE.value, "Not now: nurture until a date"),
+]
+ROUTE = "route"
+
+
+class QualifyForm(AnswersForm):
+    action = forms.ChoiceField(choices=[("save", "Save answers"), ("decide", "Decide")])
+    expected_state = forms.CharField(required=False, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        required=False, choices=DECISIONS, widget=forms.RadioSelect, label="Your judgement"
+    )
+    override_reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why (required when you go against the score)",
+    )  # fmt: skip
+    brief_need = forms.CharField(required=False, max_length=1000, label="Need")
+    brief_budget = forms.CharField(required=False, max_length=1000, label="Budget")
+    brief_timeline = forms.CharField(required=False, max_length=1000, label="Timeline")
+    brief_decision_maker = forms.CharField(required=False, max_length=1000, label="Decision maker")
+    brief_next_step = forms.CharField(required=False, max_length=1000, label="Next step")
+    ae = forms.ChoiceField(
+        required=False,
+        label="Account executive",
+        help_text="Automatically: round-robin in proportion to capacity, skipping AEs who are "
+        "away or whose queue is full. By each AE: hand-offs waiting / capacity.",
+    )
+    disqualify_reason = forms.ChoiceField(
+        required=False, choices=[("", "Choose a reason"), *DisqualifyReason.choices],
+        label="Reason",
+    )  # fmt: skip
+    disqualify_note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note (required for \"Other\")",
+    )  # fmt: skip
+    recycle_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Back to new on"
+    )
+
+    def __init__(self, *args, aes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(ROUTE, "Route automatically")]
+        for a in aes:
+            status = {"away": " — away", "full": " — queue full"}.get(a["status"], "")
+            choices.append(
+                (str(a["user"].pk), f"{a['user']} ({a['load']}/{a['capacity']}){status}")
+            )
+        self.fields["ae"].choices = choices
+
+    def brief_fields(self):
+        return [self[f"brief_{name}"] for name, _ in BRIEF_FIELDS]
+
+    def to_input(self) -> QualifyInput:
+        d = self.cleaned_data
+        ae = d.get("ae") or ROUTE
+        return QualifyInput(
+            decision=d.get("decision") or "",
+            answers=self.to_answers(),
+            override_reason=d.get("override_reason") or "",
+            brief=Brief(**{name: d.get(f"brief_{name}") or "" for name, _ in BRIEF_FIELDS}),
+            ae_id=None if ae == ROUTE else int(ae),
+            disqualify_reason=d.get("disqualify_reason") or "",
+            disqualify_note=d.get("disqualify_note") or "",
+            recycle_on=d.get("recycle_on"),
+            expected_state=d.get("expected_state") or None,
+        )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why are you rejecting it? The SDR reads this.",
+    )  # fmt: skip
+
+
+class AEProfileForm(forms.Form):
+    capacity = forms.IntegerField(required=False, min_value=0, max_value=500)
+    is_away = forms.BooleanField(required=False, label="Away")

@@ -1,0 +1,298 @@
+"""Thin views: parse, authorise by starting from the user, call one service, respond.
+
+Domain errors become form errors or messages (never a 500); non-htmx POSTs redirect.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from leads.models import OPEN_STATES, LeadState
+from leads.selectors import lead_get_for_user
+from leads.services import LeadConflict, LeadError, LeadForbidden, LeadInvalid, user_works_lead
+
+from . import selectors, services
+from .forms import AEProfileForm, AnswersForm, QualifyForm, RejectForm, ScoringModelForm
+from .models import Decision
+from .scoring import score_lead
+
+# --- The scoring model ------------------------------------------------------------------------
+
+
+def _require_manager(user):
+    if not (user.is_manager or user.is_admin_role) or user.team_id is None:
+        raise PermissionDenied
+
+
+def scoring_model(request):
+    user = request.user
+    _require_manager(user)
+    current = selectors.scoring_model_for_team(user.team_id)
+    form = ScoringModelForm(
+        request.POST or None,
+        initial=ScoringModelForm.initial_for(current.scoring, current.version),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            model, created = services.scoring_model_save(
+                actor=user,
+                team_id=user.team_id,
+                config=form.to_config(),
+                based_on_version=form.cleaned_data["based_on_version"],
+                note=form.cleaned_data["note"],
+            )
+        except LeadForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except LeadError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if created:
+                messages.success(
+                    request,
+                    f"Saved as version {model.version}. The team's open leads are being "
+                    "rescored in the background.",
+                )
+            else:
+                messages.info(request, "Nothing changed: the model is as it was.")
+            return redirect("qualification:model")
+    return render(
+        request,
+        "qualification/scoring_model.html",
+        {
+            "form": form,
+            "current": current,
+            "history": selectors.scoring_model_history(user.team_id),
+            "max_points": current.scoring.max_points(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Qualifying a lead ------------------------------------------------------------------------
+
+
+def _qualify_context(request, lead, form, saved_answers):
+    user = request.user
+    model = selectors.scoring_model_for_team(lead.team_id)
+    answers = form.to_answers() if form.is_bound and form.is_valid() else saved_answers
+    result = score_lead(services.lead_facts(lead.prospect, answers), model.scoring)
+    return {
+        "lead": lead,
+        "prospect": lead.prospect,
+        "company": lead.prospect.company,
+        "form": form,
+        "model": model,
+        "result": result,
+        "is_manager": user.is_manager or user.is_admin_role,
+        "can_qualify_state": lead.state
+        in (LeadState.RESEARCHING, LeadState.CONTACTING, LeadState.ENGAGED, LeadState.QUALIFIED),
+    }
+
+
+def _initial(lead, row) -> dict:
+    initial = {"expected_state": lead.state, "ae": "route"}
+    if row is not None:
+        initial.update(
+            budget=row.budget,
+            timeline=row.timeline,
+            authority=row.authority,
+            need=row.need,
+            fit=row.fit,
+        )
+    return initial
+
+
+_FIELD_MAP = {
+    "reason": "disqualify_reason",
+    "note": "disqualify_note",
+    "brief": "brief_need",
+}
+
+
+def lead_qualify(request, lead_id: int):
+    user = request.user
+    lead = lead_get_for_user(user=user, lead_id=lead_id)
+    if not user_works_lead(user, lead):
+        raise PermissionDenied
+    if lead.state not in OPEN_STATES:
+        messages.info(request, f"The lead is {lead.get_state_display()}: nothing to qualify.")
+        return redirect("leads:detail", lead_id=lead.pk)
+    aes = selectors.team_aes_for_handoff(team_id=lead.team_id)
+    saved = selectors.lead_answers(lead_id=lead.pk)
+    form = QualifyForm(request.POST or None, initial=_initial(lead, saved), aes=aes)
+    if request.method == "POST" and form.is_valid():
+        data = form.to_input()
+        try:
+            if form.cleaned_data["action"] == "save":
+                services.lead_answers_save(actor=user, lead_id=lead.pk, answers=data.answers)
+                messages.success(request, "Answers saved.")
+                return redirect("qualification:qualify", lead_id=lead.pk)
+            outcome = services.lead_qualify(actor=user, lead_id=lead.pk, data=data)
+        except LeadForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except LeadInvalid as exc:
+            field = _FIELD_MAP.get(exc.field, exc.field)
+            form.add_error(field if field in form.fields else None, str(exc))
+        except LeadConflict as exc:
+            form.add_error(None, str(exc))
+        except Http404:
+            messages.error(
+                request,
+                "Someone else changed this lead meanwhile and it is no longer in your list. "
+                "Nothing was changed by you.",
+            )
+            return redirect("leads:list")
+        else:
+            decision = outcome.decision.decision
+            if decision in (Decision.QUALIFY, Decision.HAND_OFF):
+                how = "routed" if outcome.routed else "handed"
+                messages.success(request, f"Qualified and {how} to {outcome.ae}.")
+            elif decision == Decision.DISQUALIFY:
+                messages.success(request, "Lead scrapped.")
+            else:
+                messages.success(
+                    request, f"Lead nurtured until {outcome.lead.recycle_on:%d %b %Y}."
+                )
+            return redirect("leads:detail", lead_id=lead.pk)
+    context = _qualify_context(request, lead, form, saved)
+    return render(
+        request,
+        "qualification/qualify.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def lead_qualify_preview(request, lead_id: int):
+    """The score and its breakdown for the answers typed so far (htmx, no side effect)."""
+    user = request.user
+    lead = lead_get_for_user(user=user, lead_id=lead_id)
+    if not user_works_lead(user, lead):
+        raise PermissionDenied
+    form = AnswersForm(request.GET)
+    model = selectors.scoring_model_for_team(lead.team_id)
+    answers = form.to_answers() if form.is_valid() else None
+    result = score_lead(services.lead_facts(lead.prospect, answers), model.scoring)
+    return render(
+        request,
+        "qualification/_score.html",
+        {"result": result, "model": model, "is_manager": user.is_manager or user.is_admin_role},
+    )
+
+
+# --- The AE queue -----------------------------------------------------------------------------
+
+
+@require_GET
+def ae_queue(request):
+    user = request.user
+    if not (user.is_ae and user.team_id):
+        raise PermissionDenied
+    context = selectors.ae_queue(user=user)
+    context["reject_form"] = RejectForm()
+    return render(request, "qualification/ae_queue.html", context)
+
+
+def _ae_decision_view(request, lead_id: int, decide):
+    user = request.user
+    lead = lead_get_for_user(user=user, lead_id=lead_id)  # 404 unless the user sees it
+    back = request.POST.get("next") or reverse("qualification:queue")
+    if not back.startswith("/"):
+        back = reverse("qualification:queue")
+    try:
+        decide(lead)
+    except LeadForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except LeadError as exc:
+        messages.error(request, str(exc))
+    except Http404:
+        messages.error(
+            request, "Someone else changed this lead meanwhile. Nothing was changed by you."
+        )
+    return redirect(back)
+
+
+@require_POST
+def handoff_accept(request, lead_id: int):
+    def decide(lead):
+        services.handoff_accept(actor=request.user, lead_id=lead.pk)
+        messages.success(request, f"Accepted: {lead.prospect.full_name} is yours.")
+
+    return _ae_decision_view(request, lead_id, decide)
+
+
+@require_POST
+def handoff_reject(request, lead_id: int):
+    def decide(lead):
+        form = RejectForm(request.POST)
+        if not form.is_valid():
+            raise LeadInvalid("Say why you reject the lead: the SDR reads it.")
+        services.handoff_reject(
+            actor=request.user, lead_id=lead.pk, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"Rejected: {lead.prospect.full_name} went back to the SDR.")
+
+    return _ae_decision_view(request, lead_id, decide)
+
+
+@require_POST
+def ae_profile(request, ae_id: int):
+    """A manager sets an AE's capacity and away flag; an AE marks themselves away or back."""
+    user = request.user
+    form = AEProfileForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Capacity is a whole number from 0 to 500.")
+    else:
+        d = form.cleaned_data
+        try:
+            services.ae_profile_update(
+                actor=user,
+                ae_id=ae_id,
+                capacity=d["capacity"],
+                is_away=d["is_away"],
+            )
+        except LeadForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except LeadInvalid as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Saved.")
+    return redirect("qualification:queue" if user.is_ae else "qualification:handoffs")
+
+
+@require_GET
+def handoffs(request):
+    """Managers: the team's waiting hand-offs, AE capacity, SDR figures. SDRs: their own."""
+    user = request.user
+    if not (user.is_manager or user.is_prospector) or user.team_id is None:
+        raise PermissionDenied
+    return render(request, "qualification/handoffs.html", selectors.team_handoffs(user=user))
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+def notifications(request):
+    user = request.user
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+        services.notifications_mark_read(actor=user, ids=ids or None)
+        return redirect("qualification:notifications")
+    return render(
+        request,
+        "qualification/notifications.html",
+        {"notifications": selectors.notifications_for(user=user)},
+    )
+
+
+@require_GET
+def notification_badge(request):
+    return render(
+        request,
+        "qualification/_badge.html",
+        {"unread": selectors.notifications_unread_count(user=request.user)},
+    )

@@ -1,0 +1,182 @@
+"""The AE queue page and the AE's accept and reject; the managers' hand-offs page; AE
+capacity and away. Query counts do not grow with the number of hand-offs."""
+
+import pytest
+
+from leads.models import Lead, LeadState
+from leads.services import lead_add_note
+from qualification.models import AEProfile
+from qualification.services import lead_qualify
+from tests.qualification.conftest import BRIEF_TEXT, qualification_snapshot
+from tests.qualification.services.test_lead_qualify import qualify
+
+
+def handed(crew, make_lead, ae=None, **kwargs):
+    lead = make_lead("engaged", **kwargs)
+    lead_qualify(actor=crew.sdr, lead_id=lead.pk, data=qualify(ae_id=(ae or crew.ae).pk))
+    return Lead.objects.get(pk=lead.pk)
+
+
+# session, user, the hand-offs (with prospect, company, SDR, answers and the last decision),
+# their timelines with actors (one query for all), the AE's profile, the team's model, its
+# outcome counts, the escalations of these hand-offs, the user's team (header): 9
+@pytest.mark.parametrize("n", [1, 4])
+def test_the_queue_shows_each_hand_off_with_brief_research_score_and_history(
+    crew, model, make_lead, client, django_assert_num_queries, n
+):
+    leads = [handed(crew, make_lead) for _ in range(n)]
+    handed(crew, make_lead, ae=crew.ae2)  # someone else's
+    lead_add_note(actor=crew.sdr, lead_id=leads[0].pk, body="Spoke to the CFO about budget.")
+    client.force_login(crew.ae)
+
+    with django_assert_num_queries(9):
+        response = client.get("/qualification/queue/")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert content.count('<article class="card handoff') == n
+    for lead in leads:
+        assert f'id="handoff-{lead.pk}"' in content
+        assert f'action="/qualification/leads/{lead.pk}/accept/"' in content
+    assert content.count(f'<p class="prewrap brief">{BRIEF_TEXT}</p>') == n
+    assert "Spoke to the CFO about budget." in content
+    assert f"{n} hand-off{'s' if n > 1 else ''} waiting for your decision · capacity 10" in content
+
+
+@pytest.mark.parametrize("viewer", ["sdr", "manager", "marketing", "admin"])
+def test_only_aes_have_a_queue(crew, client, viewer):
+    client.force_login(getattr(crew, viewer))
+
+    assert client.get("/qualification/queue/").status_code == 403
+
+
+def test_accept_from_the_queue(crew, model, make_lead, client):
+    lead = handed(crew, make_lead)
+    client.force_login(crew.ae)
+
+    response = client.post(f"/qualification/leads/{lead.pk}/accept/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/qualification/queue/"
+    assert Lead.objects.get(pk=lead.pk).state == LeadState.ACCEPTED
+    page = client.get("/qualification/queue/").content.decode()
+    assert f"Accepted: {lead.prospect.full_name} is yours." in page
+
+
+def test_reject_from_the_queue_needs_a_reason(crew, model, make_lead, client):
+    lead = handed(crew, make_lead)
+    before = qualification_snapshot(lead.pk)
+    client.force_login(crew.ae)
+
+    response = client.post(f"/qualification/leads/{lead.pk}/reject/", {"reason": " "})
+
+    assert response.status_code == 302
+    assert qualification_snapshot(lead.pk) == before
+    page = client.get("/qualification/queue/").content.decode()
+    assert "Say why you reject the lead: the SDR reads it." in page
+
+    client.post(f"/qualification/leads/{lead.pk}/reject/", {"reason": "They chose to wait."})
+
+    lead.refresh_from_db()
+    assert (lead.state, lead.rejection_reason) == (LeadState.ENGAGED, "They chose to wait.")
+
+
+@pytest.mark.parametrize("action", ["accept", "reject"])
+def test_another_ae_gets_404_the_manager_403_and_nothing_changes(
+    crew, model, make_lead, client, action
+):
+    lead = handed(crew, make_lead)
+    before = qualification_snapshot(lead.pk)
+
+    client.force_login(crew.ae2)
+    response = client.post(f"/qualification/leads/{lead.pk}/{action}/", {"reason": "No"})
+    assert response.status_code == 404
+    client.force_login(crew.manager)
+    response = client.post(f"/qualification/leads/{lead.pk}/{action}/", {"reason": "No"})
+    assert response.status_code == 403
+
+    assert qualification_snapshot(lead.pk) == before
+
+
+def test_accept_and_reject_are_post_only(crew, model, make_lead, client):
+    lead = handed(crew, make_lead)
+    client.force_login(crew.ae)
+
+    assert client.get(f"/qualification/leads/{lead.pk}/accept/").status_code == 405
+    assert Lead.objects.get(pk=lead.pk).state == LeadState.HANDED_OFF
+
+
+# --- The managers' page and AE profiles ---------------------------------------------------------
+
+
+# session, user, the team's hand-offs (with prospect, company, SDR, AE, answers, decision), the
+# team's model, its outcome counts, the escalations, the SDR figures, the AEs with profiles,
+# their loads, the user's team (header): 10
+@pytest.mark.parametrize("n", [1, 4])
+def test_the_managers_hand_offs_page(crew, model, make_lead, client, django_assert_num_queries, n):
+    for i in range(n):
+        handed(crew, make_lead, ae=crew.ae if i % 2 else crew.ae2)
+    client.force_login(crew.manager)
+
+    with django_assert_num_queries(10):
+        response = client.get("/qualification/handoffs/")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert f"Waiting for an AE's decision ({n})" in content
+    assert f'action="/qualification/aes/{crew.ae.pk}/"' in content
+    assert f'<td>{crew.sdr}</td><td class="num">{n}</td>' in content
+
+
+def test_an_sdr_sees_only_their_own_hand_offs_and_figures(crew, model, make_lead, client):
+    mine = handed(crew, make_lead)
+    other = make_lead("engaged", owner="sdr2")
+    lead_qualify(actor=crew.sdr2, lead_id=other.pk, data=qualify(ae_id=crew.ae.pk))
+    client.force_login(crew.sdr)
+
+    content = client.get("/qualification/handoffs/").content.decode()
+
+    assert f'id="handoff-{mine.pk}"' in content
+    assert f'id="handoff-{other.pk}"' not in content
+    assert str(crew.sdr2) not in content
+    assert "Account executives" not in content
+
+
+@pytest.mark.parametrize("viewer", ["ae", "marketing", "admin"])
+def test_the_hand_offs_page_is_for_managers_and_sdrs(crew, client, viewer):
+    client.force_login(getattr(crew, viewer))
+
+    assert client.get("/qualification/handoffs/").status_code == 403
+
+
+def test_a_manager_sets_capacity_and_away(crew, client):
+    client.force_login(crew.manager)
+
+    response = client.post(f"/qualification/aes/{crew.ae.pk}/", {"capacity": "4", "is_away": "on"})
+
+    assert response.status_code == 302
+    profile = AEProfile.objects.get(user=crew.ae)
+    assert (profile.capacity, profile.is_away) == (4, True)
+
+
+def test_an_ae_marks_themselves_away_but_cannot_change_capacity(crew, client):
+    client.force_login(crew.ae)
+
+    client.post(f"/qualification/aes/{crew.ae.pk}/", {"is_away": "on"})
+    assert AEProfile.objects.get(user=crew.ae).is_away is True
+    client.post(f"/qualification/aes/{crew.ae.pk}/", {})
+    assert AEProfile.objects.get(user=crew.ae).is_away is False
+
+    assert client.post(f"/qualification/aes/{crew.ae.pk}/", {"capacity": "99"}).status_code == 403
+    assert client.post(f"/qualification/aes/{crew.ae2.pk}/", {"is_away": "on"}).status_code == 403
+    assert AEProfile.objects.get(user=crew.ae).capacity == 10
+    assert not AEProfile.objects.filter(user=crew.ae2).exists()
+
+
+@pytest.mark.parametrize("viewer", ["sdr", "marketing"])
+def test_others_cannot_change_an_aes_routing(crew, other_crew, client, viewer):
+    for user in (getattr(crew, viewer), other_crew.manager):
+        client.force_login(user)
+        response = client.post(f"/qualification/aes/{crew.ae.pk}/", {"capacity": "1"})
+        assert response.status_code == 403
+    assert not AEProfile.objects.exists()
