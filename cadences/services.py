@@ -18,6 +18,7 @@ import time as time_module
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import formataddr
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -338,13 +339,23 @@ def snippet_save(*, actor: User, title: str, body: str, snippet_id: int | None =
 
 
 def _recipient(enrollment: Enrollment, cadence: Cadence) -> schedule.Recipient:
+    return _recipient_of(
+        enrollment.time_zone,
+        enrollment.country,
+        cadence.window_start,
+        cadence.window_end,
+        cadence.window_days,
+    )
+
+
+@lru_cache(maxsize=1024)
+def _recipient_of(tz_name, country, window_start, window_end, window_days) -> schedule.Recipient:
+    """Recipients are few and immutable: one object per (zone, country, window)."""
     return schedule.Recipient(
-        tz=schedule.recipient_zone(enrollment.time_zone, default=settings.TIME_ZONE),
-        country=enrollment.country,
+        tz=schedule.recipient_zone(tz_name, default=settings.TIME_ZONE),
+        country=country,
         window=schedule.SendWindow(
-            start=cadence.window_start,
-            end=cadence.window_end,
-            days=tuple(int(d) for d in cadence.window_days),
+            start=window_start, end=window_end, days=tuple(int(d) for d in window_days)
         ),
     )
 
@@ -1152,7 +1163,7 @@ def _as_date(value):
 
 
 def touch_send_claimed(
-    ids: list[int], *, now: datetime | None = None, chunk: int = 200
+    ids: list[int], *, now: datetime | None = None, chunk: int = 250
 ) -> DispatchStats:
     """Send touches this worker claimed. Checked at send time: the enrollment is active, the
     lead still contacting, the address not suppressed, bounced or do-not-contact, the SDR under
@@ -1161,17 +1172,13 @@ def touch_send_claimed(
     if not ids:
         return stats
     now = now or clock.now()
-    touches = list(
-        Touch.objects.filter(pk__in=ids, status=TouchStatus.SENDING)
-        .select_related("enrollment", "lead__prospect__company")
-        .order_by("due_at", "pk")
-    )
+    touches = _load_claimed(ids)
     # Few cadences and SDRs per batch: fetched once each instead of joined to every row.
     cadences = Cadence.objects.in_bulk({t.enrollment.cadence_id for t in touches})
     owners = User.objects.in_bulk({t.owner_id for t in touches})
     for t in touches:
-        t.enrollment.cadence = cadences[t.enrollment.cadence_id]
-        t.owner = owners[t.owner_id]
+        t.enrollment._state.fields_cache["cadence"] = cadences[t.enrollment.cadence_id]
+        t._state.fields_cache["owner"] = owners[t.owner_id]
     emails = {t.lead.prospect.email for t in touches if t.lead.prospect.email}
     suppressed = set(Suppression.objects.filter(email__in=emails).values_list("email", flat=True))
     candidates: list[tuple[Touch, dict, schedule.Recipient]] = []
@@ -1267,6 +1274,129 @@ def touch_send_claimed(
             stats.failed += len(part) - len(sent_now)
             _record_sent(sent_now)
     return stats
+
+
+# The columns the send path reads, per model; anything else is deferred (loaded on access).
+_LOAD_COLUMNS = {
+    Touch: (
+        "id",
+        "enrollment_id",
+        "step_id",
+        "position",
+        "owner_id",
+        "lead_id",
+        "channel",
+        "subject_template",
+        "body_template",
+        "day_offset",
+        "offset_from",
+        "is_breakup",
+        "breakup_wait_days",
+        "status",
+        "due_at",
+        "attempts",
+        "idempotency_key",
+    ),
+    Enrollment: (
+        "id",
+        "lead_id",
+        "cadence_id",
+        "owner_id",
+        "status",
+        "stop_reason",
+        "stop_note",
+        "time_zone",
+        "country",
+        "started_at",
+        "paused_at",
+        "ended_at",
+        "scrap_due_at",
+        "enrolled_by_id",
+    ),
+    Lead: ("id", "state", "prospect_id", "team_id", "owner_id"),
+}
+
+
+def _load_claimed(ids: list[int]) -> list[Touch]:
+    """The claimed touches with their enrollment, lead, prospect and company, in one query.
+    Instances are built without ``Model.__init__`` (a third of the send path's time in the
+    ORM's row-to-object step); fields not loaded are deferred as with ``only()``."""
+    from django.db.models.base import ModelState
+
+    from leads.models import Company, Prospect
+
+    columns = {
+        Touch: _LOAD_COLUMNS[Touch],
+        Enrollment: _LOAD_COLUMNS[Enrollment],
+        Lead: _LOAD_COLUMNS[Lead],
+        Prospect: (
+            "id",
+            "company_id",
+            "first_name",
+            "last_name",
+            "email",
+            "title",
+            "time_zone",
+            "do_not_contact",
+            "email_bounced_at",
+        ),
+        Company: ("id", "name", "industry", "website", "country", "time_zone"),
+    }
+    aliases = {Touch: "t", Enrollment: "e", Lead: "l", Prospect: "p", Company: "c"}
+    select = ", ".join(f"{aliases[m]}.{col}" for m, cols in columns.items() for col in cols)
+    tables = {m: m._meta.db_table for m in columns}
+    sql = (
+        f"SELECT {select} FROM {tables[Touch]} t "
+        f"JOIN {tables[Enrollment]} e ON e.id = t.enrollment_id "
+        f"JOIN {tables[Lead]} l ON l.id = t.lead_id "
+        f"JOIN {tables[Prospect]} p ON p.id = l.prospect_id "
+        f"LEFT JOIN {tables[Company]} c ON c.id = p.company_id "
+        f"WHERE t.id IN ({', '.join(['%s'] * len(ids))}) AND t.status = %s "
+        "ORDER BY t.due_at, t.id"
+    )
+    db = connection.alias
+
+    def build(model, values):
+        obj = model.__new__(model)
+        obj.__dict__.update(values)
+        obj._state = ModelState()
+        obj._state.adding = False
+        obj._state.db = db
+        return obj
+
+    converters = {}
+    for model, cols in columns.items():
+        for col in cols:
+            field = model._meta.get_field(col[:-3] if col.endswith("_id") and col != "id" else col)
+            converters[(model, col)] = field
+    result = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, TouchStatus.SENDING])
+        rows = cursor.fetchall()
+    for row in rows:
+        values, i = {}, 0
+        for model, cols in columns.items():
+            values[model] = dict(zip(cols, row[i : i + len(cols)], strict=True))
+            i += len(cols)
+        if connection.vendor != "postgresql":  # SQLite returns strings for some types
+            for model, cols in columns.items():
+                for col in cols:
+                    field = converters[(model, col)]
+                    value = values[model][col]
+                    if value is not None:
+                        values[model][col] = field.to_python(value)
+        touch = build(Touch, values[Touch])
+        enrollment = build(Enrollment, values[Enrollment])
+        lead = build(Lead, values[Lead])
+        prospect = build(Prospect, values[Prospect])
+        company = build(Company, values[Company]) if values[Company]["id"] else None
+        prospect._state.fields_cache["company"] = company
+        lead._state.fields_cache["prospect"] = prospect
+        touch._state.fields_cache["enrollment"] = enrollment
+        touch._state.fields_cache["lead"] = lead
+        enrollment._state.fields_cache["lead"] = lead
+        result.append(touch)
+    return result
 
 
 def _day_key(touch: Touch) -> tuple[int, object]:
