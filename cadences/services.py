@@ -1125,7 +1125,9 @@ def _reserve_sends(
     then the part over the cap is given back."""
     if not wanted:
         return {}
-    keys = list(wanted)
+    # Sorted: every dispatcher locks the counter rows in the same order, so two of them
+    # reserving for overlapping SDRs queue up instead of deadlocking.
+    keys = sorted(wanted)
     values = ", ".join(["(%s, %s, %s)"] * len(keys))
     params = [p for k in keys for p in (k[0], k[1], wanted[k])]
     with transaction.atomic(), connection.cursor() as cursor:

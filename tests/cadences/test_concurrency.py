@@ -287,3 +287,25 @@ def test_two_people_enrolling_the_same_lead_one_wins(crew, standard, now):
         winner_steps = 9 if kinds.index(OK) == 0 else 1
         assert Touch.objects.filter(lead=lead).count() == winner_steps
         assert LeadEvent.objects.filter(lead=lead, kind=EventKind.TRANSITION).count() == 1
+
+
+def test_two_dispatchers_reserving_cap_for_the_same_sdrs_in_any_order_never_deadlock(db):
+    """Each batch reserves daily-cap room for all its SDRs in one upsert; two batches whose
+    SDRs come in opposite orders used to deadlock on the counter rows."""
+    from datetime import date
+
+    from cadences.models import SendCounter
+    from cadences.services import _reserve_sends
+    from tests.factories import UserFactory
+
+    owners = [UserFactory(username=f"cap-sdr-{i}") for i in range(30)]
+    day = date(2027, 5, 3)
+    caps = {o.pk: 1000 for o in owners}
+    forward = {(o.pk, day): 1 for o in owners}
+    backward = {(o.pk, day): 1 for o in reversed(owners)}
+    for _ in range(20):
+        results = run_threads(
+            partial(_reserve_sends, forward, caps), partial(_reserve_sends, backward, caps)
+        )
+        assert [status for status, _ in results] == [OK, OK], results
+    assert sorted(SendCounter.objects.values_list("sent", flat=True)) == [40] * 30
