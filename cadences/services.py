@@ -1165,7 +1165,7 @@ def _as_date(value):
 
 
 def touch_send_claimed(
-    ids: list[int], *, now: datetime | None = None, chunk: int = 250
+    ids: list[int], *, now: datetime | None = None, chunk: int | None = None
 ) -> DispatchStats:
     """Send touches this worker claimed. Checked at send time: the enrollment is active, the
     lead still contacting, the address not suppressed, bounced or do-not-contact, the SDR under
@@ -1173,6 +1173,7 @@ def touch_send_claimed(
     stats = DispatchStats(claimed=len(ids))
     if not ids:
         return stats
+    chunk = chunk or settings.SDRCRM_DISPATCH_CHUNK
     now = now or clock.now()
     touches = _load_claimed(ids)
     # Few cadences and SDRs per batch: fetched once each instead of joined to every row.

@@ -255,6 +255,9 @@ SDRCRM_COMPANY_NAME = os.environ.get("SDRCRM_COMPANY_NAME", "Nordlys CRM")
 # hold a claimed touch before another may take it over, and how many dispatch tasks a tick
 # fans out to (one per worker process is right).
 SDRCRM_DISPATCH_BATCH = int(os.environ.get("SDRCRM_DISPATCH_BATCH", "500"))
+# Emails sent and recorded per transaction: a worker killed mid-chunk may re-send at most this
+# many (with the same Message-ID) after its lease expires.
+SDRCRM_DISPATCH_CHUNK = int(os.environ.get("SDRCRM_DISPATCH_CHUNK", "250"))
 SDRCRM_DISPATCH_LEASE_SECONDS = int(os.environ.get("SDRCRM_DISPATCH_LEASE_SECONDS", "300"))
 SDRCRM_DISPATCH_FANOUT = int(os.environ.get("SDRCRM_DISPATCH_FANOUT", "2"))
 SDRCRM_DISPATCH_MAX_SECONDS = float(os.environ.get("SDRCRM_DISPATCH_MAX_SECONDS", "50"))
