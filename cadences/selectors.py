@@ -230,7 +230,9 @@ def today_queue(*, user: User, now: datetime | None = None, owner: User | None =
     upcoming = (
         Touch.objects.filter(
             owner=owner,
-            status__in=[TouchStatus.SCHEDULED],
+            # Later steps are "planned" with their projected time until the step before ends.
+            status__in=[TouchStatus.SCHEDULED, TouchStatus.PLANNED],
+            enrollment__status=EnrollmentStatus.ACTIVE,
             due_at__gte=day_end,
             due_at__lt=day_end + timedelta(days=7),
         )

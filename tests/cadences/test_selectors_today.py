@@ -179,3 +179,14 @@ def test_a_manager_sees_an_sdrs_day(crew, other_crew, day):
     for user in (crew.sdr2, other_crew.manager, crew.ae):
         with pytest.raises(Http404):
             today_queue(user=user, owner=crew.sdr)
+
+
+def test_upcoming_counts_planned_steps_of_active_cadences_in_the_next_week(crew, day):
+    day(Channel.LINKEDIN_CONNECT, at(2027, 5, 13, 9, 0), status=TouchStatus.PLANNED)
+    day(Channel.CALL, at(2027, 5, 14, 9, 0), status=TouchStatus.SCHEDULED)
+    day(Channel.CALL, at(2027, 5, 25, 9, 0), status=TouchStatus.PLANNED)  # beyond the week
+    day(Channel.AUTO_EMAIL, at(2027, 5, 13, 9, 0), status=TouchStatus.PLANNED)  # not a task
+    paused = day(Channel.CALL, at(2027, 5, 13, 9, 0), status=TouchStatus.PLANNED)
+    enrollment_pause(actor=crew.sdr, enrollment_id=paused.enrollment_id)
+
+    assert today_queue(user=crew.sdr).upcoming == 2
