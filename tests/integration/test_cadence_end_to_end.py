@@ -12,19 +12,13 @@ lead.
 
 import os
 import re
-import signal
-import subprocess
-import sys
 import uuid
 from datetime import datetime, time, timedelta
 from email import message_from_bytes
 from pathlib import Path
 from unittest import mock
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-import redis
-from django.conf import settings as django_settings
 from django.utils import timezone
 
 from cadences.models import Enrollment, Touch, TouchStatus
@@ -38,22 +32,12 @@ from cadences.tasks import tick_task, touch_dispatch_task
 from leads.models import EventKind, Lead, LeadEvent
 from sdrcrm.celery import app as celery_app
 from tests.cadences.helpers import OSLO, at
-from tests.integration.test_celery_worker import test_database_url, wait_for
+from tests.integration.test_celery_worker import broker_url, wait_for, worker_process
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-REPO = Path(__file__).resolve().parents[2]
-READY_WITHIN = 30  # generous bounds for a slow machine, not timing assertions
 DONE_WITHIN = 20
 SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # between messages in a file of the file backend
-
-
-def broker_url() -> str:
-    """The Redis database the test run was given (REDIS_URL), as the worker's broker."""
-    url = django_settings.CELERY_BROKER_URL
-    assert url.startswith("redis://"), url
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/0", "", ""))
 
 
 class CadenceWorker:
@@ -94,78 +78,24 @@ class CadenceWorker:
 @pytest.fixture
 def cadence_worker(transactional_db, tmp_path, settings):
     queue = f"test-cadences-{uuid.uuid4().hex[:12]}"
-    log = tmp_path / "worker.log"
     clock_file = tmp_path / "clock"
     clock_file.write_text("0")
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     settings.SDRCRM_CLOCK_FILE = str(clock_file)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "sdrcrm.settings",
-        "DATABASE_URL": test_database_url(),
-        "REDIS_URL": broker_url(),
-        "CELERY_BROKER_URL": broker_url(),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,  # the dispatch the tick fans out comes back here
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "SDRCRM_VAR_DIR": str(tmp_path / "var"),
-        "SDRCRM_CLOCK_FILE": str(clock_file),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "SDRCRM_DISPATCH_FANOUT": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "sdrcrm",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "-Q",
-                queue,
-                "-n",
-                f"{queue}@%h",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],  # fmt: skip
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for(
-            lambda: process.poll() is not None or " ready." in log.read_text(),
-            READY_WITHIN,
-            "the worker to be ready",
-            log,
-        )
-        assert process.poll() is None, log.read_text()
+    with worker_process(
+        queue,
+        tmp_path,
+        SDRCRM_CLOCK_FILE=str(clock_file),
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(mail_dir),
+        # The dispatch the tick fans out goes to the default queue: this worker's.
+        SDRCRM_DISPATCH_FANOUT="1",
+    ) as (_process, log):
         # Enrollments in this process ring the dispatcher after commit; that bell would go to
         # the default queue, which no worker here consumes. The tick does the work instead.
         with mock.patch.object(touch_dispatch_task, "delay"):
             yield CadenceWorker(queue, log, clock_file, mail_dir)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        client = redis.Redis.from_url(broker_url())
-        leftovers = list(client.scan_iter(match=f"*{queue}*"))
-        if leftovers:
-            client.delete(*leftovers)
-        client.close()
 
 
 def ten_oclock_on_due_day(touch: Touch) -> datetime:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -35,9 +36,13 @@ DONE_WITHIN = 30
 
 
 def broker_url() -> str:
-    """Redis database 2 of the server REDIS_URL names (local Redis by default)."""
-    parts = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/2")
-    return urlunsplit((parts.scheme, parts.netloc, "/2", "", ""))
+    """The Redis database the test run was given (REDIS_URL), as the workers' broker."""
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    assert url.startswith("redis://"), url
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/0", "", ""))
 
 
 def test_database_url() -> str:
@@ -82,10 +87,12 @@ class Worker:
         return result.id
 
 
-@pytest.fixture
-def worker(transactional_db, tmp_path):
-    queue = f"test-worker-{uuid.uuid4().hex[:12]}"
-    log = tmp_path / "worker.log"
+@contextmanager
+def worker_process(queue: str, tmp_path: Path, **extra_env: str):
+    """A real ``celery worker`` subprocess consuming ``queue``, pointed at the test database
+    and the test Redis; stopped (and its queue's Redis keys deleted) on exit. Yields the
+    process and the path of its log."""
+    log = tmp_path / f"{queue}.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "sdrcrm.settings",
@@ -96,33 +103,18 @@ def worker(transactional_db, tmp_path):
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "SDRCRM_VAR_DIR": str(tmp_path / "var"),
         "PYTHONUNBUFFERED": "1",
+        **extra_env,
     }
+    command = [
+        sys.executable, "-m", "celery", "-A", "sdrcrm", "worker", "--pool=solo",
+        "--concurrency=1", "-Q", queue, "-n", f"{queue}@%h", "--loglevel=INFO",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "sdrcrm",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "-Q",
-                queue,
-                "-n",
-                f"{queue}@%h",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
-        )
+        )  # fmt: skip
     try:
         wait_for(
             lambda: process.poll() is not None or " ready." in log.read_text(),
@@ -131,7 +123,7 @@ def worker(transactional_db, tmp_path):
             log,
         )
         assert process.poll() is None, log.read_text()
-        yield Worker(queue, log, process)
+        yield process, log
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -145,6 +137,13 @@ def worker(transactional_db, tmp_path):
         if leftovers:
             client.delete(*leftovers)
         client.close()
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    queue = f"test-worker-{uuid.uuid4().hex[:12]}"
+    with worker_process(queue, tmp_path) as (process, log):
+        yield Worker(queue, log, process)
 
 
 def nurture_leads(crew, *, days_ago: list[int]) -> list[Lead]:
