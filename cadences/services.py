@@ -1078,6 +1078,30 @@ def touch_claim_due_emails(*, now: datetime, limit: int) -> list[int]:
     """Claim up to ``limit`` due automatic-email touches: ``sending`` under a lease, committed.
     Concurrent dispatchers never claim the same row (SKIP LOCKED)."""
     lease = now + timedelta(seconds=settings.SDRCRM_DISPATCH_LEASE_SECONDS)
+    if connection.vendor == "postgresql":
+        # One statement: pick and lock (SKIP LOCKED), mark, return.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE cadences_touch SET status = %s, claimed_at = %s, lease_until = %s, "
+                "attempts = attempts + 1 WHERE id IN ("
+                " SELECT t.id FROM cadences_touch t"
+                " JOIN cadences_enrollment e ON e.id = t.enrollment_id"
+                " WHERE t.status = %s AND t.channel = %s AND t.due_at <= %s"
+                " AND e.status = %s"
+                " ORDER BY t.due_at LIMIT %s FOR UPDATE OF t SKIP LOCKED"
+                ") RETURNING id",
+                [
+                    TouchStatus.SENDING,
+                    now,
+                    lease,
+                    TouchStatus.SCHEDULED,
+                    Channel.AUTO_EMAIL,
+                    now,
+                    EnrollmentStatus.ACTIVE,
+                    limit,
+                ],
+            )
+            return [row[0] for row in cursor.fetchall()]
     with transaction.atomic():
         ids = list(
             Touch.objects.select_for_update(skip_locked=True, of=("self",))
@@ -1347,6 +1371,7 @@ def _load_claimed(ids: list[int]) -> list[Touch]:
     }
     aliases = {Touch: "t", Enrollment: "e", Lead: "l", Prospect: "p", Company: "c"}
     select = ", ".join(f"{aliases[m]}.{col}" for m, cols in columns.items() for col in cols)
+    select += ", n.id, n.day_offset, n.offset_from"
     tables = {m: m._meta.db_table for m in columns}
     sql = (
         f"SELECT {select} FROM {tables[Touch]} t "
@@ -1354,6 +1379,9 @@ def _load_claimed(ids: list[int]) -> list[Touch]:
         f"JOIN {tables[Lead]} l ON l.id = t.lead_id "
         f"JOIN {tables[Prospect]} p ON p.id = l.prospect_id "
         f"LEFT JOIN {tables[Company]} c ON c.id = p.company_id "
+        # The step after it, when planned: what sending this one will schedule.
+        f"LEFT JOIN {tables[Touch]} n ON n.enrollment_id = t.enrollment_id "
+        "AND n.position = t.position + 1 AND n.status = 'planned' "
         f"WHERE t.id IN ({', '.join(['%s'] * len(ids))}) AND t.status = %s "
         "ORDER BY t.due_at, t.id"
     )
@@ -1398,6 +1426,21 @@ def _load_claimed(ids: list[int]) -> list[Touch]:
         touch._state.fields_cache["enrollment"] = enrollment
         touch._state.fields_cache["lead"] = lead
         enrollment._state.fields_cache["lead"] = lead
+        next_id, next_offset, next_from = row[i : i + 3]
+        touch._next_step = (
+            build(
+                Touch,
+                {
+                    "id": next_id,
+                    "enrollment_id": touch.enrollment_id,
+                    "position": touch.position + 1,
+                    "day_offset": next_offset,
+                    "offset_from": next_from,
+                },
+            )
+            if next_id is not None
+            else None
+        )
         result.append(touch)
     return result
 
@@ -1607,12 +1650,18 @@ def _advance_many(touches: list[Touch], finished_at: datetime) -> None:
     step of each enrollment is scheduled in one bulk update. (Projections of the steps after
     it are refreshed when someone looks at the enrollment.)"""
     by_enrollment = {t.enrollment_id: t for t in touches}
+    # The dispatcher loaded each touch's next planned step with it; others are looked up.
+    next_of: dict[int, Touch] = {
+        t.enrollment_id: t._next_step for t in touches if getattr(t, "_next_step", None)
+    }
+    unknown = [e for e, t in by_enrollment.items() if not hasattr(t, "_next_step")]
     following = (
-        Touch.objects.filter(enrollment_id__in=list(by_enrollment), status=TouchStatus.PLANNED)
+        Touch.objects.filter(enrollment_id__in=unknown, status=TouchStatus.PLANNED)
         .order_by("enrollment_id", "position")
         .only("pk", "enrollment_id", "position", "day_offset", "offset_from")
+        if unknown
+        else []
     )
-    next_of: dict[int, Touch] = {}
     for t in following:
         sent = by_enrollment[t.enrollment_id]
         if t.position > sent.position and t.enrollment_id not in next_of:
