@@ -1189,7 +1189,11 @@ def _as_date(value):
 
 
 def touch_send_claimed(
-    ids: list[int], *, now: datetime | None = None, chunk: int | None = None
+    ids: list[int],
+    *,
+    now: datetime | None = None,
+    chunk: int | None = None,
+    lookups: dict | None = None,
 ) -> DispatchStats:
     """Send touches this worker claimed. Checked at send time: the enrollment is active, the
     lead still contacting, the address not suppressed, bounced or do-not-contact, the SDR under
@@ -1200,9 +1204,11 @@ def touch_send_claimed(
     chunk = chunk or settings.SDRCRM_DISPATCH_CHUNK
     now = now or clock.now()
     touches = _load_claimed(ids)
-    # Few cadences and SDRs per batch: fetched once each instead of joined to every row.
-    cadences = Cadence.objects.in_bulk({t.enrollment.cadence_id for t in touches})
-    owners = User.objects.in_bulk({t.owner_id for t in touches})
+    # Few cadences and SDRs: fetched once each instead of joined to every row, and kept for
+    # the batches of one dispatch run (``lookups``, a few seconds at most).
+    lookups = {} if lookups is None else lookups
+    cadences = _lookup(lookups, Cadence, {t.enrollment.cadence_id for t in touches})
+    owners = _lookup(lookups, User, {t.owner_id for t in touches})
     for t in touches:
         t.enrollment._state.fields_cache["cadence"] = cadences[t.enrollment.cadence_id]
         t._state.fields_cache["owner"] = owners[t.owner_id]
@@ -1443,6 +1449,14 @@ def _load_claimed(ids: list[int]) -> list[Touch]:
         )
         result.append(touch)
     return result
+
+
+def _lookup(cache: dict, model, ids: set[int]) -> dict:
+    known = cache.setdefault(model, {})
+    missing = ids - known.keys()
+    if missing:
+        known.update(model.objects.in_bulk(missing))
+    return known
 
 
 def _day_key(touch: Touch) -> tuple[int, object]:
@@ -1693,12 +1707,13 @@ def touch_dispatch_due(
     max_seconds = settings.SDRCRM_DISPATCH_MAX_SECONDS if max_seconds is None else max_seconds
     batch = batch or settings.SDRCRM_DISPATCH_BATCH
     stats = DispatchStats()
+    lookups: dict = {}
     started = time_module.monotonic()
     while True:
         ids = touch_claim_due_emails(now=now_fn(), limit=batch)
         if not ids:
             return stats
-        stats.add(touch_send_claimed(ids, now=now_fn()))
+        stats.add(touch_send_claimed(ids, now=now_fn(), lookups=lookups))
         if time_module.monotonic() - started > max_seconds:
             return stats
 

@@ -247,6 +247,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sdrcrm@localhost")
+# django-anymail (an email provider's API): every ANYMAIL_<NAME> variable becomes
+# ANYMAIL["<NAME>"], e.g. ANYMAIL_POSTMARK_SERVER_TOKEN.
+ANYMAIL = {k.removeprefix("ANYMAIL_"): v for k, v in os.environ.items() if k.startswith("ANYMAIL_")}
 
 # --- Product settings -----------------------------------------------------------------------
 SDRCRM_BASE_URL = os.environ.get("SDRCRM_BASE_URL", "http://127.0.0.1:8000")
