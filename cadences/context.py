@@ -65,20 +65,36 @@ def render_context(*, prospect, company, sdr, touch_id: int | None) -> dict[str,
     }
 
 
-def window_of(cadence) -> SendWindow:
-    return SendWindow(
-        start=cadence.window_start,
-        end=cadence.window_end,
-        days=tuple(int(d) for d in cadence.window_days),
+def recipient(tz_name: str, country: str, cadence) -> Recipient:
+    """Where and when a prospect can be reached under ``cadence``'s send window."""
+    return _recipient(
+        tz_name, country, cadence.window_start, cadence.window_end, cadence.window_days
     )
 
 
+@lru_cache(maxsize=1024)
+def _recipient(tz_name, country, window_start, window_end, window_days) -> Recipient:
+    # Recipients are few and immutable: one object per (zone, country, window).
+    return Recipient(
+        tz=recipient_zone(tz_name, default=settings.TIME_ZONE),
+        country=country or "",
+        window=SendWindow(
+            start=window_start, end=window_end, days=tuple(int(d) for d in window_days)
+        ),
+    )
+
+
+def enrollment_recipient(enrollment) -> Recipient:
+    return recipient(enrollment.time_zone, enrollment.country, enrollment.cadence)
+
+
 def recipient_for(*, prospect, company, sdr, cadence) -> Recipient:
+    """The recipient of a new enrollment: the prospect's time zone, else the company's, else
+    the SDR's; the company's country for public holidays."""
     tz = recipient_zone(
         prospect.time_zone,
         company.time_zone if company else "",
         sdr.time_zone,
         default=settings.TIME_ZONE,
     )
-    country = (company.country if company else "") or ""
-    return Recipient(tz=tz, country=country, window=window_of(cadence))
+    return recipient(str(tz.key), (company.country if company else "") or "", cadence)

@@ -101,6 +101,11 @@ def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
     return aware.astimezone(ZoneInfo("UTC")).astimezone(tz)
 
 
+def local_day_start(moment: datetime, tz: ZoneInfo) -> datetime:
+    """Midnight of ``moment``'s day in ``tz``."""
+    return moment.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def in_send_window(moment: datetime, recipient: Recipient) -> bool:
     local = moment.astimezone(recipient.tz)
     clock = local.timetz().replace(tzinfo=None)

@@ -12,7 +12,7 @@ from leads.models import Lead, LeadState
 from leads.selectors import lead_scope
 from sdrcrm import clock
 
-from . import schedule
+from . import context, schedule
 from .models import (
     Cadence,
     Channel,
@@ -61,15 +61,7 @@ def cadence_preview(
     *, cadence: Cadence, start: datetime, tz_name: str, country: str = ""
 ) -> list[dict]:
     """The calendar a start date and time zone would produce: one row per step."""
-    recipient = schedule.Recipient(
-        tz=schedule.recipient_zone(tz_name, default=settings.TIME_ZONE),
-        country=country,
-        window=schedule.SendWindow(
-            start=cadence.window_start,
-            end=cadence.window_end,
-            days=tuple(int(d) for d in cadence.window_days),
-        ),
-    )
+    recipient = context.recipient(tz_name, country, cadence)
     steps = list(cadence.steps.all())
     due = schedule.plan(
         start, [(s.day_offset, s.offset_from == OffsetFrom.ENROLLMENT) for s in steps], recipient
@@ -148,8 +140,7 @@ class Queue:
 
 def _end_of_local_day(user: User, now: datetime) -> tuple[datetime, datetime]:
     tz = schedule.recipient_zone(user.time_zone, default=settings.TIME_ZONE)
-    local = now.astimezone(tz)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    start = schedule.local_day_start(now, tz)
     return start, start + timedelta(days=1)
 
 

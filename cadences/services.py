@@ -18,7 +18,6 @@ import time as time_module
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import formataddr
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -43,7 +42,7 @@ from leads.services import (
 from sdrcrm import clock
 
 from . import schedule, templating
-from .context import recipient_for, render_context
+from .context import enrollment_recipient, recipient_for, render_context
 from .models import (
     EMAIL_CHANNELS,
     Cadence,
@@ -338,26 +337,26 @@ def snippet_save(*, actor: User, title: str, body: str, snippet_id: int | None =
 # --- Enrollment -----------------------------------------------------------------------------
 
 
-def _recipient(enrollment: Enrollment, cadence: Cadence) -> schedule.Recipient:
-    return _recipient_of(
-        enrollment.time_zone,
-        enrollment.country,
-        cadence.window_start,
-        cadence.window_end,
-        cadence.window_days,
+def touch_due_after(
+    enrollment: Enrollment, touch: Touch, previous: datetime, recipient: schedule.Recipient
+) -> datetime:
+    """When ``touch`` is due once the step before it happened at ``previous``."""
+    return schedule.step_due(
+        previous=previous,
+        start=enrollment.started_at,
+        offset_days=touch.day_offset,
+        from_start=touch.offset_from == OffsetFrom.ENROLLMENT,
+        recipient=recipient,
     )
 
 
-@lru_cache(maxsize=1024)
-def _recipient_of(tz_name, country, window_start, window_end, window_days) -> schedule.Recipient:
-    """Recipients are few and immutable: one object per (zone, country, window)."""
-    return schedule.Recipient(
-        tz=schedule.recipient_zone(tz_name, default=settings.TIME_ZONE),
-        country=country,
-        window=schedule.SendWindow(
-            start=window_start, end=window_end, days=tuple(int(d) for d in window_days)
-        ),
-    )
+def touches_project(
+    enrollment: Enrollment, planned: list[Touch], previous: datetime, recipient
+) -> None:
+    """Set the projected due times of ``planned`` (in order), each after the one before it,
+    the first after ``previous``."""
+    for t in planned:
+        previous = t.due_at = touch_due_after(enrollment, t, previous, recipient)
 
 
 def enrollment_create(
@@ -593,7 +592,7 @@ def _resume(enrollment: Enrollment, actor, now) -> None:
     if enrollment.status != EnrollmentStatus.PAUSED:
         raise LeadConflict("Only a paused cadence can be resumed.")
     paused_for = now - (enrollment.paused_at or now)
-    recipient = _recipient(enrollment, enrollment.cadence)
+    recipient = enrollment_recipient(enrollment)
     current = (
         Touch.objects.select_for_update()
         .filter(
@@ -663,16 +662,7 @@ def _replan_after(enrollment: Enrollment, touch: Touch, recipient) -> None:
             enrollment=enrollment, position__gt=touch.position, status=TouchStatus.PLANNED
         ).order_by("position")
     )
-    previous = touch.due_at
-    for t in later:
-        previous = schedule.step_due(
-            previous=previous,
-            start=enrollment.started_at,
-            offset_days=t.day_offset,
-            from_start=t.offset_from == OffsetFrom.ENROLLMENT,
-            recipient=recipient,
-        )
-        t.due_at = previous
+    touches_project(enrollment, later, touch.due_at, recipient)
     if later:
         Touch.objects.bulk_update(later, ["due_at"])
 
@@ -839,15 +829,9 @@ def _advance(enrollment: Enrollment, touch: Touch, finished_at: datetime) -> Non
         .order_by("position")
         .first()
     )
-    recipient = _recipient(enrollment, enrollment.cadence)
+    recipient = enrollment_recipient(enrollment)
     if nxt is not None:
-        nxt.due_at = schedule.step_due(
-            previous=finished_at,
-            start=enrollment.started_at,
-            offset_days=nxt.day_offset,
-            from_start=nxt.offset_from == OffsetFrom.ENROLLMENT,
-            recipient=recipient,
-        )
+        nxt.due_at = touch_due_after(enrollment, nxt, finished_at, recipient)
         nxt.status = TouchStatus.SCHEDULED
         nxt.save(update_fields=["due_at", "status"])
         _replan_after(enrollment, nxt, recipient)
@@ -961,7 +945,7 @@ def touch_complete(*, actor: User, touch_id: int, outcome: str, note: str = "") 
         else:
             _advance(touch.enrollment, touch, now)
         if outcome == TaskOutcome.VOICEMAIL:
-            recipient = _recipient(touch.enrollment, touch.enrollment.cadence)
+            recipient = enrollment_recipient(touch.enrollment)
             result.propose_reminder_at = schedule.due_after(now, 2, recipient)
     return result
 
@@ -1014,7 +998,7 @@ def touch_release_held(*, actor: User, touch_id: int) -> Touch:
             raise CadenceInvalid(
                 "Still missing: " + ", ".join(missing) + ". Fill them in on the lead first."
             )
-        recipient = _recipient(touch.enrollment, touch.enrollment.cadence)
+        recipient = enrollment_recipient(touch.enrollment)
         touch.status = TouchStatus.SCHEDULED
         touch.error = ""
         touch.due_at = schedule.next_send_slot(now, recipient)
@@ -1136,11 +1120,6 @@ class DispatchStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def _day_start(moment: datetime, tz) -> datetime:
-    local = moment.astimezone(tz)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def _reserve_sends(
     wanted: dict[tuple[int, object], int], caps: dict[int, int]
 ) -> dict[tuple[int, object], int]:
@@ -1220,7 +1199,7 @@ def touch_send_claimed(
     for touch in touches:
         enrollment, lead = touch.enrollment, touch.lead
         prospect = lead.prospect
-        recipient = _recipient(enrollment, enrollment.cadence)
+        recipient = enrollment_recipient(enrollment)
         if enrollment.status == EnrollmentStatus.PAUSED:
             _reschedule(touch, touch.due_at, attempt_used=False)  # picked up on resume
             stats.rescheduled += 1
@@ -1261,23 +1240,20 @@ def touch_send_claimed(
         touch.rendered_body = body.text
         candidates.append((touch, context, recipient))
 
-    # The per-SDR daily cap, counted on the SDR's own day and reserved atomically.
-    def day_key(touch: Touch, recipient) -> tuple[int, object]:
-        tz = schedule.recipient_zone(touch.owner.time_zone, default=settings.TIME_ZONE)
-        return touch.owner_id, now.astimezone(tz).date()
-
+    # The per-SDR daily cap, counted on the SDR's own day and reserved atomically. Each
+    # touch remembers the (SDR, day) it reserved on, so giving room back hits the same row.
     wanted: dict[tuple[int, object], int] = {}
-    for touch, _context, recipient in candidates:
-        key = day_key(touch, recipient)
-        wanted[key] = wanted.get(key, 0) + 1
+    for touch, _, _ in candidates:
+        tz = schedule.recipient_zone(touch.owner.time_zone, default=settings.TIME_ZONE)
+        touch._cap_key = (touch.owner_id, now.astimezone(tz).date())
+        wanted[touch._cap_key] = wanted.get(touch._cap_key, 0) + 1
     room = _reserve_sends(wanted, {t.owner_id: t.owner.daily_email_cap for t, _, _ in candidates})
     for touch, context, recipient in candidates:
-        key = day_key(touch, recipient)
-        if room[key] > 0:
-            room[key] -= 1
+        if room[touch._cap_key] > 0:
+            room[touch._cap_key] -= 1
             to_send.append((touch, _message(touch, context)))
         else:
-            tomorrow = _day_start(now, recipient.tz) + timedelta(days=1)
+            tomorrow = schedule.local_day_start(now, recipient.tz) + timedelta(days=1)
             _reschedule(touch, schedule.next_send_slot(tomorrow, recipient), attempt_used=False)
             stats.rescheduled += 1
 
@@ -1299,7 +1275,7 @@ def touch_send_claimed(
             for touch, _ in part:
                 if touch.enrollment_id not in still_active:
                     _set(touch, TouchStatus.CANCELLED, error="cadence ended just before sending")
-                    _release_sends(_day_key(touch), 1)
+                    _release_sends(touch._cap_key, 1)
                     stats.cancelled += 1
             part = [(t, m) for t, m in part if t.enrollment_id in still_active]
             sent_now = _send_chunk(part)
@@ -1459,11 +1435,6 @@ def _lookup(cache: dict, model, ids: set[int]) -> dict:
     return known
 
 
-def _day_key(touch: Touch) -> tuple[int, object]:
-    tz = schedule.recipient_zone(touch.owner.time_zone, default=settings.TIME_ZONE)
-    return touch.owner_id, clock.now().astimezone(tz).date()
-
-
 def _stop_after_send_check(enrollment: Enrollment, reason: str, note: str) -> None:
     """A touch was cancelled at send time for good (not for the moment): end its enrollment,
     so it does not sit active with steps that will never come."""
@@ -1527,7 +1498,7 @@ def _send_chunk(part: list[tuple[Touch, EmailMessage]]) -> list[Touch]:
 def _failed(touch: Touch, error: str) -> None:
     """A send that failed goes back to scheduled (retried at the next tick) until it has
     used its attempts. Its room under the daily cap is given back."""
-    _release_sends(_day_key(touch), 1)
+    _release_sends(touch._cap_key, 1)
     if touch.attempts >= settings.SDRCRM_DISPATCH_MAX_ATTEMPTS:
         _set(touch, TouchStatus.FAILED, error=error)
         _stop_after_send_check(
@@ -1684,13 +1655,7 @@ def _advance_many(touches: list[Touch], finished_at: datetime) -> None:
     for enrollment_id, nxt in next_of.items():
         sent = by_enrollment[enrollment_id]
         enrollment = sent.enrollment
-        nxt.due_at = schedule.step_due(
-            previous=finished_at,
-            start=enrollment.started_at,
-            offset_days=nxt.day_offset,
-            from_start=nxt.offset_from == OffsetFrom.ENROLLMENT,
-            recipient=_recipient(enrollment, enrollment.cadence),
-        )
+        nxt.due_at = touch_due_after(enrollment, nxt, finished_at, enrollment_recipient(enrollment))
         nxt.status = TouchStatus.SCHEDULED
         scheduled.append(nxt)
     if scheduled:

@@ -7,9 +7,10 @@ from leads.models import LeadState
 from leads.services import user_works_lead
 from sdrcrm import clock
 
-from .. import schedule
-from ..models import EnrollmentStatus, OffsetFrom, Reminder, StopReason, TouchStatus
+from ..context import enrollment_recipient
+from ..models import EnrollmentStatus, Reminder, StopReason, TouchStatus
 from ..selectors import cadence_scope, lead_enrollments
+from ..services import touches_project
 
 register = template.Library()
 
@@ -66,26 +67,12 @@ def _refresh_projection(enrollment) -> None:
     )
     if current is None:
         return
-    recipient = schedule.Recipient(
-        tz=schedule.recipient_zone(enrollment.time_zone),
-        country=enrollment.country,
-        window=schedule.SendWindow(
-            start=enrollment.cadence.window_start,
-            end=enrollment.cadence.window_end,
-            days=tuple(int(d) for d in enrollment.cadence.window_days),
-        ),
+    planned = [
+        t for t in touches if t.position > current.position and t.status == TouchStatus.PLANNED
+    ]
+    touches_project(
+        enrollment, planned, max(current.due_at, clock.now()), enrollment_recipient(enrollment)
     )
-    previous = max(current.due_at, clock.now())
-    for t in touches:
-        if t.position > current.position and t.status == TouchStatus.PLANNED:
-            previous = schedule.step_due(
-                previous=previous,
-                start=enrollment.started_at,
-                offset_days=t.day_offset,
-                from_start=t.offset_from == OffsetFrom.ENROLLMENT,
-                recipient=recipient,
-            )
-            t.due_at = previous
 
 
 @register.inclusion_tag("cadences/_enroll_controls.html", takes_context=True)
