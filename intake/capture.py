@@ -22,7 +22,7 @@ from leads.normalize import normalize_domain, normalize_email
 from leads.services import LeadData, LeadInvalid, lead_create_inbound, lead_event_record
 
 from .models import CaptureOutcome, InboundCapture, InboundRotation, WebForm
-from .rows import _EMAIL_RE
+from .rows import email_valid
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> Capt
             return CaptureResult(400, f"The field '{name}' is longer than {limit} characters.")
         values[name] = value
     email = normalize_email(values["email"])
-    if not email or not _EMAIL_RE.match(email):
+    if not email or not email_valid(email):
         return CaptureResult(400, "Please give a valid email address.")
     first, last = values["first_name"], values["last_name"]
     if not first and values["name"]:

@@ -98,6 +98,7 @@ def write_batch(cursor, **kw) -> BatchResult:
     """Write one batch: COPY straight into the tables when nothing in it exists yet (the usual
     case), else (duplicates to fill in, a concurrent writer) the staged path."""
     from django.db import IntegrityError, transaction
+    from psycopg2 import IntegrityError as CopyIntegrityError  # COPY errors are not wrapped
 
     if kw["rows"] and not kw["update_empty"]:
         try:
@@ -105,7 +106,7 @@ def write_batch(cursor, **kw) -> BatchResult:
                 result = _write_batch_copy(cursor, **kw)
             if result is not None:
                 return result
-        except IntegrityError:
+        except (IntegrityError, CopyIntegrityError):
             pass  # someone created one of these people or companies just now
     return write_batch_staged(cursor, **kw)
 
@@ -394,3 +395,102 @@ def _fill_empty(cursor, *, team_id, actor_id, now, import_id, import_name) -> in
 
 def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def write_batch_orm(
+    *, rows, owners, team_id, source, actor_id, import_id, import_name, update_empty, now
+) -> BatchResult:
+    """The same batch through the ORM, for the embedded SQLite default (no COPY there)."""
+    from leads.models import EventKind, LeadEvent
+
+    result = BatchResult()
+    existing = dict(
+        Prospect.objects.filter(email__in=[r.email for r in rows]).values_list("email", "id")
+    )
+    new = [(r, o) for r, o in zip(rows, owners, strict=True) if r.email not in existing]
+    for r in rows:
+        if r.email in existing:
+            if update_empty and _fill_empty_orm(r, existing[r.email], team_id, actor_id, now,
+                                                import_id, import_name):  # fmt: skip
+                result.updated += 1
+            else:
+                result.duplicate_lines.append((r.line, r.email, "already in the CRM"))
+    domains = {r.domain for r, _ in new if r.domain}
+    known = dict(Company.objects.filter(domain__in=domains).values_list("domain", "id"))
+    fresh, seen = [], set()
+    for r, _ in new:
+        key = r.domain or (r.company_name.lower() and "name:" + r.company_name.lower())
+        if key and key not in known and key not in seen:
+            seen.add(key)
+            fresh.append((key, Company(
+                name=r.company_name or r.domain, domain=r.domain, website=r.website,
+                industry=r.industry, employee_count=r.employee_count,
+                annual_revenue=r.annual_revenue, country=r.country,
+                linkedin_url=r.company_linkedin_url, created_at=now,
+            )))  # fmt: skip
+    Company.objects.bulk_create([c for _, c in fresh])
+    known.update((key, c.pk) for key, c in fresh)
+    prospects = [
+        Prospect(
+            company_id=known.get(r.domain or "name:" + r.company_name.lower()),
+            first_name=r.first_name, last_name=r.last_name, email=r.email, phone=r.phone,
+            title=r.title, linkedin_url=r.linkedin_url, time_zone=r.time_zone, created_at=now,
+        )
+        for r, _ in new
+    ]  # fmt: skip
+    Prospect.objects.bulk_create(prospects)
+    leads = [
+        Lead(team_id=team_id, prospect_id=p.pk, source=source, owner_id=o, created_at=now,
+             updated_at=now, state_changed_at=now)
+        for p, (_, o) in zip(prospects, new, strict=True)
+    ]  # fmt: skip
+    Lead.objects.bulk_create(leads)
+    body = f"Imported from {import_name} (import #{import_id})"
+    LeadEvent.objects.bulk_create(
+        LeadEvent(lead_id=lead.pk, kind=EventKind.CREATED, actor_id=actor_id, created_at=now,
+                  to_state="new", body=body, payload={"import_id": import_id, "line": r.line,
+                  "source": source, "owner_id": o})
+        for lead, (r, o) in zip(leads, new, strict=True)
+    )  # fmt: skip
+    result.created = len(leads)
+    return result
+
+
+def _fill_empty_orm(r, prospect_id, team_id, actor_id, now, import_id, import_name) -> bool:
+    from leads.models import ACTIVE_STATES, EventKind, LeadEvent
+
+    lead = (
+        Lead.objects.filter(prospect_id=prospect_id, team_id=team_id)
+        .order_by("-created_at")
+        .first()
+    )
+    active = Lead.objects.filter(
+        prospect_id=prospect_id, team_id=team_id, state__in=ACTIVE_STATES
+    ).first()
+    lead = active or lead
+    if lead is None:
+        return False
+    p = Prospect.objects.select_related("company").get(pk=prospect_id)
+    changes = {}
+    for f in PROSPECT_FILL:
+        if getattr(p, f) == "" and getattr(r, f):
+            changes[f] = ["", getattr(r, f)]
+            setattr(p, f, getattr(r, f))
+    c = p.company
+    if c is not None:
+        for src, col in COMPANY_FILL.items():
+            value = getattr(r, src)
+            if getattr(c, col) in ("", None) and value not in ("", None):
+                changes[f"company_{col}"] = ["", str(value)]
+                setattr(c, col, value)
+        c.save()
+    if not changes:
+        return False
+    p.save()
+    LeadEvent.objects.create(
+        lead=lead, kind=EventKind.EDIT, actor_id=actor_id, created_at=now,
+        body=f"Empty fields filled by import #{import_id} ({import_name}): "
+        + ", ".join(k.replace("_", " ") for k in sorted(changes)),
+        payload={"changes": changes, "import_id": import_id, "line": r.line},
+    )  # fmt: skip
+    return True

@@ -166,6 +166,19 @@ _NUMBER_RE = re.compile(r"^\d+(?:[.,]\d+)?$")
 _SUFFIX = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "mill": 1_000_000, "bn": 10**9, "b": 10**9}
 
 
+def email_valid(email: str) -> bool:
+    """Syntax check; an international domain (blåbær.no) is checked in its IDNA form."""
+    if len(email) > 254 or ".." in email:
+        return False
+    if not email.isascii():
+        local, _, domain = email.rpartition("@")
+        try:
+            email = local + "@" + domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return False
+    return bool(_EMAIL_RE.match(email))
+
+
 class RowError(ValueError):
     pass
 
@@ -280,7 +293,7 @@ def normalise_row(line: int, cells: list[str], mapping: dict[int, str]) -> Row:
     email = normalize_email(values.get("email"))
     if not email:
         raise RowError("The email is empty.")
-    if len(email) > 254 or not _EMAIL_RE.match(email) or ".." in email:
+    if not email_valid(email):
         raise RowError(f"Email '{values.get('email', '').strip()}' is not a valid address.")
     first, last = _text(values, "first_name") if "first_name" in values else "", ""
     if "last_name" in values:
@@ -308,7 +321,7 @@ def normalise_row(line: int, cells: list[str], mapping: dict[int, str]) -> Row:
     else:
         email_domain = email.rpartition("@")[2]
         if email_domain not in FREE_MAIL:
-            domain = email_domain
+            domain = normalize_domain(email_domain)
     return Row(
         line=line,
         email=email,

@@ -440,12 +440,16 @@ def _write_all(job: ImportJob) -> None:
             if locked.attempts != job.attempts or locked.status != ImportStatus.RUNNING:
                 raise LostLease
             now = timezone.now()
-            with connection.cursor() as cur:
-                res = engine.write_batch(
-                    cur, rows=rows, owners=owners, team_id=job.team_id, source=job.source,
-                    actor_id=job.created_by_id, import_id=job.pk, import_name=job.file_name,
-                    update_empty=job.duplicates == DuplicatePolicy.UPDATE_EMPTY, now=now,
-                )  # fmt: skip
+            kw = dict(
+                rows=rows, owners=owners, team_id=job.team_id, source=job.source,
+                actor_id=job.created_by_id, import_id=job.pk, import_name=job.file_name,
+                update_empty=job.duplicates == DuplicatePolicy.UPDATE_EMPTY, now=now,
+            )  # fmt: skip
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cur:
+                    res = engine.write_batch(cur, **kw)
+            else:
+                res = engine.write_batch_orm(**kw)
             for line, email, why in res.duplicate_lines:
                 issues.append(_issue(job.pk, line, IssueKind.DUPLICATE, f"{email}: {why}", []))
             if issues:

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the rows of a messy file read best one to a line)
 """Deliberately messy lists, built in code so each quirk is visible in the test that uses it."""
 
 import io
@@ -9,7 +10,7 @@ MESSY_ROWS = [
     "Ola;Ødegård; ola@blåbær.no ;Blåbær AS;;Daglig leder;12;Mat;NO",
     "  Kari ; Nordmann ;  KARI.NORDMANN@fjordkraft.no ;Fjordkraft AS;;;;;",  # duplicate: case, spaces
     "Per;Hansen;per.hansen(at)example.com;Hansen AS;hansen.no;;;;",  # invalid email
-    "=HYPERLINK(\"http://evil\");Formel;formel@evil.no;@SUM(1+1);;-CEO;;;",  # formula cells
+    '=HYPERLINK("http://evil");Formel;formel@evil.no;@SUM(1+1);;-CEO;;;',  # formula cells
     "Åse;Æsøy;ase@gmail.com;;;Konsulent;mange;;",  # not a number
     "Siri;Lie;siri@lie-consulting.no;Lie Consulting;lie-consulting.no;CTO;7;IT;Sverige",
     ";;;;;;;;",  # blank line

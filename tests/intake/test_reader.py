@@ -87,7 +87,9 @@ def test_invalid_bytes_late_in_a_utf8_looking_file_switch_the_encoding():
 
 
 def test_xlsx_cells_are_read_as_text_and_formulas_are_not_evaluated():
-    data = xlsx_bytes([["First Name", "Email", "Employees"], ["Kari", "k@x.no", 12], ["=1+1", "=A2", 3.0]])
+    data = xlsx_bytes(
+        [["First Name", "Email", "Employees"], ["Kari", "k@x.no", 12], ["=1+1", "=A2", 3.0]]
+    )
     d = detect(data)
     assert d.file_format == "xlsx"
     recs = records(data)
