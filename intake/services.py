@@ -432,6 +432,7 @@ def _write_all(job: ImportJob) -> None:
     rows, owners, issues = [], [], []
     consumed = 0  # data rows read in this run, including the ones already committed
     committed = last_flush = job.rows_done
+    turn = job.created_count  # round-robin position: valid rows, continued after a resume
 
     def flush():
         nonlocal rows, owners, issues
@@ -485,7 +486,8 @@ def _write_all(job: ImportJob) -> None:
             else:
                 seen.add(row.email)
                 rows.append(row)
-                owners.append(pick_owner(consumed - 1, row))
+                owners.append(pick_owner(turn, row))
+                turn += 1
         if consumed - last_flush >= batch_size:
             flush()
             last_flush = consumed

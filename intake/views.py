@@ -3,6 +3,7 @@
 import csv
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -187,6 +188,7 @@ def webform_deactivate(request, form_id: int):
     return redirect("intake:webforms")
 
 
+@login_not_required
 @csrf_exempt
 @require_POST
 def webform_submit(request, token: str):

@@ -133,6 +133,7 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("SDRCRM_TIME_ZONE", "Europe/Oslo")
 USE_I18N = True
 USE_TZ = True
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a bare domain means https
 
 # --- Static files: all from installed packages and this repo, never a CDN -------------------
 STATIC_URL = "/static/"
