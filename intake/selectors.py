@@ -1,10 +1,19 @@
 """Reads for lead intake. Every query starts from the user."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from leads.models import EventKind, Lead, LeadEvent, LeadSource
 
-from .models import ImportIssue, ImportJob, ImportStatus, IssueKind, WebForm
+from .models import (
+    CaptureOutcome,
+    ImportIssue,
+    ImportJob,
+    ImportStatus,
+    InboundCapture,
+    IssueKind,
+    WebForm,
+)
 
 
 def import_scope(user: User) -> QuerySet[ImportJob]:
@@ -52,3 +61,30 @@ def webform_scope(user: User) -> QuerySet[WebForm]:
     if (user.is_manager or user.is_marketing) and user.team_id:
         return WebForm.objects.filter(team_id=user.team_id).select_related("team")
     return WebForm.objects.none()
+
+
+# A touch, for speed to lead: an email sent or logged, a call, or a cadence step done (a LinkedIn
+# step); not a reminder or a skipped step. The dashboards' metric uses the same definition.
+TOUCH_EVENT_Q = Q(kind__in=[EventKind.EMAIL, EventKind.CALL]) | (
+    Q(kind=EventKind.TASK, payload__has_key="touch_id") & ~Q(payload__has_key="skipped")
+)
+
+
+def lead_inbound_capture(*, lead: Lead) -> tuple[InboundCapture | None, LeadEvent | None]:
+    """The web-form capture that created ``lead`` and its first touch since (two queries), or
+    (None, None) for a lead that did not come from a web form (no query)."""
+    if lead.source != LeadSource.WEB_FORM:
+        return None, None
+    capture = (
+        InboundCapture.objects.filter(lead=lead, outcome=CaptureOutcome.CREATED)
+        .select_related("form")
+        .first()
+    )
+    if capture is None:
+        return None, None
+    first = (
+        LeadEvent.objects.filter(TOUCH_EVENT_Q, lead=lead, created_at__gte=capture.captured_at)
+        .order_by("created_at", "id")
+        .first()
+    )
+    return capture, first

@@ -521,10 +521,11 @@ def _after_import() -> None:
 
 
 def import_summary(job: ImportJob) -> str:
+    dup = "duplicate" if job.duplicate_count == 1 else "duplicates"
     parts = [
         f"{job.created_count:,} created",
         f"{job.updated_count:,} updated",
-        f"{job.duplicate_count:,} duplicates",
+        f"{job.duplicate_count:,} {dup}",
         f"{job.rejected_count:,} rejected",
     ]
     return ", ".join(parts) + "."

@@ -38,7 +38,7 @@ def test_messy_file_is_imported_with_exact_counts_and_reasons(crew):
     job = run_import(crew.marketing, messy_csv(), "messy.csv")
     assert (job.encoding, job.delimiter, job.header_row) == ("utf-8-sig", ";", 0)
     assert counts(job) == ("done", 8, 4, 0, 1, 3)
-    assert job.message == "4 created, 0 updated, 1 duplicates, 3 rejected."
+    assert job.message == "4 created, 0 updated, 1 duplicate, 3 rejected."
     assert issues(job) == [
         (5, "Email 'per.hansen(at)example.com' is not a valid address."),
         (7, "Number of employees 'mange' is not a whole number."),

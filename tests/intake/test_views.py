@@ -264,3 +264,41 @@ def test_redirect_after_posting_when_configured(client, crew):
     wf = WebForm.objects.create(team=crew.team, name="C", redirect_url="https://example.com/thanks")
     response = post_form(client, wf.token, first_name="A", email="a@b.no")
     assert (response.status_code, response["Location"]) == (302, "https://example.com/thanks")
+
+
+def test_the_lead_page_shows_speed_to_lead_for_an_inbound_lead(
+    client, crew, django_assert_num_queries
+):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from leads.services import lead_log_call
+
+    wf = WebForm.objects.create(team=crew.team, name="Contact us")
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        post_form(client, wf.token, first_name="In", email="in@bound.no", message="Ring meg")
+    lead = Lead.objects.get(prospect__email="in@bound.no")
+    owner = lead.owner
+    client.force_login(owner)
+    with time_machine.travel(start + timedelta(minutes=12), tick=False):
+        page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Waiting for a first touch: 12 min" in page and "Ring meg" in page
+    with time_machine.travel(start + timedelta(minutes=7), tick=False):
+        lead_log_call(actor=owner, lead_id=lead.pk, outcome="no_answer")
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Speed to lead: 7 min" in page and "(first touch: call)" in page
+
+
+def test_the_inbound_panel_costs_no_query_on_other_leads(crew):
+    from intake.templatetags.intake_tags import inbound_panel
+
+    lead = LeadFactory(team=crew.team, owner=crew.sdr, source=LeadSource.MARKETING_LIST)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert inbound_panel(lead) == {"capture": None}
+    assert len(ctx.captured_queries) == 0
