@@ -453,3 +453,23 @@ def test_the_orm_path_of_the_embedded_default_gives_the_same_result(crew, monkey
         "ola@blåbær.no",
         "siri@lie-consulting.no",
     ]
+
+
+def test_an_xlsx_list_with_formulas_and_numbers_imports_as_text(crew):
+    from .files import xlsx_bytes
+
+    data = xlsx_bytes(
+        [
+            ["Export 2026-11-01"],
+            ["First Name", "Last Name", "Email", "Company", "Number of Employees", "Website"],
+            ["Kari", "Nordmann", "kari@acme.no", '=HYPERLINK("x")', 250, "acme.no"],
+            ["Ola", "=1+1", "ola@acme.no", "Acme", 12.0, "acme.no"],
+        ]
+    )
+    job = run_import(crew.marketing, data, "list.xlsx")
+    assert (job.file_format, job.header_row) == ("xlsx", 1)
+    assert counts(job) == ("done", 2, 2, 0, 0, 0)
+    kari = Prospect.objects.select_related("company").get(email="kari@acme.no")
+    assert (kari.company.name, kari.company.employee_count) == ('=HYPERLINK("x")', 250)
+    assert Prospect.objects.get(email="ola@acme.no").last_name == "=1+1"
+    assert Company.objects.filter(domain="acme.no").count() == 1
