@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -424,6 +426,78 @@ def _check_all(job: ImportJob) -> bool:
     return False
 
 
+def _write_batch(job: ImportJob, rows, owners, issues, consumed: int) -> None:
+    """One batch in one transaction: rows, their issues, and the job's cursor and counters.
+    Asynchronous commit: a batch lost in a server crash is lost together with the cursor that
+    counted it, so the resumed run writes it again."""
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.attempts != job.attempts or locked.status != ImportStatus.RUNNING:
+            raise LostLease
+        now = timezone.now()
+        kw = dict(
+            rows=rows, owners=owners, team_id=job.team_id, source=job.source,
+            actor_id=job.created_by_id, import_id=job.pk, import_name=job.file_name,
+            update_empty=job.duplicates == DuplicatePolicy.UPDATE_EMPTY, now=now,
+        )  # fmt: skip
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL synchronous_commit TO OFF")
+                res = engine.write_batch(cur, **kw)
+        else:
+            res = engine.write_batch_orm(**kw)
+        for line, email, why in res.duplicate_lines:
+            issues.append(_issue(job.pk, line, IssueKind.DUPLICATE, f"{email}: {why}", []))
+        if issues:
+            ImportIssue.objects.bulk_create(issues, batch_size=2000)
+        rejected = sum(1 for i in issues if i.kind == IssueKind.REJECTED)
+        _heartbeat(
+            job,
+            rows_done=consumed,
+            created_count=job.created_count + res.created,
+            updated_count=job.updated_count + res.updated,
+            duplicate_count=job.duplicate_count + len(issues) - rejected,
+            rejected_count=job.rejected_count + rejected,
+        )
+
+
+class _Writer:
+    """Writes batches on a thread of its own (its own database connection) while the caller
+    reads and validates the next one: parsing in Python and writing in PostgreSQL overlap on two
+    cores. Batches are still written one after another, in order."""
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=f"import-{job.pk}", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        try:
+            while (batch := self.queue.get()) is not None:
+                if self.error is None:
+                    try:
+                        _write_batch(self.job, *batch)
+                    except BaseException as exc:  # noqa: BLE001  handed to the caller
+                        self.error = exc
+        finally:
+            connections.close_all()
+
+    def submit(self, *batch) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(batch)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 def _write_all(job: ImportJob) -> None:
     imap = {int(k): v for k, v in job.mapping.items()}
     pick_owner = _owner_picker(job)
@@ -433,65 +507,52 @@ def _write_all(job: ImportJob) -> None:
     consumed = 0  # data rows read in this run, including the ones already committed
     committed = last_flush = job.rows_done
     turn = job.created_count  # round-robin position: valid rows, continued after a resume
+    # Inside an outer transaction (the command line's dry run, tests) another connection would
+    # not see it: write on this thread then.
+    writer = (
+        _Writer(job)
+        if connection.vendor == "postgresql" and not connection.in_atomic_block
+        else None
+    )
 
     def flush():
         nonlocal rows, owners, issues
-        with transaction.atomic():
-            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-            if locked.attempts != job.attempts or locked.status != ImportStatus.RUNNING:
-                raise LostLease
-            now = timezone.now()
-            kw = dict(
-                rows=rows, owners=owners, team_id=job.team_id, source=job.source,
-                actor_id=job.created_by_id, import_id=job.pk, import_name=job.file_name,
-                update_empty=job.duplicates == DuplicatePolicy.UPDATE_EMPTY, now=now,
-            )  # fmt: skip
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cur:
-                    res = engine.write_batch(cur, **kw)
-            else:
-                res = engine.write_batch_orm(**kw)
-            for line, email, why in res.duplicate_lines:
-                issues.append(_issue(job.pk, line, IssueKind.DUPLICATE, f"{email}: {why}", []))
-            if issues:
-                ImportIssue.objects.bulk_create(issues, batch_size=2000)
-            rejected = sum(1 for i in issues if i.kind == IssueKind.REJECTED)
-            _heartbeat(
-                job,
-                rows_done=consumed,
-                created_count=job.created_count + res.created,
-                updated_count=job.updated_count + res.updated,
-                duplicate_count=job.duplicate_count + len(issues) - rejected,
-                rejected_count=job.rejected_count + rejected,
-            )
+        if writer is not None:
+            writer.submit(rows, owners, issues, consumed)
+        else:
+            _write_batch(job, rows, owners, issues, consumed)
         rows, owners, issues = [], [], []
 
-    for rec in _data_records(job):
-        consumed += 1
-        if consumed <= committed:  # done by an earlier run: only remember its emails
-            email = _email_of(rec.cells, imap)
-            if email:
-                seen.add(email)
-            continue
-        try:
-            row = normalise_row(rec.line, rec.cells, imap)
-        except RowError as exc:
-            issues.append(_issue(job.pk, rec.line, IssueKind.REJECTED, str(exc), rec.cells))
-        else:
-            if row.email in seen:
-                issues.append(
-                    _issue(job.pk, rec.line, IssueKind.DUPLICATE,
-                           f"{row.email}: appears earlier in the file", [])
-                )  # fmt: skip
+    try:
+        for rec in _data_records(job):
+            consumed += 1
+            if consumed <= committed:  # done by an earlier run: only remember its emails
+                email = _email_of(rec.cells, imap)
+                if email:
+                    seen.add(email)
+                continue
+            try:
+                row = normalise_row(rec.line, rec.cells, imap)
+            except RowError as exc:
+                issues.append(_issue(job.pk, rec.line, IssueKind.REJECTED, str(exc), rec.cells))
             else:
-                seen.add(row.email)
-                rows.append(row)
-                owners.append(pick_owner(turn, row))
-                turn += 1
-        if consumed - last_flush >= batch_size:
-            flush()
-            last_flush = consumed
-    flush()
+                if row.email in seen:
+                    issues.append(
+                        _issue(job.pk, rec.line, IssueKind.DUPLICATE,
+                               f"{row.email}: appears earlier in the file", [])
+                    )  # fmt: skip
+                else:
+                    seen.add(row.email)
+                    rows.append(row)
+                    owners.append(pick_owner(turn, row))
+                    turn += 1
+            if consumed - last_flush >= batch_size:
+                flush()
+                last_flush = consumed
+        flush()
+    finally:
+        if writer is not None:
+            writer.close()
     with transaction.atomic():
         ImportJob.objects.filter(pk=job.pk, attempts=job.attempts).update(
             status=ImportStatus.DONE, finished_at=timezone.now(), lease_until=None,

@@ -74,11 +74,13 @@ class Command(BaseCommand):
         )  # fmt: skip
         started = time.monotonic()
         try:
-            with transaction.atomic():
-                job = self._run(path, team, options)
-                self._report(job, time.monotonic() - started, dry=o["dry_run"])
-                if o["dry_run"]:
+            if o["dry_run"]:  # everything in one transaction, rolled back at the end
+                with transaction.atomic():
+                    job = self._run(path, team, options)
+                    self._report(job, time.monotonic() - started, dry=True)
                     raise DryRunDone
+            job = self._run(path, team, options)
+            self._report(job, time.monotonic() - started, dry=False)
         except DryRunDone:
             self.stdout.write("Dry run: nothing was stored.")
         except FileRejected as exc:
