@@ -13,5 +13,7 @@ urlpatterns = [
     path("qualification/", include("qualification.urls")),
     path("today/", cadence_views.today, name="today"),
     path("u/<str:token>/", cadence_views.unsubscribe, name="unsubscribe"),
+    path("api/", include("api.urls")),
+    path("settings/", include("api.page_urls")),
     path("admin/", admin.site.urls),
 ]
