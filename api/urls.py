@@ -1,10 +1,11 @@
 """/api/: the REST API (token or session auth), its schema and docs, and inbound webhooks.
 
-API views answer 401/403 as JSON themselves, so Django's login redirect is turned off for
-them (login_not_required); the docs page is a browser page and keeps it."""
+API views answer 401/403 as JSON themselves, so Django's login redirect is off for them
+(DRF's views opt out of LoginRequiredMiddleware; login_not_required says so explicitly); the
+docs page is a browser page and keeps it."""
 
 from anymail import urls as anymail_urls
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import URLPattern, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -57,10 +58,13 @@ _anymail = [
 
 urlpatterns = [
     *_api,
+    # A browser page: anonymous visitors go to the login page (DRF views opt out of it).
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="api:schema", template_name="api/swagger_ui.html"
+        login_required(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api:schema", template_name="api/swagger_ui.html"
+            )
         ),
         name="docs",
     ),
