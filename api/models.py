@@ -110,6 +110,9 @@ class OutboxCursor(models.Model):
     last_event_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"{self.name} at event {self.last_event_id}"
+
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
