@@ -1,5 +1,7 @@
 """The REST resources: what they answer, what they change, and bad input (4xx, nothing changed)."""
 
+# ruff: noqa: E501  (the tables of bad input and their messages read best one case a line)
+
 import pytest
 
 from cadences.models import Enrollment, Touch
