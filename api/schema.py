@@ -20,3 +20,13 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A personal API token from Settings → API tokens (sdr_…).",
         }
+
+
+def integer_path_ids(result, generator, request, public):
+    """Path ids are positive 64-bit integers (the URL pattern matches digits only)."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "path" and parameter["schema"].get("type") == "integer":
+                    parameter["schema"].update(minimum=1, maximum=2**63 - 1)
+    return result

@@ -2,6 +2,7 @@
 
 import zoneinfo
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cadences.models import Cadence, CadenceStep, Enrollment
@@ -232,9 +233,26 @@ class CadenceStepOut(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[0-2][0-9]:[0-5][0-9]$",
+        "example": "08:00",
+        "description": "A wall-clock time (the recipient's zone), HH:MM",
+    }
+)
+class WallClockTimeField(serializers.TimeField):
+    """OpenAPI's ``format: time`` requires an offset; a send window has none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class CadenceOut(serializers.ModelSerializer):
     steps = CadenceStepOut(many=True)
     team_id = serializers.IntegerField()
+    window_start = WallClockTimeField()
+    window_end = WallClockTimeField()
 
     class Meta:
         model = Cadence

@@ -61,8 +61,13 @@ class IdCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
 
     def decode_cursor(self, request):
-        # A forged cursor is a clear 404 from DRF; keep it, but never a 500.
-        return super().decode_cursor(request)
+        # DRF answers a forged cursor with 404; it is bad input: 400, naming the parameter.
+        from rest_framework.exceptions import NotFound
+
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({"cursor": ["Invalid cursor."]}) from None
 
 
 def _require_lead_reader(user) -> None:
@@ -272,7 +277,7 @@ class LeadTimelineView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="leads_timeline",
-        responses={200: s.LeadEventOut(many=True), **_errors(401, 403, 404, 429)},
+        responses={200: s.LeadEventOut(many=True), **_errors(400, 401, 403, 404, 429)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -390,7 +395,7 @@ class ProspectListView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="prospects_list",
-        responses={200: s.ProspectOut(many=True), **_errors(401, 403, 429)},
+        responses={200: s.ProspectOut(many=True), **_errors(400, 401, 403, 429)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -423,7 +428,7 @@ class CompanyListView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="companies_list",
-        responses={200: s.CompanyOut(many=True), **_errors(401, 403, 429)},
+        responses={200: s.CompanyOut(many=True), **_errors(400, 401, 403, 429)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -457,7 +462,8 @@ class CadenceListView(generics.ListAPIView):
     pagination_class = IdCursorPagination
 
     @extend_schema(
-        operation_id="cadences_list", responses={200: s.CadenceOut(many=True), **_errors(401, 429)}
+        operation_id="cadences_list",
+        responses={200: s.CadenceOut(many=True), **_errors(400, 401, 429)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -516,7 +522,7 @@ class EnrollmentListView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="enrollments_list",
-        responses={200: s.EnrollmentOut(many=True), **_errors(401, 403, 429)},
+        responses={200: s.EnrollmentOut(many=True), **_errors(400, 401, 403, 429)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -595,6 +601,3 @@ class TaskListView(APIView):
                 ],
             }  # fmt: skip
         )
-
-
-__all__ = ["ValidationError"]

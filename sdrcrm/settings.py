@@ -311,6 +311,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "PREPROCESSING_HOOKS": ["api.schema.only_the_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.integer_path_ids",
+    ],
     "ENUM_NAME_OVERRIDES": {"LeadStateEnum": "leads.models.LeadState"},
 }
 # The largest request body the API and the webhooks read (bytes); larger ones answer 413.

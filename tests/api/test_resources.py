@@ -350,10 +350,10 @@ def test_timeline_pages_newest_first(crew, api):
     assert second["next"] is None
 
 
-def test_a_forged_timeline_cursor_is_404_not_500(crew, api):
+def test_a_forged_timeline_cursor_is_400_not_500(crew, api):
     lead = crew.lead()
     response = api(crew.sdr).get(f"/api/leads/{lead.pk}/timeline/?cursor=garbage")
-    assert (response.status_code, response.json()) == (404, {"detail": "Invalid cursor"})
+    assert (response.status_code, response.json()) == (400, {"cursor": ["Invalid cursor."]})
 
 
 # --- Qualification ----------------------------------------------------------------------------

@@ -31,7 +31,9 @@ def receiver():
 
 @pytest.fixture
 def sub(crew, receiver):
-    return subscription_create(actor=crew.manager, team_id=crew.team.pk, url=receiver.url, events=ALL)
+    return subscription_create(
+        actor=crew.manager, team_id=crew.team.pk, url=receiver.url, events=ALL
+    )
 
 
 def test_the_outbox_makes_one_delivery_per_subscription_and_event(crew, other_crew, sub, receiver):
@@ -89,9 +91,9 @@ def test_a_late_committed_event_behind_the_cursor_is_still_found(crew, sub):
 
     created = webhook_outbox_run()
 
-    assert list(WebhookDelivery.objects.filter(pk__in=created).values_list("lead_id", flat=True)) == [
-        second.pk
-    ]
+    assert list(
+        WebhookDelivery.objects.filter(pk__in=created).values_list("lead_id", flat=True)
+    ) == [second.pk]
     assert WebhookDelivery.objects.filter(lead_id=first.pk).count() == 1
 
 
