@@ -556,3 +556,56 @@ def test_tasks_is_the_today_queue(crew, api, time_machine):
     assert body["target"] == crew.sdr.daily_touch_target
     assert [(t["kind"], t["lead_id"]) for t in body["results"]] == [("touch", lead.pk)]
     assert api(crew.sdr2).get("/api/tasks/").json()["results"] == []
+
+
+# --- Query counts do not grow with the rows ---------------------------------------------------
+
+
+def _queries_for(client, path) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/leads/",
+        "/api/prospects/",
+        "/api/companies/",
+        "/api/cadences/",
+        "/api/enrollments/",
+        "/api/tasks/",
+        "/api/leads/{lead}/timeline/",
+    ],
+)
+def test_list_query_counts_are_bounded(crew, api, path, time_machine):
+    time_machine.move_to(at(2027, 5, 3, 10, 0), tick=False)
+    from tests.cadences.helpers import enroll
+
+    client = api(crew.manager)
+    client.get("/api/tasks/")  # the token's last-used time is written at most once a minute
+    counts = []
+    for n in (2, 6):
+        for _ in range(n):
+            cadence = make_cadence(crew.manager, [task(), task(day_offset=1)], name=f"C{_}-{n}")
+            lead = crew.lead()
+            enroll(crew.sdr, lead, cadence)
+            walk_to = lead
+        counts.append(_queries_for(client, path.format(lead=walk_to.pk)))
+    assert counts[0] == counts[1] == EXPECTED_QUERIES[path], counts
+
+
+# token (with user and team), then the page's own: e.g. the lead list counts and reads.
+EXPECTED_QUERIES = {
+    "/api/leads/": 3,
+    "/api/prospects/": 2,
+    "/api/companies/": 2,
+    "/api/cadences/": 3,
+    "/api/enrollments/": 2,
+    "/api/tasks/": 5,
+    "/api/leads/{lead}/timeline/": 3,
+}

@@ -365,3 +365,41 @@ def test_the_webhooks_page_query_count_is_bounded(crew, client, sub, django_asse
 
 def test_delivery_status_values():
     assert DeliveryStatus.values == ["pending", "sending", "delivered", "failed"]
+
+
+def test_the_tick_rings_the_bell_after_commit_only(crew, sub, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from api.tasks import webhook_delivery_send_task
+
+    walk(crew.lead(), "disqualified")
+    with mock.patch.object(webhook_delivery_send_task, "delay") as delay:
+        with django_capture_on_commit_callbacks() as callbacks:
+            result = services.webhook_outbox_tick()
+            assert delay.call_count == 0  # nothing reaches the broker before the commit
+        for callback in callbacks:
+            callback()
+    (delivery,) = WebhookDelivery.objects.all()
+    assert result == {"created": 1, "enqueued": 1}
+    assert [c.args for c in delay.call_args_list] == [(delivery.pk,)]
+
+
+def test_an_api_transition_rings_the_outbox_after_commit(
+    crew, sub, api, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from api.tasks import webhook_outbox_task
+
+    lead = walk(crew.lead(), "engaged")
+    researching = crew.lead()
+    client = api(crew.sdr)
+    with mock.patch.object(webhook_outbox_task, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            client.post(
+                f"/api/leads/{researching.pk}/transitions/start_research/", {}, format="json"
+            )
+        assert (len(callbacks), delay.call_count) == (0, 0)  # not an event to send
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            client.post(f"/api/leads/{lead.pk}/transitions/qualify/", {}, format="json")
+        assert (len(callbacks), delay.call_count) == (1, 1)
