@@ -229,6 +229,31 @@ def _require_team_manager(actor: User, team_id: int | None) -> None:
         raise LeadForbidden("Only managers of the team and admins manage its webhooks.")
 
 
+def url_blocked_reason(url: str) -> str:
+    """Why the server must not POST to ``url`` ('' if it may): it resolves to a loopback,
+    private, link-local or otherwise internal address (a webhook must not reach into the
+    server's own network), unless SDRCRM_WEBHOOK_ALLOW_PRIVATE is on (tests, intranet tools).
+    Checked when a subscription is saved and again before every POST."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Enter an http(s) URL."
+    if settings.SDRCRM_WEBHOOK_ALLOW_PRIVATE:
+        return ""
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, ValueError):
+        return f"The host {parts.hostname} does not resolve."
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            return f"The host {parts.hostname} is an internal address ({address}): refused."
+    return ""
+
+
 def subscription_create(
     *, actor: User, team_id: int | None, url: str, events: list[str]
 ) -> WebhookSubscription:
@@ -236,8 +261,9 @@ def subscription_create(
     events = sorted(set(events))
     if not events or any(e not in WebhookEvent.values for e in events):
         raise LeadInvalid("Choose at least one event.", field="events")
-    if not url.startswith(("https://", "http://")):
-        raise LeadInvalid("Enter an http(s) URL.", field="url")
+    blocked = url_blocked_reason(url)
+    if blocked:
+        raise LeadInvalid(blocked, field="url")
     return WebhookSubscription.objects.create(
         team_id=team_id,
         url=url,
@@ -410,6 +436,9 @@ class PostResult:
 def _post(delivery: WebhookDelivery) -> PostResult:
     import requests
 
+    blocked = url_blocked_reason(delivery.subscription.url)
+    if blocked:
+        return PostResult(False, None, blocked)
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",

@@ -326,6 +326,8 @@ SDRCRM_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("SDRCRM_WEBHOOK_TOLERANCE_
 SDRCRM_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("SDRCRM_WEBHOOK_TIMEOUT_SECONDS", "10"))
 SDRCRM_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("SDRCRM_WEBHOOK_MAX_ATTEMPTS", "8"))
 SDRCRM_WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("SDRCRM_WEBHOOK_RETRY_BASE_SECONDS", "30"))
+# Outgoing webhooks to loopback/private/link-local addresses are refused unless this is on.
+SDRCRM_WEBHOOK_ALLOW_PRIVATE = env_bool("SDRCRM_WEBHOOK_ALLOW_PRIVATE", False)
 CELERY_BEAT_SCHEDULE["api-webhook-outbox"] = {
     "task": "api.webhook_outbox_task",
     "schedule": float(os.environ.get("SDRCRM_WEBHOOK_OUTBOX_SECONDS", 15)),

@@ -149,21 +149,17 @@ def test_user_menu_links_to_the_token_page(crew, client):
     )
 
 
-def test_throttling_is_per_token(crew, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"api": "3/min"},
-    }
-    from rest_framework.settings import api_settings
-    from rest_framework.throttling import SimpleRateThrottle
+def test_throttling_is_per_token(crew, monkeypatch):
+    from api.throttling import PerTokenThrottle
 
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        first = _bearer(api_token_create(actor=crew.sdr, name="a").raw)
-        second = _bearer(api_token_create(actor=crew.sdr, name="b").raw)
-        codes = [first.get("/api/tasks/").status_code for _ in range(4)]
-        assert codes == [200, 200, 200, 429]
-        assert "Retry-After" in first.get("/api/tasks/")
-        assert second.get("/api/tasks/").status_code == 200
-    finally:
-        SimpleRateThrottle.THROTTLE_RATES = {"api": "600/min"}
+    monkeypatch.setattr(PerTokenThrottle, "THROTTLE_RATES", {"api": "3/min"})
+    first = _bearer(api_token_create(actor=crew.sdr, name="a").raw)
+    second = _bearer(api_token_create(actor=crew.sdr, name="b").raw)
+
+    codes = [first.get("/api/tasks/").status_code for _ in range(4)]
+
+    assert codes == [200, 200, 200, 429]
+    throttled = first.get("/api/tasks/")
+    assert throttled.json()["detail"].startswith("Request was throttled.")
+    assert int(throttled["Retry-After"]) > 0
+    assert second.get("/api/tasks/").status_code == 200

@@ -403,3 +403,38 @@ def test_an_api_transition_rings_the_outbox_after_commit(
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             client.post(f"/api/leads/{lead.pk}/transitions/qualify/", {}, format="json")
         assert (len(callbacks), delay.call_count) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:8000/hook", "The host 127.0.0.1 is an internal address (127.0.0.1)"),
+        ("http://localhost/hook", "The host localhost is an internal address"),
+        ("http://169.254.169.254/latest/", "The host 169.254.169.254 is an internal address"),
+        ("http://10.1.2.3/hook", "The host 10.1.2.3 is an internal address"),
+        ("http://[::1]/hook", "The host ::1 is an internal address"),
+        ("http://no-such-host.invalid/hook", "The host no-such-host.invalid does not resolve."),
+    ],
+)  # fmt: skip
+def test_internal_addresses_are_refused_in_production(crew, settings, url, message):
+    settings.SDRCRM_WEBHOOK_ALLOW_PRIVATE = False
+
+    with pytest.raises(LeadInvalid) as refused:
+        subscription_create(
+            actor=crew.manager, team_id=crew.team.pk, url=url, events=["lead.qualified"]
+        )
+
+    assert str(refused.value).startswith(message)
+    assert WebhookSubscription.objects.count() == 0
+
+
+def test_a_host_that_turned_internal_is_not_posted_to(crew, sub, receiver, settings):
+    walk(crew.lead(), "qualified")
+    (delivery_id,) = webhook_outbox_run()
+    settings.SDRCRM_WEBHOOK_ALLOW_PRIVATE = False
+
+    assert services.delivery_send(delivery_id) == "retry"
+
+    row = WebhookDelivery.objects.get(pk=delivery_id)
+    assert row.last_error == "The host 127.0.0.1 is an internal address (127.0.0.1): refused."
+    assert receiver.requests == []

@@ -71,8 +71,9 @@ def test_the_docs_page_renders_from_this_server_without_inline_script(
 
 
 def test_manager_adds_a_subscription_and_resends_a_delivery(
-    page, live_server, transactional_db, crew, login, screenshots
+    page, live_server, transactional_db, crew, login, screenshots, settings
 ):
+    settings.SDRCRM_WEBHOOK_ALLOW_PRIVATE = True  # the receiver listens on 127.0.0.1
     from api.services import delivery_send, webhook_outbox_run
     from api.tasks import webhook_delivery_send_task
     from tests.api.receiver import running_receiver

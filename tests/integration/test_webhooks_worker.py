@@ -28,13 +28,21 @@ def webhook_worker(transactional_db, tmp_path):
     # What the web process enqueues after commit goes to this worker's queue.
     celery_app.conf.task_default_queue = queue
     try:
-        with worker_process(queue, tmp_path, SDRCRM_WEBHOOK_RETRY_BASE_SECONDS="1") as (_, log):
+        with worker_process(
+            queue,
+            tmp_path,
+            SDRCRM_WEBHOOK_RETRY_BASE_SECONDS="1",
+            SDRCRM_WEBHOOK_ALLOW_PRIVATE="1",  # the receiver listens on 127.0.0.1
+        ) as (_, log):
             yield log
     finally:
         celery_app.conf.task_default_queue = previous
 
 
-def test_an_api_transition_is_delivered_by_the_worker_after_one_retry(crew, webhook_worker):
+def test_an_api_transition_is_delivered_by_the_worker_after_one_retry(
+    crew, webhook_worker, settings
+):
+    settings.SDRCRM_WEBHOOK_ALLOW_PRIVATE = True
     with running_receiver() as receiver:
         receiver.statuses = [500]  # the first attempt fails, the retry succeeds
         sub = subscription_create(
