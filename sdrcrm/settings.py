@@ -48,11 +48,13 @@ INSTALLED_APPS = [
     "django_fsm",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "leads",
     "cadences",
     "qualification",
     "intake",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -302,3 +304,62 @@ SDRCRM_IMPORT_REQUEUE_SECONDS = int(os.environ.get("SDRCRM_IMPORT_REQUEUE_SECOND
 # Inbound web forms: submissions accepted per form and visitor address in a minute.
 SDRCRM_WEBFORM_RATE_PER_MINUTE = int(os.environ.get("SDRCRM_WEBFORM_RATE_PER_MINUTE", 10))
 SDRCRM_LIST_COUNT_CAP = 10_000
+
+# --- REST API and webhooks (api app; docs/api.md) -------------------------------------------
+# Throttle counters live in Redis when REDIS_URL is set (shared by every web process).
+CACHES["api"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "sdrcrm-api",
+    }
+    if REDIS_URL.startswith("redis")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("SDRCRM_API_THROTTLE_RATE", "600/min")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "sdrcrm API",
+    "DESCRIPTION": "Leads, cadences, qualification and the Today queue. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "PREPROCESSING_HOOKS": ["api.schema.only_the_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.integer_path_ids",
+    ],
+    "ENUM_NAME_OVERRIDES": {"LeadStateEnum": "leads.models.LeadState"},
+}
+# The largest request body the API and the webhooks read (bytes); larger ones answer 413.
+SDRCRM_API_MAX_BODY = int(os.environ.get("SDRCRM_API_MAX_BODY", str(256 * 1024)))
+# Signed webhooks (in and out): how old a timestamp may be, in seconds.
+SDRCRM_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("SDRCRM_WEBHOOK_TOLERANCE_SECONDS", "300"))
+# Outgoing webhooks: POST timeout, attempts before a delivery is given up, first retry delay
+# (doubled each attempt, capped at 30 minutes).
+SDRCRM_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("SDRCRM_WEBHOOK_TIMEOUT_SECONDS", "10"))
+SDRCRM_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("SDRCRM_WEBHOOK_MAX_ATTEMPTS", "8"))
+SDRCRM_WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("SDRCRM_WEBHOOK_RETRY_BASE_SECONDS", "30"))
+# Outgoing webhooks to loopback/private/link-local addresses are refused unless this is on.
+SDRCRM_WEBHOOK_ALLOW_PRIVATE = env_bool("SDRCRM_WEBHOOK_ALLOW_PRIVATE", False)
+CELERY_BEAT_SCHEDULE["api-webhook-outbox"] = {
+    "task": "api.webhook_outbox_task",
+    "schedule": float(os.environ.get("SDRCRM_WEBHOOK_OUTBOX_SECONDS", 15)),
+}

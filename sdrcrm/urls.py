@@ -16,5 +16,7 @@ urlpatterns = [
     path("in/<str:token>/", intake_views.webform_submit, name="webform_submit"),
     path("today/", cadence_views.today, name="today"),
     path("u/<str:token>/", cadence_views.unsubscribe, name="unsubscribe"),
+    path("api/", include("api.urls")),
+    path("settings/", include("api.page_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -56,6 +56,8 @@ PAGES = {
     "/imports/web-forms/": (LOGIN, 403, 403, 403, 403, 403, 200,  200,  403,  200,  403),
     "/password/":       (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200),
     "/admin/":          (ADMIN_LOGIN,) + (ADMIN_LOGIN,) * 7 + (200, ADMIN_LOGIN, ADMIN_LOGIN),
+    "/settings/api-tokens/": (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "/settings/webhooks/":   (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403),
 }  # fmt: skip
 
 # --- Pages and actions on one lead ----------------------------------------------------------
@@ -113,6 +115,27 @@ LEAD_MATRIX = {
     ("bulk_assign", "other_team"):   (LOGIN, 403,  403,  403,  403,  403,  SAME, 403,  SAME, SAME, 403),
 }  # fmt: skip
 
+# The REST API with a personal token of each role: the same scopes as the pages. DONE is a 200
+# with the change made; anonymous is 401 (no login redirect). ("api_list", None) is the list.
+API_MATRIX = {
+    #                                 anon  sdr   sdr2  bdr   ae    ae2   mgr   mkt   admin o_mgr o_sdr
+    ("api_list", None):              (401,  200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
+    ("api_view", "sdr_lead"):        (401,  200,  404,  404,  404,  404,  200,  404,  200,  404,  404),
+    ("api_view", "pool"):            (401,  200,  200,  200,  404,  404,  200,  404,  200,  404,  404),
+    ("api_view", "handed"):          (401,  200,  404,  404,  200,  404,  200,  404,  200,  404,  404),
+    ("api_view", "other_team"):      (401,  404,  404,  404,  404,  404,  404,  404,  200,  200,  200),
+    ("api_timeline", "handed"):      (401,  200,  404,  404,  200,  404,  200,  404,  200,  404,  404),
+    ("api_qualification", "pool"):   (401,  200,  200,  200,  404,  404,  200,  404,  200,  404,  404),
+    ("api_edit", "sdr_lead"):        (401,  DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("api_edit", "pool"):            (401,  403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("api_edit", "handed"):          (401,  DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404),
+    ("api_edit", "other_team"):      (401,  404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
+    ("api_start_research", "sdr_lead"): (401, DONE, 404, 404, 404,  404,  DONE, 404,  DONE, 404,  404),
+    ("api_start_research", "pool"):  (401,  403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
+    ("api_start_research", "other_team"): (401, 404, 404, 404, 404, 404,  404,  404,  DONE, DONE, DONE),
+    ("api_accept", "handed"):        (401,  403,  404,  404,  DONE, 404,  403,  404,  DONE, 404,  404),
+}  # fmt: skip
+
 # Creating a lead (POST /leads/new/).
 CREATE = (LOGIN, DONE, DONE, DONE, 403, 403, DONE, 403, 403, DONE, DONE)
 
@@ -128,7 +151,10 @@ POST_ONLY = [
 ]
 GET_ONLY = ["/leads/", "/leads/{id}/", "/leads/overview/"]
 
-assert all(len(row) == len(ROLES) for row in [*PAGES.values(), *LEAD_MATRIX.values(), CREATE])
+assert all(
+    len(row) == len(ROLES)
+    for row in [*PAGES.values(), *LEAD_MATRIX.values(), *API_MATRIX.values(), CREATE]
+)
 
 
 @dataclass
@@ -355,3 +381,53 @@ def test_post_on_get_only_page_is_405_and_changes_nothing(world, client, path):
 
     assert response.status_code == 405
     assert _snapshot(lead.pk) == before
+
+
+def _api_request(world: World, action: str, lead: Lead | None):
+    if action == "api_list":
+        return "get", "/api/leads/", None
+    base = f"/api/leads/{lead.pk}/"
+    if action == "api_view":
+        return "get", base, None
+    if action == "api_timeline":
+        return "get", base + "timeline/", None
+    if action == "api_qualification":
+        return "get", base + "qualification/", None
+    if action == "api_edit":
+        return "patch", base, {"first_name": "Edited", "version": lead.version}
+    name = action.removeprefix("api_")
+    return "post", f"{base}transitions/{name}/", {"expected_state": lead.state}
+
+
+@pytest.mark.parametrize(
+    ("key", "role", "expected"),
+    [
+        pytest.param(key, role, expected, id=f"{key[0]}-{key[1]}-{role}-{expected}")
+        for key, row in API_MATRIX.items()
+        for role, expected in zip(ROLES, row, strict=True)
+    ],
+)
+def test_api_action(world, key, role, expected):
+    from rest_framework.test import APIClient
+
+    from api.services import api_token_create
+
+    action, lead_key = key
+    lead = world.leads[lead_key] if lead_key else None
+    user = world.user(role)
+    client = APIClient()
+    if user is not None:
+        raw = api_token_create(actor=user, name="matrix").raw
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    method, path, data = _api_request(world, action, lead)
+    before = _snapshot(lead.pk) if lead else None
+
+    response = getattr(client, method)(path, data or {}, format="json")
+
+    after = _snapshot(lead.pk) if lead else None
+    assert response.status_code == (200 if expected == DONE else expected), response.content
+    if expected == DONE:
+        _assert_done(action.removeprefix("api_"), before, after, lead.pk, user, world)
+        assert response.json()["id"] == lead.pk
+    else:
+        assert after == before

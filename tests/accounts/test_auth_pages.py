@@ -200,7 +200,27 @@ SAMPLE_ARGS = {
     "ae_id": "1",
     "job_id": "1",
     "form_id": "1",
+    "token_id": "1",
+    "subscription_id": "1",
+    "delivery_id": "1",
+    "prospect_id": "1",
+    "company_id": "1",
+    "team_id": "1",
 }
+# The REST API answers anonymous requests 401 itself (token or session auth; no redirect).
+API = {
+    "/api/schema/", "/api/leads/", "/api/leads/1/", "/api/leads/1/transitions/start_research/",
+    "/api/leads/1/timeline/", "/api/leads/1/qualification/", "/api/prospects/",
+    "/api/prospects/1/", "/api/companies/", "/api/companies/1/", "/api/cadences/",
+    "/api/cadences/1/", "/api/cadences/1/preview/", "/api/enrollments/", "/api/enrollments/1/",
+    "/api/tasks/",
+}  # fmt: skip
+
+
+def _anymail_paths() -> set[str]:
+    from anymail import urls
+
+    return {"/api/webhooks/anymail/" + _route(p.pattern) for p in urls.urlpatterns}
 
 
 def _project_paths(patterns=None, prefix="") -> list[str]:
@@ -213,8 +233,19 @@ def _project_paths(patterns=None, prefix="") -> list[str]:
                 continue
             paths += _project_paths(p.url_patterns, prefix + route)
         elif isinstance(p, URLPattern):
+            route = _route(p.pattern)
             paths.append("/" + re.sub(r"<\w+:(\w+)>", lambda m: SAMPLE_ARGS[m[1]], prefix + route))
     return paths
+
+
+def _route(pattern) -> str:
+    """A path for a URL pattern; a regex one (anymail's mailgun inbound) without its options."""
+    route = str(pattern)
+    return re.sub(r"\(.*?\)\?", "", route).strip("^$") if route.startswith("^") else route
+
+
+# Webhook receivers are public and check their own signature or basic auth.
+WEBHOOKS = {"/api/webhooks/inbound/1/"} | _anymail_paths()
 
 
 def test_the_url_list_is_complete():
@@ -240,14 +271,37 @@ def test_the_url_list_is_complete():
         "/qualification/leads/1/accept/", "/qualification/leads/1/reject/",
         "/qualification/queue/", "/qualification/handoffs/", "/qualification/aes/1/",
         "/qualification/notifications/", "/qualification/notifications/badge/",
+        "/settings/api-tokens/", "/settings/api-tokens/1/revoke/", "/settings/webhooks/",
+        "/settings/webhooks/subscriptions/1/toggle/", "/settings/webhooks/deliveries/1/resend/",
+        "/settings/webhooks/inbound-secret/", "/api/docs/",
+        *API, *WEBHOOKS,
     ])  # fmt: skip
 
 
-@pytest.mark.parametrize("path", sorted(set(_project_paths()) - PUBLIC))
+@pytest.mark.parametrize("path", sorted(set(_project_paths()) - PUBLIC - API - WEBHOOKS))
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_every_page_but_login_and_healthz_needs_login(db, client, path, method):
     response = getattr(client, method)(path)
     assert (response.status_code, response["Location"]) == (302, f"/login/?next={path}")
+
+
+@pytest.mark.parametrize("path", sorted(API))
+@pytest.mark.parametrize("method", ["get", "post", "patch"])
+def test_the_api_answers_401_to_anonymous_requests(db, client, path, method):
+    response = getattr(client, method)(path, HTTP_ACCEPT="application/json")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+@pytest.mark.parametrize("path", sorted(WEBHOOKS))
+def test_webhook_receivers_are_public_but_refuse_unconfigured_or_unsigned_posts(db, client, path):
+    from leads.models import LeadEvent
+
+    response = client.post(path, b"{}", content_type="application/json")
+    # Not set up (no team secret, no ANYMAIL_WEBHOOK_SECRET): 404 with a JSON reason.
+    assert response.status_code == 404
+    assert "detail" in response.json()
+    assert LeadEvent.objects.count() == 0
 
 
 @pytest.mark.parametrize("path", sorted(PUBLIC))

@@ -1,0 +1,37 @@
+"""Errors as JSON: domain errors of the services become 400/403/404/409, never a 500."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from leads.services import LeadConflict, LeadError, LeadForbidden
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+    def __init__(self, limit: int):
+        super().__init__(f"The body is larger than the limit of {limit} bytes.")
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, LeadConflict):
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, LeadForbidden):
+        exc = PermissionDenied(str(exc))
+    elif isinstance(exc, LeadError):  # LeadInvalid, CadenceInvalid, …: the input is wrong
+        field = getattr(exc, "field", None) or "non_field_errors"
+        exc = ValidationError({field: [str(exc)]})
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, Http404) and response is not None:
+        response.data = {"detail": str(exc) or "Not found."}
+    return response

@@ -1,0 +1,30 @@
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+from .errors import PayloadTooLarge
+
+
+def read_limited(stream, limit: int) -> bytes:
+    """Read at most ``limit`` bytes; raise PayloadTooLarge if there is more."""
+    data = stream.read(limit + 1) if stream is not None else b""
+    if len(data) > limit:
+        raise PayloadTooLarge(limit)
+    return data
+
+
+class LimitedJSONParser(JSONParser):
+    """JSON bodies up to SDRCRM_API_MAX_BODY bytes; the top level must be an object."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        import json
+
+        limit = settings.SDRCRM_API_MAX_BODY
+        raw = read_limited(stream, limit)
+        try:
+            data = json.loads(raw.decode("utf-8")) if raw else {}
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ParseError(f"The body is not valid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ParseError("The body must be a JSON object.")
+        return data

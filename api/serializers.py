@@ -1,0 +1,337 @@
+"""Input validation and output shapes. Inputs reject unknown fields; outputs are plain."""
+
+import zoneinfo
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cadences.models import Cadence, CadenceStep, Enrollment
+from leads.models import (
+    Company,
+    DisqualifyReason,
+    Lead,
+    LeadEvent,
+    LeadSource,
+    LeadState,
+    Prospect,
+    ProspectRole,
+)
+from leads.selectors import SORTS
+from qualification.models import Decision
+from qualification.scoring import Authority, Fit, Need, Timeline
+
+# --- Input ------------------------------------------------------------------------------------
+
+
+class StrictInput(serializers.Serializer):
+    """Refuses fields it does not know, naming them (a typo must not be silently ignored)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+def _time_zone(value: str) -> str:
+    if value and value not in zoneinfo.available_timezones():
+        raise serializers.ValidationError("Unknown time zone; use a name like Europe/Oslo.")
+    return value
+
+
+class LeadInput(StrictInput):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=ProspectRole.choices, required=False, allow_blank=True)
+    is_decision_maker = serializers.BooleanField(required=False)
+    linkedin_url = serializers.URLField(max_length=300, required=False, allow_blank=True)
+    time_zone = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, validators=[_time_zone]
+    )
+    do_not_contact = serializers.BooleanField(required=False)
+    company_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    company_website = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    company_industry = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    company_employee_count = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10_000_000
+    )
+    company_annual_revenue = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10**14
+    )
+    company_country = serializers.CharField(
+        max_length=2, min_length=2, required=False, allow_blank=True
+    )
+    company_time_zone = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, validators=[_time_zone]
+    )
+    company_linkedin_url = serializers.URLField(max_length=300, required=False, allow_blank=True)
+    source = serializers.ChoiceField(choices=LeadSource.choices, required=False)
+    owner_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class LeadUpdateInput(LeadInput):
+    """A partial update: send only what changes, with the ``version`` you read."""
+
+    first_name = serializers.CharField(max_length=100, required=False)
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The lead's version as you read it; a newer one answers 409.",
+    )
+    owner_id = None
+
+
+class TransitionInput(StrictInput):
+    expected_state = serializers.ChoiceField(
+        choices=LeadState.choices,
+        required=False,
+        help_text="The state you saw; if the lead has moved since, 409 and nothing changes.",
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000,
+        help_text=f"disqualify: one of {', '.join(DisqualifyReason.values)}; reject: free text",
+    )  # fmt: skip
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    recycle_on = serializers.DateField(required=False, help_text="nurture: a future date")
+    ae_id = serializers.IntegerField(required=False, min_value=1, help_text="hand_off: the AE")
+    brief = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+
+
+class BriefInput(StrictInput):
+    need = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    budget = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    timeline = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    decision_maker = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    next_step = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class QualificationInput(StrictInput):
+    """Answers alone save them and rescore; with ``decision`` the lead is qualified and
+    handed off, disqualified or nurtured (the qualification services' rules apply)."""
+
+    budget = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10**12
+    )
+    timeline = serializers.ChoiceField(choices=Timeline.choices, required=False, allow_blank=True)
+    authority = serializers.ChoiceField(choices=Authority.choices, required=False, allow_blank=True)
+    need = serializers.ChoiceField(choices=Need.choices, required=False, allow_blank=True)
+    fit = serializers.ChoiceField(choices=Fit.choices, required=False, allow_blank=True)
+    decision = serializers.ChoiceField(
+        choices=[Decision.QUALIFY, Decision.DISQUALIFY, Decision.NURTURE], required=False
+    )
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    brief = BriefInput(required=False)
+    ae_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="Empty: routed round-robin"
+    )
+    disqualify_reason = serializers.ChoiceField(
+        choices=DisqualifyReason.choices, required=False, allow_blank=True
+    )
+    disqualify_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    recycle_on = serializers.DateField(required=False, allow_null=True)
+    expected_state = serializers.ChoiceField(choices=LeadState.choices, required=False)
+
+
+class EnrollmentInput(StrictInput):
+    lead_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    cadence_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    start_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class LeadFilterQuery(serializers.Serializer):
+    """The lead list's filters (the same as the page's)."""
+
+    q = serializers.CharField(required=False, max_length=200, allow_blank=True)
+    state = serializers.MultipleChoiceField(choices=LeadState.choices, required=False)
+    source = serializers.ChoiceField(choices=LeadSource.choices, required=False, allow_blank=True)
+    owner = serializers.RegexField(
+        r"^(me|unassigned|[0-9]{1,18})$", required=False, allow_blank=True,
+        help_text="'me', 'unassigned' or a user id",
+    )  # fmt: skip
+    industry = serializers.CharField(required=False, max_length=120, allow_blank=True)
+    score_min = serializers.IntegerField(required=False, min_value=0, max_value=100)
+    score_max = serializers.IntegerField(required=False, min_value=0, max_value=100)
+    created_from = serializers.DateField(required=False)
+    created_to = serializers.DateField(required=False)
+    sort = serializers.ChoiceField(choices=list(SORTS), required=False)
+    cursor = serializers.CharField(required=False, max_length=500)
+
+
+class PreviewQuery(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="ISO 8601, e.g. 2026-12-01T09:00:00+01:00")
+    timezone = serializers.CharField(max_length=64, validators=[_time_zone])
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, allow_blank=True)
+
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class CompanyOut(serializers.ModelSerializer):
+    class Meta:
+        model = Company
+        fields = [
+            "id", "name", "domain", "website", "industry", "employee_count", "annual_revenue",
+            "country", "time_zone", "linkedin_url", "created_at",
+        ]  # fmt: skip
+
+
+class ProspectOut(serializers.ModelSerializer):
+    company = CompanyOut(allow_null=True)
+
+    class Meta:
+        model = Prospect
+        fields = [
+            "id", "first_name", "last_name", "email", "phone", "title", "role",
+            "is_decision_maker", "linkedin_url", "time_zone", "do_not_contact",
+            "email_bounced_at", "company", "created_at",
+        ]  # fmt: skip
+
+
+class LeadOut(serializers.ModelSerializer):
+    prospect = ProspectOut()
+    team_id = serializers.IntegerField()
+    owner_id = serializers.IntegerField(allow_null=True)
+    assigned_ae_id = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id", "team_id", "state", "source", "owner_id", "assigned_ae_id", "score",
+            "version", "state_changed_at", "created_at", "updated_at", "qualified_at",
+            "handed_off_at", "accepted_at", "disqualify_reason", "disqualify_note",
+            "recycle_on", "rejection_reason", "handoff_brief", "prospect",
+        ]  # fmt: skip
+
+
+class LeadEventOut(serializers.ModelSerializer):
+    actor_id = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = LeadEvent
+        fields = [
+            "id",
+            "kind",
+            "actor_id",
+            "created_at",
+            "from_state",
+            "to_state",
+            "body",
+            "payload",
+        ]
+
+
+class CadenceStepOut(serializers.ModelSerializer):
+    class Meta:
+        model = CadenceStep
+        fields = [
+            "position", "day_offset", "offset_from", "channel", "subject_template",
+            "body_template", "instructions", "is_breakup", "breakup_wait_days",
+        ]  # fmt: skip
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[0-2][0-9]:[0-5][0-9]$",
+        "example": "08:00",
+        "description": "A wall-clock time (the recipient's zone), HH:MM",
+    }
+)
+class WallClockTimeField(serializers.TimeField):
+    """OpenAPI's ``format: time`` requires an offset; a send window has none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class CadenceOut(serializers.ModelSerializer):
+    steps = CadenceStepOut(many=True)
+    team_id = serializers.IntegerField()
+    window_start = WallClockTimeField()
+    window_end = WallClockTimeField()
+
+    class Meta:
+        model = Cadence
+        fields = [
+            "id", "team_id", "name", "description", "window_start", "window_end",
+            "window_days", "is_archived", "created_at", "updated_at", "steps",
+        ]  # fmt: skip
+
+
+class PreviewRowOut(serializers.Serializer):
+    position = serializers.IntegerField()
+    day = serializers.IntegerField(help_text="Calendar day of the cadence, 1 = the first")
+    channel = serializers.CharField()
+    due = serializers.DateTimeField()
+
+
+class EnrollmentOut(serializers.ModelSerializer):
+    lead_id = serializers.IntegerField()
+    cadence_id = serializers.IntegerField()
+    owner_id = serializers.IntegerField()
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "id", "lead_id", "cadence_id", "owner_id", "status", "stop_reason", "stop_note",
+            "time_zone", "country", "started_at", "paused_at", "ended_at",
+        ]  # fmt: skip
+
+
+class TaskOut(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["touch", "held", "reminder"])
+    id = serializers.IntegerField()
+    lead_id = serializers.IntegerField()
+    lead_name = serializers.CharField()
+    company = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    overdue = serializers.BooleanField()
+    label = serializers.CharField()
+
+
+class TasksOut(serializers.Serializer):
+    overdue_count = serializers.IntegerField()
+    done_today = serializers.IntegerField()
+    target = serializers.IntegerField()
+    upcoming = serializers.IntegerField()
+    results = TaskOut(many=True)
+
+
+class FactorOut(serializers.Serializer):
+    factor = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.CharField()
+    points = serializers.IntegerField()
+    explanation = serializers.CharField()
+
+
+class DisqualifierOut(serializers.Serializer):
+    code = serializers.CharField()
+    explanation = serializers.CharField()
+
+
+class QualificationOut(serializers.Serializer):
+    lead_id = serializers.IntegerField()
+    state = serializers.CharField()
+    score = serializers.IntegerField()
+    points = serializers.IntegerField()
+    threshold = serializers.IntegerField()
+    verdict = serializers.ChoiceField(choices=["qualified", "below_threshold", "disqualified"])
+    model_version = serializers.IntegerField()
+    factors = FactorOut(many=True)
+    disqualifiers = DisqualifierOut(many=True)
+    answers = serializers.DictField(allow_null=True)
+
+
+class ErrorOut(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ConflictOut(serializers.Serializer):
+    detail = serializers.CharField()
+    state = serializers.ChoiceField(choices=LeadState.choices)
+    version = serializers.IntegerField()

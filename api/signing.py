@@ -1,0 +1,58 @@
+"""The one signing scheme of both directions of webhooks (docs/api.md).
+
+    X-Sdrcrm-Timestamp: <unix seconds>
+    X-Sdrcrm-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>." + raw body)>
+
+The timestamp is inside the signed bytes, so an old request cannot be replayed with a new
+timestamp; the receiver refuses timestamps further than the tolerance from its clock.
+"""
+
+import hashlib
+import hmac
+import time
+
+TIMESTAMP_HEADER = "X-Sdrcrm-Timestamp"
+SIGNATURE_HEADER = "X-Sdrcrm-Signature"
+
+
+class SignatureError(Exception):
+    """The request is not signed right; ``str(error)`` says why (safe to return)."""
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "v1=" + mac.hexdigest()
+
+
+def signed_headers(secret: str, body: bytes, now: float | None = None) -> dict[str, str]:
+    timestamp = int(now if now is not None else time.time())
+    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(secret, timestamp, body)}
+
+
+def verify(
+    secret: str,
+    *,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    tolerance: int,
+    now: float | None = None,
+) -> int:
+    """Check a request's signature and age; return its timestamp or raise SignatureError."""
+    if not timestamp or not signature:
+        raise SignatureError(f"Missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header.")
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        raise SignatureError(f"{TIMESTAMP_HEADER} must be a Unix time in seconds.")
+    ts = int(timestamp)
+    now = now if now is not None else time.time()
+    if abs(now - ts) > tolerance:
+        raise SignatureError(
+            f"The timestamp is more than {tolerance} seconds from the server's clock: "
+            "refused (a replay, or a wrong clock)."
+        )
+    expected = sign(secret, ts, body)
+    if not any(
+        hmac.compare_digest(expected, candidate.strip()) for candidate in signature.split(",")
+    ):
+        raise SignatureError("The signature does not match the body.")
+    return ts
