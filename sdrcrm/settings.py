@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "leads",
     "cadences",
     "qualification",
+    "dashboards",
+    "coaching",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
         "kwargs": {"full": True},
     },
+    # Dashboards: read new timeline entries into facts and day counts.
+    "dashboards-rollup": {
+        "task": "dashboards.facts_refresh_task",
+        "schedule": float(os.environ.get("SDRCRM_DASHBOARDS_ROLLUP_SECONDS", 60)),
+    },
     "qualification-nightly-outcomes": {
         "task": "qualification.outcome_models_refresh_task",
         "schedule": crontab(hour=2, minute=45),
@@ -268,3 +275,8 @@ SDRCRM_DISPATCH_MAX_ATTEMPTS = int(os.environ.get("SDRCRM_DISPATCH_MAX_ATTEMPTS"
 SDRCRM_CLOCK_FILE = os.environ.get("SDRCRM_CLOCK_FILE", "")  # tests only: sdrcrm/clock.py
 SDRCRM_LEAD_PAGE_SIZE = 50
 SDRCRM_LIST_COUNT_CAP = 10_000
+# Dashboards: timeline events read per rollup batch, and how many ids below the cursor each run
+# reads again (events whose transaction committed late; re-reading counts nothing twice).
+SDRCRM_DASHBOARDS_BATCH = int(os.environ.get("SDRCRM_DASHBOARDS_BATCH", "50000"))
+SDRCRM_DASHBOARDS_OVERLAP_IDS = int(os.environ.get("SDRCRM_DASHBOARDS_OVERLAP_IDS", "5000"))
+SDRCRM_DASHBOARDS_STALLED_DAYS = int(os.environ.get("SDRCRM_DASHBOARDS_STALLED_DAYS", "7"))
