@@ -11,6 +11,8 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("cadences/", include("cadences.urls")),
     path("qualification/", include("qualification.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("coaching/", include("coaching.urls")),
     path("today/", cadence_views.today, name="today"),
     path("u/<str:token>/", cadence_views.unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),
