@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Aggregate, Count, F, FloatField, QuerySet, Sum
+from django.db.models import Aggregate, Count, DateField, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
 from accounts.models import Team, User
@@ -175,8 +175,21 @@ class Percentile(Aggregate):
     """percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
 
     function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
     output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        filter_sql = ""
+        params = []
+        if self.filter is not None:
+            where, params = compiler.compile(self.filter)
+            filter_sql = f" FILTER (WHERE {where})"
+        copy = self.copy()
+        copy.filter = None
+        sql, inner = super(Aggregate, copy).as_sql(
+            compiler, connection, filter=filter_sql, **extra_context
+        )
+        return sql, (*inner, *params)
 
     def __init__(self, expression, fraction: float, **extra):
         super().__init__(expression, fraction=float(fraction), **extra)
@@ -298,7 +311,7 @@ def stalled_leads(
 @dataclass
 class Activity:
     columns: list[tuple[str, str]]
-    rows: list[dict]  # one per (period, person): {"period", "user_id", "name", figures...}
+    rows: list[dict]  # one per period (day or week) for everyone in scope (or the SDR chosen)
     totals: list[dict]  # one per person over the whole range
     series: list[tuple[date, int]]  # touches per day, for the chart
     people: dict[int, str] = field(default_factory=dict)
@@ -309,10 +322,11 @@ def _period(day: date, by: str) -> date:
 
 
 def sdr_activity(scope: Scope, f: Filters, *, by: str = "day") -> Activity:
-    """Per SDR and day (or ISO week, Monday first): touches, tasks on time and overdue, leads
-    worked, speed to lead, qualified, accepted and rejected by AEs, acceptance rate. Four
-    queries (counts, distinct leads worked, speed-to-lead medians, names), whatever the range.
-    For an AE: hand-offs to them and their decisions per day."""
+    """Touches (emails, calls by outcome, LinkedIn), tasks on time and overdue, leads worked,
+    speed to lead, qualified, accepted and rejected by AEs, acceptance rate: per person over
+    the range, and per day (or ISO week, Monday first) for everyone in scope or the SDR
+    chosen. Four queries plus one for names, whatever the range or the team's size.
+    For an AE: hand-offs to them and their decisions."""
     if scope.kind == "aggregate":
         raise PermissionDenied
     ae = scope.kind == "ae"
@@ -323,23 +337,23 @@ def sdr_activity(scope: Scope, f: Filters, *, by: str = "day") -> Activity:
         else [*TOUCH_METRICS, "task_done", "qualified", "accepted", "rejected"]
     )
     who = "ae_id" if ae else "user_id"
-    cells: dict[tuple[date, int], dict] = defaultdict(lambda: defaultdict(int))
+    periods: dict[date, dict] = defaultdict(lambda: defaultdict(int))
     totals: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     per_day: dict[date, int] = defaultdict(int)
-    rows = _grouped(scope, f, metrics, who, "day", "metric", "dim")
-    for uid, day, metric, dim, k in rows:
+    calls: dict[str, int] = defaultdict(int)
+    for uid, day, metric, dim, k in _grouped(scope, f, metrics, who, "day", "metric", "dim"):
         key = f"task_{dim}" if metric == "task_done" else metric
-        cells[(_period(day, by), uid)][key] += k
+        periods[_period(day, by)][key] += k
         totals[uid][key] += k
         if metric in TOUCH_METRICS:
             per_day[day] += k
+        if metric == "call":
+            calls[dim] += k
     if not ae:
-        _worked(scope, f, by, cells, totals)
-        _speed(scope, f, by, cells, totals)
-    ids = {uid for _, uid in cells} | set(totals)
+        _per_lead_figures(scope, f, by, periods, totals)
     people = dict(
         (u.pk, str(u))
-        for u in User.objects.filter(pk__in=[i for i in ids if i]).only(
+        for u in User.objects.filter(pk__in=[i for i in totals if i]).only(
             "pk", "first_name", "last_name", "username"
         )
     )
@@ -353,74 +367,57 @@ def sdr_activity(scope: Scope, f: Filters, *, by: str = "day") -> Activity:
         out["acceptance_rate"] = _rate(figures.get("accepted", 0), decided)
         return out
 
-    def name_key(uid):
-        return (people.get(uid, f"#{uid}").lower(), uid)
-
-    table = [
-        {"period": period, "user_id": uid, "name": people.get(uid, f"#{uid}"), **finish(fig)}
-        for (period, uid), fig in sorted(
-            cells.items(), key=lambda kv: (kv[0][0], name_key(kv[0][1]))
-        )
-    ]
+    table = [{"period": p, **finish(fig)} for p, fig in sorted(periods.items())]
     total_rows = [
         {"user_id": uid, "name": people.get(uid, f"#{uid}"), **finish(fig)}
-        for uid, fig in sorted(totals.items(), key=lambda kv: name_key(kv[0]))
+        for uid, fig in sorted(
+            totals.items(), key=lambda kv: (people.get(kv[0], "").lower(), kv[0])
+        )
     ]
     span = (f.end - f.start).days + 1
     series = [
         (f.start + timedelta(days=i), per_day.get(f.start + timedelta(days=i), 0))
         for i in range(max(0, min(span, 366)))
     ]
-    return Activity(columns=columns, rows=table, totals=total_rows, series=series, people=people)
-
-
-def _worked(scope, f, by, cells, totals) -> None:
-    """Leads worked: distinct leads with a touch by the SDR in the period (one query)."""
-    qs = _facts(scope, f, TOUCH_METRICS)
-    if f.cadence:
-        qs = _cadence_filter(qs, f.cadence)
-    period = TruncWeek("day") if by == "week" else F("day")
-    for uid, p, n in (
-        qs.order_by()
-        .annotate(p=period)
-        .values_list("user_id", "p")
-        .annotate(n=Count("lead_id", distinct=True))
-        .values_list("user_id", "p", "n")
-    ):
-        p = p.date() if isinstance(p, datetime) else p
-        cells[(p, uid)]["worked"] = n
-    for uid, n in (
-        qs.order_by()
-        .values_list("user_id")
-        .annotate(n=Count("lead_id", distinct=True))
-        .values_list("user_id", "n")
-    ):
-        totals[uid]["worked"] = n
-
-
-def _speed(scope, f, by, cells, totals) -> None:
-    """Speed to lead: the median seconds from an inbound lead's creation to its first touch,
-    for leads that arrived in the period (one query, per period and over the range)."""
-    qs = _facts(scope, f, ["speed_to_lead"])
-    if f.cadence:
-        qs = _cadence_filter(qs, f.cadence)
-    rows = list(
-        qs.order_by()
-        .annotate(p=TruncWeek("day") if by == "week" else F("day"))
-        .values_list("user_id", "p")
-        .annotate(m=Percentile("seconds", 0.5))
-        .values_list("user_id", "p", "m")
+    activity = Activity(
+        columns=columns, rows=table, totals=total_rows, series=series, people=people
     )
-    for uid, p, m in rows:
-        p = p.date() if isinstance(p, datetime) else p
-        cells[(p, uid)]["speed_to_lead"] = m
-    for uid, m in (
-        qs.order_by()
-        .values_list("user_id")
-        .annotate(m=Percentile("seconds", 0.5))
-        .values_list("user_id", "m")
+    activity.calls_by_outcome = sorted(calls.items(), key=lambda kv: (-kv[1], kv[0]))
+    return activity
+
+
+def _per_lead_figures(scope, f, by, periods, totals) -> None:
+    """Leads worked (distinct leads touched) and speed to lead (median seconds from an
+    inbound lead's creation to its first touch, for leads that arrived in the period): per
+    period for everyone in scope, and per person over the range. Two queries."""
+    period = TruncWeek("day", output_field=DateField()) if by == "week" else F("day")
+    base = _facts(scope, f, [*TOUCH_METRICS, "speed_to_lead"])
+    if f.cadence:
+        base = _cadence_filter(base, f.cadence)
+    touch = Q(metric__in=TOUCH_METRICS)
+    speed = Q(metric="speed_to_lead")
+    figures = {
+        "worked": Count("lead_id", distinct=True, filter=touch),
+        "speed": Percentile("seconds", 0.5, filter=speed),
+    }
+    for p, worked, speed_s in (
+        base.order_by()
+        .annotate(p=period)
+        .values_list("p")
+        .annotate(**figures)
+        .values_list("p", "worked", "speed")
     ):
-        totals[uid]["speed_to_lead"] = m
+        p = p.date() if isinstance(p, datetime) else p
+        periods[p]["worked"] = worked
+        periods[p]["speed_to_lead"] = speed_s
+    for uid, worked, speed_s in (
+        base.order_by()
+        .values_list("user_id")
+        .annotate(**figures)
+        .values_list("user_id", "worked", "speed")
+    ):
+        totals[uid]["worked"] = worked
+        totals[uid]["speed_to_lead"] = speed_s
 
 
 def _cadence_filter(qs, cadence_id):
@@ -445,7 +442,7 @@ def figure_leads(
         qs = qs.filter(dim=dim)
     if f.cadence:
         qs = _cadence_filter(qs, f.cadence)
-    ids = list(qs.order_by("-at").values_list("lead_id", flat=True).distinct()[: limit * 4])
+    ids = list(qs.order_by("-day", "-at").values_list("lead_id", flat=True)[: limit * 4])
     ordered = list(dict.fromkeys(ids))[:limit]
     leads = {
         lead.pk: lead

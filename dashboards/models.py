@@ -18,12 +18,12 @@ class Fact(models.Model):
     event_id = models.BigIntegerField(help_text="The leads.LeadEvent the fact comes from")
     metric = models.CharField(max_length=24)
     dim = models.CharField(max_length=64, blank=True, default="")
-    lead_id = models.IntegerField()
-    team_id = models.IntegerField()
-    user_id = models.IntegerField(default=0, help_text="The credited SDR/BDR; 0 for nobody")
-    ae_id = models.IntegerField(default=0, help_text="The AE concerned; 0 for none")
+    lead_id = models.BigIntegerField()
+    team_id = models.BigIntegerField()
+    user_id = models.BigIntegerField(default=0, help_text="The credited SDR/BDR; 0 for nobody")
+    ae_id = models.BigIntegerField(default=0, help_text="The AE concerned; 0 for none")
     source = models.CharField(max_length=20, blank=True, default="")
-    cadence_id = models.IntegerField(default=0)
+    cadence_id = models.BigIntegerField(default=0)
     step = models.SmallIntegerField(default=0)
     day = models.DateField(help_text="The team's local day the fact counts on")
     at = models.DateTimeField()
@@ -36,14 +36,14 @@ class Fact(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["team_id", "metric", "day"], name="fact_team_metric_day"),
-            models.Index(fields=["user_id", "metric", "day"], name="fact_user_metric_day"),
+            models.Index(fields=["team_id", "metric", "day", "at"], name="fact_team_metric_day"),
+            models.Index(fields=["user_id", "metric", "day", "at"], name="fact_user_metric_day"),
             models.Index(
                 fields=["ae_id", "metric", "day"],
                 name="fact_ae_metric_day",
                 condition=Q(ae_id__gt=0),
             ),
-            models.Index(fields=["metric", "day"], name="fact_metric_day"),
+            models.Index(fields=["metric", "day", "at"], name="fact_metric_day"),
         ]
 
     def __str__(self) -> str:
@@ -55,13 +55,13 @@ class DayCount(models.Model):
     inserts the facts (so a fact is counted exactly once)."""
 
     id = models.BigAutoField(primary_key=True)
-    team_id = models.IntegerField()
+    team_id = models.BigIntegerField()
     day = models.DateField()
-    user_id = models.IntegerField(default=0)
+    user_id = models.BigIntegerField(default=0)
     metric = models.CharField(max_length=24)
     dim = models.CharField(max_length=64, blank=True, default="")
     source = models.CharField(max_length=20, blank=True, default="")
-    cadence_id = models.IntegerField(default=0)
+    cadence_id = models.BigIntegerField(default=0)
     step = models.SmallIntegerField(default=0)
     n = models.IntegerField(default=0)
     seconds_sum = models.BigIntegerField(default=0)

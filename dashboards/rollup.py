@@ -77,7 +77,10 @@ WITH ev AS MATERIALIZED (
       AND e.kind IN ('created', 'transition', 'email', 'call', 'task', 'cadence')
 ),
 touch_ev AS (
-    SELECT ev.*, tc.position AS t_position, tc.due_at AS t_due_at, en.cadence_id AS t_cadence_id
+    SELECT ev.*,
+           COALESCE(tc.position, (ev.payload->>'step')::int) AS t_position,
+           tc.due_at AS t_due_at,
+           COALESCE(en.cadence_id, (ev.payload->>'cadence_id')::bigint) AS t_cadence_id
     FROM ev
     LEFT JOIN cadences_touch tc
         ON ev.payload ? 'touch_id' AND tc.id = (ev.payload->>'touch_id')::bigint
@@ -180,7 +183,8 @@ facts AS (
     ) prev ON true
     WHERE ev.kind = 'transition' AND ev.from_state <> ''
     UNION ALL
-    -- Cadences: enrolments, and how enrolments ended (at the last email step sent).
+    -- Cadences: enrolments, and how enrolments ended, counted at the last email step the
+    -- timeline shows sent in that enrolment before the end.
     SELECT event_id, 'cad_enrolled', '', lead_id, team_id, user_id, 0, source,
            COALESCE((payload->>'cadence_id')::int, 0), 0, day, at, NULL
     FROM ev WHERE kind = 'cadence' AND payload->>'action' = 'enroll'
@@ -188,10 +192,12 @@ facts AS (
     SELECT ev.event_id, 'cad_' || (ev.payload->>'reason'), '', ev.lead_id, ev.team_id,
            ev.user_id, 0, ev.source, en.cadence_id,
            COALESCE((
-               SELECT MAX(tc.position) FROM cadences_touch tc
-               WHERE tc.enrollment_id = en.id AND tc.channel IN ('auto_email', 'manual_email')
-                 AND tc.status IN ('sent', 'done')
-                 AND COALESCE(tc.sent_at, tc.completed_at) <= ev.at
+               SELECT (p.payload->>'step')::int FROM leads_leadevent p
+               WHERE p.lead_id = ev.lead_id AND p.kind = 'email' AND p.payload ? 'step'
+                 AND p.created_at >= en.started_at
+                 AND (p.created_at, p.id) < (ev.at, ev.event_id)
+               ORDER BY p.created_at DESC, p.id DESC
+               LIMIT 1
            ), 0),
            ev.day, ev.at, NULL
     FROM ev

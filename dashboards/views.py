@@ -111,7 +111,7 @@ def _drill_href(scope, f, figure, uid, start, end, dim=""):
     return reverse("dashboards:leads") + "?" + urlencode(params)
 
 
-def _cells(scope, f, row, columns, start, end):
+def _cells(scope, f, row, columns, start, end, *, uid=None):
     cells = []
     for key, _label in columns:
         value = row.get(key)
@@ -123,7 +123,7 @@ def _cells(scope, f, row, columns, start, end):
             text = f"{value:,}"
         href = ""
         if value and key in metrics.DRILL:
-            href = _drill_href(scope, f, key, row["user_id"], start, end)
+            href = _drill_href(scope, f, key, uid, start, end)
         cells.append({"key": key, "text": text, "href": href})
     return cells
 
@@ -140,8 +140,11 @@ def activity(request):
     for r in act.rows:
         end = min(r["period"] + timedelta(days=span), f.end)
         start = max(r["period"], f.start)
-        rows.append({**r, "cells": _cells(scope, f, r, act.columns, start, end)})
-    totals = [{**t, "cells": _cells(scope, f, t, act.columns, f.start, f.end)} for t in act.totals]
+        rows.append({**r, "cells": _cells(scope, f, r, act.columns, start, end, uid=f.sdr)})
+    totals = [
+        {**t, "cells": _cells(scope, f, t, act.columns, f.start, f.end, uid=t["user_id"])}
+        for t in act.totals
+    ]
     chart = svg.column_chart(
         [(d.strftime("%d %b"), n) for d, n in act.series],
         title="Touches per day (emails, calls, LinkedIn)",
@@ -156,6 +159,8 @@ def activity(request):
             "series": act.series,
             "by": by,
             "ae_view": scope.kind == "ae",
+            "calls_by_outcome": act.calls_by_outcome,
+            "sdr_name": act.people.get(f.sdr, "") if f.sdr else "",
         }
     )
     return render(request, "dashboards/activity.html", context)

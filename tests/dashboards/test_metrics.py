@@ -54,36 +54,46 @@ def test_funnel_credits_each_stage_to_the_owner_at_the_time(crew, week):
     assert [s["count"] for s in inbound.stages] == [1, 0, 0, 0, 0, 0, 0]
 
 
-def test_activity_per_sdr_per_day(crew, week):
+def test_activity_per_day_for_the_team_and_per_sdr(crew, week):
     scope = dashboard_scope(crew.manager)
     act = metrics.sdr_activity(scope, Filters(MON, TUE))
-    rows = {(r["period"], r["name"]): r for r in act.rows}
-    sdr, sdr2 = str(crew.sdr), str(crew.sdr2)
-    mon = rows[(MON, sdr)]
-    assert (mon["call"], mon["email"], mon["linkedin"]) == (2, 0, 0)
-    assert (mon["qualified"], mon["accepted"], mon["rejected"]) == (2, 0, 1)
-    assert mon["worked"] == 2  # A and D
-    assert mon["speed_to_lead"] == 2700  # B arrived Monday 23:30, called 00:15
-    assert mon["acceptance_rate"] == 0
-    tue = rows[(TUE, sdr)]
-    assert (tue["call"], tue["worked"], tue["accepted"], tue["speed_to_lead"]) == (1, 1, 1, None)
-    mon2 = rows[(MON, sdr2)]
-    assert (mon2["call"], mon2["qualified"], mon2["worked"]) == (1, 1, 1)
-    assert rows[(TUE, sdr2)]["accepted"] == 1
-    totals = {t["name"]: t for t in act.totals}
-    assert totals[sdr]["acceptance_rate"] == 0.5  # 1 accepted, 1 rejected
-    assert totals[sdr]["worked"] == 3  # A, D, B: distinct over the range
-    assert totals[sdr]["qualified"] == 2  # A was qualified again after the rejection
-    assert totals[sdr2]["acceptance_rate"] == 1
+    mon, tue = act.rows
+    assert (mon["period"], tue["period"]) == (MON, TUE)
+    assert (mon["call"], mon["email"], mon["linkedin"]) == (3, 0, 0)
+    assert (mon["qualified"], mon["accepted"], mon["rejected"]) == (3, 0, 1)
+    assert mon["worked"] == 2  # A and D (D by both SDRs: once)
+    assert mon["speed_to_lead"] == 2700  # B arrived Monday 23:30 New York, called 00:15
+    assert (tue["call"], tue["worked"], tue["accepted"], tue["speed_to_lead"]) == (1, 1, 2, None)
+    assert tue["acceptance_rate"] == 1
+    totals = {t["user_id"]: t for t in act.totals}
+    sdr, sdr2 = totals[crew.sdr.pk], totals[crew.sdr2.pk]
+    assert (sdr["call"], sdr["qualified"], sdr["accepted"], sdr["rejected"]) == (3, 2, 1, 1)
+    assert sdr["worked"] == 3  # A, D, B: distinct over the range
+    assert sdr["acceptance_rate"] == 0.5  # A was rejected once, then accepted
+    assert sdr["speed_to_lead"] == 2700
+    assert (sdr2["call"], sdr2["qualified"], sdr2["accepted"], sdr2["worked"]) == (1, 1, 1, 1)
+    assert sdr2["acceptance_rate"] == 1
+    assert sdr2["speed_to_lead"] is None
     assert act.series == [(MON, 3), (TUE, 1)]
+    assert act.calls_by_outcome == [("no_answer", 2), ("connected", 1), ("voicemail", 1)]
+
+
+def test_activity_of_one_sdr_per_day(crew, week):
+    act = metrics.sdr_activity(dashboard_scope(crew.manager), Filters(MON, TUE, sdr=crew.sdr.pk))
+    mon, tue = act.rows
+    assert (mon["call"], mon["qualified"], mon["rejected"], mon["worked"]) == (2, 2, 1, 2)
+    assert (tue["call"], tue["accepted"], tue["worked"]) == (1, 1, 1)
+    assert [t["user_id"] for t in act.totals] == [crew.sdr.pk]
+    # the SDR's own scope gives the same figures
+    own = metrics.sdr_activity(dashboard_scope(crew.sdr), Filters(MON, TUE))
+    assert own.rows == act.rows
 
 
 def test_activity_by_week_sums_days_and_counts_leads_once(crew, week):
     act = metrics.sdr_activity(dashboard_scope(crew.manager), Filters(MON, TUE), by="week")
-    rows = {r["name"]: r for r in act.rows}
-    assert [r["period"] for r in act.rows] == [MON, MON]
-    assert rows[str(crew.sdr)]["call"] == 3
-    assert rows[str(crew.sdr)]["worked"] == 3
+    (row,) = act.rows
+    assert row["period"] == MON
+    assert (row["call"], row["worked"], row["qualified"], row["accepted"]) == (4, 3, 3, 2)
 
 
 def test_commission_report_credits_the_sdr_at_acceptance(crew, week):

@@ -61,11 +61,11 @@ def _activity_names(client, path):
 def test_sdr_sees_only_their_own_figures(crew, client, week):
     client.force_login(crew.sdr2)
     html = client.get(f"/dashboards/activity/?{RANGE}").content.decode()
-    assert str(crew.sdr2) in html
-    assert f"<td>{crew.sdr}</td>" not in html
+    assert f'<th scope="row">{crew.sdr2}</th>' in html
+    assert str(crew.sdr) + "<" not in html
     # another SDR's id in the filter changes nothing: the scope wins
     html2 = client.get(f"/dashboards/activity/?{RANGE}&sdr={crew.sdr.pk}").content.decode()
-    assert f"<td>{crew.sdr}</td>" not in html2
+    assert str(crew.sdr) + "<" not in html2
     report = client.get(f"/dashboards/commission/export/csv/?{RANGE}").content.decode()
     rows = list(csv.reader(io.StringIO(report)))
     assert [r[1] for r in rows[1:]] == [str(week["d"].pk)]
@@ -103,7 +103,7 @@ def test_marketing_sees_aggregates_only(crew, client, week):
 
 def test_activity_figures_link_to_the_leads_behind_them(crew, client, week):
     client.force_login(crew.manager)
-    html = client.get(f"/dashboards/activity/?{RANGE}").content.decode()
+    html = client.get(f"/dashboards/activity/?{RANGE}&sdr={crew.sdr.pk}").content.decode()
     link = (
         f"/dashboards/leads/?figure=call&amp;start=2027-01-11&amp;end=2027-01-11"
         f"&amp;sdr={crew.sdr.pk}&amp;team={crew.team.pk}"
@@ -114,6 +114,16 @@ def test_activity_figures_link_to_the_leads_behind_them(crew, client, week):
     assert f"/leads/{week['d'].pk}/" in drill
     assert f"/leads/{week['b'].pk}/" not in drill  # B was called on Tuesday
     assert f"/leads/{week['c'].pk}/" not in drill
+    # the whole period's figure of sdr2 (a totals row) lists D only
+    team = client.get(f"/dashboards/activity/?{RANGE}").content.decode()
+    link2 = (
+        f"/dashboards/leads/?figure=qualified&amp;start=2027-01-11&amp;end=2027-01-12"
+        f"&amp;sdr={crew.sdr2.pk}&amp;team={crew.team.pk}"
+    )
+    assert link2 in team
+    drill2 = client.get(link2.replace("&amp;", "&")).content.decode()
+    assert f"/leads/{week['d'].pk}/" in drill2
+    assert f"/leads/{week['a'].pk}/" not in drill2
 
 
 def test_commission_downloads_are_stable_under_later_edits(crew, client, week, time_machine):
