@@ -198,6 +198,8 @@ SAMPLE_ARGS = {
     "reminder_id": "1",
     "token": "token",
     "ae_id": "1",
+    "fmt": "csv",
+    "feedback_id": "1",
 }
 
 
@@ -234,6 +236,10 @@ def test_the_url_list_is_complete():
         "/qualification/leads/1/accept/", "/qualification/leads/1/reject/",
         "/qualification/queue/", "/qualification/handoffs/", "/qualification/aes/1/",
         "/qualification/notifications/", "/qualification/notifications/badge/",
+        "/dashboards/", "/dashboards/activity/", "/dashboards/commission/",
+        "/dashboards/commission/export/csv/", "/dashboards/cadences/",
+        "/dashboards/time-in-stage/", "/dashboards/leads/",
+        "/coaching/", "/coaching/leads/1/", "/coaching/1/acknowledge/",
     ])  # fmt: skip
 
 
