@@ -74,7 +74,7 @@ WITH ev AS MATERIALIZED (
         LIMIT 1
     ) own ON true
     WHERE e.id > %(lo)s AND e.id <= %(hi)s
-      AND e.kind IN ('created', 'transition', 'email', 'call', 'task', 'cadence')
+      AND e.kind IN ('created', 'transition', 'email', 'call', 'task', 'cadence', 'reply')
 ),
 touch_ev AS (
     SELECT ev.*,
@@ -183,12 +183,41 @@ facts AS (
     ) prev ON true
     WHERE ev.kind = 'transition' AND ev.from_state <> ''
     UNION ALL
-    -- Cadences: enrolments, and how enrolments ended, counted at the last email step the
-    -- timeline shows sent in that enrolment before the end.
+    -- Cadences: enrolments, replies, bounces and unsubscribes.
     SELECT event_id, 'cad_enrolled', '', lead_id, team_id, user_id, 0, source,
            COALESCE((payload->>'cadence_id')::int, 0), 0, day, at, NULL
     FROM ev WHERE kind = 'cadence' AND payload->>'action' = 'enroll'
     UNION ALL
+    -- A reply: the first reply after an enrolment, at the last email step of that enrolment
+    -- sent before it (0: before any email). Counted even after the cadence completed.
+    SELECT ev.event_id, 'cad_replied', '', ev.lead_id, ev.team_id, ev.user_id, 0, ev.source,
+           enr.cadence_id, COALESCE(le.step, 0), ev.day, ev.at, NULL
+    FROM ev
+    JOIN LATERAL (
+        SELECT p.id, p.created_at AS at, (p.payload->>'cadence_id')::bigint AS cadence_id
+        FROM leads_leadevent p
+        WHERE p.lead_id = ev.lead_id AND p.kind = 'cadence' AND p.payload->>'action' = 'enroll'
+          AND (p.created_at, p.id) < (ev.at, ev.event_id)
+        ORDER BY p.created_at DESC, p.id DESC
+        LIMIT 1
+    ) enr ON true
+    LEFT JOIN LATERAL (
+        SELECT (p.payload->>'step')::int AS step FROM leads_leadevent p
+        WHERE p.lead_id = ev.lead_id AND p.kind = 'email' AND p.payload ? 'step'
+          AND (p.created_at, p.id) > (enr.at, enr.id)
+          AND (p.created_at, p.id) < (ev.at, ev.event_id)
+        ORDER BY p.created_at DESC, p.id DESC
+        LIMIT 1
+    ) le ON true
+    WHERE ev.kind = 'reply'
+      AND NOT EXISTS (
+          SELECT 1 FROM leads_leadevent r
+          WHERE r.lead_id = ev.lead_id AND r.kind = 'reply'
+            AND (r.created_at, r.id) > (enr.at, enr.id)
+            AND (r.created_at, r.id) < (ev.at, ev.event_id)
+      )
+    UNION ALL
+    -- A bounce or an unsubscribe that ended an enrolment, at the last email step sent in it.
     SELECT ev.event_id, 'cad_' || (ev.payload->>'reason'), '', ev.lead_id, ev.team_id,
            ev.user_id, 0, ev.source, en.cadence_id,
            COALESCE((
@@ -203,7 +232,7 @@ facts AS (
     FROM ev
     JOIN cadences_enrollment en ON en.id = (ev.payload->>'enrollment_id')::bigint
     WHERE ev.kind = 'cadence' AND ev.payload->>'action' = 'stopped'
-      AND ev.payload->>'reason' IN ('replied', 'bounced', 'unsubscribed')
+      AND ev.payload->>'reason' IN ('bounced', 'unsubscribed')
 ),
 inserted AS (
     INSERT INTO dashboards_fact ({_FACT_COLUMNS})

@@ -46,8 +46,15 @@ PAGES = {
 }
 
 
-def measure(client, *, pages: dict | None = None, runs: int = 20, warmup: int = 2,
-            params: dict | None = None, extra_query: str = "") -> dict:
+def measure(
+    client,
+    *,
+    pages: dict | None = None,
+    runs: int = 20,
+    warmup: int = 2,
+    params: dict | None = None,
+    extra_query: str = "",
+) -> dict:
     """Open each page ``warmup + runs`` times with ``client``; return
     {page: {"median_ms", "p95_ms", "max_ms", "queries", "runs"}}. Fails on a non-200 answer.
     ``params`` fills placeholders in the paths (e.g. {"a": cadence_id, "b": cadence_id});
@@ -146,58 +153,101 @@ def build(n_leads: int) -> dict:
         team = Team.objects.create(name=f"Team {t + 1}", time_zone=zones[t % len(zones)])
         teams.append(team)
         manager = User.objects.create_user(
-            f"manager{t + 1}", password="bench", role=Role.MANAGER, team=team,
-            first_name="Manager", last_name=str(t + 1),
+            f"manager{t + 1}",
+            password="bench",
+            role=Role.MANAGER,
+            team=team,
+            first_name="Manager",
+            last_name=str(t + 1),
         )
         managers.append(manager)
         for s in range(SDRS_PER_TEAM):
-            sdrs.append(User.objects.create_user(
-                f"sdr{t + 1}_{s + 1}", password="bench",
-                role=Role.SDR if s % 3 else Role.BDR, team=team,
-                first_name=f"SDR {s + 1}", last_name=f"T{t + 1}",
-            ))
+            sdrs.append(
+                User.objects.create_user(
+                    f"sdr{t + 1}_{s + 1}",
+                    password="bench",
+                    role=Role.SDR if s % 3 else Role.BDR,
+                    team=team,
+                    first_name=f"SDR {s + 1}",
+                    last_name=f"T{t + 1}",
+                )
+            )
         for a in range(AES_PER_TEAM):
-            aes.append(User.objects.create_user(
-                f"ae{t + 1}_{a + 1}", password="bench", role=Role.AE, team=team,
-                first_name=f"AE {a + 1}", last_name=f"T{t + 1}",
-            ))
+            aes.append(
+                User.objects.create_user(
+                    f"ae{t + 1}_{a + 1}",
+                    password="bench",
+                    role=Role.AE,
+                    team=team,
+                    first_name=f"AE {a + 1}",
+                    last_name=f"T{t + 1}",
+                )
+            )
         steps = [
-            StepData(channel=Channel.AUTO_EMAIL, subject_template="Hi", body_template="Hello",
-                     day_offset=0),
+            StepData(
+                channel=Channel.AUTO_EMAIL,
+                subject_template="Hi",
+                body_template="Hello",
+                day_offset=0,
+            ),
             StepData(channel=Channel.LINKEDIN_CONNECT, day_offset=0, instructions="Connect"),
-            StepData(channel=Channel.AUTO_EMAIL, subject_template="Re", body_template="Again",
-                     day_offset=2),
+            StepData(
+                channel=Channel.AUTO_EMAIL,
+                subject_template="Re",
+                body_template="Again",
+                day_offset=2,
+            ),
             StepData(channel=Channel.CALL, day_offset=2, instructions="Call"),
-            StepData(channel=Channel.AUTO_EMAIL, subject_template="Re", body_template="Bye",
-                     day_offset=3),
+            StepData(
+                channel=Channel.AUTO_EMAIL, subject_template="Re", body_template="Bye", day_offset=3
+            ),
         ]
         for c in range(2):
-            cadences.append(cadence_create(
-                actor=manager, data=CadenceData(name=f"Playbook {c + 1}", steps=steps)
-            ).pk)
-    User.objects.create_user("admin", password="bench", role=Role.ADMIN, is_staff=True,
-                             is_superuser=True)
+            cadences.append(
+                cadence_create(
+                    actor=manager, data=CadenceData(name=f"Playbook {c + 1}", steps=steps)
+                ).pk
+            )
+    User.objects.create_user(
+        "admin", password="bench", role=Role.ADMIN, is_staff=True, is_superuser=True
+    )
 
     team_ids = [t.pk for t in teams]
     sdr_ids = [u.pk for u in sdrs]  # team t owns sdr_ids[t*10:(t+1)*10]
     ae_ids = [u.pk for u in aes]  # team t: ae_ids[t*2:(t+1)*2]
-    p = {"n": n_leads, "teams": team_ids, "sdrs": sdr_ids, "aes": ae_ids, "cads": cadences,
-         "spt": SDRS_PER_TEAM, "apt": AES_PER_TEAM, "nt": TEAMS, "days": DAYS}
+    p = {
+        "n": n_leads,
+        "teams": team_ids,
+        "sdrs": sdr_ids,
+        "aes": ae_ids,
+        "cads": cadences,
+        "spt": SDRS_PER_TEAM,
+        "apt": AES_PER_TEAM,
+        "nt": TEAMS,
+        "days": DAYS,
+    }
 
     def sql(statement):
         with connection.cursor() as cur:
             cur.execute(statement, p)
 
-    _step("prospects", sql, """
+    _step(
+        "prospects",
+        sql,
+        """
         INSERT INTO leads_prospect (id, first_name, last_name, email, phone, title, role,
             is_decision_maker, linkedin_url, time_zone, do_not_contact, created_at)
         SELECT i, 'First' || i, 'Last' || i, 'p' || i || '@example.com', '', '', '', false, '',
                '', false, now()
         FROM generate_series(1, %(n)s) i
-    """)
+    """,
+    )
     # Lead i: team i %% nt, owner one of its SDRs, created over the last `days` days, and a
     # path chosen by i %% 100 (see the events below) that also fixes its final state.
-    _step("leads", sql, """
+    _step(
+        "leads",
+        sql,
+        """
         INSERT INTO leads_lead (id, team_id, prospect_id, source, owner_id, assigned_ae_id, state,
             state_changed_at, disqualify_reason, disqualify_note, disqualified_from,
             rejection_reason, handoff_brief, role_known, decision_maker_identified,
@@ -216,8 +266,12 @@ def build(n_leads: int) -> dict:
         FROM generate_series(1, %(n)s) i,
              LATERAL (SELECT now() - ((i::bigint * 7919) %% (%(days)s * 1440))
                                      * interval '1 minute' AS c) t
-    """)
-    _step("enrollments", sql, """
+    """,
+    )
+    _step(
+        "enrollments",
+        sql,
+        """
         INSERT INTO cadences_enrollment (id, lead_id, cadence_id, owner_id, status, stop_reason,
             stop_note, time_zone, country, started_at)
         SELECT l.id, l.id, (%(cads)s::bigint[])[1 + (l.team_id - (%(teams)s::bigint[])[1])
@@ -227,9 +281,13 @@ def build(n_leads: int) -> dict:
                     WHEN l.state = 'contacting' THEN '' ELSE 'lead_moved' END,
                '', 'Europe/Oslo', '', l.created_at + interval '2 hours'
         FROM leads_lead l
-    """)
+    """,
+    )
     # The timeline: ~10 entries a lead. (k, kind, offset, from, to, payload) per path.
-    _step("timeline", sql, """
+    _step(
+        "timeline",
+        sql,
+        """
         INSERT INTO leads_leadevent (lead_id, kind, actor_id, created_at, from_state, to_state,
                                      body, payload)
         SELECT l.id, e.kind,
@@ -283,6 +341,8 @@ def build(n_leads: int) -> dict:
             (14, 'cadence', interval '5 days', '', '', false,
                 jsonb_build_object('action', 'stopped', 'reason', 'replied',
                                    'enrollment_id', l.id), l.id %% 100 BETWEEN 45 AND 54),
+            (18, 'reply', interval '5 days', '', '', false, '{"source": "inbound"}'::jsonb,
+                l.id %% 100 BETWEEN 45 AND 54),
             (15, 'transition', interval '5 days 1 minute', 'contacting', 'engaged', false,
                 '{"transition": "engage"}'::jsonb, l.id %% 100 BETWEEN 45 AND 54),
             -- still in the cadence: two more emails
@@ -292,12 +352,17 @@ def build(n_leads: int) -> dict:
             (17, 'note', interval '8 days', '', '', false, '{}'::jsonb, l.id %% 100 >= 55)
         ) AS e(k, kind, off, f, t, by_ae, payload, keep)
         WHERE e.keep AND l.created_at + e.off <= now()
-    """)
-    _step("sequences", sql, """
+    """,
+    )
+    _step(
+        "sequences",
+        sql,
+        """
         SELECT setval(pg_get_serial_sequence('leads_prospect', 'id'), %(n)s),
                setval(pg_get_serial_sequence('leads_lead', 'id'), %(n)s),
                setval(pg_get_serial_sequence('cadences_enrollment', 'id'), %(n)s)
-    """)
+    """,
+    )
     _step("analyze", sql, "ANALYZE")
     return {"cadences": cadences, "managers": [m.pk for m in managers], "sdrs": sdr_ids}
 
@@ -306,8 +371,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--keep", action="store_true",
-                        help="reuse an existing sdrcrm_dashbench instead of rebuilding it")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="reuse an existing sdrcrm_dashbench instead of rebuilding it",
+    )
     parser.add_argument("--days", type=int, default=30, help="the period shown (default 30)")
     args = parser.parse_args()
 
@@ -340,8 +408,11 @@ def main() -> None:
         added = facts_refresh(rebuild=True, batch_size=250_000)
         took = time.perf_counter() - t0
         events = LeadEvent.objects.count()
-        print(f"  rollup of {events:,} timeline entries: {added:,} facts in {took:.0f} s "
-              f"({events / took:,.0f} entries/s)", flush=True)
+        print(
+            f"  rollup of {events:,} timeline entries: {added:,} facts in {took:.0f} s "
+            f"({events / took:,.0f} entries/s)",
+            flush=True,
+        )
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE dashboards_fact")
             cur.execute("VACUUM ANALYZE dashboards_daycount")
@@ -354,8 +425,10 @@ def main() -> None:
         cur.execute("SELECT count(*) FROM leads_lead")
         n_leads = cur.fetchone()[0]
     n_events = LeadEvent.objects.count()
-    print(f"\nData: {n_leads:,} leads, {n_events:,} timeline entries, "
-          f"{Fact.objects.count():,} facts; rollup tick with nothing new: {tick_ms:.0f} ms")
+    print(
+        f"\nData: {n_leads:,} leads, {n_events:,} timeline entries, "
+        f"{Fact.objects.count():,} facts; rollup tick with nothing new: {tick_ms:.0f} ms"
+    )
     team1 = User.objects.get(username="manager1").team_id
     cads = list(Cadence.objects.filter(team_id=team1).order_by("pk").values_list("pk", flat=True))
     from datetime import timedelta
@@ -369,11 +442,14 @@ def main() -> None:
     for username in ("manager1", "sdr1_2", "admin"):
         client = Client()
         client.force_login(User.objects.get(username=username))
-        results = measure(client, runs=args.runs, params={"a": cads[0], "b": cads[1]},
-                          extra_query=query)
+        results = measure(
+            client, runs=args.runs, params={"a": cads[0], "b": cads[1]}, extra_query=query
+        )
         for page, r in results.items():
-            print(f"{username:10} {page:28} {r['median_ms']:>10} {r['p95_ms']:>8} "
-                  f"{r['max_ms']:>8} {r['queries']:>8}")
+            print(
+                f"{username:10} {page:28} {r['median_ms']:>10} {r['p95_ms']:>8} "
+                f"{r['max_ms']:>8} {r['queries']:>8}"
+            )
 
 
 if __name__ == "__main__":
