@@ -66,9 +66,9 @@ class DashboardFilterForm(forms.Form):
         )
 
     @property
-    def stalled_days(self) -> int:
+    def stalled_after(self) -> int:
         return self.value("stalled_days", settings.SDRCRM_DASHBOARDS_STALLED_DAYS)
 
     @property
-    def by(self) -> str:
+    def group_by(self) -> str:
         return self.value("by", "day")

@@ -87,6 +87,9 @@ class DayCount(models.Model):
             models.Index(fields=["day"], name="daycount_day"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.metric}({self.dim}) on {self.day}: {self.n}"
+
 
 class RollupCursor(models.Model):
     """How far the rollup has read the timeline (the highest LeadEvent id processed)."""
@@ -94,3 +97,6 @@ class RollupCursor(models.Model):
     name = models.CharField(max_length=40, primary_key=True)
     last_event_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at event {self.last_event_id}"

@@ -14,10 +14,12 @@ WIDTH = 640
 def hbar_chart(
     rows: list[tuple[str, float, str]], *, title: str, highlight: int | None = None
 ) -> SafeString:
-    """Horizontal bars: (label, value, value text) per row; ``highlight`` is a row index."""
+    """Horizontal bars: (label, value, value text) per row; ``highlight`` is a row index.
+    Room is kept right of the longest bar for its value text (about 7 px a character)."""
     height = ROW_HEIGHT * max(1, len(rows)) + 8
     top = max((v for _, v, _ in rows), default=0) or 1
-    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    value_width = max(VALUE_WIDTH, 12 + 7 * max((len(t) for _, _, t in rows), default=0))
+    span = max(100, WIDTH - LABEL_WIDTH - value_width)
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
         f'preserveAspectRatio="xMinYMin meet" aria-labelledby="{_id(title)}-t">',

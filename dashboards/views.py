@@ -5,7 +5,6 @@ Every page runs a fixed number of queries whatever the data (tests pin them)."""
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
@@ -13,11 +12,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from accounts.models import Team
+from cadences.models import TaskOutcome
+from leads.models import CallOutcome
 from leads.selectors import team_prospectors
 
 from . import export, metrics, svg
 from .forms import DashboardFilterForm
-from .metrics import Filters, dashboard_scope, duration_text, rate_text
+from .metrics import dashboard_scope, duration_text, rate_text
 from .rollup import facts_as_of
 
 PAGES = [
@@ -76,7 +77,7 @@ def _base_context(request, scope, form, f, title):
 def pipeline(request):
     scope, form, f = _setup(request, with_cadences=True)
     funnel = metrics.pipeline_funnel(scope, f)
-    stalled = metrics.stalled_leads(request.user, scope, days=form.stalled_days, sdr=f.sdr)
+    stalled = metrics.stalled_leads(request.user, scope, days=form.stalled_after, sdr=f.sdr)
     chart = svg.hbar_chart(
         [
             (
@@ -133,7 +134,7 @@ def activity(request):
     from datetime import timedelta
 
     scope, form, f = _setup(request, allow=("all", "team", "sdr", "ae"), with_cadences=True)
-    by = form.by
+    by = form.group_by
     act = metrics.sdr_activity(scope, f, by=by)
     span = 6 if by == "week" else 0
     rows = []
@@ -159,7 +160,9 @@ def activity(request):
             "series": act.series,
             "by": by,
             "ae_view": scope.kind == "ae",
-            "calls_by_outcome": act.calls_by_outcome,
+            "calls_by_outcome": [
+                (OUTCOME_LABELS.get(o, o or "(none)"), n) for o, n in act.calls_by_outcome
+            ],
             "sdr_name": act.people.get(f.sdr, "") if f.sdr else "",
         }
     )
@@ -167,6 +170,7 @@ def activity(request):
 
 
 COMMISSION_PAGE_ROWS = 200
+OUTCOME_LABELS = {**dict(TaskOutcome.choices), **dict(CallOutcome.choices)}
 
 
 @require_GET

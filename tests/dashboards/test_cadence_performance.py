@@ -1,7 +1,7 @@
 """Cadence performance per step, from the timeline: sent, replied, bounced, the reply rate, the
 best step; two cadences side by side; manual tasks done on time or overdue."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
