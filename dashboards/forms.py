@@ -42,6 +42,8 @@ class DashboardFilterForm(forms.Form):
             del self.fields["sdr"]
         if not teams:
             del self.fields["team"]
+        if not scope.sees_leads:
+            del self.fields["stalled_days"]
 
     def value(self, name, default=None):
         if self.is_bound and self.is_valid():
