@@ -267,6 +267,9 @@ def figure_leads(request):
         request.user, scope, f, figure=figure, dim=request.GET.get("dim", "")
     )
     label = dict(metrics.ACTIVITY_COLUMNS + metrics.AE_COLUMNS).get(figure, figure)
+    if f.sdr and "sdr" in form.fields:
+        who = dict(form.fields["sdr"].choices).get(f.sdr)
+        label = f"{label} of {who}" if who else label
     context = _base_context(request, scope, form, f, f"Leads behind: {label}")
     context.update(
         {"leads": leads, "figure": figure, "label": label, "limit_hit": len(leads) >= 200}
