@@ -4,6 +4,11 @@ from django.db import models
 
 class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="Europe/Oslo",
+        help_text="The team's local day: dashboards count figures per day in this zone",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -107,6 +107,9 @@ OPEN_STATES = (
 # A prospect has at most one lead in these states (a database constraint).
 ACTIVE_STATES = (*OPEN_STATES, LeadState.HANDED_OFF, LeadState.NURTURE)
 CLOSED_STATES = (LeadState.ACCEPTED, LeadState.DISQUALIFIED)
+# States a lead can be stuck in (someone has to act): the open states and an AE's pending
+# hand-off. Nurture is parked on purpose and does not stall.
+STALL_STATES = [s.value for s in (*OPEN_STATES, LeadState.HANDED_OFF)]
 
 
 class LeadSource(models.TextChoices):
@@ -232,6 +235,17 @@ class Lead(FSMModelMixin, models.Model):
                 fields=["recycle_on"],
                 name="lead_nurture_due",
                 condition=Q(state=LeadState.NURTURE),
+            ),
+            # Dashboards: leads stalled in a working state, oldest first, per team or overall.
+            models.Index(
+                fields=["team", "state_changed_at"],
+                name="lead_team_stalled",
+                condition=Q(state__in=STALL_STATES),
+            ),
+            models.Index(
+                fields=["state_changed_at"],
+                name="lead_stalled",
+                condition=Q(state__in=STALL_STATES),
             ),
         ]
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "qualification",
     "intake",
     "api",
+    "dashboards",
+    "coaching",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +244,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
         "kwargs": {"full": True},
     },
+    # Dashboards: read new timeline entries into facts and day counts.
+    "dashboards-rollup": {
+        "task": "dashboards.facts_refresh_task",
+        "schedule": float(os.environ.get("SDRCRM_DASHBOARDS_ROLLUP_SECONDS", 60)),
+    },
     "qualification-nightly-outcomes": {
         "task": "qualification.outcome_models_refresh_task",
         "schedule": crontab(hour=2, minute=45),
@@ -363,3 +370,8 @@ CELERY_BEAT_SCHEDULE["api-webhook-outbox"] = {
     "task": "api.webhook_outbox_task",
     "schedule": float(os.environ.get("SDRCRM_WEBHOOK_OUTBOX_SECONDS", 15)),
 }
+# Dashboards: timeline events read per rollup batch, and how many ids below the cursor each run
+# reads again (events whose transaction committed late; re-reading counts nothing twice).
+SDRCRM_DASHBOARDS_BATCH = int(os.environ.get("SDRCRM_DASHBOARDS_BATCH", "50000"))
+SDRCRM_DASHBOARDS_OVERLAP_IDS = int(os.environ.get("SDRCRM_DASHBOARDS_OVERLAP_IDS", "5000"))
+SDRCRM_DASHBOARDS_STALLED_DAYS = int(os.environ.get("SDRCRM_DASHBOARDS_STALLED_DAYS", "7"))

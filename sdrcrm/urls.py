@@ -14,6 +14,8 @@ urlpatterns = [
     path("qualification/", include("qualification.urls")),
     path("imports/", include("intake.urls")),
     path("in/<str:token>/", intake_views.webform_submit, name="webform_submit"),
+    path("dashboards/", include("dashboards.urls")),
+    path("coaching/", include("coaching.urls")),
     path("today/", cadence_views.today, name="today"),
     path("u/<str:token>/", cadence_views.unsubscribe, name="unsubscribe"),
     path("api/", include("api.urls")),

@@ -58,6 +58,16 @@ PAGES = {
     "/admin/":          (ADMIN_LOGIN,) + (ADMIN_LOGIN,) * 7 + (200, ADMIN_LOGIN, ADMIN_LOGIN),
     "/settings/api-tokens/": (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "/settings/webhooks/":   (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403),
+    # Dashboards: everyone sees their own scope; AEs their queue; marketing the funnel only.
+    "/dashboards/":               (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200),
+    "/dashboards/activity/":      (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
+    "/dashboards/commission/":    (LOGIN, 200,  200,  200,  403,  403,  200,  403,  200,  200,  200),
+    "/dashboards/commission/export/xlsx/": (LOGIN, 200, 200, 200, 403, 403, 200, 403, 200, 200, 200),
+    "/dashboards/cadences/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  200,  200,  200),
+    "/dashboards/time-in-stage/": (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
+    "/dashboards/leads/":         (LOGIN, 404,  404,  404,  404,  404,  404,  403,  404,  404,  404),  # 404: no figure
+    # Coaching feedback: SDRs/BDRs read theirs, managers their team's; nobody else.
+    "/coaching/":                 (LOGIN, 200,  200,  200,  403,  403,  200,  403,  200,  200,  200),
 }  # fmt: skip
 
 # --- Pages and actions on one lead ----------------------------------------------------------
@@ -148,8 +158,16 @@ POST_ONLY = [
     "/leads/{id}/claim/",
     "/leads/bulk-assign/",
     "/logout/",
+    "/coaching/leads/{id}/",
 ]
-GET_ONLY = ["/leads/", "/leads/{id}/", "/leads/overview/"]
+GET_ONLY = [
+    "/leads/",
+    "/leads/{id}/",
+    "/leads/overview/",
+    "/dashboards/",
+    "/dashboards/commission/export/csv/",
+    "/coaching/",
+]
 
 assert all(
     len(row) == len(ROLES)

@@ -206,6 +206,8 @@ SAMPLE_ARGS = {
     "prospect_id": "1",
     "company_id": "1",
     "team_id": "1",
+    "fmt": "csv",
+    "feedback_id": "1",
 }
 # The REST API answers anonymous requests 401 itself (token or session auth; no redirect).
 API = {
@@ -275,6 +277,10 @@ def test_the_url_list_is_complete():
         "/settings/webhooks/subscriptions/1/toggle/", "/settings/webhooks/deliveries/1/resend/",
         "/settings/webhooks/inbound-secret/", "/api/docs/",
         *API, *WEBHOOKS,
+        "/dashboards/", "/dashboards/activity/", "/dashboards/commission/",
+        "/dashboards/commission/export/csv/", "/dashboards/cadences/",
+        "/dashboards/time-in-stage/", "/dashboards/leads/",
+        "/coaching/", "/coaching/leads/1/", "/coaching/1/acknowledge/",
     ])  # fmt: skip
 
 

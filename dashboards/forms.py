@@ -1,0 +1,76 @@
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+
+from leads.models import LeadSource
+
+from .metrics import Filters, Scope, scope_today
+
+MAX_DAYS = 366
+
+
+class DashboardFilterForm(forms.Form):
+    """The period (the team's local days, both ends included) and the filters of a page."""
+
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sdr = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="SDR")
+    source = forms.ChoiceField(
+        required=False, choices=[("", "Any source"), *LeadSource.choices], label="Source"
+    )
+    cadence = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Cadence")
+    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Team")
+    by = forms.ChoiceField(
+        required=False, choices=[("day", "Per day"), ("week", "Per week")], label="Group"
+    )
+    stalled_days = forms.IntegerField(
+        required=False, min_value=1, max_value=365, label="Stalled after (days)"
+    )
+
+    def __init__(self, data=None, *, scope: Scope, people=(), cadences=(), teams=()):
+        super().__init__(data)
+        self.scope = scope
+        self.fields["sdr"].choices = [("", "Everyone"), *[(u.pk, str(u)) for u in people]]
+        self.fields["cadence"].choices = [("", "Any cadence"), *[(c.pk, c.name) for c in cadences]]
+        self.fields["team"].choices = [("", "All teams"), *[(t.pk, t.name) for t in teams]]
+        if not scope.sees_people:
+            del self.fields["sdr"]
+        if not teams:
+            del self.fields["team"]
+        if not scope.sees_leads:
+            del self.fields["stalled_days"]
+
+    def value(self, name, default=None):
+        if self.is_bound and self.is_valid():
+            v = self.cleaned_data.get(name)
+            return default if v in (None, "") else v
+        return default
+
+    def filters(self) -> Filters:
+        today = scope_today(self.scope)
+        end = self.value("end", today)
+        start = self.value("start", end - timedelta(days=29))
+        if start > end:
+            start, end = end, start
+        if (end - start).days >= MAX_DAYS:
+            start = end - timedelta(days=MAX_DAYS - 1)
+        return Filters(
+            start=start,
+            end=end,
+            sdr=self.value("sdr") if self.scope.sees_people else None,
+            source=self.value("source", ""),
+            cadence=self.value("cadence"),
+        )
+
+    @property
+    def stalled_after(self) -> int:
+        return self.value("stalled_days", settings.SDRCRM_DASHBOARDS_STALLED_DAYS)
+
+    @property
+    def group_by(self) -> str:
+        return self.value("by", "day")

@@ -1,0 +1,304 @@
+"""The rollup: timeline events → facts → day counts. Incremental, idempotent, exact.
+
+A periodic task reads ``leads_leadevent`` after a cursor (the highest id done) in batches. One
+SQL statement per batch derives the facts of each event (docs/metrics.md says which), inserts
+them with ``ON CONFLICT DO NOTHING`` on (event, metric, dimension), and adds only the rows it
+really inserted to ``dashboards_daycount`` in the same statement. Reading an event twice is
+therefore harmless, which is what makes the look-back safe: each run re-reads the last
+``SDRCRM_DASHBOARDS_OVERLAP_IDS`` ids below the cursor, so an event whose transaction committed
+after a later id had been read is still counted (once). Two runs at the same time cannot count
+a fact twice either: the second insert waits on the unique index and then does nothing.
+
+Everything a fact needs is taken from the timeline as it was at the event: the SDR credited is
+the prospector who acted, else the lead's owner at that moment (the last assignment before it,
+or the owner recorded at creation); the day is the team's local day. Later edits of the lead do
+not change a fact.
+"""
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from leads.models import LeadEvent
+
+from .models import RollupCursor
+
+CURSOR = "facts"
+LOCK_KEY = 0x5D2C_DA5B  # pg advisory lock: one rollup at a time (a second run just skips)
+
+STAGES = ["new", "researching", "contacting", "engaged", "qualified", "handed_off", "accepted"]
+LINKEDIN = ("linkedin_connect", "linkedin_message")
+INBOUND_SOURCES = ("inbound", "web_form")
+EMAIL_CHANNELS = ("auto_email", "manual_email")
+
+_STAGE_ARRAY = "ARRAY[" + ", ".join(f"'{s}'" for s in STAGES) + "]::text[]"
+# A touch: an email sent, a call, a LinkedIn touch done (docs/metrics.md "touch").
+_TOUCH = (
+    "({a}.kind IN ('email', 'call') OR ({a}.kind = 'task' AND {a}.payload->>'channel' IN "
+    + "("
+    + ", ".join(f"'{c}'" for c in LINKEDIN)
+    + ")))"
+)
+
+_FACT_COLUMNS = (
+    "event_id, metric, dim, lead_id, team_id, user_id, ae_id, source, cadence_id, step, day, at, "
+    "seconds"
+)
+
+ROLLUP_SQL = f"""
+WITH ev AS MATERIALIZED (
+    SELECT e.id AS event_id, e.lead_id, e.kind, e.actor_id, e.created_at AS at,
+           e.from_state::text AS from_state, e.to_state::text AS to_state, e.payload,
+           l.team_id, l.source::text AS source, l.created_at AS lead_created_at,
+           tm.time_zone AS tz,
+           (e.created_at AT TIME ZONE tm.time_zone)::date AS day,
+           (l.created_at AT TIME ZONE tm.time_zone)::date AS lead_day,
+           COALESCE(
+               CASE WHEN u.role IN ('sdr', 'bdr') THEN e.actor_id END,
+               CASE WHEN own.known THEN own.owner_id ELSE l.owner_id END,
+               0
+           ) AS user_id,
+           COALESCE(u.role, '') AS actor_role
+    FROM leads_leadevent e
+    JOIN leads_lead l ON l.id = e.lead_id
+    JOIN accounts_team tm ON tm.id = l.team_id
+    LEFT JOIN accounts_user u ON u.id = e.actor_id
+    LEFT JOIN LATERAL (
+        SELECT CASE WHEN a.kind = 'assignment' THEN (a.payload->>'to_owner_id')::int
+                    ELSE (a.payload->>'owner_id')::int END AS owner_id,
+               (a.kind = 'assignment' OR a.payload ? 'owner_id') AS known
+        FROM leads_leadevent a
+        WHERE a.lead_id = e.lead_id AND a.kind IN ('assignment', 'created')
+          AND (a.created_at, a.id) <= (e.created_at, e.id)
+        ORDER BY a.created_at DESC, a.id DESC
+        LIMIT 1
+    ) own ON true
+    WHERE e.id > %(lo)s AND e.id <= %(hi)s
+      AND e.kind IN ('created', 'transition', 'email', 'call', 'task', 'cadence', 'reply')
+),
+touch_ev AS (
+    SELECT ev.*,
+           COALESCE(tc.position, (ev.payload->>'step')::int) AS t_position,
+           tc.due_at AS t_due_at,
+           COALESCE(en.cadence_id, (ev.payload->>'cadence_id')::bigint) AS t_cadence_id
+    FROM ev
+    LEFT JOIN cadences_touch tc
+        ON ev.payload ? 'touch_id' AND tc.id = (ev.payload->>'touch_id')::bigint
+    LEFT JOIN cadences_enrollment en ON en.id = tc.enrollment_id
+    WHERE {_TOUCH.format(a="ev")}
+       OR (ev.payload ? 'touch_id' AND ev.payload ? 'outcome')
+),
+facts AS (
+    -- Touches
+    SELECT event_id, 'email' AS metric, '' AS dim, lead_id, team_id, user_id, 0 AS ae_id, source,
+           COALESCE(t_cadence_id, 0) AS cadence_id, COALESCE(t_position, 0) AS step, day, at,
+           NULL::bigint AS seconds
+    FROM touch_ev WHERE kind = 'email'
+    UNION ALL
+    SELECT event_id, 'call', COALESCE(payload->>'outcome', ''), lead_id, team_id, user_id, 0,
+           source, COALESCE(t_cadence_id, 0), COALESCE(t_position, 0), day, at, NULL
+    FROM touch_ev WHERE kind = 'call'
+    UNION ALL
+    SELECT event_id, 'linkedin', COALESCE(payload->>'outcome', ''), lead_id, team_id, user_id, 0,
+           source, COALESCE(t_cadence_id, 0), COALESCE(t_position, 0), day, at, NULL
+    FROM touch_ev WHERE kind = 'task' AND payload->>'channel' IN ('linkedin_connect',
+                                                                    'linkedin_message')
+    UNION ALL
+    SELECT event_id, 'task_done',
+           CASE WHEN day <= (t_due_at AT TIME ZONE tz)::date THEN 'on_time' ELSE 'overdue' END,
+           lead_id, team_id, user_id, 0, source, COALESCE(t_cadence_id, 0),
+           COALESCE(t_position, 0), day, at, NULL
+    FROM touch_ev WHERE payload ? 'touch_id' AND payload ? 'outcome' AND t_due_at IS NOT NULL
+    UNION ALL
+    -- Speed to lead: the first touch of an inbound lead, counted on the lead's arrival day.
+    SELECT event_id, 'speed_to_lead', '', lead_id, team_id, user_id, 0, source, 0, 0,
+           lead_day, at, GREATEST(0, EXTRACT(EPOCH FROM at - lead_created_at))::bigint
+    FROM touch_ev t
+    WHERE source IN ('inbound', 'web_form') AND {_TOUCH.format(a="t")}
+      AND NOT EXISTS (
+          SELECT 1 FROM leads_leadevent p
+          WHERE p.lead_id = t.lead_id AND (p.created_at, p.id) < (t.at, t.event_id)
+            AND {_TOUCH.format(a="p")}
+      )
+    UNION ALL
+    -- Qualification and the AE's decision
+    SELECT event_id, 'qualified', '', lead_id, team_id, user_id, 0, source, 0, 0, day, at, NULL
+    FROM ev WHERE kind = 'transition' AND to_state = 'qualified'
+    UNION ALL
+    SELECT event_id, 'handed_off', '', lead_id, team_id, user_id,
+           COALESCE((payload->>'ae_id')::int, 0), source, 0, 0, day, at, NULL
+    FROM ev WHERE kind = 'transition' AND to_state = 'handed_off'
+    UNION ALL
+    SELECT event_id, 'accepted', '', lead_id, team_id, user_id, COALESCE(actor_id, 0), source,
+           0, 0, day, at, NULL
+    FROM ev WHERE kind = 'transition' AND to_state = 'accepted'
+    UNION ALL
+    SELECT event_id, 'rejected', '', lead_id, team_id, user_id, COALESCE(actor_id, 0), source,
+           0, 0, day, at, NULL
+    FROM ev WHERE kind = 'transition' AND payload->>'transition' = 'reject'
+    UNION ALL
+    -- Funnel: each stage a lead reaches for the first time (and the ones it skipped), counted
+    -- on the lead's arrival day (a cohort).
+    SELECT ev.event_id, 'reached', ({_STAGE_ARRAY})[g], ev.lead_id, ev.team_id, ev.user_id, 0,
+           ev.source, 0, 0, ev.lead_day, ev.at, NULL
+    FROM ev
+    CROSS JOIN LATERAL (
+        SELECT COALESCE(MAX(CASE WHEN p.kind = 'created' THEN 1
+                                 ELSE array_position({_STAGE_ARRAY}, p.to_state::text) END), 0)
+               AS reached
+        FROM leads_leadevent p
+        WHERE p.lead_id = ev.lead_id AND p.kind IN ('created', 'transition')
+          AND (p.created_at, p.id) < (ev.at, ev.event_id)
+    ) prev
+    CROSS JOIN LATERAL generate_series(
+        prev.reached + 1,
+        CASE WHEN ev.kind = 'created' THEN 1
+             ELSE COALESCE(array_position({_STAGE_ARRAY}, ev.to_state), 0) END
+    ) g
+    WHERE ev.kind IN ('created', 'transition')
+    UNION ALL
+    -- Drop-outs: a lead's first disqualification, by the state it left and the reason.
+    SELECT event_id, 'dropped', from_state || ':' || COALESCE(payload->>'reason', ''), lead_id,
+           team_id, user_id, 0, source, 0, 0, lead_day, at, NULL
+    FROM ev
+    WHERE kind = 'transition' AND to_state = 'disqualified'
+      AND NOT EXISTS (
+          SELECT 1 FROM leads_leadevent p
+          WHERE p.lead_id = ev.lead_id AND p.kind = 'transition' AND p.to_state = 'disqualified'
+            AND (p.created_at, p.id) < (ev.at, ev.event_id)
+      )
+    UNION ALL
+    -- Time in stage: each stay in a state, counted on the day it ended.
+    SELECT ev.event_id, 'stage_time', ev.from_state, ev.lead_id, ev.team_id, ev.user_id,
+           CASE WHEN ev.actor_role = 'ae' THEN ev.actor_id ELSE 0 END, ev.source, 0, 0,
+           ev.day, ev.at,
+           GREATEST(0, EXTRACT(EPOCH FROM ev.at - COALESCE(prev.at, ev.lead_created_at)))::bigint
+    FROM ev
+    LEFT JOIN LATERAL (
+        SELECT p.created_at AS at FROM leads_leadevent p
+        WHERE p.lead_id = ev.lead_id AND p.kind = 'transition'
+          AND (p.created_at, p.id) < (ev.at, ev.event_id)
+        ORDER BY p.created_at DESC, p.id DESC
+        LIMIT 1
+    ) prev ON true
+    WHERE ev.kind = 'transition' AND ev.from_state <> ''
+    UNION ALL
+    -- Cadences: enrolments, replies, bounces and unsubscribes.
+    SELECT event_id, 'cad_enrolled', '', lead_id, team_id, user_id, 0, source,
+           COALESCE((payload->>'cadence_id')::int, 0), 0, day, at, NULL
+    FROM ev WHERE kind = 'cadence' AND payload->>'action' = 'enroll'
+    UNION ALL
+    -- A reply: the first reply after an enrolment, at the last email step of that enrolment
+    -- sent before it (0: before any email). Counted even after the cadence completed.
+    SELECT ev.event_id, 'cad_replied', '', ev.lead_id, ev.team_id, ev.user_id, 0, ev.source,
+           enr.cadence_id, COALESCE(le.step, 0), ev.day, ev.at, NULL
+    FROM ev
+    JOIN LATERAL (
+        SELECT p.id, p.created_at AS at, (p.payload->>'cadence_id')::bigint AS cadence_id
+        FROM leads_leadevent p
+        WHERE p.lead_id = ev.lead_id AND p.kind = 'cadence' AND p.payload->>'action' = 'enroll'
+          AND (p.created_at, p.id) < (ev.at, ev.event_id)
+        ORDER BY p.created_at DESC, p.id DESC
+        LIMIT 1
+    ) enr ON true
+    LEFT JOIN LATERAL (
+        SELECT (p.payload->>'step')::int AS step FROM leads_leadevent p
+        WHERE p.lead_id = ev.lead_id AND p.kind = 'email' AND p.payload ? 'step'
+          AND (p.created_at, p.id) > (enr.at, enr.id)
+          AND (p.created_at, p.id) < (ev.at, ev.event_id)
+        ORDER BY p.created_at DESC, p.id DESC
+        LIMIT 1
+    ) le ON true
+    WHERE ev.kind = 'reply'
+      AND NOT EXISTS (
+          SELECT 1 FROM leads_leadevent r
+          WHERE r.lead_id = ev.lead_id AND r.kind = 'reply'
+            AND (r.created_at, r.id) > (enr.at, enr.id)
+            AND (r.created_at, r.id) < (ev.at, ev.event_id)
+      )
+    UNION ALL
+    -- A bounce or an unsubscribe that ended an enrolment, at the last email step sent in it.
+    SELECT ev.event_id, 'cad_' || (ev.payload->>'reason'), '', ev.lead_id, ev.team_id,
+           ev.user_id, 0, ev.source, en.cadence_id,
+           COALESCE((
+               SELECT (p.payload->>'step')::int FROM leads_leadevent p
+               WHERE p.lead_id = ev.lead_id AND p.kind = 'email' AND p.payload ? 'step'
+                 AND p.created_at >= en.started_at
+                 AND (p.created_at, p.id) < (ev.at, ev.event_id)
+               ORDER BY p.created_at DESC, p.id DESC
+               LIMIT 1
+           ), 0),
+           ev.day, ev.at, NULL
+    FROM ev
+    JOIN cadences_enrollment en ON en.id = (ev.payload->>'enrollment_id')::bigint
+    WHERE ev.kind = 'cadence' AND ev.payload->>'action' = 'stopped'
+      AND ev.payload->>'reason' IN ('bounced', 'unsubscribed')
+),
+inserted AS (
+    INSERT INTO dashboards_fact ({_FACT_COLUMNS})
+    SELECT {_FACT_COLUMNS} FROM facts
+    ON CONFLICT (event_id, metric, dim) DO NOTHING
+    RETURNING team_id, day, user_id, metric, dim, source, cadence_id, step, seconds
+),
+counted AS (
+    INSERT INTO dashboards_daycount
+        (team_id, day, user_id, metric, dim, source, cadence_id, step, n, seconds_sum)
+    SELECT team_id, day, user_id, metric, dim, source, cadence_id, step, COUNT(*),
+           COALESCE(SUM(seconds), 0)
+    FROM inserted
+    GROUP BY team_id, day, user_id, metric, dim, source, cadence_id, step
+    ON CONFLICT (team_id, day, user_id, metric, dim, source, cadence_id, step) DO UPDATE
+        SET n = dashboards_daycount.n + EXCLUDED.n,
+            seconds_sum = dashboards_daycount.seconds_sum + EXCLUDED.seconds_sum
+    RETURNING n
+)
+SELECT (SELECT COUNT(*) FROM inserted)
+"""
+
+
+def _rollup_range(lo: int, hi: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(ROLLUP_SQL, {"lo": lo, "hi": hi})
+        return cursor.fetchone()[0]
+
+
+def facts_refresh(
+    *, batch_size: int | None = None, max_batches: int | None = None, rebuild: bool = False
+) -> int:
+    """Read the timeline after the cursor into facts and day counts. Returns the number of
+    facts added. Each batch is its own transaction; a run that finds another one running
+    returns at once (0). ``rebuild`` reads the whole timeline again (facts already there are
+    left as they are: nothing is counted twice)."""
+    batch_size = batch_size or settings.SDRCRM_DASHBOARDS_BATCH
+    overlap = settings.SDRCRM_DASHBOARDS_OVERLAP_IDS
+    added = 0
+    batches = 0
+    top = LeadEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    lo = None
+    while True:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    return added
+            row, _ = RollupCursor.objects.select_for_update().get_or_create(name=CURSOR)
+            if lo is None:  # the first batch re-reads the tail below the cursor
+                lo = 0 if rebuild else max(0, row.last_event_id - overlap)
+            if lo >= top:
+                row.updated_at = timezone.now()
+                row.save(update_fields=["updated_at"])
+                return added
+            hi = min(top, lo + batch_size)
+            added += _rollup_range(lo, hi)
+            row.last_event_id = max(row.last_event_id, hi)
+            row.updated_at = timezone.now()
+            row.save(update_fields=["last_event_id", "updated_at"])
+        lo = hi
+        batches += 1
+        if max_batches and batches >= max_batches:
+            return added
+
+
+def facts_as_of():
+    """When the rollup last ran (the figures are as of then), or None."""
+    return RollupCursor.objects.filter(name=CURSOR).values_list("updated_at", flat=True).first()
