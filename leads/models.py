@@ -233,6 +233,16 @@ class Lead(FSMModelMixin, models.Model):
                 name="lead_nurture_due",
                 condition=Q(state=LeadState.NURTURE),
             ),
+            # Benchmarks (docs/performance.md): the whole list newest or oldest first (admins,
+            # the deep pages) without sorting a million rows, and the open working set by age
+            # with the columns its filters and capped count read (index-only).
+            models.Index(fields=["-created_at", "-id"], name="lead_created"),
+            models.Index(
+                fields=["created_at", "id"],
+                name="lead_open_created",
+                include=["state", "team", "owner"],
+                condition=Q(state__in=[s.value for s in OPEN_STATES]),
+            ),
         ]
 
     def __str__(self) -> str:

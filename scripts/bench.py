@@ -81,6 +81,8 @@ def machine() -> dict:
         "python": platform.python_version(),
     }
     try:
+        # Other work on the machine while measuring (e.g. other test runs) slows every figure.
+        info["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
         cpuinfo = Path("/proc/cpuinfo").read_text()
         info["cpu"] = next(
             line.split(":", 1)[1].strip()
@@ -189,6 +191,7 @@ def main(argv=None) -> int:
             result["hooks"].update(part_result.get("hooks", {}))
             if part_result.get("data"):
                 result["data"] = part_result["data"]
+    result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     out.write_text(json.dumps(result, indent=2, default=str))
     print(f"\n{table(result['figures'])}\n\nwritten: {out}", flush=True)
     return rc

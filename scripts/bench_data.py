@@ -21,14 +21,14 @@ consistent by construction; the constraints stay declared). Then VACUUM ANALYZE,
 would have done on a database of this age.
 
 Shape (the skew a two-year-old team has): 5 teams, 50 SDRs and 10 AEs (2 per team), a manager
-per team, an admin. Leads spread over three years, the oldest first; 92 % of them closed
-(disqualified, accepted) or in nurture, the newest 8 % the working set (new, researching,
-contacting, engaged, qualified, a few dozen handed off per AE). A company per four leads, a
-prospect per lead. Timeline: 1-19 events a lead (10 on average), a lead in 5,000 with 400;
-events are written in time order across leads, so one lead's history is scattered over the
-table as it is in production. Touches: an 8-step cadence per team; every contacting lead is
-enrolled (one step due now-ish, earlier ones done, later ones planned), and enough closed leads
-have finished enrollments to make the total.
+per team, an admin. Leads spread over three years, the oldest first; 95 % of them closed
+(disqualified, accepted) or in nurture, the newest 5 % the working set (new, researching,
+contacting, engaged, qualified, about ten handed off per AE: an AE's capacity). A company per
+four leads, a prospect per lead. Timeline: 1-19 events a lead (10 on average), a lead in 5,000
+with 400; events are written in time order across leads, so one lead's history is scattered
+over the table as it is in production. Touches: an 8-step cadence per team; every contacting
+lead is enrolled (one step due now-ish, earlier ones done, later ones planned), and enough
+closed leads have finished enrollments to make the total.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # Bump when the shape of the data changes: a data set of another version is regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 SIZES = {
     "tiny": {"leads": 2_000, "events": 20_000, "touches": 4_000},
@@ -350,7 +350,7 @@ def generate(size: str, url: str) -> dict:
                 p,
             )
         with _step(f"{n:,} leads"):
-            # h decides the state, h2 the rest; the newest 8 % are the open working set.
+            # h decides the state, h2 the rest; the newest 5 % are the open working set.
             _insert(
                 cur,
                 "leads_lead",
@@ -395,9 +395,9 @@ def generate(size: str, url: str) -> dict:
                 """
                 FROM (
                   SELECT i, h, h2, created,
-                    CASE WHEN i > %(n)s * 0.92 THEN
-                      CASE WHEN h < 60 THEN 'handed_off' WHEN h < 1500 THEN 'new'
-                           WHEN h < 2500 THEN 'researching' WHEN h < 7000 THEN 'contacting'
+                    CASE WHEN i > %(n)s * 0.95 THEN
+                      CASE WHEN h < 20 THEN 'handed_off' WHEN h < 2000 THEN 'new'
+                           WHEN h < 3500 THEN 'researching' WHEN h < 7000 THEN 'contacting'
                            WHEN h < 8800 THEN 'engaged' ELSE 'qualified' END
                     ELSE
                       CASE WHEN h < 500 THEN 'nurture' WHEN h < 1700 THEN 'accepted'
@@ -429,8 +429,7 @@ def generate(size: str, url: str) -> dict:
                 "created_at": "least(%(t0)s, l.created_at + interval '5 hours' * j)",
                 "from_state": "CASE WHEN j > 1 AND (l.id + j) %% 8 = 3 THEN 'researching' "
                 "ELSE '' END",
-                "to_state": "CASE WHEN j > 1 AND (l.id + j) %% 8 = 3 THEN 'contacting' "
-                "ELSE '' END",
+                "to_state": "CASE WHEN j > 1 AND (l.id + j) %% 8 = 3 THEN 'contacting' ELSE '' END",
                 "body": "CASE (l.id + j) %% 8 WHEN 0 THEN 'Spoke to the assistant; call "
                 "back Tuesday' WHEN 1 THEN 'No answer' WHEN 2 THEN 'Intro email sent' "
                 "ELSE '' END",
@@ -502,7 +501,7 @@ def generate(size: str, url: str) -> dict:
             )
         with _step("touches"):
             # Active: steps before the current one done/sent, the current one scheduled (due
-            # from 3 days ago to 10 days ahead; a manual one already due is 'due'), later ones
+            # from 2 days ago to 12 days ahead; a manual one already due is 'due'), later ones
             # planned. Finished enrollments: everything sent/done (cancelled after a reply).
             _insert(
                 cur,
@@ -553,8 +552,8 @@ def generate(size: str, url: str) -> dict:
                     ELSE 'scheduled' END AS st
                   FROM (
                     SELECT e.*, 1 + e.id %% %(nsteps)s AS cur,
-                      %(t0)s - interval '3 days'
-                        + interval '1 hour' * (abs(hashint4(e.id::int)) %% (13 * 24)) AS cur_due
+                      %(t0)s - interval '2 days'
+                        + interval '1 hour' * (abs(hashint4(e.id::int)) %% (14 * 24)) AS cur_due
                     FROM cadences_enrollment e
                   ) e
                   JOIN cadences_cadence c ON c.id = e.cadence_id
@@ -579,7 +578,8 @@ def generate(size: str, url: str) -> dict:
                     "ELSE l.created_at + interval '3 days' END",
                     "created_at": "l.created_at",
                 },
-                "FROM leads_lead l WHERE l.owner_id IS NOT NULL AND l.id %% 20 = 0",
+                "FROM leads_lead l WHERE l.owner_id IS NOT NULL "
+                "AND abs(hashint4(l.id::int + 101)) %% 20 = 0",
                 p,
             )
         cur.execute("SET session_replication_role = DEFAULT")

@@ -123,7 +123,9 @@ def _figure(name: str, measured: dict, baseline: dict | None = None, what: str =
 
 
 def run(size: str, repeat: int, baseline_repeat: int) -> tuple[list[dict], dict]:
-    os.environ["SDRCRM_STATICFILES_STORAGE"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    os.environ["SDRCRM_STATICFILES_STORAGE"] = (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
     os.environ["SDRCRM_CLOCK_FILE"] = str(ROOT / "var" / "bench" / f"clock-{size}")
     os.environ.setdefault("DJANGO_DEBUG", "0")
     data = bench_data.ensure(size)
@@ -144,9 +146,11 @@ def run(size: str, repeat: int, baseline_repeat: int) -> tuple[list[dict], dict]
         measured = timed(client, url, runs)
         baseline = timed(admin, baseline_url, baseline_repeat) if baseline_url else None
         figures.append(_figure(name, measured, baseline, what))
-        ratio = f", baseline {baseline['median']:.1f} ms ({figures[-1]['ratio']:.1f}x)" if (
-            baseline
-        ) else ""
+        ratio = (
+            f", baseline {baseline['median']:.1f} ms ({figures[-1]['ratio']:.1f}x)"
+            if (baseline)
+            else ""
+        )
         print(
             f"  {name}: median {measured['median']:.1f} ms, p95 {measured['p95']:.1f} ms, "
             f"{measured['queries']} queries{ratio} [{time.perf_counter() - t:.0f} s]",
