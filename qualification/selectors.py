@@ -175,7 +175,7 @@ def _entries(leads: list[Lead], model, now: datetime) -> list[HandoffEntry]:
     return entries
 
 
-AE_QUEUE_HISTORY = 20
+AE_QUEUE_HISTORY = 10
 
 
 def ae_queue(*, user: User, now: datetime | None = None) -> dict:

@@ -90,6 +90,12 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Short queries on 2 cores: no JIT compilation (30+ ms when the planner overestimates)
+        # and no parallel workers (starting them costs more than they save). docs/performance.md
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
+            "SDRCRM_PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0"
+        )
 else:
     # Embedded default. Web, worker and beat share the file: WAL lets readers run beside
     # the writer and IMMEDIATE transactions take the write lock up front, so two processes

@@ -19,6 +19,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='lead',
+            index=models.Index(fields=['owner', 'team'], name='lead_owner_team'),
+        ),
+        migrations.AddIndex(
+            model_name='lead',
             index=models.Index(condition=models.Q(('state__in', ['new', 'researching', 'contacting', 'engaged', 'qualified'])), fields=['created_at', 'id'], include=('state', 'team', 'owner'), name='lead_open_created'),
         ),
     ]
