@@ -447,6 +447,10 @@ def main() -> None:
             "peak": max(samples),
             "end": samples[-1],
             "growth": samples[-1] - sum(rss_before),
+            # After the first quarter of the batch (imports, caches and connections warmed):
+            # what keeps growing with the number of touches sent, if anything.
+            "after_first_quarter": samples[len(samples) // 4],
+            "growth_after_first_quarter": samples[-1] - samples[len(samples) // 4],
             "samples": len(samples),
             "touches": args.touches,
             "workers": args.workers,
@@ -454,7 +458,8 @@ def main() -> None:
         figures.append(rss)
         print(
             f"worker RSS over {args.touches} touches ({args.workers} workers, summed): start "
-            f"{rss['start']:.1f} MB, peak {rss['peak']:.1f} MB, end {rss['end']:.1f} MB",
+            f"{rss['start']:.1f} MB, after a quarter {rss['after_first_quarter']:.1f} MB, peak "
+            f"{rss['peak']:.1f} MB, end {rss['end']:.1f} MB",
             flush=True,
         )
 

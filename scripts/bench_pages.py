@@ -8,7 +8,8 @@ Django's test client (the whole middleware stack, templates rendered; no network
 as the user the page is for: `repeat` timed requests after 3 untimed ones, median and 95th
 percentile, and the number of SQL queries of one more request. The baseline of the lead pages
 is Django's admin (change list, and change form for the detail) on the same rows as the admin
-user; `ratio` says how many times faster the product's page is.
+user, requested in turn with the page (page, admin, page, …) so both see the same machine;
+`ratio` says how many times faster the product's page is.
 
 The clock (sdrcrm.clock, what the Today queue reads) is set back to the moment the data set was
 made, so a data set reused days later still has today's work due today.
@@ -62,30 +63,59 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
-def timed(client, url: str, repeat: int, warmup: int = 3) -> dict:
-    """Median and p95 server time (ms) of GET url, and its query count."""
+def _get(client, url: str) -> float:
+    t = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - t) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"GET {url}: {response.status_code}")
+    return elapsed
+
+
+def _queries(client, url: str) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(warmup):
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url}: {response.status_code}")
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        client.get(url)
-        samples.append((time.perf_counter() - t) * 1000)
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
+    return len(ctx.captured_queries)
+
+
+def _summary(samples: list[float], queries: int, url: str) -> dict:
     return {
         "unit": "ms",
         "median": statistics.median(samples),
         "p95": percentile(samples, 0.95),
-        "queries": len(ctx.captured_queries),
-        "runs": repeat,
+        "queries": queries,
+        "runs": len(samples),
         "url": url,
     }
+
+
+def timed(client, url: str, repeat: int, warmup: int = 3) -> dict:
+    """Median and p95 server time (ms) of GET url, and its query count."""
+    for _ in range(warmup):
+        _get(client, url)
+    samples = [_get(client, url) for _ in range(repeat)]
+    return _summary(samples, _queries(client, url), url)
+
+
+def timed_pair(client, url, repeat, base_client, base_url, base_repeat, warmup=3):
+    """Like timed() for a page and its baseline, the requests interleaved (page, baseline,
+    page, …) so that both see the same machine: other work on it slows them alike."""
+    for _ in range(warmup):
+        _get(client, url)
+        _get(base_client, base_url)
+    samples, base_samples = [], []
+    for i in range(max(repeat, base_repeat)):
+        if i < repeat:
+            samples.append(_get(client, url))
+        if i < base_repeat:
+            base_samples.append(_get(base_client, base_url))
+    return (
+        _summary(samples, _queries(client, url), url),
+        _summary(base_samples, _queries(base_client, base_url), base_url),
+    )
 
 
 def _client(username: str):
@@ -130,6 +160,9 @@ def run(size: str, repeat: int, baseline_repeat: int) -> tuple[list[dict], dict]
     os.environ.setdefault("DJANGO_DEBUG", "0")
     data = bench_data.ensure(size)
     _set_clock(data["generated_at"])
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns otherwise
 
     from django.db import connection
 
@@ -143,8 +176,10 @@ def run(size: str, repeat: int, baseline_repeat: int) -> tuple[list[dict], dict]
 
     def add(name, client, url, baseline_url=None, what="", runs=repeat):
         t = time.perf_counter()
-        measured = timed(client, url, runs)
-        baseline = timed(admin, baseline_url, baseline_repeat) if baseline_url else None
+        if baseline_url:
+            measured, baseline = timed_pair(client, url, runs, admin, baseline_url, baseline_repeat)
+        else:
+            measured, baseline = timed(client, url, runs), None
         figures.append(_figure(name, measured, baseline, what))
         ratio = (
             f", baseline {baseline['median']:.1f} ms ({figures[-1]['ratio']:.1f}x)"
