@@ -253,6 +253,12 @@ class Touch(models.Model):
                 fields=["lease_until"], name="touch_sending", condition=Q(status="sending")
             ),
             models.Index(fields=["owner", "completed_at"], name="touch_owner_completed"),
+            # The Today queue's "coming up this week" count: manual steps scheduled or planned.
+            models.Index(
+                fields=["owner", "due_at"],
+                name="touch_owner_upcoming",
+                condition=Q(status__in=["scheduled", "planned"]) & ~Q(channel="auto_email"),
+            ),
         ]
 
     def __str__(self) -> str:

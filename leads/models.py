@@ -247,6 +247,19 @@ class Lead(FSMModelMixin, models.Model):
                 name="lead_stalled",
                 condition=Q(state__in=STALL_STATES),
             ),
+            # Benchmarks (docs/performance.md): the whole list newest or oldest first (admins,
+            # the deep pages) without sorting a million rows, and the open working set by age
+            # with the columns its filters and capped count read (index-only).
+            models.Index(fields=["-created_at", "-id"], name="lead_created"),
+            # An SDR's scope (team, and owner = me or nobody) as two exact index conditions:
+            # the capped count no longer intersects the team's 200,000-row bitmap.
+            models.Index(fields=["owner", "team"], name="lead_owner_team"),
+            models.Index(
+                fields=["created_at", "id"],
+                name="lead_open_created",
+                include=["state", "team", "owner"],
+                condition=Q(state__in=[s.value for s in OPEN_STATES]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -100,12 +100,18 @@ def lead_export(request):
 
 def _detail_context(request, lead, **extra):
     user = request.user
+    timeline_limit = (
+        selectors.TIMELINE_LONG
+        if request.GET.get("timeline") == "all"
+        else selectors.TIMELINE_SHORT
+    )
     transitions = selectors.lead_available_transitions(lead=lead, user=user)
     context = {
         "lead": lead,
         "prospect": lead.prospect,
         "company": lead.prospect.company,
-        "timeline": selectors.lead_timeline(lead=lead),
+        "timeline": selectors.lead_timeline(lead=lead, limit=timeline_limit),
+        "timeline_limit": timeline_limit,
         "transitions": transitions,
         "disqualify_choices": DISQUALIFY_CHOICES,
         "can_work": services.user_works_lead(user, lead),

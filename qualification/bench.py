@@ -193,7 +193,7 @@ def load(n: int, seed: int = 2026) -> tuple[int, int]:
     return team.pk, first_lead
 
 
-def run(n: int, batch: int, workers: int | None) -> None:
+def run(n: int, batch: int, workers: int | None) -> list[dict]:
     from django.db import connection
 
     from leads.models import Lead
@@ -270,6 +270,12 @@ def run(n: int, batch: int, workers: int | None) -> None:
     )
     if bad:
         sys.exit(1)
+    names = ["rescore.first_scoring", "rescore.model_change"]
+    return [
+        {"name": name, "unit": "leads/s", "median": rate, "p95": None, "queries": None,
+         "leads": scanned, "seconds": elapsed, "batch": batch, "workers": workers, "note": what}
+        for name, (what, scanned, elapsed, rate) in zip(names, figures, strict=True)
+    ]  # fmt: skip
 
 
 def main(argv=None) -> None:
@@ -280,6 +286,7 @@ def main(argv=None) -> None:
         "--workers", type=int, default=None, help="connections in parallel (default: setting)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--json", default="", help="write the figures there (make bench)")
     args = parser.parse_args(argv)
 
     url = os.environ.get("DATABASE_URL", "")
@@ -299,7 +306,12 @@ def main(argv=None) -> None:
 
         django.setup()
         call_command("migrate", verbosity=0)
-        run(args.n, args.batch, args.workers)
+        figures = run(args.n, args.batch, args.workers)
+        if args.json:
+            import json
+            from pathlib import Path
+
+            Path(args.json).write_text(json.dumps({"figures": figures}, indent=2))
     finally:
         from django.db import connections
 

@@ -175,6 +175,9 @@ def _entries(leads: list[Lead], model, now: datetime) -> list[HandoffEntry]:
     return entries
 
 
+AE_QUEUE_HISTORY = 10
+
+
 def ae_queue(*, user: User, now: datetime | None = None) -> dict:
     """The hand-offs waiting for this AE's decision, oldest first, each with its brief,
     research, score and whole timeline. Fixed number of queries."""
@@ -185,7 +188,11 @@ def ae_queue(*, user: User, now: datetime | None = None) -> dict:
         .prefetch_related(
             Prefetch(
                 "events",
-                queryset=LeadEvent.objects.select_related("actor").order_by("-created_at", "-id"),
+                # The newest entries of each lead (one windowed query): a lead with hundreds
+                # of events cost the whole queue its speed; the lead's page has the rest.
+                queryset=LeadEvent.objects.select_related("actor").order_by("-created_at", "-id")[
+                    :AE_QUEUE_HISTORY
+                ],
                 to_attr="timeline",
             )
         )
@@ -198,6 +205,7 @@ def ae_queue(*, user: User, now: datetime | None = None) -> dict:
         "entries": _entries(leads, model, now) if leads else [],
         "profile": profile,
         "load": len(leads),
+        "history_limit": AE_QUEUE_HISTORY,
     }
 
 

@@ -14,8 +14,13 @@ workers. Prints a table and writes var/bench/dispatch.json.
 
 Usage: scripts/bench_dispatch.py [--touches 100000] [--baseline 20000] [--workers 2]
                                  [--stream-rate 2500] [--stream-seconds 40]
-Needs DATABASE_URL's server (a scratch database sdrcrm_bench is created there and dropped
-first) and REDIS_URL (database 15 is used and flushed).
+Needs DATABASE_URL's server (a scratch database <name>_bench_dispatch is created there, dropped
+first) and REDIS_URL (database 15 is used and flushed; SDRCRM_BENCH_BROKER_URL names another
+Redis database to use as it is, unflushed: queues are named per run).
+
+During the batch (step 1) each worker's resident memory is sampled four times a second: the
+figure ``celery_worker.rss`` (start, peak, end, MB, summed over the workers) shows whether a
+worker's memory grows with the number of touches it sends.
 """
 
 import argparse
@@ -36,9 +41,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BASE_DB = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sdrcrm")
-BENCH_DB_NAME = "sdrcrm_bench"
+BENCH_DB_NAME = (urlsplit(BASE_DB).path.lstrip("/") or "sdrcrm") + "_bench_dispatch"
 _redis = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-BROKER = urlunsplit((_redis.scheme, _redis.netloc, "/15", "", ""))
+BROKER = os.environ.get("SDRCRM_BENCH_BROKER_URL") or urlunsplit(
+    (_redis.scheme, _redis.netloc, "/15", "", "")
+)
 QUEUE = f"bench-{uuid.uuid4().hex[:8]}"
 
 
@@ -60,8 +67,8 @@ def recreate_database() -> None:
     )
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB_NAME} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {BENCH_DB_NAME}")
+        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{BENCH_DB_NAME}"')
     conn.close()
 
 
@@ -352,6 +359,11 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def samples_p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[int(0.95 * (len(ordered) - 1))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--touches", type=int, default=100_000)
@@ -359,6 +371,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--stream-rate", type=float, default=2500)
     parser.add_argument("--stream-seconds", type=float, default=40)
+    parser.add_argument("--json", default=str(ROOT / "var" / "bench" / "dispatch.json"))
     parser.add_argument(
         "--mime-touches",
         type=int,
@@ -373,7 +386,8 @@ def main() -> None:
     setup_django()
     import redis
 
-    redis.Redis.from_url(BROKER).flushdb()
+    if not os.environ.get("SDRCRM_BENCH_BROKER_URL"):
+        redis.Redis.from_url(BROKER).flushdb()
     from django.conf import settings
 
     from cadences.tasks import tick_task, touch_dispatch_task
@@ -391,13 +405,26 @@ def main() -> None:
     workers = start_workers(args.workers, out_dir)
     try:
         rss_before = [rss_mb(w.pid) for w in workers]
+        samples: list[float] = []
+        sampling = threading.Event()
+
+        def sample_rss():
+            while not sampling.is_set():
+                samples.append(sum(rss_mb(w.pid) for w in workers))
+                sampling.wait(0.25)
+
+        sampler = threading.Thread(target=sample_rss, daemon=True)
+        sampler.start()
         # 1. The product's design.
         started = time.monotonic()
         for _ in range(args.workers):
             touch_dispatch_task.apply_async(queue=QUEUE)
         elapsed = wait_until("a", args.touches, timeout=1800, started=started)
         batch_rate = args.touches / elapsed
+        sampling.set()
+        sampler.join()
         rss_after = [rss_mb(w.pid) for w in workers]
+        samples.append(sum(rss_after))
         print(f"batch: {args.touches} in {elapsed:.1f} s = {batch_rate:,.0f} touches/s", flush=True)
         figures.append(
             {
@@ -410,6 +437,30 @@ def main() -> None:
                 "worker_rss_mb_before": rss_before,
                 "worker_rss_mb_after": rss_after,
             }
+        )
+        rss = {
+            "name": "celery_worker.rss",
+            "unit": "MB",
+            "median": statistics.median(samples),
+            "p95": samples_p95(samples),
+            "start": sum(rss_before),
+            "peak": max(samples),
+            "end": samples[-1],
+            "growth": samples[-1] - sum(rss_before),
+            # After the first quarter of the batch (imports, caches and connections warmed):
+            # what keeps growing with the number of touches sent, if anything.
+            "after_first_quarter": samples[len(samples) // 4],
+            "growth_after_first_quarter": samples[-1] - samples[len(samples) // 4],
+            "samples": len(samples),
+            "touches": args.touches,
+            "workers": args.workers,
+        }
+        figures.append(rss)
+        print(
+            f"worker RSS over {args.touches} touches ({args.workers} workers, summed): start "
+            f"{rss['start']:.1f} MB, after a quarter {rss['after_first_quarter']:.1f} MB, peak "
+            f"{rss['peak']:.1f} MB, end {rss['end']:.1f} MB",
+            flush=True,
         )
 
         # 2. Baseline: one Celery task per touch, enqueued from here.
@@ -537,7 +588,7 @@ def main() -> None:
         "settings": {"batch": settings.SDRCRM_DISPATCH_BATCH, "workers": args.workers},
         "figures": figures,
     }
-    (out_dir / "dispatch.json").write_text(json.dumps(result, indent=2, default=str))
+    Path(args.json).write_text(json.dumps(result, indent=2, default=str))
     print()
     print(f"{'figure':<36} {'value':>14}  note")
     print(

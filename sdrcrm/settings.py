@@ -95,6 +95,12 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Short queries on 2 cores: no JIT compilation (30+ ms when the planner overestimates)
+        # and no parallel workers (starting them costs more than they save). docs/performance.md
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
+            "SDRCRM_PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0"
+        )
 else:
     # Embedded default. Web, worker and beat share the file: WAL lets readers run beside
     # the writer and IMMEDIATE transactions take the write lock up front, so two processes
@@ -310,7 +316,7 @@ SDRCRM_IMPORT_LEASE_SECONDS = int(os.environ.get("SDRCRM_IMPORT_LEASE_SECONDS", 
 SDRCRM_IMPORT_REQUEUE_SECONDS = int(os.environ.get("SDRCRM_IMPORT_REQUEUE_SECONDS", 60))
 # Inbound web forms: submissions accepted per form and visitor address in a minute.
 SDRCRM_WEBFORM_RATE_PER_MINUTE = int(os.environ.get("SDRCRM_WEBFORM_RATE_PER_MINUTE", 10))
-SDRCRM_LIST_COUNT_CAP = 10_000
+SDRCRM_LIST_COUNT_CAP = 1_000
 
 # --- REST API and webhooks (api app; docs/api.md) -------------------------------------------
 # Throttle counters live in Redis when REDIS_URL is set (shared by every web process).

@@ -180,3 +180,32 @@ def test_others_cannot_change_an_aes_routing(crew, other_crew, client, viewer):
         response = client.post(f"/qualification/aes/{crew.ae.pk}/", {"capacity": "1"})
         assert response.status_code == 403
     assert not AEProfile.objects.exists()
+
+
+def test_the_queue_shows_the_latest_history_of_a_long_timeline(
+    crew, model, make_lead, client, django_assert_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leads.models import EventKind, LeadEvent
+    from qualification.selectors import AE_QUEUE_HISTORY
+
+    lead = handed(crew, make_lead)
+    start = timezone.now() - timedelta(days=1)
+    LeadEvent.objects.bulk_create(
+        LeadEvent(lead=lead, kind=EventKind.NOTE, body=f"note {i}",
+                  created_at=start + timedelta(seconds=i))
+        for i in range(AE_QUEUE_HISTORY + 10)
+    )  # fmt: skip
+    client.force_login(crew.ae)
+
+    with django_assert_num_queries(9):
+        content = client.get("/qualification/queue/").content.decode()
+
+    history = content.split('<details class="history">')[1].split("</details>")[0]
+    assert history.count('<li class="event') == AE_QUEUE_HISTORY
+    assert f"note {AE_QUEUE_HISTORY + 9}</p>" in history and "note 9</p>" not in history
+    assert f"History: the latest {AE_QUEUE_HISTORY} events" in history
+    assert f'href="/leads/{lead.pk}/#timeline"' in history
