@@ -777,6 +777,12 @@ def email_record_complaint(*, email: str, note: str = "") -> int:
     return _suppress(email, Suppression.Reason.COMPLAINED, StopReason.UNSUBSCRIBED, note)
 
 
+def email_record_erasure(*, email: str) -> int:
+    """A person's data is being erased (privacy app): suppress the address for good (the hash
+    outlives the address) and stop every cadence emailing it."""
+    return _suppress(email, Suppression.Reason.ERASED, StopReason.UNSUBSCRIBED, "")
+
+
 def _suppress(email: str, reason: str, stop_reason: str, note: str, flag: bool = False) -> int:
     from leads.models import Prospect
     from leads.normalize import normalize_email

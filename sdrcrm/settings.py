@@ -297,6 +297,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes logs every login at INFO; lockouts are warnings.
+    "loggers": {"axes": {"level": os.environ.get("SDRCRM_AXES_LOG_LEVEL", "WARNING")}},
 }
 
 # --- Email ----------------------------------------------------------------------------------

@@ -13,5 +13,7 @@ urlpatterns = [
     path("qualification/", include("qualification.urls")),
     path("today/", cadence_views.today, name="today"),
     path("u/<str:token>/", cadence_views.unsubscribe, name="unsubscribe"),
+    path("account/two-factor/", include("security.urls")),
+    path("privacy/", include("privacy.urls")),
     path("admin/", admin.site.urls),
 ]

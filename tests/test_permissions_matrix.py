@@ -52,6 +52,7 @@ PAGES = {
     "/leads/new/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  403,  200,  200),
     "/leads/overview/": (LOGIN, 403,  403,  403,  403,  403,  200,  200,  200,  200,  403),
     "/password/":       (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200),
+    "/account/two-factor/": (LOGIN, 403, 403, 403, 403, 403,  200,  403,  200,  200,  403),
     "/admin/":          (ADMIN_LOGIN,) + (ADMIN_LOGIN,) * 7 + (200, ADMIN_LOGIN, ADMIN_LOGIN),
 }  # fmt: skip
 

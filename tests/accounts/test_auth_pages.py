@@ -234,6 +234,8 @@ def test_the_url_list_is_complete():
         "/qualification/leads/1/accept/", "/qualification/leads/1/reject/",
         "/qualification/queue/", "/qualification/handoffs/", "/qualification/aes/1/",
         "/qualification/notifications/", "/qualification/notifications/badge/",
+        "/account/two-factor/", "/account/two-factor/remove/", "/account/two-factor/verify/",
+        "/privacy/leads/1/export/", "/privacy/leads/1/erase/",
     ])  # fmt: skip
 
 
