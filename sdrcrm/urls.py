@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,3 +18,5 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.ANYMAIL.get("WEBHOOK_SECRET"):  # bounces and complaints from the email provider
+    urlpatterns.append(path("anymail/", include("privacy.webhook_urls")))
