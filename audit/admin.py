@@ -9,10 +9,13 @@ class AuditedAdmin(admin.ModelAdmin):
     """Every save and delete made in this admin goes to the audit log, in its transaction."""
 
     def save_model(self, request, obj, form, change):
-        changes = {
-            name: (form.initial.get(name), form.cleaned_data.get(name))
-            for name in form.changed_data
-        }
+        if change:
+            changes = {
+                name: (form.initial.get(name), form.cleaned_data.get(name))
+                for name in form.changed_data
+            }
+        else:
+            changes = {name: (None, value) for name, value in form.cleaned_data.items()}
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             audit_record(

@@ -8,7 +8,6 @@ from .models import AuditEntry
 # Models whose values are personal data of prospects: the log keeps the names of the fields
 # that changed, never their values (an erasure could not remove them from this table).
 VALUES_NOT_KEPT = {"leads.prospect"}
-NEVER_KEPT = {"password"}
 
 
 def _label(target) -> str:
@@ -29,7 +28,7 @@ def redact(label: str, changes: dict) -> dict:
     if label in VALUES_NOT_KEPT:
         return {name: "changed" for name in changes}
     return {
-        name: ("changed" if name in NEVER_KEPT else [_plain(old), _plain(new)])
+        name: ("changed" if "password" in name else [_plain(old), _plain(new)])
         for name, (old, new) in changes.items()
     }
 
