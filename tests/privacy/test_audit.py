@@ -99,3 +99,28 @@ def test_admin_deletes_are_logged(crew, client):
     assert not Team.objects.filter(pk=team.pk).exists()
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.target_id) == ("admin_delete", str(team.pk))
+
+
+def test_a_domain_is_suppressed_in_the_admin_and_audited(crew, client):
+    from cadences.models import Suppression
+    from cadences.services import email_is_suppressed
+
+    client.force_login(crew.admin)
+    refused = client.post(
+        "/admin/cadences/suppression/add/",
+        {"email": "a@b.example", "domain": "b.example", "reason": "manual"},
+    )
+    assert refused.status_code == 200 and not Suppression.objects.exists()
+
+    response = client.post(
+        "/admin/cadences/suppression/add/",
+        {"email": "", "domain": "Spam.Example", "reason": "manual"},
+    )
+
+    assert response.status_code == 302
+    assert list(Suppression.objects.values_list("email", "domain", "reason")) == [
+        (None, "spam.example", "manual")
+    ]
+    assert email_is_suppressed("anyone@spam.example")
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.target_type) == ("admin_add", "cadences.suppression")
