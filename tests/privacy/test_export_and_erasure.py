@@ -211,6 +211,24 @@ def test_a_reimported_erased_person_is_never_emailed(crew, lead, now):
     assert mail.outbox == []
 
 
+def test_an_old_unsubscribe_link_of_an_erased_person_still_says_unsubscribed(crew, lead):
+    from django.test import Client
+
+    from cadences.context import unsubscribe_token
+    from cadences.models import Touch
+    from privacy.services import prospect_erase
+
+    touch = Touch.objects.filter(lead=lead).exclude(sent_at=None).get()
+    prospect_erase(actor=crew.manager, lead_id=lead.pk)
+    before = _all_rows_text()
+
+    for method in ("get", "post"):
+        response = getattr(Client(), method)(f"/u/{unsubscribe_token(touch.pk)}/")
+        assert response.status_code == 200
+        assert "Your address will not receive any more emails" in response.content.decode()
+    assert _all_rows_text() == before
+
+
 def test_erasing_twice_changes_nothing_more(crew, lead):
     from privacy.services import prospect_erase
 
