@@ -95,7 +95,8 @@ def _all_rows_text(exclude=()) -> str:
     for model in apps.get_models():
         if model._meta.label_lower in exclude:
             continue
-        dump.append(json.dumps(list(model.objects.values()), cls=DjangoJSONEncoder))
+        rows = model.objects.order_by("pk").values()
+        dump.append(json.dumps(list(rows), cls=DjangoJSONEncoder))
     return "\n".join(dump).lower()
 
 
