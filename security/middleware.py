@@ -5,7 +5,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +19,21 @@ SEEN_RESOLUTION = 60
 
 def _now() -> float:
     return timezone.now().timestamp()
+
+
+def _htmx_redirect(url: str) -> HttpResponse:
+    """htmx requests follow a 302 inside the XMLHttpRequest and would swap the target page
+    into a fragment; HX-Redirect on a 200 makes htmx load the whole page instead."""
+    response = HttpResponse(status=200)
+    response["HX-Redirect"] = url
+    return response
+
+
+def _current_page(request) -> str:
+    """The page the user is on: for htmx, the page that made the request."""
+    if getattr(request, "htmx", False) and request.htmx.current_url_abs_path:
+        return request.htmx.current_url_abs_path
+    return request.get_full_path()
 
 
 def session_started(session) -> None:
@@ -46,6 +62,11 @@ class SessionTimeoutMiddleware:
             ):
                 logout(request)  # LoginRequiredMiddleware then sends them to the login page
                 messages.info(request, "Your session expired. Please log in again.")
+                if getattr(request, "htmx", False):
+                    login_url = resolve_url(settings.LOGIN_URL)
+                    return _htmx_redirect(
+                        f"{login_url}?{urlencode({'next': _current_page(request)})}"
+                    )
             elif now - seen > SEEN_RESOLUTION:
                 session[SEEN] = now
         return self.get_response(request)
@@ -77,9 +98,8 @@ class TwoFactorMiddleware:
         if match is not None and match.view_name in self.ALLOWED:
             return None
         url = reverse("security:verify")
+        if getattr(request, "htmx", False):
+            return _htmx_redirect(f"{url}?{urlencode({'next': _current_page(request)})}")
         if request.method == "GET":
             url += "?" + urlencode({"next": request.get_full_path()})
-        response = redirect(url)
-        if getattr(request, "htmx", False):
-            response["HX-Redirect"] = url
-        return response
+        return redirect(url)

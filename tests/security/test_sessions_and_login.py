@@ -187,3 +187,38 @@ def test_turning_two_factor_off_needs_a_code(crew, client, time_machine):
 
     assert not TOTPDevice.objects.exists()
     assert AuditEntry.objects.filter(action="two_factor_off").count() == 1
+
+
+def test_an_htmx_request_after_the_timeout_reloads_the_whole_page_to_the_login(
+    crew, client, start, time_machine, settings
+):
+    settings.SDRCRM_SESSION_IDLE_SECONDS = 30 * 60
+    client.force_login(crew.sdr)
+    time_machine.move_to(start + timedelta(minutes=31), tick=False)
+
+    response = client.get(
+        "/qualification/notifications/badge/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/leads/?page=2"},
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/login/?next=%2Fleads%2F%3Fpage%3D2"
+    assert response.content == b""
+    assert _user_id(client) is None
+
+
+def test_an_htmx_request_before_the_code_reloads_the_whole_page_to_the_code_step(
+    crew, client, time_machine
+):
+    secret = _enrol(client, crew.manager)
+    client.post("/logout/")
+    client.post("/login/", {"username": crew.manager.username, "password": PASSWORD})
+
+    response = client.get(
+        "/qualification/notifications/badge/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/leads/"},
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/account/two-factor/verify/?next=%2Fleads%2F"
+    assert secret
