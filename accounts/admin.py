@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from audit.admin import AuditedAdmin
+from audit.services import audit_record
 
 from .models import Team, User
 
@@ -21,3 +22,14 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         ("Sales team", {"fields": ("role", "team", "title", "phone", "time_zone")}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("Sales team", {"fields": ("role", "team")}),)
+
+    def log_change(self, request, obj, message):
+        # The admin's "change password" page saves without save_model.
+        if request.path.endswith("/password/"):
+            audit_record(
+                actor=request.user,
+                target=obj,
+                action="admin_password_change",
+                changes={"password": (None, None)},
+            )
+        return super().log_change(request, obj, message)

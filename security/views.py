@@ -3,6 +3,7 @@ step after the password at login."""
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -99,3 +100,19 @@ def locked_out(request, original_response=None, credentials=None):
         {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes},
         status=429,
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, written to the audit log."""
+
+    template_name = "accounts/password_change.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(
+            actor=self.request.user,
+            target=self.request.user,
+            action="password_change",
+            changes={"password": (None, None)},
+        )
+        return response

@@ -124,3 +124,26 @@ def test_a_domain_is_suppressed_in_the_admin_and_audited(crew, client):
     assert email_is_suppressed("anyone@spam.example")
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.target_type) == ("admin_add", "cadences.suppression")
+
+
+def test_password_changes_are_logged_without_the_password(crew, client):
+    client.force_login(crew.sdr)
+    new = "Fjord-lights-2026!"
+    client.post(
+        "/password/",
+        {"old_password": "pw-for-tests-1", "new_password1": new, "new_password2": new},
+    )
+    client.force_login(crew.admin)
+    response = client.post(
+        f"/admin/accounts/user/{crew.sdr2.pk}/password/",
+        {"usable_password": "true", "password1": new, "password2": new},
+    )
+    assert response.status_code == 302
+
+    entries = list(
+        AuditEntry.objects.order_by("id").values_list("actor_id", "action", "target_id", "changes")
+    )
+    assert entries == [
+        (crew.sdr.pk, "password_change", str(crew.sdr.pk), {"password": "changed"}),
+        (crew.admin.pk, "admin_password_change", str(crew.sdr2.pk), {"password": "changed"}),
+    ]
