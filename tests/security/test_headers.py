@@ -146,3 +146,20 @@ def test_htmx_is_told_not_to_inject_styles_or_evaluate_code(crew, client):
     assert re.findall(r'<script src="([^"]+)"', html) == [
         "/static/django_htmx/htmx-2.min.js", "/static/js/app.js",
     ]  # fmt: skip
+
+
+def test_every_admin_list_and_form_has_the_headers_and_no_inline_code(crew, client, https):
+    from django.contrib import admin
+
+    client.force_login(crew.admin)
+    paths = ["/admin/"]
+    for model in admin.site._registry:
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        paths += [base, base + "add/"]
+    paths.append(f"/admin/accounts/user/{crew.sdr.pk}/change/")
+    paths.append(f"/admin/accounts/user/{crew.sdr.pk}/password/")
+    for path in paths:
+        response = client.get(path, secure=True)
+        assert response.status_code in (200, 403), path  # 403: read-only models
+        _assert_headers(response, path)
+        _assert_no_inline(response, path)
