@@ -5,6 +5,7 @@
 #   make test      pytest against PostgreSQL and Redis (found or started; see scripts/test-services.sh)
 #   make bench     benchmarks on PostgreSQL and Redis (SIZE=small for a quick run); var/bench/
 #   make lint      ruff check
+#   make audit     bandit and pip-audit; accepted findings, with reasons, in security-audit.toml
 #   make clean     remove var/ (SQLite database, broker files, static) and .venv
 
 SHELL := /bin/bash
@@ -25,7 +26,7 @@ DJANGO_DEBUG ?= 1
 
 SIZE ?= full
 
-.PHONY: help install deps run test bench lint clean
+.PHONY: help install deps run test bench lint audit clean
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -56,6 +57,9 @@ bench: deps
 
 lint: deps
 	$(VENV)/bin/ruff check .
+
+audit: deps
+	$(PY) scripts/security_audit.py
 
 clean:
 	rm -rf var $(VENV)

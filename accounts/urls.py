@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from security import views as security_views
+
 from . import views
 
 urlpatterns = [
@@ -15,7 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
+        security_views.PasswordChangeView.as_view(),  # audited
         name="password_change",
     ),
     path(

@@ -22,7 +22,7 @@ from email.utils import formataddr
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -59,6 +59,8 @@ from .models import (
     TaskOutcome,
     Touch,
     TouchStatus,
+    email_domain,
+    email_hash,
 )
 
 log = logging.getLogger(__name__)
@@ -401,8 +403,11 @@ def enrollment_create(
         uses_email = any(s.channel in EMAIL_CHANNELS for s in steps)
         if uses_email and not prospect.email:
             raise CadenceInvalid("The cadence sends emails and the prospect has no email.")
-        if uses_email and Suppression.objects.filter(email=prospect.email).exists():
-            raise CadenceInvalid("This email address unsubscribed or bounced: it is suppressed.")
+        if uses_email and suppressed_emails([prospect.email]):
+            raise CadenceInvalid(
+                "This email address or its domain is suppressed (unsubscribed, bounced, "
+                "complained or erased)."
+            )
         if Enrollment.objects.filter(
             lead=lead, status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED]
         ).exists():
@@ -714,6 +719,48 @@ def lead_record_reply(
     return lead
 
 
+def suppressed_emails(emails) -> set[str]:
+    """Which of ``emails`` must not be emailed: the address (by its hash, so erased people
+    count) or its domain is on the suppression list. One query, whatever the number."""
+    emails = {e for e in emails if e}
+    if not emails:
+        return set()
+    by_hash = {email_hash(e): e for e in emails}
+    domains = {email_domain(e) for e in emails}
+    hashes, blocked_domains = set(), set()
+    for h, d in Suppression.objects.filter(
+        Q(email_hash__in=list(by_hash)) | Q(domain__in=list(domains))
+    ).values_list("email_hash", "domain"):
+        if h:
+            hashes.add(h)
+        if d:
+            blocked_domains.add(d)
+    return {e for h, e in by_hash.items() if h in hashes or email_domain(e) in blocked_domains}
+
+
+def email_is_suppressed(email: str) -> bool:
+    """For importers: True when this address must never be emailed (also after the person
+    was erased, through the kept hash, or when their domain is suppressed)."""
+    from leads.normalize import normalize_email
+
+    email = normalize_email(email or "")
+    return bool(email) and bool(suppressed_emails([email]))
+
+
+def suppression_add(*, email: str = "", domain: str = "", reason: str) -> Suppression:
+    """Suppress an address or a whole domain (idempotent: the first reason stays)."""
+    if email:
+        row, _ = Suppression.objects.get_or_create(
+            email_hash=email_hash(email), defaults={"email": email, "reason": reason}
+        )
+        return row
+    domain = domain.strip().lower().lstrip("@")
+    if not domain or "." not in domain or "@" in domain:
+        raise CadenceInvalid("Type a domain such as example.com.", field="domain")
+    row, _ = Suppression.objects.get_or_create(domain=domain, defaults={"reason": reason})
+    return row
+
+
 def email_record_bounce(*, email: str, note: str = "") -> int:
     """A hard bounce: stop the cadences emailing this address, flag the address on the
     prospect and suppress it. Returns how many enrollments stopped."""
@@ -730,6 +777,12 @@ def email_record_complaint(*, email: str, note: str = "") -> int:
     return _suppress(email, Suppression.Reason.COMPLAINED, StopReason.UNSUBSCRIBED, note)
 
 
+def email_record_erasure(*, email: str) -> int:
+    """A person's data is being erased (privacy app): suppress the address for good (the hash
+    outlives the address) and stop every cadence emailing it."""
+    return _suppress(email, Suppression.Reason.ERASED, StopReason.UNSUBSCRIBED, "")
+
+
 def _suppress(email: str, reason: str, stop_reason: str, note: str, flag: bool = False) -> int:
     from leads.models import Prospect
     from leads.normalize import normalize_email
@@ -740,7 +793,7 @@ def _suppress(email: str, reason: str, stop_reason: str, note: str, flag: bool =
     now = clock.now()
     stopped = 0
     with transaction.atomic():
-        Suppression.objects.get_or_create(email=email, defaults={"reason": reason})
+        suppression_add(email=email, reason=reason)
         prospects = Prospect.objects.filter(email=email)
         if flag:
             prospects.filter(email_bounced_at__isnull=True).update(email_bounced_at=now)
@@ -1192,7 +1245,7 @@ def touch_send_claimed(
         t.enrollment._state.fields_cache["cadence"] = cadences[t.enrollment.cadence_id]
         t._state.fields_cache["owner"] = owners[t.owner_id]
     emails = {t.lead.prospect.email for t in touches if t.lead.prospect.email}
-    suppressed = set(Suppression.objects.filter(email__in=emails).values_list("email", flat=True))
+    suppressed = suppressed_emails(emails)
     candidates: list[tuple[Touch, dict, schedule.Recipient]] = []
 
     to_send: list[tuple[Touch, EmailMessage]] = []

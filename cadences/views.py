@@ -509,6 +509,10 @@ def unsubscribe(request, token: str):
         if touch_id
         else None
     )
+    if touch is not None and not touch.lead.prospect.email and touch.lead.prospect.do_not_contact:
+        # The person was erased (privacy): their address is suppressed for good already.
+        done = {"done": True, "email": "", "company": settings.SDRCRM_COMPANY_NAME}
+        return render(request, "cadences/unsubscribe.html", done)
     if touch is None or not touch.lead.prospect.email:
         return render(request, "cadences/unsubscribe.html", {"invalid": True}, status=404)
     email = touch.lead.prospect.email

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from audit.admin import AuditedAdmin
+
 from .models import Company, Lead, LeadEvent, Prospect
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(AuditedAdmin):
     list_display = ["name", "domain", "industry", "employee_count", "country"]
     search_fields = ["name", "domain"]
     list_filter = ["industry", "country"]
@@ -12,7 +14,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prospect)
-class ProspectAdmin(admin.ModelAdmin):
+class ProspectAdmin(AuditedAdmin):
     list_display = ["first_name", "last_name", "email", "company", "title", "do_not_contact"]
     search_fields = ["first_name", "last_name", "email"]
     list_select_related = ["company"]
@@ -33,7 +35,7 @@ class LeadEventInline(admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(AuditedAdmin):
     """Read-mostly: lifecycle changes go through the app's services, not the admin."""
 
     list_display = [

@@ -3,6 +3,8 @@ append-only, and scores are written by the rescore."""
 
 from django.contrib import admin
 
+from audit.admin import AuditedAdmin
+
 from .models import (
     AEProfile,
     Escalation,
@@ -48,7 +50,7 @@ class QualificationDecisionAdmin(ReadOnly):
 
 
 @admin.register(AEProfile)
-class AEProfileAdmin(admin.ModelAdmin):
+class AEProfileAdmin(AuditedAdmin):
     list_display = ["user", "capacity", "is_away", "updated_at"]
     fields = ["user", "capacity", "is_away"]
     raw_id_fields = ["user"]

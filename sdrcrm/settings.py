@@ -27,11 +27,18 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("SDRCRM_REQUIRE_SECRET_KEY", False):
-        raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-local-development-key-change-me"  # noqa: S105
+# Production is DJANGO_DEBUG set to off explicitly (the compose file does), or
+# SDRCRM_REQUIRE_SECRET_KEY=1. Tests and `make run` leave DJANGO_DEBUG unset or on.
+PRODUCTION = not DEBUG and (
+    "DJANGO_DEBUG" in os.environ or env_bool("SDRCRM_REQUIRE_SECRET_KEY", False)
+)
+DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-change-me"  # noqa: S105
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or DEVELOPMENT_SECRET_KEY
+if PRODUCTION and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 32):
+    raise RuntimeError(
+        "DJANGO_SECRET_KEY must be set to a long random value when DJANGO_DEBUG is off "
+        "(e.g. openssl rand -base64 48); refusing to start with the development key"
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -57,6 +64,11 @@ INSTALLED_APPS = [
     "api",
     "dashboards",
     "coaching",
+    "csp",
+    "axes",
+    "security",
+    "audit",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +82,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "security.middleware.SessionTimeoutMiddleware",
+    "security.middleware.TwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "sdrcrm.urls"
@@ -131,12 +147,59 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Security (docs/operations.md, "Security settings") ------------------------------------
+# SDRCRM_HTTPS=1 behind TLS: redirect to HTTPS, HSTS, cookies only over HTTPS.
+HTTPS = env_bool("SDRCRM_HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check asks over plain HTTP
+if env_bool("SDRCRM_BEHIND_PROXY", False):  # the TLS proxy sets X-Forwarded-Proto
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("SDRCRM_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SDRCRM_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SDRCRM_HSTS_PRELOAD", True)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = HTTPS or env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True  # htmx takes the token from the page (base.html), not the cookie
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Session idle and absolute timeouts (security.middleware.SessionTimeoutMiddleware).
+SDRCRM_SESSION_IDLE_SECONDS = int(os.environ.get("SDRCRM_SESSION_IDLE_MINUTES", "60")) * 60
+SDRCRM_SESSION_MAX_SECONDS = int(os.environ.get("SDRCRM_SESSION_MAX_HOURS", "12")) * 3600
+SESSION_COOKIE_AGE = SDRCRM_SESSION_MAX_SECONDS
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): everything from this site, no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Login throttling (django-axes): a username + address locked out after this many failures.
+AXES_FAILURE_LIMIT = int(os.environ.get("SDRCRM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("SDRCRM_LOGIN_LOCKOUT_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "security.views.locked_out"
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("SDRCRM_BEHIND_PROXY", False) else None
+AXES_VERBOSE = False
+# Two-factor (TOTP): issuer shown in the authenticator app.
+SDRCRM_TOTP_ISSUER = os.environ.get("SDRCRM_TOTP_ISSUER", "sdrcrm")
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -268,6 +331,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes logs every login at INFO; lockouts are warnings.
+    "loggers": {"axes": {"level": os.environ.get("SDRCRM_AXES_LOG_LEVEL", "WARNING")}},
 }
 
 # --- Email ----------------------------------------------------------------------------------

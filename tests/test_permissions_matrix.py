@@ -55,6 +55,7 @@ PAGES = {
     "/imports/":        (LOGIN, 200,  200,  200,  403,  403,  200,  200,  200,  200,  200),
     "/imports/web-forms/": (LOGIN, 403, 403, 403, 403, 403, 200,  200,  403,  200,  403),
     "/password/":       (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200),
+    "/account/two-factor/": (LOGIN, 403, 403, 403, 403, 403,  200,  403,  200,  200,  403),
     "/admin/":          (ADMIN_LOGIN,) + (ADMIN_LOGIN,) * 7 + (200, ADMIN_LOGIN, ADMIN_LOGIN),
     "/settings/api-tokens/": (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "/settings/webhooks/":   (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403),

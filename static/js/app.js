@@ -12,3 +12,23 @@ document.addEventListener("change", function (event) {
   target.selectionStart = target.selectionEnd = start + text.length;
   select.selectedIndex = 0;
 });
+
+// <select data-autosubmit> submits its form when changed (no inline onchange: the
+// Content-Security-Policy allows no inline script).
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (select.matches && select.matches("select[data-autosubmit]") && select.form) {
+    select.form.submit();
+  }
+});
+
+// Bars: data-width="42" sets the CSS variable --w to 42% (no inline style attributes).
+function sdrcrmApplyWidths(root) {
+  var bars = (root || document).querySelectorAll("[data-width]");
+  for (var i = 0; i < bars.length; i++) {
+    var value = parseFloat(bars[i].getAttribute("data-width"));
+    if (!isNaN(value)) bars[i].style.setProperty("--w", Math.max(0, Math.min(100, value)) + "%");
+  }
+}
+document.addEventListener("DOMContentLoaded", function () { sdrcrmApplyWidths(document); });
+document.addEventListener("htmx:afterSwap", function (event) { sdrcrmApplyWidths(event.target); });

@@ -281,6 +281,8 @@ def test_the_url_list_is_complete():
         "/dashboards/commission/export/csv/", "/dashboards/cadences/",
         "/dashboards/time-in-stage/", "/dashboards/leads/",
         "/coaching/", "/coaching/leads/1/", "/coaching/1/acknowledge/",
+        "/account/two-factor/", "/account/two-factor/remove/", "/account/two-factor/verify/",
+        "/privacy/leads/1/export/", "/privacy/leads/1/erase/",
     ])  # fmt: skip
 
 

@@ -239,7 +239,8 @@ REFUSALS = [
         _suppressed,
         "sdr",
         CadenceInvalid,
-        "This email address unsubscribed or bounced: it is suppressed.",
+        "This email address or its domain is suppressed (unsubscribed, bounced, complained "
+        "or erased).",
     ),
     (
         "disqualified",

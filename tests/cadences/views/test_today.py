@@ -259,6 +259,7 @@ def test_the_holiday_button_pauses_and_resumes_all(crew, calls, now, client, tim
     page = client.get("/today/").content.decode()
     assert "Resume my 2 paused cadences" in page
     time_machine.move_to(now + timedelta(days=1), tick=False)
+    client.force_login(crew.sdr)  # the session of the day before has expired
     resumed = client.post("/cadences/holiday/", {"resume": "1"})
     assert _messages(resumed) == ["2 cadences resumed."]
     assert set(Enrollment.objects.values_list("status", flat=True)) == {"active"}

@@ -1,0 +1,199 @@
+"""Which models hold personal data of prospects, and what export and erasure do with each
+field. tests/privacy/test_registry.py fails when a model or a field of a covered model is not
+listed here: a new model must be declared covered (every field: erased or kept, with the path
+to the prospect) or declared to hold no personal data of prospects, with the reason."""
+
+from dataclasses import dataclass, field
+
+ERASED_NAME = "Erased"
+
+
+@dataclass(frozen=True)
+class Covered:
+    # Lookup from this model to the prospect, for .filter(**{path: prospect}).
+    path: str
+    # field -> value written by the erasure.
+    erase: dict = field(default_factory=dict)
+    # field -> why it is kept (not identifying, or needed to keep the records whole).
+    keep: dict = field(default_factory=dict)
+
+
+KEY = "key or link to another row"
+STATE = "workflow state, dates and numbers: not identifying once the names are gone"
+COMPANY = "facts about the company, not the person"
+
+PERSONAL_DATA: dict[str, Covered] = {
+    "leads.prospect": Covered(
+        path="pk",
+        erase={
+            "first_name": ERASED_NAME,
+            "last_name": "",
+            "email": None,
+            "phone": "",
+            "title": "",
+            "linkedin_url": "",
+            "time_zone": "",
+            "do_not_contact": True,
+        },
+        keep={
+            "id": KEY,
+            "company": KEY,
+            "role": "buying role (economic buyer, champion…), not identifying",
+            "is_decision_maker": STATE,
+            "email_bounced_at": STATE,
+            "created_at": STATE,
+        },
+    ),
+    "leads.lead": Covered(
+        path="prospect",
+        erase={"disqualify_note": "", "rejection_reason": "", "handoff_brief": ""},
+        keep={
+            name: STATE
+            for name in (
+                "id team prospect source owner assigned_ae state state_changed_at "
+                "disqualify_reason disqualified_at disqualified_from recycle_on qualified_at "
+                "handed_off_at accepted_at rejected_at score role_known "
+                "decision_maker_identified need_understood website_checked linkedin_checked "
+                "created_at updated_at version"
+            ).split()
+        },
+    ),
+    # The append-only timeline: its trigger allows exactly this update (leads/0005).
+    "leads.leadevent": Covered(
+        path="lead__prospect",
+        erase={"body": "", "payload": {"erased": True}},
+        keep={
+            n: STATE
+            for n in ("id", "lead", "kind", "actor", "created_at", "from_state", "to_state")
+        },
+    ),
+    "cadences.enrollment": Covered(
+        path="lead__prospect",
+        erase={"stop_note": "", "country": ""},
+        keep={
+            n: STATE
+            for n in (
+                "id lead cadence owner status stop_reason time_zone started_at paused_at "
+                "ended_at scrap_due_at enrolled_by"
+            ).split()
+        },
+    ),
+    "cadences.touch": Covered(
+        path="lead__prospect",
+        erase={"rendered_subject": "", "rendered_body": "", "note": "", "error": ""},
+        keep={
+            **{
+                n: STATE
+                for n in (
+                    "id enrollment step position owner lead channel day_offset offset_from "
+                    "is_breakup breakup_wait_days status due_at claimed_at lease_until attempts "
+                    "idempotency_key sent_at completed_at completed_by outcome"
+                ).split()
+            },
+            "subject_template": "the cadence step's template, with placeholders, not the text sent",
+            "body_template": "the cadence step's template, with placeholders, not the text sent",
+            "instructions": "the cadence step's instructions for the SDR",
+        },
+    ),
+    "cadences.reminder": Covered(
+        path="lead__prospect",
+        erase={"note": ""},
+        keep={n: STATE for n in ("id", "lead", "owner", "due_at", "done_at", "created_at")},
+    ),
+    "qualification.qualificationdecision": Covered(
+        path="lead__prospect",
+        erase={"override_reason": "", "brief": {}},
+        keep={
+            **{
+                n: STATE
+                for n in (
+                    "id lead actor created_at decision model score points verdict override ae "
+                    "routed disqualify_reason recycle_on"
+                ).split()
+            },
+            "breakdown": "points per scoring factor",
+        },
+    ),
+    "qualification.notification": Covered(
+        path="lead__prospect",
+        erase={"title": "A lead whose personal data was erased", "body": ""},
+        keep={
+            n: STATE
+            for n in ("id", "user", "lead", "kind", "event", "created_at", "read_at", "emailed_at")
+        },
+    ),
+    "qualification.leadscore": Covered(
+        path="lead__prospect",
+        keep={
+            **{
+                n: STATE
+                for n in (
+                    "lead model score points disqualifier budget timeline authority need fit "
+                    "lead_updated_at answers_at"
+                ).split()
+            },
+            "employee_count": COMPANY,
+            "industry": COMPANY,
+        },
+    ),
+    "qualification.leadanswers": Covered(
+        path="lead__prospect",
+        keep={
+            n: STATE
+            for n in (
+                "lead budget timeline authority need fit updated_at updated_by last_decision"
+            ).split()
+        },
+    ),
+    # The suppression row of the address: the erasure keeps only the hash (privacy.services).
+    "cadences.suppression": Covered(
+        path="",
+        erase={"email": None},
+        keep={
+            "id": KEY,
+            "email_hash": "kept so the person is never emailed again after a re-import",
+            "domain": "domain entries are not about one person",
+            "reason": STATE,
+            "created_at": STATE,
+        },
+    ),
+    # The admin's own history names the objects it changed (object_repr).
+    "admin.logentry": Covered(
+        path="",
+        erase={"object_repr": ERASED_NAME},
+        keep={
+            n: STATE
+            for n in (
+                "id action_time user content_type object_id action_flag change_message"
+            ).split()
+        },
+    ),
+}
+
+STAFF = "about the CRM's users (staff), not about prospects"
+CONFIG = "configuration: no personal data of prospects"
+
+NOT_PERSONAL: dict[str, str] = {
+    "auth.permission": CONFIG,
+    "auth.group": CONFIG,
+    "contenttypes.contenttype": CONFIG,
+    "sessions.session": "logged-in users' sessions: " + STAFF,
+    "accounts.team": CONFIG,
+    "accounts.user": STAFF,
+    "leads.company": "an organisation, shared by its prospects: " + COMPANY,
+    "cadences.cadence": CONFIG,
+    "cadences.cadencestep": "templates with placeholders: " + CONFIG,
+    "cadences.snippet": "text blocks for emails: " + CONFIG,
+    "cadences.sendcounter": "emails sent per SDR and day: " + STAFF,
+    "cadences.digestlog": STAFF,
+    "qualification.scoringmodel": CONFIG,
+    "qualification.aeprofile": STAFF,
+    "qualification.escalation": "lead id, AE and dates only",
+    "qualification.outcomemodel": "counts per team: " + CONFIG,
+    "axes.accessattempt": "failed logins: " + STAFF,
+    "axes.accessattemptexpiration": STAFF,
+    "axes.accessfailurelog": STAFF,
+    "axes.accesslog": STAFF,
+    "security.totpdevice": STAFF,
+    "audit.auditentry": "keeps field names only for prospects, never values (audit.services)",
+}
