@@ -335,9 +335,13 @@ def _heartbeat(job: ImportJob, **fields) -> None:
 
 
 def _fail(job: ImportJob, message: str) -> None:
-    ImportJob.objects.filter(pk=job.pk, attempts=job.attempts).update(
-        status=ImportStatus.FAILED, message=message, finished_at=timezone.now(), lease_until=None
-    )
+    with transaction.atomic():
+        n = ImportJob.objects.filter(pk=job.pk, attempts=job.attempts).update(
+            status=ImportStatus.FAILED, message=message, finished_at=timezone.now(),
+            lease_until=None,
+        )  # fmt: skip
+        if n:
+            ImportChunk.objects.filter(job_id=job.pk).delete()  # the file is not kept
     job.status, job.message = ImportStatus.FAILED, message
 
 
@@ -558,6 +562,7 @@ def _write_all(job: ImportJob) -> None:
             status=ImportStatus.DONE, finished_at=timezone.now(), lease_until=None,
             message=import_summary(job),
         )  # fmt: skip
+        ImportChunk.objects.filter(job_id=job.pk).delete()  # the file is not kept
         job.status = ImportStatus.DONE
         transaction.on_commit(_after_import)
 
@@ -605,4 +610,29 @@ def import_sweep() -> int:
     )
     for job_id in ids:
         _enqueue(job_id)
+    _retention(now)
     return len(ids)
+
+
+def _retention(now) -> None:
+    """Personal data is not kept longer than needed: the file of an upload never started is
+    deleted after SDRCRM_IMPORT_ABANDONED_DAYS, a finished import's report of rejected and
+    duplicate rows after SDRCRM_IMPORT_REPORT_DAYS (its counts stay)."""
+    abandoned = now - timedelta(days=settings.SDRCRM_IMPORT_ABANDONED_DAYS)
+    with transaction.atomic():
+        old = list(
+            ImportJob.objects.filter(status=ImportStatus.UPLOADED, created_at__lt=abandoned)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:100]
+        )
+        if old:
+            ImportChunk.objects.filter(job_id__in=old).delete()
+            ImportJob.objects.filter(pk__in=old).update(
+                status=ImportStatus.FAILED, finished_at=now,
+                message="Never started: the uploaded file was deleted "
+                f"after {settings.SDRCRM_IMPORT_ABANDONED_DAYS} days.",
+            )  # fmt: skip
+    expired = now - timedelta(days=settings.SDRCRM_IMPORT_REPORT_DAYS)
+    ImportIssue.objects.filter(
+        job__in=ImportJob.objects.filter(finished_at__lt=expired).values("pk")[:100]
+    ).delete()

@@ -158,6 +158,24 @@ PERSONAL_DATA: dict[str, Covered] = {
         },
     ),
     # The admin's own history names the objects it changed (object_repr).
+    # Inbound web-form submissions: the posted fields are the person's own words.
+    "intake.inboundcapture": Covered(
+        path="lead__prospect",
+        erase={"fields": {"erased": True}, "referrer": ""},
+        keep={n: STATE for n in ("id", "form", "lead", "captured_at", "outcome")},
+    ),
+    # Outgoing webhook bodies carry the lead's prospect (name, email, company).
+    "api.webhookdelivery": Covered(
+        path="lead_event__lead__prospect",
+        erase={"payload": {"erased": True}, "last_error": ""},
+        keep={
+            n: STATE
+            for n in (
+                "id subscription lead_event lead_id event_type status attempts next_attempt_at "
+                "lease_until last_attempt_at last_status_code delivered_at created_at"
+            ).split()
+        },
+    ),
     "admin.logentry": Covered(
         path="",
         erase={"object_repr": ERASED_NAME},
@@ -195,5 +213,25 @@ NOT_PERSONAL: dict[str, str] = {
     "axes.accessfailurelog": STAFF,
     "axes.accesslog": STAFF,
     "security.totpdevice": STAFF,
+    "intake.importjob": "a list file's name, header names, options and counts: " + CONFIG,
+    "intake.importchunk": (
+        "the uploaded list file, kept only while its import waits or runs: deleted when the "
+        "import ends, and after SDRCRM_IMPORT_ABANDONED_DAYS for an upload never started"
+    ),
+    "intake.importissue": (
+        "the importer's report of rows not imported (never linked to a prospect; a rejected "
+        "row is not in the CRM): deleted with its job after SDRCRM_IMPORT_REPORT_DAYS"
+    ),
+    "intake.webform": CONFIG,
+    "intake.inboundrotation": "the next SDR for inbound leads: " + STAFF,
+    "api.apitoken": STAFF,
+    "api.inboundsecret": CONFIG,
+    "api.processedevent": "provider event ids and kinds, to process each once: no address",
+    "api.webhooksubscription": CONFIG,
+    "api.outboxcursor": CONFIG,
+    "dashboards.fact": "ids, days and durations for the dashboards: " + STATE,
+    "dashboards.daycount": "counts per team, SDR and day: " + STAFF,
+    "dashboards.rollupcursor": CONFIG,
+    "coaching.feedback": "a manager's feedback to an SDR on their work: " + STAFF,
     "audit.auditentry": "keeps field names only for prospects, never values (audit.services)",
 }

@@ -379,6 +379,10 @@ SDRCRM_IMPORT_CHUNK_BYTES = 1_000_000
 SDRCRM_IMPORT_BATCH = int(os.environ.get("SDRCRM_IMPORT_BATCH", 5000))
 SDRCRM_IMPORT_LEASE_SECONDS = int(os.environ.get("SDRCRM_IMPORT_LEASE_SECONDS", 120))
 SDRCRM_IMPORT_REQUEUE_SECONDS = int(os.environ.get("SDRCRM_IMPORT_REQUEUE_SECONDS", 60))
+# Retention: an uploaded file is deleted when its import ends, or after this many days when it
+# was never started; the report of rejected and duplicate rows after SDRCRM_IMPORT_REPORT_DAYS.
+SDRCRM_IMPORT_ABANDONED_DAYS = int(os.environ.get("SDRCRM_IMPORT_ABANDONED_DAYS", 7))
+SDRCRM_IMPORT_REPORT_DAYS = int(os.environ.get("SDRCRM_IMPORT_REPORT_DAYS", 90))
 # Inbound web forms: submissions accepted per form and visitor address in a minute.
 SDRCRM_WEBFORM_RATE_PER_MINUTE = int(os.environ.get("SDRCRM_WEBFORM_RATE_PER_MINUTE", 10))
 SDRCRM_LIST_COUNT_CAP = 1_000

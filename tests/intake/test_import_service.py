@@ -473,3 +473,26 @@ def test_an_xlsx_list_with_formulas_and_numbers_imports_as_text(crew):
     assert (kari.company.name, kari.company.employee_count) == ('=HYPERLINK("x")', 250)
     assert Prospect.objects.get(email="ola@acme.no").last_name == "=1+1"
     assert Company.objects.filter(domain="acme.no").count() == 1
+
+
+def test_the_file_is_deleted_when_the_import_ends_and_old_reports_expire(crew, settings):
+    from intake.models import ImportChunk
+
+    done = run_import(crew.marketing, people(3, bad_every=2))
+    failed = run_import(crew.marketing, people(3, bad_every=2, start=10), all_or_nothing=True)
+    waiting = upload(crew.marketing, people(2, start=20))
+    assert (done.status, failed.status) == ("done", "failed")
+    assert list(ImportChunk.objects.values_list("job_id", flat=True).distinct()) == [waiting.pk]
+    assert ImportIssue.objects.filter(job__in=[done, failed]).count() == 4
+    later = timezone.now() + timedelta(days=settings.SDRCRM_IMPORT_REPORT_DAYS + 1)
+    import time_machine
+
+    with time_machine.travel(later):
+        services.import_sweep()
+    waiting.refresh_from_db()
+    assert waiting.status == "failed"
+    assert waiting.message == "Never started: the uploaded file was deleted after 7 days."
+    assert ImportChunk.objects.count() == 0
+    assert ImportIssue.objects.count() == 0
+    done.refresh_from_db()
+    assert (done.created_count, done.rejected_count) == (1, 2)

@@ -38,7 +38,10 @@ def test_the_admin_cannot_edit_or_delete_entries(crew, client):
 def test_admin_changes_to_teams_are_logged_with_old_and_new_values(crew, client):
     client.force_login(crew.admin)
 
-    response = client.post(f"/admin/accounts/team/{crew.team.pk}/change/", {"name": "Polaris"})
+    response = client.post(
+        f"/admin/accounts/team/{crew.team.pk}/change/",
+        {"name": "Polaris", "time_zone": crew.team.time_zone},
+    )
 
     assert response.status_code == 302
     entry = AuditEntry.objects.get()
