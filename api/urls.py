@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import URLPattern, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views, webhooks
+from . import imports, views, webhooks
 
 app_name = "api"
 
@@ -46,6 +46,12 @@ _api = [
         name="enrollment",
     ),
     path("tasks/", views.TaskListView.as_view(), name="tasks"),
+    path("imports/", imports.ImportListView.as_view(), name="imports"),
+    path("imports/<int:job_id>/", imports.ImportDetailView.as_view(), name="import"),
+    path("imports/<int:job_id>/start/", imports.ImportStartView.as_view(), name="import_start"),
+    path(
+        "imports/<int:job_id>/issues/", imports.ImportIssueListView.as_view(), name="import_issues"
+    ),
 ]
 for _pattern in _api:
     login_not_required(_pattern.callback)

@@ -521,6 +521,7 @@ def _write_all(job: ImportJob) -> None:
 
     def flush():
         nonlocal rows, owners, issues
+        rows, owners = _without_erased(job, rows, owners, issues)
         if writer is not None:
             writer.submit(rows, owners, issues, consumed)
         else:
@@ -565,6 +566,32 @@ def _write_all(job: ImportJob) -> None:
         ImportChunk.objects.filter(job_id=job.pk).delete()  # the file is not kept
         job.status = ImportStatus.DONE
         transaction.on_commit(_after_import)
+
+
+ERASED_REASON = "This person had their data erased at their request: not imported again."
+
+
+def _without_erased(job: ImportJob, rows, owners, issues):
+    """People erased on request (only the hash of their address is kept) are not imported
+    again: one query per batch."""
+    if not rows:
+        return rows, owners
+    from cadences.models import Suppression, email_hash
+
+    hashes = {email_hash(r.email): r for r in rows}
+    erased = set(
+        Suppression.objects.filter(
+            email_hash__in=list(hashes), reason=Suppression.Reason.ERASED
+        ).values_list("email_hash", flat=True)
+    )
+    if not erased:
+        return rows, owners
+    gone = {id(hashes[h]) for h in erased}
+    for r in rows:
+        if id(r) in gone:
+            issues.append(_issue(job.pk, r.line, IssueKind.REJECTED, ERASED_REASON, []))
+    kept = [(r, o) for r, o in zip(rows, owners, strict=True) if id(r) not in gone]
+    return [r for r, _ in kept], [o for _, o in kept]
 
 
 def _email_of(cells: list[str], imap: dict[int, str]) -> str | None:

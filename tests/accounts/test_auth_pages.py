@@ -215,7 +215,8 @@ API = {
     "/api/leads/1/timeline/", "/api/leads/1/qualification/", "/api/prospects/",
     "/api/prospects/1/", "/api/companies/", "/api/companies/1/", "/api/cadences/",
     "/api/cadences/1/", "/api/cadences/1/preview/", "/api/enrollments/", "/api/enrollments/1/",
-    "/api/tasks/",
+    "/api/tasks/", "/api/imports/", "/api/imports/1/", "/api/imports/1/start/",
+    "/api/imports/1/issues/",
 }  # fmt: skip
 
 

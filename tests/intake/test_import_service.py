@@ -496,3 +496,19 @@ def test_the_file_is_deleted_when_the_import_ends_and_old_reports_expire(crew, s
     assert ImportIssue.objects.count() == 0
     done.refresh_from_db()
     assert (done.created_count, done.rejected_count) == (1, 2)
+
+
+def test_a_person_erased_on_request_is_not_imported_again(crew):
+    from privacy.services import prospect_erase
+
+    job = run_import(crew.manager, people(2))
+    lead = Lead.objects.get(prospect__email="person0@company0.example.org")
+    prospect_erase(actor=crew.manager, lead_id=lead.pk)
+    assert not Prospect.objects.filter(email="person0@company0.example.org").exists()
+    again = run_import(crew.manager, people(2))
+    assert counts(again) == ("done", 2, 0, 0, 1, 1)
+    assert issues(again) == [
+        (2, "This person had their data erased at their request: not imported again.")
+    ]
+    assert not Prospect.objects.filter(email="person0@company0.example.org").exists()
+    assert job.created_count == 2
