@@ -28,7 +28,9 @@ def test_marketing_imports_a_messy_list(
     extra = people(20_000, start=1000).decode().replace(",", ";").split("\n", 1)[1]
     extra = "\r\n".join(
         ";".join([first, last, email, company, "", title, "", "", country])
-        for first, last, email, company, title, country in (line.split(";") for line in extra.splitlines())
+        for first, last, email, company, title, country in (
+            line.split(";") for line in extra.splitlines()
+        )
     )
     path = tmp_path / "messy-list.csv"
     path.write_bytes(big + extra.encode() + b"\r\n")
