@@ -1,15 +1,19 @@
+import uuid
+
 import pytest
-from django.core.cache import cache
 
 from intake import services
 from intake.models import ImportJob
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
+def _own_cache_prefix(settings):
+    # Rate-limit counters in the real Redis, under a prefix of this test's own (clearing the
+    # cache would flush the whole Redis database, the broker's queues included).
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"t-{uuid.uuid4().hex[:12]}"},
+    }
 
 
 def upload(actor, data: bytes, name: str = "list.csv", team=None) -> ImportJob:
