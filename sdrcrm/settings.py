@@ -388,16 +388,9 @@ SDRCRM_WEBFORM_RATE_PER_MINUTE = int(os.environ.get("SDRCRM_WEBFORM_RATE_PER_MIN
 SDRCRM_LIST_COUNT_CAP = 1_000
 
 # --- REST API and webhooks (api app; docs/api.md) -------------------------------------------
-# Throttle counters live in Redis when REDIS_URL is set (shared by every web process).
-CACHES["api"] = (
-    {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "sdrcrm-api",
-    }
-    if REDIS_URL.startswith("redis")
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
-)
+# Throttle counters: in the shared cache (Redis in production, so every web process counts
+# together), under their own key prefix.
+CACHES["api"] = {**CACHES["default"], "KEY_PREFIX": "sdrcrm-api"}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiTokenAuthentication",

@@ -1,15 +1,20 @@
+import uuid
+
 import pytest
-from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from api.services import api_token_create
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle():
-    caches["api"].clear()
+def _fresh_throttle(settings):
+    """Throttle counters in the test run's Redis, under a prefix of this test's own (clearing
+    the cache would flush the whole Redis database, broker queues included)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "api": {**settings.CACHES["default"], "KEY_PREFIX": f"test-api-{uuid.uuid4().hex}"},
+    }
     yield
-    caches["api"].clear()
 
 
 @pytest.fixture
