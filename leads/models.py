@@ -237,14 +237,17 @@ class Lead(FSMModelMixin, models.Model):
                 condition=Q(state=LeadState.NURTURE),
             ),
             # Dashboards: leads stalled in a working state, oldest first, per team or overall.
+            # (state and owner included: the count per state is an index-only scan)
             models.Index(
                 fields=["team", "state_changed_at"],
                 name="lead_team_stalled",
+                include=["state", "owner"],
                 condition=Q(state__in=STALL_STATES),
             ),
             models.Index(
                 fields=["state_changed_at"],
                 name="lead_stalled",
+                include=["state", "owner"],
                 condition=Q(state__in=STALL_STATES),
             ),
             # Benchmarks (docs/performance.md): the whole list newest or oldest first (admins,
