@@ -63,10 +63,16 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
+_cpu: dict[str, list[float]] = {}
+
+
 def _get(client, url: str) -> float:
-    t = time.perf_counter()
+    """Wall time of GET url in ms; the Python CPU time of the request is kept in _cpu (with
+    other work on the machine the wall time grows, the CPU time much less)."""
+    t, c = time.perf_counter(), time.process_time()
     response = client.get(url)
     elapsed = (time.perf_counter() - t) * 1000
+    _cpu.setdefault(url, []).append((time.process_time() - c) * 1000)
     if response.status_code != 200:
         raise SystemExit(f"GET {url}: {response.status_code}")
     return elapsed
@@ -82,11 +88,13 @@ def _queries(client, url: str) -> int:
 
 
 def _summary(samples: list[float], queries: int, url: str) -> dict:
+    cpu = _cpu.pop(url, [])
     return {
         "unit": "ms",
         "median": statistics.median(samples),
         "p95": percentile(samples, 0.95),
         "queries": queries,
+        "python_cpu_median": statistics.median(cpu) if cpu else None,
         "runs": len(samples),
         "url": url,
     }
