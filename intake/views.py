@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -97,7 +98,7 @@ def import_preview(request, job_id: int):
             mapping = propose_mapping(services.import_header_cells(job, header_row))
         preview = services.import_preview(job, mapping, header_row)
     except services.IntakeError as exc:
-        return HttpResponse(f'<p class="form-error" role="alert">{exc}</p>', status=200)
+        return HttpResponse(format_html('<p class="form-error" role="alert">{}</p>', exc))
     return render(request, "intake/_preview.html", {"preview": preview, "job": job})
 
 
