@@ -386,6 +386,8 @@ def main() -> None:
     os.environ["DATABASE_URL"] = _db_url(base)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sdrcrm.settings")
     os.environ.setdefault("DJANGO_DEBUG", "0")
+    # DEBUG off, as in production, needs a real key (sdrcrm/settings.py refuses the dev one).
+    os.environ.setdefault("DJANGO_SECRET_KEY", __import__("secrets").token_urlsafe(48))
     os.environ.setdefault(
         "SDRCRM_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
     )
