@@ -1058,7 +1058,18 @@ def reminder_done(*, actor: User, reminder_id: int) -> Reminder:
 # --- The dispatcher ---------------------------------------------------------------------------
 
 
-def touch_claim_due_emails(*, now: datetime, limit: int) -> list[int]:
+class Claim(list):
+    """The ids of claimed touches, with the attempt number the claim gave each: the token
+    that tells, at send time, whether the touch is still this claim's (see
+    ``_lock_still_claimed``)."""
+
+    def __init__(self, rows=()):
+        rows = list(rows)
+        super().__init__(pk for pk, _ in rows)
+        self.attempts = dict(rows)
+
+
+def touch_claim_due_emails(*, now: datetime, limit: int) -> Claim:
     """Claim up to ``limit`` due automatic-email touches: ``sending`` under a lease, committed.
     Concurrent dispatchers never claim the same row (SKIP LOCKED)."""
     lease = now + timedelta(seconds=settings.SDRCRM_DISPATCH_LEASE_SECONDS)
@@ -1073,7 +1084,7 @@ def touch_claim_due_emails(*, now: datetime, limit: int) -> list[int]:
                 " WHERE t.status = %s AND t.channel = %s AND t.due_at <= %s"
                 " AND e.status = %s"
                 " ORDER BY t.due_at LIMIT %s FOR UPDATE OF t SKIP LOCKED"
-                ") RETURNING id",
+                ") RETURNING id, attempts",
                 [
                     TouchStatus.SENDING,
                     now,
@@ -1085,7 +1096,7 @@ def touch_claim_due_emails(*, now: datetime, limit: int) -> list[int]:
                     limit,
                 ],
             )
-            return [row[0] for row in cursor.fetchall()]
+            return Claim(cursor.fetchall())
     with transaction.atomic():
         ids = list(
             Touch.objects.select_for_update(skip_locked=True, of=("self",))
@@ -1103,7 +1114,8 @@ def touch_claim_due_emails(*, now: datetime, limit: int) -> list[int]:
                 lease_until=lease,
                 attempts=F("attempts") + 1,
             )
-    return ids
+        attempts = dict(Touch.objects.filter(pk__in=ids).values_list("pk", "attempts"))
+        return Claim((pk, attempts[pk]) for pk in ids)
 
 
 @dataclass
@@ -1114,6 +1126,7 @@ class DispatchStats:
     cancelled: int = 0
     rescheduled: int = 0
     failed: int = 0
+    lost_lease: int = 0  # recovered and claimed by another before this worker sent them
 
     def add(self, other: "DispatchStats") -> None:
         for name in self.__dataclass_fields__:
@@ -1183,6 +1196,9 @@ def touch_send_claimed(
     chunk = chunk or settings.SDRCRM_DISPATCH_CHUNK
     now = now or clock.now()
     touches = _load_claimed(ids)
+    if isinstance(ids, Claim):  # the claim's token, whatever the row says by now
+        for t in touches:
+            t.attempts = ids.attempts[t.pk]
     # Few cadences and SDRs: fetched once each instead of joined to every row, and kept for
     # the batches of one dispatch run (``lookups``, a few seconds at most).
     lookups = {} if lookups is None else lookups
@@ -1272,17 +1288,39 @@ def touch_send_claimed(
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
+            # Still ours? A worker that outlived its lease (a slow provider, a long pause) may
+            # find its touches recovered and claimed again by another: it sends only those it
+            # still holds under this claim (status and attempt number unchanged), locked until
+            # recorded, so that neither the recovery nor another claim can take them meanwhile.
+            ours = _lock_still_claimed([t for t, _ in part])
             for touch, _ in part:
-                if touch.enrollment_id not in still_active:
+                if touch.pk not in ours:
+                    _release_sends(touch._cap_key, 1)
+                    stats.lost_lease += 1
+                elif touch.enrollment_id not in still_active:
                     _set(touch, TouchStatus.CANCELLED, error="cadence ended just before sending")
                     _release_sends(touch._cap_key, 1)
                     stats.cancelled += 1
-            part = [(t, m) for t, m in part if t.enrollment_id in still_active]
+            part = [(t, m) for t, m in part if t.pk in ours and t.enrollment_id in still_active]
             sent_now = _send_chunk(part)
             stats.sent += len(sent_now)
             stats.failed += len(part) - len(sent_now)
             _record_sent(sent_now)
     return stats
+
+
+def _lock_still_claimed(touches: list[Touch]) -> set[int]:
+    """Lock the touches this worker still holds (``sending`` under the attempt number its
+    claim gave them) and return their ids. Rows locked by someone else are skipped: the
+    lease recovery or another claim is at them, so they are no longer ours."""
+    expected = {t.pk: t.attempts for t in touches}
+    rows = (
+        Touch.objects.select_for_update(skip_locked=True, no_key=True)
+        .filter(pk__in=list(expected), status=TouchStatus.SENDING)
+        .order_by("pk")
+        .values_list("pk", "attempts")
+    )
+    return {pk for pk, attempts in rows if attempts == expected[pk]}
 
 
 # The columns the send path reads, per model; anything else is deferred (loaded on access).
@@ -1508,8 +1546,13 @@ def _failed(touch: Touch, error: str) -> None:
         _reschedule(touch, clock.now() + timedelta(minutes=2 * touch.attempts), error=error)
 
 
+def _claimed(touch: Touch):
+    """The touch's row while this worker's claim on it holds (see ``_lock_still_claimed``)."""
+    return Touch.objects.filter(pk=touch.pk, status=TouchStatus.SENDING, attempts=touch.attempts)
+
+
 def _set(touch: Touch, status: str, error: str = "") -> None:
-    Touch.objects.filter(pk=touch.pk, status=TouchStatus.SENDING).update(
+    _claimed(touch).update(
         status=status,
         error=error,
         lease_until=None,
@@ -1522,7 +1565,7 @@ def _reschedule(touch: Touch, due_at: datetime, error: str = "", attempt_used: b
     window, over the cap) gives back the attempt its claim counted, so waiting never uses up
     the attempts a provider error is allowed."""
     extra = {} if attempt_used else {"attempts": F("attempts") - 1}
-    Touch.objects.filter(pk=touch.pk, status=TouchStatus.SENDING).update(
+    _claimed(touch).update(
         status=TouchStatus.SCHEDULED, due_at=due_at, lease_until=None, error=error, **extra
     )
 

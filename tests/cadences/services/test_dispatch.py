@@ -390,6 +390,32 @@ def test_a_touch_left_sending_by_a_dead_worker_is_recovered_and_sent_once(
     assert len(mail.outbox) == 1
 
 
+def test_a_worker_that_outlived_its_lease_does_not_send_what_another_claimed(
+    crew, cadence, now, time_machine, settings
+):
+    """Worker A claims, stalls past its lease; the tick recovers the touch and worker B claims
+    and sends it. When A wakes up it sends nothing: the touch is no longer its own."""
+    settings.SDRCRM_DISPATCH_LEASE_SECONDS = 300
+    lead, enrollment = enrolled(crew, cadence)
+    key = touches(enrollment)[0].idempotency_key
+    stalled = touch_claim_due_emails(now=now, limit=10)
+    time_machine.move_to(now + timedelta(seconds=301), tick=False)
+    assert touch_recover_expired_leases() == 1
+    b = touch_claim_due_emails(now=now + timedelta(seconds=301), limit=10)
+    assert b == stalled
+
+    for ids in (stalled, b):  # A (stale) first, while B still holds the claim, then B
+        result = touch_send_claimed(ids)
+        assert (result.claimed, result.sent, result.lost_lease) == (
+            (1, 0, 1) if ids is stalled else (1, 1, 0)
+        )
+    assert message_ids() == [f"<{key}@localhost>"]
+    assert statuses(enrollment)[0] == "sent"
+    assert [e.kind for e in events(lead)].count(EventKind.EMAIL) == 1
+    assert touch_send_claimed(stalled).sent == 0  # nor after B recorded it
+    assert len(mail.outbox) == 1
+
+
 def test_the_tick_recovers_expired_leases(crew, cadence, now, time_machine):
     enrolled(crew, cadence)
     touch_claim_due_emails(now=now, limit=10)
