@@ -3,6 +3,7 @@
 #   make install   virtualenv + dependencies (only when pyproject.toml changed), migrate, demo data
 #   make run       web (runserver) + Celery worker + Celery beat; one Ctrl-C stops all three
 #   make test      pytest against PostgreSQL and Redis (found or started; see scripts/test-services.sh)
+#   make test-faults  fault injection and concurrency at the issue's full counts (SDRCRM_FAULT_SCALE=1)
 #   make bench     benchmarks on PostgreSQL and Redis (SIZE=small for a quick run); var/bench/
 #   make lint      ruff check
 #   make clean     remove var/ (SQLite database, broker files, static) and .venv
@@ -25,7 +26,7 @@ DJANGO_DEBUG ?= 1
 
 SIZE ?= full
 
-.PHONY: help install deps run test bench lint clean
+.PHONY: help install deps run test test-faults bench lint clean
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -50,6 +51,11 @@ run: install
 
 test: deps
 	PY=$(PY) bash scripts/test-services.sh $(ARGS)
+
+# Fault injection (private PostgreSQL and Redis of its own) and real-concurrency rounds at the
+# issue's counts: 10,000 touches, 20 worker kills, 5 Redis restarts, hundreds of rounds.
+test-faults: deps
+	SDRCRM_FAULT_SCALE=$${SDRCRM_FAULT_SCALE:-1} PY=$(PY) bash scripts/test-services.sh -m faults -p no:randomly -s $(ARGS)
 
 bench: deps
 	PY=$(PY) bash scripts/test-services.sh --run $(PY) scripts/bench.py --size $(SIZE)

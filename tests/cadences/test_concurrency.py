@@ -2,6 +2,7 @@
 a barrier or sequenced by events): dispatchers over the same due touches, a reply while the
 lead's email is being dispatched, and two people completing the same task."""
 
+import os
 import threading
 from collections import Counter
 from functools import partial
@@ -23,7 +24,7 @@ from leads.services import LeadConflict
 from tests.cadences import backends
 from tests.cadences.helpers import at, email, enroll, make_cadence, task, touches
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.faults]
 
 OK = "ok"
 WAIT = 20  # seconds; a bound for a hung thread, not a timing assertion
@@ -242,7 +243,8 @@ def test_an_email_claimed_before_the_reply_is_not_sent_after_it(crew, standard, 
 
 # --- Two people completing the same task ------------------------------------------------------
 
-ROUNDS = 10
+# 10 rounds in `make test`; 200 in `make test-faults` (SDRCRM_FAULT_SCALE=1).
+ROUNDS = max(10, round(200 * float(os.environ.get("SDRCRM_FAULT_SCALE", "0"))))
 
 
 def test_two_people_completing_the_same_task_one_wins(crew, now):
