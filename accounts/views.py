@@ -1,6 +1,8 @@
 from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
 
 
+@require_GET
 def home(request):
     """Each role lands on its own starting page."""
     if request.user.is_marketing:

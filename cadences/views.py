@@ -161,10 +161,12 @@ def _editor(request, cadence=None):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def cadence_create(request):
     return _editor(request)
 
 
+@require_http_methods(["GET", "POST"])
 def cadence_edit(request, cadence_id: int):
     cadence = selectors.cadence_get_for_user(user=request.user, cadence_id=cadence_id)
     return _editor(request, cadence)

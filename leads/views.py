@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import selectors, services
@@ -310,6 +310,7 @@ def _apply_lead_error(form, exc: LeadInvalid):
     form.add_error(field, str(exc))
 
 
+@require_http_methods(["GET", "POST"])
 def lead_create(request):
     user = request.user
     if not (user.is_prospector or user.is_manager or user.is_admin_role) or user.team_id is None:
@@ -345,6 +346,7 @@ def lead_create(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def lead_edit(request, lead_id: int):
     lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
     if not services.user_works_lead(request.user, lead):

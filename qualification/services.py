@@ -706,7 +706,10 @@ def ae_profile_update(
 ) -> AEProfile:
     """A manager sets an AE's capacity or away flag; an AE may mark themselves away."""
     ae = User.objects.filter(pk=ae_id, role=Role.AE).first()
-    if ae is None:
+    # Another team's AE is out of scope: the same 404 as an AE that does not exist.
+    if ae is None or not (
+        actor.is_admin_role or actor.pk == ae.pk or (actor.team_id and actor.team_id == ae.team_id)
+    ):
         raise Http404("No such account executive")
     manager = _may_manage_team(actor, ae.team_id)
     if not manager and not (actor.pk == ae.pk and capacity is None):

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leads.models import OPEN_STATES, LeadState
 from leads.selectors import lead_get_for_user
@@ -27,6 +27,7 @@ def _require_manager(user):
         raise PermissionDenied
 
 
+@require_http_methods(["GET", "POST"])
 def scoring_model(request):
     user = request.user
     _require_manager(user)
@@ -112,6 +113,7 @@ _FIELD_MAP = {
 }
 
 
+@require_http_methods(["GET", "POST"])
 def lead_qualify(request, lead_id: int):
     user = request.user
     lead = lead_get_for_user(user=user, lead_id=lead_id)
@@ -276,6 +278,7 @@ def handoffs(request):
 # --- Notifications ----------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 def notifications(request):
     user = request.user
     if request.method == "POST":

@@ -203,18 +203,26 @@ SAMPLE_ARGS = {
 }
 
 
-def _project_paths(patterns=None, prefix="") -> list[str]:
-    """Every URL of the project (the admin apart), with sample arguments."""
-    paths = []
+def project_routes(patterns=None, prefix="") -> list[str]:
+    """Every URL pattern of the project (the admin apart), as routes: "/leads/<int:lead_id>/".
+    tests/test_access_matrix.py builds its role x URL x method matrix from the same list."""
+    routes = []
     for p in patterns if patterns is not None else get_resolver().url_patterns:
         route = str(p.pattern)
         if isinstance(p, URLResolver):
             if p.app_name == "admin":
                 continue
-            paths += _project_paths(p.url_patterns, prefix + route)
+            routes += project_routes(p.url_patterns, prefix + route)
         elif isinstance(p, URLPattern):
-            paths.append("/" + re.sub(r"<\w+:(\w+)>", lambda m: SAMPLE_ARGS[m[1]], prefix + route))
-    return paths
+            routes.append("/" + prefix + route)
+    return routes
+
+
+def _project_paths() -> list[str]:
+    """Every URL of the project (the admin apart), with sample arguments."""
+    return [
+        re.sub(r"<\w+:(\w+)>", lambda m: SAMPLE_ARGS[m[1]], route) for route in project_routes()
+    ]
 
 
 def test_the_url_list_is_complete():

@@ -93,18 +93,21 @@ def test_workers_sigkilled_repeatedly_send_every_email_once(deployment):
     # What a dead worker held came back when its lease ran out, and went out then.
     recovery = []
     for moment, held in whole_kills:
-        assert held, "a whole-worker kill that caught nothing in flight"
+        if not held:  # the batch ended between the look and the kill: nothing to recover
+            continue
         sent_at = deployment.query(
             "SELECT max(extract(epoch FROM sent_at)) FROM cadences_touch WHERE id = ANY(%s)",
             [held],
         )[0][0]
         recovery.append(float(sent_at) - moment)
+    assert recovery, "no whole-worker kill caught a batch in flight"
     assert max(recovery) < LEASE + SLACK
     report(
         "sigkill",
         figures
         | {
             "kills": kills,
+            "whole_worker_kills_mid_batch": len(recovery),
             "lease_seconds": LEASE,
             "max_recovery_seconds": round(max(recovery), 1),
             "seconds": round(elapsed, 1),

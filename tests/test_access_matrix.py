@@ -1,0 +1,250 @@
+"""The access matrix, generated: every role x every URL pattern x every method, on objects in
+and out of the user's scope.
+
+``ROUTES`` holds one entry per URL pattern of the project (tests/accounts/test_auth_pages.py's
+``project_routes``): the methods the URL answers. The matrix fails when a URL is added without
+an entry. From it, for every logged-in role of two teams:
+
+- out of scope: each URL naming an object (a lead, cadence, enrollment, touch, reminder or AE
+  of the *other* team) answers 404 to every method it takes, and 405 to the others;
+- every method a URL does not take answers 405, in scope or not;
+- nothing any of these requests does changes a row of the database (a fingerprint of every
+  table, sessions apart, before and after each request).
+
+What each role may do to objects in its scope is the policy table of
+tests/test_permissions_matrix.py (and the apps' own view tests); this file proves the
+"deny by default" half for every URL and method, including the ones nobody thought of.
+
+Adding a URL: add its route to ROUTES with the methods it takes. A new kind of object in a
+route (``<int:foo_id>``): add a maker for it to ``OUT_OF_SCOPE`` (the API's ``<int:pk>``
+routes map to the object of their resource the same way).
+"""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tests.accounts.test_auth_pages import project_routes
+
+METHODS = ("get", "post", "put", "patch", "delete")
+GET, POST = frozenset({"get"}), frozenset({"post"})
+GET_POST = frozenset({"get", "post"})
+
+
+@dataclass(frozen=True)
+class Route:
+    methods: frozenset
+    # Django's class-based auth views treat PUT as POST (and answer the rest normally):
+    # anything but the listed methods must still change nothing, whatever it answers.
+    lenient: bool = False
+    public: bool = False
+
+
+ROUTES = {
+    "/healthz": Route(GET, public=True),
+    "/": Route(GET),
+    "/login/": Route(GET_POST, lenient=True, public=True),
+    "/logout/": Route(POST),
+    "/password/": Route(GET_POST, lenient=True),
+    "/password/done/": Route(GET, lenient=True),
+    "/leads/": Route(GET),
+    "/leads/new/": Route(GET_POST),
+    "/leads/overview/": Route(GET),
+    "/leads/bulk-assign/": Route(POST),
+    "/leads/<int:lead_id>/": Route(GET),
+    "/leads/<int:lead_id>/edit/": Route(GET_POST),
+    "/leads/<int:lead_id>/transition/<slug:name>/": Route(POST),
+    "/leads/<int:lead_id>/notes/": Route(POST),
+    "/leads/<int:lead_id>/calls/": Route(POST),
+    "/leads/<int:lead_id>/checklist/": Route(POST),
+    "/leads/<int:lead_id>/claim/": Route(POST),
+    "/today/": Route(GET),
+    "/u/<str:token>/": Route(GET_POST, public=True),
+    "/cadences/": Route(GET),
+    "/cadences/new/": Route(GET_POST),
+    "/cadences/standard/": Route(POST),
+    "/cadences/snippets/": Route(GET_POST),
+    "/cadences/enroll/": Route(POST),
+    "/cadences/holiday/": Route(POST),
+    "/cadences/<int:cadence_id>/": Route(GET),
+    "/cadences/<int:cadence_id>/edit/": Route(GET_POST),
+    "/cadences/<int:cadence_id>/copy/": Route(POST),
+    "/cadences/<int:cadence_id>/archive/": Route(POST),
+    "/cadences/enrollments/<int:enrollment_id>/pause/": Route(POST),
+    "/cadences/enrollments/<int:enrollment_id>/resume/": Route(POST),
+    "/cadences/enrollments/<int:enrollment_id>/stop/": Route(POST),
+    "/cadences/leads/<int:lead_id>/reply/": Route(POST),
+    "/cadences/leads/<int:lead_id>/reminders/": Route(POST),
+    "/cadences/reminders/<int:reminder_id>/done/": Route(POST),
+    "/cadences/touches/<int:touch_id>/complete/": Route(POST),
+    "/cadences/touches/<int:touch_id>/skip/": Route(POST),
+    "/cadences/touches/<int:touch_id>/release/": Route(POST),
+    "/cadences/proposal/dismiss/": Route(POST),
+    "/qualification/model/": Route(GET_POST),
+    "/qualification/leads/<int:lead_id>/": Route(GET_POST),
+    "/qualification/leads/<int:lead_id>/preview/": Route(GET),
+    "/qualification/leads/<int:lead_id>/accept/": Route(POST),
+    "/qualification/leads/<int:lead_id>/reject/": Route(POST),
+    "/qualification/queue/": Route(GET),
+    "/qualification/handoffs/": Route(GET),
+    "/qualification/aes/<int:ae_id>/": Route(POST),
+    "/qualification/notifications/": Route(GET_POST),
+    "/qualification/notifications/badge/": Route(GET),
+}
+
+ROLES = (
+    "sdr", "sdr2", "bdr", "ae", "ae2", "manager", "marketing", "admin", "o_sdr", "o_manager",
+    "o_ae",
+)  # fmt: skip
+
+
+def test_every_url_has_an_entry():
+    routes = set(project_routes())
+    assert sorted(routes - ROUTES.keys()) == [], "new URLs: add them to ROUTES"
+    assert sorted(ROUTES.keys() - routes) == [], "URLs that no longer exist: remove them"
+
+
+# --- The objects ---------------------------------------------------------------------------
+
+
+@dataclass
+class Team:
+    crew: object
+    objects: dict  # route parameter -> the id of one of this team's objects
+
+
+def team_objects(crew) -> dict:
+    """One of each kind of object a route names, belonging to ``crew``'s team: a lead handed
+    off to its AE (visible to its SDR, AE and manager), the team's standard cadence, an
+    enrollment of another lead with its touches, and a reminder."""
+    from cadences.models import Touch
+    from cadences.services import cadence_ensure_standard, enrollment_create, reminder_create
+    from tests.fixtures import walk
+
+    handed = walk(crew.lead(owner="sdr"), "handed_off", ae=crew.ae)
+    standard = cadence_ensure_standard(team_id=crew.team.pk, actor=crew.manager)
+    enrolled = crew.lead(owner="sdr")
+    enrollment = enrollment_create(actor=crew.sdr, lead_id=enrolled.pk, cadence_id=standard.pk)
+    touch = Touch.objects.filter(enrollment=enrollment).order_by("position").first()
+    reminder = reminder_create(
+        actor=crew.sdr,
+        lead_id=enrolled.pk,
+        due_at=timezone.now() + timezone.timedelta(days=1),
+        note="Call back",
+    )
+    return {
+        "lead_id": handed.pk,
+        "cadence_id": standard.pk,
+        "enrollment_id": enrollment.pk,
+        "touch_id": touch.pk,
+        "reminder_id": reminder.pk,
+        "ae_id": crew.ae.pk,
+        "name": "accept",
+        "token": "not-a-token",
+    }
+
+
+# Route parameters naming an object. Values: how to read the object's id from a team.
+OUT_OF_SCOPE = {
+    "lead_id",
+    "cadence_id",
+    "enrollment_id",
+    "touch_id",
+    "reminder_id",
+    "ae_id",
+}
+NOT_OBJECTS = {"name", "token"}
+
+
+def test_every_route_parameter_is_known():
+    params = {m for r in ROUTES for m in re.findall(r"<\w+:(\w+)>", r)}
+    assert params <= OUT_OF_SCOPE | NOT_OBJECTS, "add a maker for the new kind of object"
+
+
+def path_for(route: str, objects: dict) -> str:
+    return re.sub(r"<\w+:(\w+)>", lambda m: str(objects[m[1]]), route)
+
+
+# --- Writes --------------------------------------------------------------------------------
+
+
+def rows_written() -> int:
+    """Rows inserted, updated or deleted so far in this test's transaction, in any table but
+    the sessions (a request may touch its own). PostgreSQL counts them per transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) "
+            "FROM pg_stat_xact_user_tables WHERE relname <> 'django_session'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+# --- The matrix ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def teams(crew, other_crew):
+    return Team(crew, team_objects(crew)), Team(other_crew, team_objects(other_crew))
+
+
+def _answer(response, ids=()) -> tuple:
+    """Status and redirect, with the ids the request named masked (a redirect back to the
+    page of the id the user sent tells them nothing new)."""
+    location = response.get("Location") or ""
+    for pk in ids:
+        location = re.sub(rf"\b{pk}\b", "<id>", location)
+    return (response.status_code, location)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(teams, client, role):
+    """As ``role``: every URL x every method, on the objects of the role's own team and of the
+    other team."""
+    alpha, beta = teams
+    own, foreign = (beta, alpha) if role.startswith("o_") else (alpha, beta)
+    client.force_login(getattr(own.crew, role.removeprefix("o_")))
+    missing = dict.fromkeys(OUT_OF_SCOPE, 2_000_000_000)
+    wrong = []
+    for route, entry in ROUTES.items():
+        if entry.public:
+            continue
+        names_object = any(f":{p}>" in route for p in OUT_OF_SCOPE)
+        for scope, team in (("own", own), ("foreign", foreign)):
+            if scope == "foreign" and (not names_object or role == "admin"):
+                continue  # the admin sees every team's objects: nothing is out of scope
+            path = path_for(route, team.objects)
+            for method in METHODS:
+                allowed = method in entry.methods
+                if scope == "own" and allowed:
+                    continue  # what each role may do in scope: tests/test_permissions_matrix.py
+                if route == "/logout/" and allowed:
+                    continue
+                written = rows_written()
+                response = getattr(client, method)(path)
+                problem = None
+                if rows_written() != written:
+                    problem = "changed the database"
+                elif response.status_code >= 500:
+                    problem = "server error"
+                elif not allowed:
+                    if response.status_code != 405 and not entry.lenient:
+                        problem = "expected 405"
+                elif method == "get":
+                    if response.status_code != 404:
+                        problem = "expected 404"
+                elif response.status_code != 404:
+                    # A write refused before the scope is looked at (a role that may not use
+                    # the page at all, a form that is not valid) must answer exactly as for
+                    # an object that does not exist: nothing about the object is revealed.
+                    ghost = getattr(client, method)(path_for(route, {**team.objects, **missing}))
+                    ids = [v for k, v in team.objects.items() if k in OUT_OF_SCOPE]
+                    if response.status_code < 300 or _answer(response, ids) != _answer(
+                        ghost, missing.values()
+                    ):
+                        problem = f"differs from a missing object's {_answer(ghost)}"
+                if problem:
+                    wrong.append((scope, method.upper(), path, _answer(response), problem))
+    assert not wrong, f"{role}:\n" + "\n".join(map(str, wrong))
