@@ -1,23 +1,27 @@
-"""The access matrix, generated: every role x every URL pattern x every method, on objects in
-and out of the user's scope.
+"""The access matrix, generated: every role x every URL pattern x every method (GET, POST, PUT,
+PATCH, DELETE), on objects of the user's own team and of another team.
 
 ``ROUTES`` holds one entry per URL pattern of the project (tests/accounts/test_auth_pages.py's
-``project_routes``): the methods the URL answers. The matrix fails when a URL is added without
-an entry. From it, for every logged-in role of two teams:
+``project_routes`` lists them): the methods the URL takes. The matrix fails when a URL is added
+without an entry (or a parameter naming a new kind of object appears). For every logged-in
+role of two teams (``ROLES``), it then checks:
 
-- out of scope: each URL naming an object (a lead, cadence, enrollment, touch, reminder or AE
-  of the *other* team) answers 404 to every method it takes, and 405 to the others;
+- out of scope (a lead, cadence, enrollment, touch, reminder or AE of the *other* team):
+  a read answers 404; a write answers 404, or, when it is refused before the object is even
+  looked up (a role that may not use the page at all, a form that is not valid), exactly what
+  the same request answers for an object that does not exist: nothing is revealed;
 - every method a URL does not take answers 405, in scope or not;
-- nothing any of these requests does changes a row of the database (a fingerprint of every
-  table, sessions apart, before and after each request).
+- none of these requests writes a single row (PostgreSQL's per-transaction counters of rows
+  inserted, updated and deleted, sessions apart, before and after each request).
 
 What each role may do to objects in its scope is the policy table of
-tests/test_permissions_matrix.py (and the apps' own view tests); this file proves the
-"deny by default" half for every URL and method, including the ones nobody thought of.
+tests/test_permissions_matrix.py (and the apps' own view tests); this file proves the deny-by-
+default half for every URL and method, including the ones nobody thought of.
 
 Adding a URL: add its route to ROUTES with the methods it takes. A new kind of object in a
-route (``<int:foo_id>``): add a maker for it to ``OUT_OF_SCOPE`` (the API's ``<int:pk>``
-routes map to the object of their resource the same way).
+route (``<int:foo_id>``): add it to ``OUT_OF_SCOPE`` and make one for each team in
+``team_objects``. API routes (``/api/…/<int:pk>/``) go in the same way, with the methods their
+viewsets take.
 """
 
 import re
@@ -147,7 +151,7 @@ def team_objects(crew) -> dict:
     }
 
 
-# Route parameters naming an object. Values: how to read the object's id from a team.
+# Route parameters naming an object of a team (team_objects makes one of each).
 OUT_OF_SCOPE = {
     "lead_id",
     "cadence_id",
@@ -180,6 +184,16 @@ def rows_written() -> int:
             "FROM pg_stat_xact_user_tables WHERE relname <> 'django_session'"
         )
         return int(cursor.fetchone()[0])
+
+
+def test_rows_written_sees_a_write(crew, client):
+    """The matrix's witness works: an allowed write is counted."""
+    client.force_login(crew.sdr)
+    lead = crew.lead(owner="sdr")
+    before = rows_written()
+    response = client.post(f"/leads/{lead.pk}/notes/", {"body": "Counted."})
+    assert response.status_code == 302
+    assert rows_written() > before
 
 
 # --- The matrix ----------------------------------------------------------------------------
