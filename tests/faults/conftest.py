@@ -9,6 +9,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from .harness import ROOT, Deployment
@@ -58,4 +59,8 @@ def deployment(private_servers, tmp_path):
         d.stop_all()
         if rd.process is None:
             rd.start()
-        pg.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+        try:
+            pg.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+        except psycopg2.OperationalError:  # a test that failed with PostgreSQL stopped
+            pg.start()
+            pg.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
