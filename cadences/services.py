@@ -1771,6 +1771,9 @@ def touch_dispatch_due(
     lookups: dict = {}
     started = time_module.monotonic()
     while True:
+        # A dead worker's touches come back as soon as their lease runs out, not only when the
+        # tick gets its turn: the tick waits in the same queue as these runs, behind them.
+        touch_recover_expired_leases(now=now_fn())
         ids = touch_claim_due_emails(now=now_fn(), limit=batch)
         if not ids:
             return stats

@@ -58,6 +58,7 @@ ROUTES = {
     "/leads/new/": Route(GET_POST),
     "/leads/overview/": Route(GET),
     "/leads/bulk-assign/": Route(POST),
+    "/leads/export/": Route(GET),
     "/leads/<int:lead_id>/": Route(GET),
     "/leads/<int:lead_id>/edit/": Route(GET_POST),
     "/leads/<int:lead_id>/transition/<slug:name>/": Route(POST),
@@ -65,6 +66,14 @@ ROUTES = {
     "/leads/<int:lead_id>/calls/": Route(POST),
     "/leads/<int:lead_id>/checklist/": Route(POST),
     "/leads/<int:lead_id>/claim/": Route(POST),
+    "/imports/": Route(GET_POST),
+    "/imports/<int:job_id>/": Route(GET),
+    "/imports/<int:job_id>/preview/": Route(POST),
+    "/imports/<int:job_id>/start/": Route(POST),
+    "/imports/<int:job_id>/issues.csv": Route(GET),
+    "/imports/web-forms/": Route(GET_POST),
+    "/imports/web-forms/<int:form_id>/deactivate/": Route(POST),
+    "/in/<str:token>/": Route(POST, public=True),
     "/today/": Route(GET),
     "/u/<str:token>/": Route(GET_POST, public=True),
     "/cadences/": Route(GET),
@@ -123,9 +132,10 @@ class Team:
 def team_objects(crew) -> dict:
     """One of each kind of object a route names, belonging to ``crew``'s team: a lead handed
     off to its AE (visible to its SDR, AE and manager), the team's standard cadence, an
-    enrollment of another lead with its touches, and a reminder."""
+    enrollment of another lead with its touches, a reminder, an import and a web form."""
     from cadences.models import Touch
     from cadences.services import cadence_ensure_standard, enrollment_create, reminder_create
+    from intake.models import ImportJob, WebForm
     from tests.fixtures import walk
 
     handed = walk(crew.lead(owner="sdr"), "handed_off", ae=crew.ae)
@@ -139,7 +149,18 @@ def team_objects(crew) -> dict:
         due_at=timezone.now() + timezone.timedelta(days=1),
         note="Call back",
     )
+    job = ImportJob.objects.create(
+        team=crew.team,
+        created_by=crew.manager,
+        file_name="list.csv",
+        file_size=1,
+        file_sha256="0" * 64,
+        file_format="csv",
+    )
+    form = WebForm.objects.create(team=crew.team, name="Website")
     return {
+        "job_id": job.pk,
+        "form_id": form.pk,
         "lead_id": handed.pk,
         "cadence_id": standard.pk,
         "enrollment_id": enrollment.pk,
@@ -159,6 +180,8 @@ OUT_OF_SCOPE = {
     "touch_id",
     "reminder_id",
     "ae_id",
+    "job_id",
+    "form_id",
 }
 NOT_OBJECTS = {"name", "token"}
 
