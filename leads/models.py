@@ -149,7 +149,11 @@ def _is_assigned_ae(lead: "Lead", user) -> bool:
 
 
 class Lead(FSMModelMixin, models.Model):
-    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="leads")
+    # No single-column index on team, owner or assigned_ae: the composite indexes below lead
+    # with them and serve every lookup; an index less is one write less per imported lead.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="leads", db_index=False
+    )
     prospect = models.ForeignKey(Prospect, on_delete=models.PROTECT, related_name="leads")
     source = models.CharField(max_length=20, choices=LeadSource.choices)
     owner = models.ForeignKey(
@@ -158,6 +162,7 @@ class Lead(FSMModelMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_leads",
+        db_index=False,
         help_text="The SDR or BDR working the lead; empty means the team's unassigned pool.",
     )
     assigned_ae = models.ForeignKey(
@@ -166,6 +171,7 @@ class Lead(FSMModelMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ae_leads",
+        db_index=False,
     )
     state = FSMField(
         default=LeadState.NEW, choices=LeadState.choices, protected=True, max_length=20
@@ -441,7 +447,8 @@ class LeadEvent(models.Model):
     """Append-only timeline entry. Only services create these; nothing edits or deletes them
     (a database trigger refuses UPDATE and DELETE)."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events")
+    # Served by leadevent_lead_time (lead, -created_at, -id): no single-column index.
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
