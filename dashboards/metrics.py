@@ -11,7 +11,7 @@ their own figures, an AE their queue figures (hand-offs to them and their decisi
 the team's pipeline funnel as aggregates only (no names, no lead lists). Anything else: nothing.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -287,7 +287,10 @@ def stalled_leads(
         qs = qs.filter(state=LeadState.HANDED_OFF)
     if sdr and scope.sees_people:
         qs = qs.filter(owner_id=sdr)
-    by_state = dict(qs.order_by().values_list("state").annotate(n=Count("id")))
+    # Counted up to the list cap, like the lead list: a count of every stalled lead of a big
+    # team would cost more than the page.
+    cap = settings.SDRCRM_LIST_COUNT_CAP
+    by_state = Counter(qs.order_by().values_list("state", flat=True)[: cap + 1])
     leads = list(
         qs.select_related("prospect__company", "owner", "assigned_ae").order_by(
             "state_changed_at", "id"
@@ -300,7 +303,8 @@ def stalled_leads(
             if by_state.get(s)
         ],
         "leads": leads,
-        "total": sum(by_state.values()),
+        "total": min(sum(by_state.values()), cap),
+        "capped": sum(by_state.values()) > cap,
         "days": days,
     }
 
@@ -652,7 +656,7 @@ def time_in_stage(scope: Scope, f: Filters) -> list[dict]:
         for dim, n, med, p90 in qs.order_by()
         .values_list("dim")
         .annotate(
-            n=Count("id"),
+            n=Count("seconds"),  # (every stay has its seconds; counted from the index)
             med=Percentile("seconds", 0.5),
             p90=Percentile("seconds", 0.9),
         )
