@@ -250,6 +250,12 @@ class Lead(FSMModelMixin, models.Model):
                 include=["state", "owner"],
                 condition=Q(state__in=STALL_STATES),
             ),
+            models.Index(
+                fields=["owner", "state_changed_at"],
+                name="lead_owner_stalled",
+                include=["state", "team"],
+                condition=Q(state__in=STALL_STATES),
+            ),
         ]
 
     def __str__(self) -> str:
