@@ -8,5 +8,7 @@ def navigation(request):
         "nav_today": user.is_prospector or user.is_manager,
         "nav_cadences": user.is_prospector or user.is_manager or user.is_admin_role,
         "nav_marketing": user.is_marketing or user.is_manager or user.is_admin_role,
+        "nav_imports": user.is_marketing or user.is_manager or user.is_prospector
+        or user.is_admin_role,
         "nav_admin": user.is_staff,
     }

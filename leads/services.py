@@ -656,6 +656,44 @@ def lead_create(*, actor: User, data: LeadData) -> tuple[Lead, list[str]]:
     return lead, notices
 
 
+def lead_create_inbound(
+    *, team_id: int, owner_id: int | None, data: LeadData, at: datetime, body: str, payload: dict
+) -> tuple[Lead | None, Lead | None]:
+    """A lead captured by the system (an inbound web form), not by a person. Call inside a
+    transaction. Returns (new lead, None), or (None, the prospect's existing active lead) when
+    the email already has one; that lead may belong to another team."""
+    prospect_values = _clean_prospect_values(data)
+    prospect = None
+    if prospect_values["email"]:
+        prospect = (
+            Prospect.objects.select_for_update().filter(email=prospect_values["email"]).first()
+        )
+    if prospect is not None:
+        active = prospect.leads.filter(state__in=ACTIVE_STATES).first()
+        if active is not None:
+            return None, active
+    company, _matched = _company_for(data)
+    if prospect is None:
+        prospect = Prospect.objects.create(company=company, **prospect_values)
+    elif company is not None and prospect.company_id is None:
+        prospect.company = company
+        prospect.save(update_fields=["company"])
+    lead = Lead.objects.create(
+        team_id=team_id,
+        prospect=prospect,
+        source=data.source,
+        owner_id=owner_id,
+        created_at=at,
+        updated_at=at,
+        state_changed_at=at,
+    )
+    lead_event_record(
+        lead=lead, kind=EventKind.CREATED, actor=None, at=at, to_state=lead.state, body=body,
+        payload={"source": data.source, "owner_id": owner_id, **payload},
+    )  # fmt: skip
+    return lead, None
+
+
 def _company_apply(company: Company, data: LeadData) -> dict[str, list]:
     """Write the form's company fields onto ``company``; return the changes."""
     values = _company_values(data, fallback_name=company.name)

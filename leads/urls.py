@@ -6,6 +6,7 @@ app_name = "leads"
 urlpatterns = [
     path("", views.lead_list, name="list"),
     path("new/", views.lead_create, name="create"),
+    path("export/", views.lead_export, name="export"),
     path("overview/", views.overview, name="overview"),
     path("bulk-assign/", views.lead_bulk_assign, name="bulk_assign"),
     path("<int:lead_id>/", views.lead_detail, name="detail"),

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -60,6 +61,41 @@ def lead_list(request):
         else "leads/lead_list.html"
     )
     return render(request, template, context)
+
+
+@require_GET
+def lead_export(request):
+    """The lead list with its current filters as CSV or XLSX (``?format=xlsx``)."""
+    import csv
+    import itertools
+
+    from django.http import FileResponse, StreamingHttpResponse
+
+    from sdrcrm.spreadsheet import Echo, neutralise, xlsx_file
+
+    from .export import HEADER, XLSX_MAX_ROWS, lead_export_rows
+
+    user = request.user
+    _require_lead_reader(user)
+    params = request.GET.copy()
+    fmt = params.pop("format", ["csv"])[-1]
+    params.pop("cursor", None)
+    form = LeadFilterForm(params or None, owners=[], show_owner_filter=not user.is_ae)
+    filters = form.to_filters() if params else LeadFilterForm().to_filters()
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    rows = lead_export_rows(user=user, filters=filters)
+    if fmt == "xlsx":
+        tmp = xlsx_file(HEADER, itertools.islice(rows, XLSX_MAX_ROWS), title="Leads")
+        return FileResponse(tmp, as_attachment=True, filename=f"leads-{stamp}.xlsx",
+                            content_type="application/vnd.openxmlformats-officedocument"
+                            ".spreadsheetml.sheet")  # fmt: skip
+    writer = csv.writer(Echo())
+    lines = itertools.chain(
+        [writer.writerow(HEADER)], (writer.writerow(map(neutralise, r)) for r in rows)
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
+    return response
 
 
 def _detail_context(request, lead, **extra):

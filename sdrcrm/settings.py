@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "leads",
     "cadences",
     "qualification",
+    "intake",
     "dashboards",
     "coaching",
 ]
@@ -134,6 +135,7 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("SDRCRM_TIME_ZONE", "Europe/Oslo")
 USE_I18N = True
 USE_TZ = True
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a bare domain means https
 
 # --- Static files: all from installed packages and this repo, never a CDN -------------------
 STATIC_URL = "/static/"
@@ -156,6 +158,18 @@ MEDIA_ROOT = VAR_DIR / "media"
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+# The cache (rate limits) is shared by every process: Redis in production, files in the
+# embedded default.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL.startswith(("redis://", "rediss://"))
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed", "control"):
@@ -218,6 +232,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qualification.outcome_models_refresh_task",
         "schedule": 10 * 60.0,
     },
+    # Imports whose enqueue was lost or whose worker died are picked up again.
+    "intake-import-sweep": {
+        "task": "intake.import_sweep_task",
+        "schedule": 30.0,
+    },
     "qualification-nightly-rescore": {
         "task": "qualification.lead_scores_sweep_task",
         "schedule": crontab(hour=2, minute=30),
@@ -274,6 +293,21 @@ SDRCRM_DISPATCH_MAX_SECONDS = float(os.environ.get("SDRCRM_DISPATCH_MAX_SECONDS"
 SDRCRM_DISPATCH_MAX_ATTEMPTS = int(os.environ.get("SDRCRM_DISPATCH_MAX_ATTEMPTS", "5"))
 SDRCRM_CLOCK_FILE = os.environ.get("SDRCRM_CLOCK_FILE", "")  # tests only: sdrcrm/clock.py
 SDRCRM_LEAD_PAGE_SIZE = 50
+# Lead imports (docs/operations.md): the largest file accepted, the largest an XLSX may unpack
+# to, the widest row and the longest cell; rows per transaction; the lease a running import
+# holds (renewed every batch) before the sweep hands it to another worker.
+SDRCRM_IMPORT_MAX_BYTES = int(os.environ.get("SDRCRM_IMPORT_MAX_BYTES", 200_000_000))
+SDRCRM_IMPORT_MAX_XLSX_UNPACKED = int(
+    os.environ.get("SDRCRM_IMPORT_MAX_XLSX_UNPACKED", 500_000_000)
+)
+SDRCRM_IMPORT_MAX_COLUMNS = int(os.environ.get("SDRCRM_IMPORT_MAX_COLUMNS", 200))
+SDRCRM_IMPORT_MAX_CELL_CHARS = int(os.environ.get("SDRCRM_IMPORT_MAX_CELL_CHARS", 32_767))
+SDRCRM_IMPORT_CHUNK_BYTES = 1_000_000
+SDRCRM_IMPORT_BATCH = int(os.environ.get("SDRCRM_IMPORT_BATCH", 5000))
+SDRCRM_IMPORT_LEASE_SECONDS = int(os.environ.get("SDRCRM_IMPORT_LEASE_SECONDS", 120))
+SDRCRM_IMPORT_REQUEUE_SECONDS = int(os.environ.get("SDRCRM_IMPORT_REQUEUE_SECONDS", 60))
+# Inbound web forms: submissions accepted per form and visitor address in a minute.
+SDRCRM_WEBFORM_RATE_PER_MINUTE = int(os.environ.get("SDRCRM_WEBFORM_RATE_PER_MINUTE", 10))
 SDRCRM_LIST_COUNT_CAP = 10_000
 # Dashboards: timeline events read per rollup batch, and how many ids below the cursor each run
 # reads again (events whose transaction committed late; re-reading counts nothing twice).

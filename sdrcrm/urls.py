@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cadences import views as cadence_views
+from intake import views as intake_views
 
 from . import views
 
@@ -11,6 +12,8 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("cadences/", include("cadences.urls")),
     path("qualification/", include("qualification.urls")),
+    path("imports/", include("intake.urls")),
+    path("in/<str:token>/", intake_views.webform_submit, name="webform_submit"),
     path("dashboards/", include("dashboards.urls")),
     path("coaching/", include("coaching.urls")),
     path("today/", cadence_views.today, name="today"),

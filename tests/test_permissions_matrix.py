@@ -51,6 +51,9 @@ PAGES = {
     "/leads/":          (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
     "/leads/new/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  403,  200,  200),
     "/leads/overview/": (LOGIN, 403,  403,  403,  403,  403,  200,  200,  200,  200,  403),
+    "/leads/export/":   (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
+    "/imports/":        (LOGIN, 200,  200,  200,  403,  403,  200,  200,  200,  200,  200),
+    "/imports/web-forms/": (LOGIN, 403, 403, 403, 403, 403, 200,  200,  403,  200,  403),
     "/password/":       (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200),
     "/admin/":          (ADMIN_LOGIN,) + (ADMIN_LOGIN,) * 7 + (200, ADMIN_LOGIN, ADMIN_LOGIN),
     # Dashboards: everyone sees their own scope; AEs their queue; marketing the funnel only.

@@ -188,7 +188,7 @@ def test_password_change_refused(user, client, data, field, error):
 
 # --- Every page needs a login, but two ------------------------------------------------------
 
-PUBLIC = {"/login/", "/healthz", "/u/token/"}
+PUBLIC = {"/login/", "/healthz", "/u/token/", "/in/token/"}
 SAMPLE_ARGS = {
     "lead_id": "1",
     "name": "start_research",
@@ -198,6 +198,8 @@ SAMPLE_ARGS = {
     "reminder_id": "1",
     "token": "token",
     "ae_id": "1",
+    "job_id": "1",
+    "form_id": "1",
     "fmt": "csv",
     "feedback_id": "1",
 }
@@ -223,6 +225,10 @@ def test_the_url_list_is_complete():
         "/leads/", "/leads/new/", "/leads/overview/", "/leads/bulk-assign/",
         "/leads/1/", "/leads/1/edit/", "/leads/1/transition/start_research/",
         "/leads/1/notes/", "/leads/1/calls/", "/leads/1/checklist/", "/leads/1/claim/",
+        "/leads/export/",
+        "/imports/", "/imports/1/", "/imports/1/preview/", "/imports/1/start/",
+        "/imports/1/issues.csv", "/imports/web-forms/", "/imports/web-forms/1/deactivate/",
+        "/in/token/",
         "/today/", "/u/token/",
         "/cadences/", "/cadences/new/", "/cadences/standard/", "/cadences/snippets/",
         "/cadences/enroll/", "/cadences/holiday/", "/cadences/1/", "/cadences/1/edit/",
@@ -254,8 +260,9 @@ def test_every_page_but_login_and_healthz_needs_login(db, client, path, method):
 def test_login_and_healthz_are_public(db, client, path, settings, tmp_path):
     settings.CELERY_BROKER_URL = "filesystem://"
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_out": str(tmp_path)}
-    # A forged unsubscribe token answers its own "not valid" page, without a login.
-    expected = 404 if path.startswith("/u/") else 200
+    # A forged unsubscribe token answers its own "not valid" page, without a login; the web-form
+    # endpoint takes POSTs only.
+    expected = 404 if path.startswith("/u/") else 405 if path.startswith("/in/") else 200
     assert client.get(path).status_code == expected
 
 

@@ -1,0 +1,496 @@
+"""Set-based writer for one batch of normalised rows (PostgreSQL).
+
+The batch is COPYed into a temporary staging table, then companies, prospects, leads and their
+``created`` timeline entries are written with a handful of ``INSERT … SELECT`` statements, each
+matching existing rows by their unique keys (prospect email, company domain) with
+``ON CONFLICT DO NOTHING``, so a concurrent import or a hand-made lead of the same person is a
+duplicate, never an error and never a second prospect. Call inside the batch's transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from leads.models import ACTIVE_STATES, Company, Lead, Prospect
+
+from .rows import Row
+
+STAGE = "intake_stage"
+STAGE_COLUMNS = (
+    "line int, email text, first_name text, last_name text, phone text, title text, "
+    "linkedin_url text, time_zone text, company_name text, domain text, website text, "
+    "industry text, employee_count int, annual_revenue numeric, country text, "
+    "company_linkedin_url text, owner_id bigint"
+)
+COPY_FIELDS = (
+    "line, email, first_name, last_name, phone, title, linkedin_url, time_zone, company_name, "
+    "domain, website, industry, employee_count, annual_revenue, country, company_linkedin_url, "
+    "owner_id"
+)
+# Fields an "update empty fields" import may fill on an existing prospect or company.
+PROSPECT_FILL = ("last_name", "phone", "title", "linkedin_url", "time_zone")
+COMPANY_FILL = {
+    "industry": "industry",
+    "website": "website",
+    "employee_count": "employee_count",
+    "annual_revenue": "annual_revenue",
+    "country": "country",
+    "company_linkedin_url": "linkedin_url",
+}
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    updated: int = 0
+    duplicate_lines: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _esc(value) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return r"\N"
+    if value.__class__ is str:
+        return value.translate(_COPY_ESCAPES)
+    return str(value)
+
+
+def _copy_rows(cursor, rows: list[Row], owners: list[int | None]) -> None:
+    buf = io.StringIO()
+    write = buf.write
+    for r, owner in zip(rows, owners, strict=True):
+        write(
+            "\t".join(
+                map(
+                    _esc,
+                    (
+                        r.line, r.email, r.first_name, r.last_name, r.phone, r.title,
+                        r.linkedin_url, r.time_zone, r.company_name, r.domain, r.website,
+                        r.industry, r.employee_count, r.annual_revenue, r.country,
+                        r.company_linkedin_url, owner,
+                    ),
+                )
+            )
+        )  # fmt: skip
+        write("\n")
+    buf.seek(0)
+    cursor.copy_expert(f"COPY {STAGE} ({COPY_FIELDS}) FROM STDIN", buf)
+
+
+def _defaults(model, given: set[str]) -> tuple[list[str], list]:
+    """Columns (and their Python defaults) that the INSERT does not set from the stage."""
+    cols, values = [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.column in given:
+            continue
+        cols.append(f.column)
+        values.append(f.get_default())
+    return cols, values
+
+
+def write_batch(cursor, **kw) -> BatchResult:
+    """Write one batch: COPY straight into the tables when nothing in it exists yet (the usual
+    case), else (duplicates to fill in, a concurrent writer) the staged path."""
+    from django.db import IntegrityError, transaction
+    from psycopg2 import IntegrityError as CopyIntegrityError  # COPY errors are not wrapped
+
+    if kw["rows"] and not kw["update_empty"]:
+        try:
+            with transaction.atomic():
+                result = _write_batch_copy(cursor, **kw)
+            if result is not None:
+                return result
+        except (IntegrityError, CopyIntegrityError):
+            pass  # someone created one of these people or companies just now
+    return write_batch_staged(cursor, **kw)
+
+
+def _nextvals(cursor, table: str, n: int) -> list[int]:
+    if n == 0:
+        return []
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n]
+    )
+    return [r[0] for r in cursor.fetchall()]
+
+
+def _copy(cursor, table: str, columns: list[str], rows: list[tuple], tail: tuple = ()) -> None:
+    """COPY ``rows`` into ``table``; ``tail`` holds the values every row shares (the defaults
+    of the columns the import does not set), escaped once."""
+    end = ("\t" + "\t".join(map(_esc, tail)) if tail else "") + "\n"
+    buf = io.StringIO()
+    buf.writelines("\t".join(map(_esc, row)) + end for row in rows)
+    buf.seek(0)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
+
+
+def _write_batch_copy(
+    cursor, *, rows, owners, team_id, source, actor_id, import_id, import_name, update_empty, now
+) -> BatchResult | None:
+    """Nothing in the batch exists: ids are reserved from the sequences and every table is
+    loaded with COPY. Returns None (nothing written) when some prospect already exists."""
+    cursor.execute(
+        f"SELECT 1 FROM {Prospect._meta.db_table} WHERE email = ANY(%s) LIMIT 1",
+        [[r.email for r in rows]],
+    )
+    if cursor.fetchone():
+        return None
+    result = BatchResult()
+    # Companies: by domain (matched or new), or by name within the batch when there is none.
+    domains = sorted({r.domain for r in rows if r.domain})
+    company_id: dict[str, int] = {}
+    if domains:
+        cursor.execute(
+            f"SELECT domain, id FROM {Company._meta.db_table} WHERE domain = ANY(%s)", [domains]
+        )
+        company_id = dict(cursor.fetchall())
+    new_companies: dict[str, Row] = {}
+    for r in rows:
+        key = r.domain or (r.company_name.lower() and "name:" + r.company_name.lower())
+        if key and key not in company_id and key not in new_companies:
+            new_companies[key] = r
+    ccols = ["id", "name", "domain", "website", "industry", "employee_count", "annual_revenue",
+             "country", "linkedin_url", "created_at"]  # fmt: skip
+    dcols, dvals = _defaults(Company, set(ccols))
+    data = []
+    for cid, (key, r) in zip(
+        _nextvals(cursor, Company._meta.db_table, len(new_companies)),
+        new_companies.items(),
+        strict=True,
+    ):
+        company_id[key] = cid
+        data.append(
+            (cid, r.company_name or r.domain, r.domain, r.website, r.industry, r.employee_count,
+             r.annual_revenue, r.country, r.company_linkedin_url, now)
+        )  # fmt: skip
+    if data:
+        _copy(cursor, Company._meta.db_table, ccols + dcols, data, tuple(dvals))
+    # Prospects, leads and their timeline entries.
+    pids = _nextvals(cursor, Prospect._meta.db_table, len(rows))
+    lids = _nextvals(cursor, Lead._meta.db_table, len(rows))
+    pcols = ["id", "company_id", "first_name", "last_name", "email", "phone", "title",
+             "linkedin_url", "time_zone", "created_at"]  # fmt: skip
+    pdcols, pdvals = _defaults(Prospect, set(pcols))
+    lcols = ["id", "team_id", "prospect_id", "source", "owner_id", "state", "state_changed_at",
+             "created_at", "updated_at", "version"]  # fmt: skip
+    ldcols, ldvals = _defaults(Lead, set(lcols))
+    prospects, leads, events = [], [], []
+    body = f"Imported from {import_name} (import #{import_id})"
+    for r, owner, pid, lid in zip(rows, owners, pids, lids, strict=True):
+        key = r.domain or (r.company_name.lower() and "name:" + r.company_name.lower())
+        prospects.append(
+            (pid, company_id.get(key) if key else None, r.first_name, r.last_name, r.email,
+             r.phone, r.title, r.linkedin_url, r.time_zone, now)
+        )  # fmt: skip
+        leads.append((lid, team_id, pid, source, owner, "new", now, now, now, 1))
+        payload = {"import_id": import_id, "line": r.line, "source": source, "owner_id": owner}
+        events.append((lid, "created", actor_id, now, "", "new", body, dumps(payload)))
+    _copy(cursor, Prospect._meta.db_table, pcols + pdcols, prospects, tuple(pdvals))
+    _copy(cursor, Lead._meta.db_table, lcols + ldcols, leads, tuple(ldvals))
+    _copy(
+        cursor,
+        "leads_leadevent",
+        ["lead_id", "kind", "actor_id", "created_at", "from_state", "to_state", "body", "payload"],
+        events,
+    )
+    result.created = len(rows)
+    return result
+
+
+def write_batch_staged(
+    cursor,
+    *,
+    rows: list[Row],
+    owners: list[int | None],
+    team_id: int,
+    source: str,
+    actor_id: int | None,
+    import_id: int,
+    import_name: str,
+    update_empty: bool,
+    now: datetime,
+) -> BatchResult:
+    result = BatchResult()
+    if not rows:
+        return result
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({STAGE_COLUMNS}, prospect_id bigint, "
+        "company_id bigint, existing boolean NOT NULL DEFAULT false, lead_id bigint) "
+        "ON COMMIT DELETE ROWS"
+    )
+    cursor.execute(f"TRUNCATE {STAGE}")
+    _copy_rows(cursor, rows, owners)
+    cursor.execute(f"ANALYZE {STAGE}")
+
+    # 1. Existing prospects (same normalised email) are duplicates.
+    cursor.execute(
+        f"UPDATE {STAGE} s SET prospect_id = p.id, existing = true "
+        f"FROM {Prospect._meta.db_table} p WHERE p.email = s.email"
+    )
+    if update_empty:
+        result.updated = _fill_empty(cursor, team_id=team_id, actor_id=actor_id, now=now,
+                                     import_id=import_id, import_name=import_name)  # fmt: skip
+
+    # 2. Companies by domain (existing ones are matched, never changed here).
+    company_cols = (
+        "name, domain, website, industry, employee_count, annual_revenue, country, "
+        "linkedin_url, created_at"
+    )
+    dcols, dvals = _defaults(Company, set(company_cols.replace(" ", "").split(",")))
+    extra = "".join(f", {c}" for c in dcols)
+    params = ", %s" * len(dvals)
+    cursor.execute(
+        f"INSERT INTO {Company._meta.db_table} ({company_cols}{extra}) "
+        f"SELECT DISTINCT ON (domain) coalesce(nullif(company_name, ''), domain), domain, "
+        f"website, industry, employee_count, annual_revenue, country, company_linkedin_url, "
+        f"%s{params} FROM {STAGE} WHERE NOT existing AND domain IS NOT NULL "
+        f"ORDER BY domain, line ON CONFLICT (domain) WHERE domain IS NOT NULL DO NOTHING",
+        [now, *dvals],
+    )
+    cursor.execute(
+        f"UPDATE {STAGE} s SET company_id = c.id FROM {Company._meta.db_table} c "
+        f"WHERE NOT s.existing AND s.domain IS NOT NULL AND c.domain = s.domain"
+    )
+    # Companies known only by name (no website, free-mail address): one per name in the batch.
+    cursor.execute(
+        f"WITH named AS (SELECT DISTINCT ON (lower(company_name)) * FROM {STAGE} "
+        f"  WHERE NOT existing AND domain IS NULL AND company_name <> '' "
+        f"  ORDER BY lower(company_name), line), "
+        f"ins AS (INSERT INTO {Company._meta.db_table} ({company_cols}{extra}) "
+        f"  SELECT company_name, NULL, website, industry, employee_count, annual_revenue, "
+        f"  country, company_linkedin_url, %s{params} FROM named RETURNING id, name) "
+        f"UPDATE {STAGE} s SET company_id = ins.id FROM ins "
+        f"WHERE NOT s.existing AND s.domain IS NULL AND lower(s.company_name) = lower(ins.name)",
+        [now, *dvals],
+    )
+
+    # 3. Prospects; a conflict here means someone created the same person just now.
+    prospect_cols = (
+        "company_id, first_name, last_name, email, phone, title, linkedin_url, time_zone, "
+        "created_at"
+    )
+    dcols, dvals = _defaults(Prospect, set(prospect_cols.replace(" ", "").split(",")))
+    extra = "".join(f", {c}" for c in dcols)
+    params = ", %s" * len(dvals)
+    cursor.execute(
+        f"WITH ins AS (INSERT INTO {Prospect._meta.db_table} ({prospect_cols}{extra}) "
+        f"  SELECT company_id, first_name, last_name, email, phone, title, linkedin_url, "
+        f"  time_zone, %s{params} FROM {STAGE} WHERE NOT existing ORDER BY line "
+        f"  ON CONFLICT (email) WHERE email IS NOT NULL DO NOTHING RETURNING id, email) "
+        f"UPDATE {STAGE} s SET prospect_id = ins.id FROM ins WHERE s.email = ins.email",
+        [now, *dvals],
+    )
+
+    # 4. Leads and 5. their timeline entries.
+    lead_cols = "team_id, prospect_id, source, owner_id, state, state_changed_at, created_at, "
+    lead_cols += "updated_at, version"
+    dcols, dvals = _defaults(Lead, set(lead_cols.replace(" ", "").split(",")))
+    extra = "".join(f", {c}" for c in dcols)
+    params = ", %s" * len(dvals)
+    cursor.execute(
+        f"WITH ins AS (INSERT INTO {Lead._meta.db_table} ({lead_cols}{extra}) "
+        f"  SELECT %s, prospect_id, %s, owner_id, 'new', %s, %s, %s, 1{params} FROM {STAGE} "
+        f"  WHERE NOT existing AND prospect_id IS NOT NULL ORDER BY line "
+        f"  RETURNING id, prospect_id) "
+        f"UPDATE {STAGE} s SET lead_id = ins.id FROM ins WHERE s.prospect_id = ins.prospect_id",
+        [team_id, source, now, now, now, *dvals],
+    )
+    cursor.execute(
+        "INSERT INTO leads_leadevent (lead_id, kind, actor_id, created_at, from_state, "
+        "to_state, body, payload) "
+        "SELECT lead_id, 'created', %s, %s, '', 'new', %s, jsonb_build_object("
+        "'import_id', %s, 'line', line, 'source', %s::text, 'owner_id', owner_id) "
+        f"FROM {STAGE} WHERE lead_id IS NOT NULL ORDER BY line",
+        [actor_id, now, f"Imported from {import_name} (import #{import_id})", import_id, source],
+    )
+    result.created = cursor.rowcount
+    cursor.execute(
+        f"SELECT line, email, CASE WHEN existing THEN 'already in the CRM' "
+        f"ELSE 'created at the same moment by someone else' END "
+        f"FROM {STAGE} WHERE lead_id IS NULL AND NOT coalesce(filled, false) ORDER BY line"
+        if update_empty
+        else f"SELECT line, email, CASE WHEN existing THEN 'already in the CRM' "
+        f"ELSE 'created at the same moment by someone else' END "
+        f"FROM {STAGE} WHERE lead_id IS NULL ORDER BY line"
+    )
+    result.duplicate_lines = cursor.fetchall()
+    return result
+
+
+def _fill_empty(cursor, *, team_id, actor_id, now, import_id, import_name) -> int:
+    """Fill the empty fields of existing prospects (and their companies) that have a lead in
+    this team; one ``edit`` timeline entry on that lead per prospect changed."""
+    cursor.execute(f"ALTER TABLE {STAGE} ADD COLUMN IF NOT EXISTS filled boolean")
+    cursor.execute(f"UPDATE {STAGE} SET filled = NULL")
+    p_changes = ", ".join(
+        f"'{f}', CASE WHEN p.{f} = '' AND s.{f} <> '' THEN jsonb_build_array('', s.{f}) END"
+        for f in PROSPECT_FILL
+    )
+    c_changes = ", ".join(
+        f"'company_{col}', CASE WHEN (c.{col} IS NULL OR c.{col}::text = '') "
+        f"AND coalesce(s.{src}::text, '') <> '' "
+        f"THEN jsonb_build_array('', s.{src}::text) END"
+        for src, col in COMPANY_FILL.items()
+    )
+    active = ", ".join(f"'{s.value}'" for s in ACTIVE_STATES)
+    # One row per staged existing prospect whose team lead (the active one, else the newest)
+    # gets the event; the changes are computed before anything is written.
+    cursor.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS intake_fill (prospect_id bigint, company_id bigint, "
+        "lead_id bigint, line int, changes jsonb) ON COMMIT DELETE ROWS"
+    )
+    cursor.execute("TRUNCATE intake_fill")
+    cursor.execute(
+        f"INSERT INTO intake_fill "
+        f"SELECT s.prospect_id, p.company_id, l.id, s.line, "
+        f"  jsonb_strip_nulls(jsonb_build_object({p_changes}) || "
+        f"  CASE WHEN c.id IS NULL THEN '{{}}'::jsonb ELSE jsonb_build_object({c_changes}) END) "
+        f"FROM {STAGE} s JOIN leads_prospect p ON p.id = s.prospect_id "
+        f"LEFT JOIN leads_company c ON c.id = p.company_id "
+        f"JOIN LATERAL (SELECT id FROM leads_lead l WHERE l.prospect_id = p.id "
+        f"  AND l.team_id = %s ORDER BY (l.state IN ({active})) DESC, l.created_at DESC "
+        f"  LIMIT 1) l ON true "
+        f"WHERE s.existing",
+        [team_id],
+    )
+    cursor.execute("DELETE FROM intake_fill WHERE changes = '{}'::jsonb")
+    sets = ", ".join(f"{f} = CASE WHEN p.{f} = '' THEN s.{f} ELSE p.{f} END" for f in PROSPECT_FILL)
+    cursor.execute(
+        f"UPDATE leads_prospect p SET {sets} FROM intake_fill x JOIN {STAGE} s "
+        f"ON s.prospect_id = x.prospect_id WHERE p.id = x.prospect_id"
+    )
+    csets = ", ".join(
+        f"{col} = CASE WHEN c.{col} IS NULL OR c.{col}::text = '' THEN "
+        f"coalesce(s.{src}, c.{col}) ELSE c.{col} END"
+        if col in ("employee_count", "annual_revenue")
+        else f"{col} = CASE WHEN c.{col} = '' THEN s.{src} ELSE c.{col} END"
+        for src, col in COMPANY_FILL.items()
+    )
+    cursor.execute(
+        f"UPDATE leads_company c SET {csets} FROM intake_fill x JOIN {STAGE} s "
+        f"ON s.prospect_id = x.prospect_id WHERE c.id = x.company_id"
+    )
+    cursor.execute(
+        "INSERT INTO leads_leadevent (lead_id, kind, actor_id, created_at, from_state, "
+        "to_state, body, payload) "
+        "SELECT lead_id, 'edit', %s, %s, '', '', 'Empty fields filled by import #' || %s || "
+        "' (' || %s || '): ' || (SELECT string_agg(replace(k, '_', ' '), ', ' ORDER BY k) "
+        "FROM jsonb_object_keys(changes) k), "
+        "jsonb_build_object('changes', changes, 'import_id', %s, 'line', line) "
+        "FROM intake_fill ORDER BY line",
+        [actor_id, now, import_id, import_name, import_id],
+    )
+    updated = cursor.rowcount
+    cursor.execute(
+        f"UPDATE {STAGE} s SET filled = true FROM intake_fill x WHERE s.prospect_id = x.prospect_id"
+    )
+    return updated
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_batch_orm(
+    *, rows, owners, team_id, source, actor_id, import_id, import_name, update_empty, now
+) -> BatchResult:
+    """The same batch through the ORM, for the embedded SQLite default (no COPY there)."""
+    from leads.models import EventKind, LeadEvent
+
+    result = BatchResult()
+    existing = dict(
+        Prospect.objects.filter(email__in=[r.email for r in rows]).values_list("email", "id")
+    )
+    new = [(r, o) for r, o in zip(rows, owners, strict=True) if r.email not in existing]
+    for r in rows:
+        if r.email in existing:
+            if update_empty and _fill_empty_orm(r, existing[r.email], team_id, actor_id, now,
+                                                import_id, import_name):  # fmt: skip
+                result.updated += 1
+            else:
+                result.duplicate_lines.append((r.line, r.email, "already in the CRM"))
+    domains = {r.domain for r, _ in new if r.domain}
+    known = dict(Company.objects.filter(domain__in=domains).values_list("domain", "id"))
+    fresh, seen = [], set()
+    for r, _ in new:
+        key = r.domain or (r.company_name.lower() and "name:" + r.company_name.lower())
+        if key and key not in known and key not in seen:
+            seen.add(key)
+            fresh.append((key, Company(
+                name=r.company_name or r.domain, domain=r.domain, website=r.website,
+                industry=r.industry, employee_count=r.employee_count,
+                annual_revenue=r.annual_revenue, country=r.country,
+                linkedin_url=r.company_linkedin_url, created_at=now,
+            )))  # fmt: skip
+    Company.objects.bulk_create([c for _, c in fresh])
+    known.update((key, c.pk) for key, c in fresh)
+    prospects = [
+        Prospect(
+            company_id=known.get(r.domain or "name:" + r.company_name.lower()),
+            first_name=r.first_name, last_name=r.last_name, email=r.email, phone=r.phone,
+            title=r.title, linkedin_url=r.linkedin_url, time_zone=r.time_zone, created_at=now,
+        )
+        for r, _ in new
+    ]  # fmt: skip
+    Prospect.objects.bulk_create(prospects)
+    leads = [
+        Lead(team_id=team_id, prospect_id=p.pk, source=source, owner_id=o, created_at=now,
+             updated_at=now, state_changed_at=now)
+        for p, (_, o) in zip(prospects, new, strict=True)
+    ]  # fmt: skip
+    Lead.objects.bulk_create(leads)
+    body = f"Imported from {import_name} (import #{import_id})"
+    LeadEvent.objects.bulk_create(
+        LeadEvent(lead_id=lead.pk, kind=EventKind.CREATED, actor_id=actor_id, created_at=now,
+                  to_state="new", body=body, payload={"import_id": import_id, "line": r.line,
+                  "source": source, "owner_id": o})
+        for lead, (r, o) in zip(leads, new, strict=True)
+    )  # fmt: skip
+    result.created = len(leads)
+    return result
+
+
+def _fill_empty_orm(r, prospect_id, team_id, actor_id, now, import_id, import_name) -> bool:
+    from leads.models import ACTIVE_STATES, EventKind, LeadEvent
+
+    lead = (
+        Lead.objects.filter(prospect_id=prospect_id, team_id=team_id)
+        .order_by("-created_at")
+        .first()
+    )
+    active = Lead.objects.filter(
+        prospect_id=prospect_id, team_id=team_id, state__in=ACTIVE_STATES
+    ).first()
+    lead = active or lead
+    if lead is None:
+        return False
+    p = Prospect.objects.select_related("company").get(pk=prospect_id)
+    changes = {}
+    for f in PROSPECT_FILL:
+        if getattr(p, f) == "" and getattr(r, f):
+            changes[f] = ["", getattr(r, f)]
+            setattr(p, f, getattr(r, f))
+    c = p.company
+    if c is not None:
+        for src, col in COMPANY_FILL.items():
+            value = getattr(r, src)
+            if getattr(c, col) in ("", None) and value not in ("", None):
+                changes[f"company_{col}"] = ["", str(value)]
+                setattr(c, col, value)
+        c.save()
+    if not changes:
+        return False
+    p.save()
+    LeadEvent.objects.create(
+        lead=lead, kind=EventKind.EDIT, actor_id=actor_id, created_at=now,
+        body=f"Empty fields filled by import #{import_id} ({import_name}): "
+        + ", ".join(k.replace("_", " ") for k in sorted(changes)),
+        payload={"changes": changes, "import_id": import_id, "line": r.line},
+    )  # fmt: skip
+    return True

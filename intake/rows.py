@@ -1,0 +1,350 @@
+"""Column mapping and row normalisation for imported lists. Pure functions.
+
+``FIELDS`` are what a column can be mapped to; ``propose_mapping`` recognises the usual export
+headers of CRMs and sales tools in English and Norwegian; ``normalise_row`` turns one row into the
+values that will be stored, or a reason it cannot be.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from leads.normalize import normalize_domain, normalize_email, normalize_name
+
+# field -> (label, max length or None)
+FIELDS: dict[str, tuple[str, int | None]] = {
+    "first_name": ("First name", 100),
+    "last_name": ("Last name", 100),
+    "full_name": ("Full name (split into first and last)", 201),
+    "email": ("Email", 254),
+    "phone": ("Phone", 40),
+    "title": ("Job title", 150),
+    "linkedin_url": ("LinkedIn profile", 300),
+    "time_zone": ("Time zone", 64),
+    "company_name": ("Company", 200),
+    "website": ("Company website", 300),
+    "domain": ("Company domain", 253),
+    "industry": ("Industry", 120),
+    "employee_count": ("Number of employees", None),
+    "annual_revenue": ("Annual revenue", None),
+    "country": ("Country", None),
+    "company_linkedin_url": ("Company LinkedIn", 300),
+}
+
+_ALIASES = {
+    "first_name": "first name, firstname, given name, fornavn, forename, contact first name",
+    "last_name": "last name, lastname, surname, family name, etternavn, contact last name",
+    "full_name": "name, full name, fullname, contact name, contact, navn, fullt navn, person",
+    "email": (
+        "email, e-mail, e mail, email address, e-mail address, work email, business email, "
+        "e-post, epost, e-postadresse, epostadresse, mail, contact email, primary email"
+    ),
+    "phone": (
+        "phone, phone number, telephone, tel, mobile, mobile phone, cell, direct phone, "
+        "work phone, telefon, telefonnummer, mobil, mobilnummer, tlf"
+    ),
+    "title": "job title, title, position, role, stilling, tittel, stillingstittel, jobbtittel",
+    "linkedin_url": (
+        "linkedin, linkedin url, linkedin profile, person linkedin url, linkedin-profil, "
+        "linkedin profil, profile url"
+    ),
+    "time_zone": "time zone, timezone, tidssone",
+    "company_name": (
+        "company, company name, account, account name, organization, organisation, "
+        "organization name, employer, firma, firmanavn, bedrift, selskap, virksomhet, "
+        "organisasjon"
+    ),
+    "website": (
+        "website, company website, web site, url, web, homepage, company url, nettside, "
+        "hjemmeside, nettsted, webside"
+    ),
+    "domain": "domain, company domain, email domain, domene",
+    "industry": "industry, sector, vertical, bransje, næring, sektor",
+    "employee_count": (
+        "number of employees, employees, # employees, no. of employees, employee count, "
+        "company size, headcount, size, antall ansatte, ansatte, størrelse"
+    ),
+    "annual_revenue": "annual revenue, revenue, turnover, omsetning, årlig omsetning",
+    "country": "country, country code, land, landkode, company country, hq country",
+    "company_linkedin_url": "company linkedin, company linkedin url, linkedin company",
+}
+
+
+def header_key(value: str) -> str:
+    value = value.strip().lower().replace("_", " ").replace("-", " ")
+    return " ".join(re.sub(r"[^\w#æøå ]+", " ", value).split())
+
+
+HEADER_FIELDS: dict[str, str] = {}
+for _field, _names in _ALIASES.items():
+    for _name in _names.split(","):
+        HEADER_FIELDS[header_key(_name)] = _field
+
+
+def field_for_header(header: str) -> str | None:
+    return HEADER_FIELDS.get(header_key(header))
+
+
+def propose_mapping(headers: list[str]) -> dict[str, str]:
+    """column index (as text) -> field, each field used once (the first column wins)."""
+    mapping, used = {}, set()
+    for i, h in enumerate(headers):
+        field = field_for_header(h)
+        if field and field not in used:
+            mapping[str(i)] = field
+            used.add(field)
+    return mapping
+
+
+def mapping_problems(mapping: dict[str, str]) -> list[str]:
+    fields = list(mapping.values())
+    problems = []
+    unknown = [f for f in fields if f not in FIELDS]
+    if unknown:
+        problems.append(f"Unknown field(s): {', '.join(sorted(set(unknown)))}.")
+    twice = sorted({f for f in fields if fields.count(f) > 1})
+    if twice:
+        problems.append(
+            "Each field can be mapped from one column only: "
+            + ", ".join(FIELDS[f][0] for f in twice if f in FIELDS)
+            + "."
+        )
+    if "email" not in fields:
+        problems.append("Map a column to Email: it identifies each prospect.")
+    if "first_name" not in fields and "full_name" not in fields:
+        problems.append("Map a column to First name or Full name.")
+    return problems
+
+
+# --- Values -----------------------------------------------------------------------------------
+
+_EMAIL_RE = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@([a-z0-9-]+\.)+[a-z]{2,63}$")
+FREE_MAIL = frozenset(
+    """gmail.com googlemail.com hotmail.com hotmail.no outlook.com live.com live.no msn.com
+    yahoo.com yahoo.no icloud.com me.com mac.com aol.com proton.me protonmail.com online.no
+    gmx.com gmx.net mail.com yandex.com zoho.com""".split()
+)
+COUNTRIES = {
+    **{
+        k: v
+        for v, names in {
+            "NO": "norway, norge, noreg, kingdom of norway",
+            "SE": "sweden, sverige",
+            "DK": "denmark, danmark",
+            "FI": "finland, suomi",
+            "IS": "iceland, island",
+            "DE": "germany, tyskland, deutschland",
+            "GB": "united kingdom, uk, great britain, england, scotland, wales, storbritannia",
+            "IE": "ireland, irland",
+            "NL": "netherlands, the netherlands, holland, nederland",
+            "BE": "belgium, belgia",
+            "FR": "france, frankrike",
+            "ES": "spain, spania",
+            "PT": "portugal",
+            "IT": "italy, italia",
+            "CH": "switzerland, sveits",
+            "AT": "austria, østerrike",
+            "PL": "poland, polen",
+            "EE": "estonia, estland",
+            "LV": "latvia, latvia",
+            "LT": "lithuania, litauen",
+            "US": "united states, usa, us, united states of america, america",
+            "CA": "canada",
+            "AU": "australia",
+            "NZ": "new zealand",
+            "IN": "india",
+            "JP": "japan",
+            "SG": "singapore",
+            "BR": "brazil, brasil",
+        }.items()
+        for k in (n.strip() for n in names.split(","))
+    }
+}
+_NUMBER_RE = re.compile(r"^\d+(?:[.,]\d+)?$")
+_SUFFIX = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "mill": 1_000_000, "bn": 10**9, "b": 10**9}
+
+
+def email_valid(email: str) -> bool:
+    """Syntax check; an international domain (blåbær.no) is checked in its IDNA form."""
+    if len(email) > 254 or ".." in email:
+        return False
+    if not email.isascii():
+        local, _, domain = email.rpartition("@")
+        try:
+            email = local + "@" + domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return False
+    return bool(_EMAIL_RE.match(email))
+
+
+class RowError(ValueError):
+    pass
+
+
+def parse_int(text: str, label: str) -> int | None:
+    """'1 200', '1,200', '51-200' (the middle: 126), '10,000+' -> int."""
+    t = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not t:
+        return None
+    t = t.rstrip("+")
+    if "-" in t[1:] or "–" in t:
+        low, _, high = t.replace("–", "-").partition("-")
+        a, b = parse_int(low, label), parse_int(high, label)
+        if a is None or b is None or b < a:
+            raise RowError(f"{label} '{text}' is not a number or a range like 51-200.")
+        return (a + b + 1) // 2
+    t = t.replace(",", "")
+    if not t.isdigit():
+        raise RowError(f"{label} '{text}' is not a whole number.")
+    value = int(t)
+    if value > 10_000_000:
+        raise RowError(f"{label} '{text}' is too large.")
+    return value
+
+
+def parse_money(text: str, label: str) -> int | None:
+    """'NOK 5 000 000', '1.2M', '2,5 mill' -> whole units."""
+    t = text.strip().lower().replace("\u00a0", "").replace(" ", "")
+    if not t:
+        return None
+    t = re.sub(r"^(nok|sek|dkk|eur|usd|gbp|kr|[$€£])", "", t)
+    t = re.sub(r"(nok|sek|dkk|eur|usd|gbp|kr|[$€£])$", "", t)
+    m = re.fullmatch(r"([\d.,]+)([a-z]*)", t)
+    if not m or (m[2] and m[2] not in _SUFFIX):
+        raise RowError(f"{label} '{text}' is not an amount.")
+    digits, suffix = m[1], m[2]
+    if suffix:
+        digits = digits.replace(",", ".")
+    elif re.fullmatch(r"\d{1,3}([.,]\d{3})+", digits):
+        digits = re.sub(r"[.,]", "", digits)  # thousands separators
+    else:
+        digits = digits.replace(",", ".")
+    try:
+        value = Decimal(digits) * _SUFFIX.get(suffix, 1)
+    except InvalidOperation as exc:
+        raise RowError(f"{label} '{text}' is not an amount.") from exc
+    if value >= Decimal(10) ** 15:
+        raise RowError(f"{label} '{text}' is too large.")
+    return int(value)
+
+
+def parse_url(text: str, label: str, *, must_contain: str = "") -> str:
+    t = text.strip()
+    if not t:
+        return ""
+    if any(c.isspace() for c in t):
+        raise RowError(f"{label} '{text}' is not a web address.")
+    if "://" not in t:
+        t = "https://" + t
+    if not t.lower().startswith(("http://", "https://")) or normalize_domain(t) is None:
+        raise RowError(f"{label} '{text}' is not a web address.")
+    if must_contain and must_contain not in t.lower():
+        raise RowError(f"{label} '{text}' is not a {must_contain} address.")
+    if len(t) > 300:
+        raise RowError(f"{label} is longer than 300 characters.")
+    return t
+
+
+def parse_country(text: str) -> str:
+    t = " ".join(text.strip().lower().split())
+    if not t:
+        return ""
+    if len(t) == 2 and t.isalpha():
+        return t.upper()
+    code = COUNTRIES.get(t)
+    if code is None:
+        raise RowError(f"Country '{text}' is not recognised: use a two-letter code such as NO.")
+    return code
+
+
+@dataclass(slots=True)
+class Row:
+    line: int
+    email: str
+    first_name: str
+    last_name: str = ""
+    phone: str = ""
+    title: str = ""
+    linkedin_url: str = ""
+    time_zone: str = ""
+    company_name: str = ""
+    domain: str | None = None
+    website: str = ""
+    industry: str = ""
+    employee_count: int | None = None
+    annual_revenue: int | None = None
+    country: str = ""
+    company_linkedin_url: str = ""
+
+
+def _text(values: dict, field: str) -> str:
+    value = normalize_name(values.get(field, ""))
+    limit = FIELDS[field][1]
+    if limit and len(value) > limit:
+        raise RowError(f"{FIELDS[field][0]} is longer than {limit} characters.")
+    return value
+
+
+def normalise_row(line: int, cells: list[str], mapping: dict[int, str]) -> Row:
+    """One data row -> the values to store. Raises RowError with the reason for the user."""
+    values = {field: cells[i] if i < len(cells) else "" for i, field in mapping.items()}
+    email = normalize_email(values.get("email"))
+    if not email:
+        raise RowError("The email is empty.")
+    if not email_valid(email):
+        raise RowError(f"Email '{values.get('email', '').strip()}' is not a valid address.")
+    first, last = _text(values, "first_name") if "first_name" in values else "", ""
+    if "last_name" in values:
+        last = _text(values, "last_name")
+    if not first and "full_name" in values:
+        full = _text(values, "full_name")
+        if "," in full:  # "Nordmann, Kari"
+            last_part, _, first_part = full.partition(",")
+            first, last = normalize_name(first_part), last or normalize_name(last_part)
+        else:
+            first, _, rest = full.partition(" ")
+            last = last or rest
+    if not first:
+        raise RowError("The first name is empty.")
+    if len(first) > 100 or len(last) > 100:
+        raise RowError("The name is longer than 100 characters.")
+    website = parse_url(values.get("website", ""), "Website")
+    domain = None
+    if values.get("domain", "").strip():
+        domain = normalize_domain(values["domain"])
+        if domain is None:
+            raise RowError(f"Domain '{values['domain'].strip()}' is not a valid domain.")
+    elif website:
+        domain = normalize_domain(website)
+    else:
+        email_domain = email.rpartition("@")[2]
+        if email_domain not in FREE_MAIL:
+            domain = normalize_domain(email_domain)
+    return Row(
+        line=line,
+        email=email,
+        first_name=first,
+        last_name=last,
+        phone=_text(values, "phone") if "phone" in values else "",
+        title=_text(values, "title") if "title" in values else "",
+        linkedin_url=parse_url(
+            values.get("linkedin_url", ""), "LinkedIn profile", must_contain="linkedin.com"
+        ),
+        time_zone=_text(values, "time_zone") if "time_zone" in values else "",
+        company_name=_text(values, "company_name") if "company_name" in values else "",
+        domain=domain,
+        website=website,
+        industry=_text(values, "industry") if "industry" in values else "",
+        employee_count=parse_int(values.get("employee_count", ""), "Number of employees"),
+        annual_revenue=parse_money(values.get("annual_revenue", ""), "Annual revenue"),
+        country=parse_country(values.get("country", "")),
+        company_linkedin_url=parse_url(
+            values.get("company_linkedin_url", ""), "Company LinkedIn", must_contain="linkedin.com"
+        ),
+    )
+
+
+def is_blank(cells: list[str]) -> bool:
+    return not any(c.strip() for c in cells)

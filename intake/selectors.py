@@ -1,0 +1,90 @@
+"""Reads for lead intake. Every query starts from the user."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from leads.models import EventKind, Lead, LeadEvent, LeadSource
+
+from .models import (
+    CaptureOutcome,
+    ImportIssue,
+    ImportJob,
+    ImportStatus,
+    InboundCapture,
+    IssueKind,
+    WebForm,
+)
+
+
+def import_scope(user: User) -> QuerySet[ImportJob]:
+    """Imports a user may see: admins all; managers and marketing their team's; SDRs their own.
+    Deny by default."""
+    qs = ImportJob.objects.select_related("team", "created_by")
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_admin_role:
+        return qs
+    if user.team_id is None:
+        return qs.none()
+    if user.is_manager or user.is_marketing:
+        return qs.filter(team_id=user.team_id)
+    if user.is_prospector:
+        return qs.filter(team_id=user.team_id, created_by_id=user.pk)
+    return qs.none()
+
+
+def import_list(*, user: User, limit: int = 50) -> list[ImportJob]:
+    return list(import_scope(user).order_by("-created_at", "-id")[:limit])
+
+
+def import_same_file_before(job: ImportJob) -> ImportJob | None:
+    """The latest earlier import of the same file into the same team that got going."""
+    return (
+        ImportJob.objects.filter(team_id=job.team_id, file_sha256=job.file_sha256, pk__lt=job.pk)
+        .exclude(status=ImportStatus.UPLOADED)
+        .select_related("created_by")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def import_issues(*, job: ImportJob, kind: str = IssueKind.REJECTED, limit: int | None = 100):
+    qs = ImportIssue.objects.filter(job=job, kind=kind).order_by("line", "id")
+    return list(qs[:limit]) if limit else qs.iterator(chunk_size=2000)
+
+
+def webform_scope(user: User) -> QuerySet[WebForm]:
+    if not user.is_authenticated or not user.is_active:
+        return WebForm.objects.none()
+    if user.is_admin_role:
+        return WebForm.objects.select_related("team")
+    if (user.is_manager or user.is_marketing) and user.team_id:
+        return WebForm.objects.filter(team_id=user.team_id).select_related("team")
+    return WebForm.objects.none()
+
+
+# A touch, for speed to lead: an email sent or logged, a call, or a cadence step done (a LinkedIn
+# step); not a reminder or a skipped step. The dashboards' metric uses the same definition.
+TOUCH_EVENT_Q = Q(kind__in=[EventKind.EMAIL, EventKind.CALL]) | (
+    Q(kind=EventKind.TASK, payload__has_key="touch_id") & ~Q(payload__has_key="skipped")
+)
+
+
+def lead_inbound_capture(*, lead: Lead) -> tuple[InboundCapture | None, LeadEvent | None]:
+    """The web-form capture that created ``lead`` and its first touch since (two queries), or
+    (None, None) for a lead that did not come from a web form (no query)."""
+    if lead.source != LeadSource.WEB_FORM:
+        return None, None
+    capture = (
+        InboundCapture.objects.filter(lead=lead, outcome=CaptureOutcome.CREATED)
+        .select_related("form")
+        .first()
+    )
+    if capture is None:
+        return None, None
+    first = (
+        LeadEvent.objects.filter(TOUCH_EVENT_Q, lead=lead, created_at__gte=capture.captured_at)
+        .order_by("created_at", "id")
+        .first()
+    )
+    return capture, first
