@@ -11,14 +11,15 @@ their own figures, an AE their queue figures (hand-offs to them and their decisi
 the team's pipeline funnel as aggregates only (no names, no lead lists). Anything else: nothing.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Aggregate, Count, DateField, F, FloatField, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Aggregate, Count, DateField, F, FloatField, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
 from accounts.models import Team, User
@@ -278,16 +279,23 @@ def stalled_leads(
     if not scope.sees_leads:
         return {"by_state": [], "leads": [], "total": 0, "days": days}
     cutoff = timezone.now() - timedelta(days=days)
-    qs = lead_scope(user).filter(state__in=STALL_STATES, state_changed_at__lt=cutoff)
+    if scope.kind == "sdr":
+        # Their own leads: a subset of lead_scope(user) (their team's leads owned by them or
+        # in the pool), written without its OR so that the owner's index answers in order.
+        base = Lead.objects.filter(team_id=user.team_id, owner_id=user.pk)
+    else:
+        base = lead_scope(user)
+    qs = base.filter(state__in=STALL_STATES, state_changed_at__lt=cutoff)
     if scope.kind == "team":
         qs = qs.filter(team_id=scope.team_id)
-    if scope.kind == "sdr":
-        qs = qs.filter(owner_id=scope.user_id)
     if scope.kind == "ae":
         qs = qs.filter(state=LeadState.HANDED_OFF)
     if sdr and scope.sees_people:
         qs = qs.filter(owner_id=sdr)
-    by_state = dict(qs.order_by().values_list("state").annotate(n=Count("id")))
+    # Counted up to the list cap, like the lead list: a count of every stalled lead of a big
+    # team would cost more than the page.
+    cap = settings.SDRCRM_LIST_COUNT_CAP
+    by_state = Counter(qs.order_by().values_list("state", flat=True)[: cap + 1])
     leads = list(
         qs.select_related("prospect__company", "owner", "assigned_ae").order_by(
             "state_changed_at", "id"
@@ -300,7 +308,8 @@ def stalled_leads(
             if by_state.get(s)
         ],
         "leads": leads,
-        "total": sum(by_state.values()),
+        "total": min(sum(by_state.values()), cap),
+        "capped": sum(by_state.values()) > cap,
         "days": days,
     }
 
@@ -389,35 +398,37 @@ def sdr_activity(scope: Scope, f: Filters, *, by: str = "day") -> Activity:
 def _per_lead_figures(scope, f, by, periods, totals) -> None:
     """Leads worked (distinct leads touched) and speed to lead (median seconds from an
     inbound lead's creation to its first touch, for leads that arrived in the period): per
-    period for everyone in scope, and per person over the range. Two queries."""
+    period for everyone in scope, and per person over the range. One query."""
     period = TruncWeek("day", output_field=DateField()) if by == "week" else F("day")
     base = _facts(scope, f, [*TOUCH_METRICS, "speed_to_lead"])
     if f.cadence:
         base = _cadence_filter(base, f.cadence)
-    touch = Q(metric__in=TOUCH_METRICS)
-    speed = Q(metric="speed_to_lead")
-    figures = {
-        "worked": Count("lead_id", distinct=True, filter=touch),
-        "speed": Percentile("seconds", 0.5, filter=speed),
-    }
-    for p, worked, speed_s in (
+    # One scan, two groupings: per period (everyone in scope) and per person.
+    inner, params = (
         base.order_by()
         .annotate(p=period)
-        .values_list("p")
-        .annotate(**figures)
-        .values_list("p", "worked", "speed")
-    ):
-        p = p.date() if isinstance(p, datetime) else p
-        periods[p]["worked"] = worked
-        periods[p]["speed_to_lead"] = speed_s
-    for uid, worked, speed_s in (
-        base.order_by()
-        .values_list("user_id")
-        .annotate(**figures)
-        .values_list("user_id", "worked", "speed")
-    ):
-        totals[uid]["worked"] = worked
-        totals[uid]["speed_to_lead"] = speed_s
+        .values("p", "user_id", "lead_id", "metric", "seconds")
+        .query.sql_with_params()
+    )
+    touch = ", ".join(["%s"] * len(TOUCH_METRICS))
+    sql = (
+        "SELECT GROUPING(s.p), s.p, s.user_id, "
+        f"COUNT(DISTINCT s.lead_id) FILTER (WHERE s.metric IN ({touch})), "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY s.seconds) "
+        "FILTER (WHERE s.metric = 'speed_to_lead') "
+        f"FROM ({inner}) s GROUP BY GROUPING SETS ((s.p), (s.user_id))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*TOUCH_METRICS, *params])
+        rows = cursor.fetchall()
+    for by_user, p, uid, worked, speed_s in rows:
+        if by_user:
+            totals[uid]["worked"] = worked
+            totals[uid]["speed_to_lead"] = speed_s
+        else:
+            p = p.date() if isinstance(p, datetime) else p
+            periods[p]["worked"] = worked
+            periods[p]["speed_to_lead"] = speed_s
 
 
 def _cadence_filter(qs, cadence_id):
@@ -652,7 +663,7 @@ def time_in_stage(scope: Scope, f: Filters) -> list[dict]:
         for dim, n, med, p90 in qs.order_by()
         .values_list("dim")
         .annotate(
-            n=Count("id"),
+            n=Count("seconds"),  # (every stay has its seconds; counted from the index)
             med=Percentile("seconds", 0.5),
             p90=Percentile("seconds", 0.9),
         )

@@ -36,8 +36,17 @@ class Fact(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["team_id", "metric", "day", "at"], name="fact_team_metric_day"),
-            models.Index(fields=["user_id", "metric", "day", "at"], name="fact_user_metric_day"),
+            # Covering: the pages' distinct counts and medians are index-only scans.
+            models.Index(
+                fields=["team_id", "metric", "day", "at"],
+                include=["lead_id", "user_id", "dim", "seconds", "source"],
+                name="fact_team_metric_day",
+            ),
+            models.Index(
+                fields=["user_id", "metric", "day", "at"],
+                include=["lead_id", "team_id", "dim", "seconds", "source"],
+                name="fact_user_metric_day",
+            ),
             models.Index(
                 fields=["ae_id", "metric", "day"],
                 name="fact_ae_metric_day",

@@ -269,6 +269,12 @@ class Lead(FSMModelMixin, models.Model):
                 include=["state", "team", "owner"],
                 condition=Q(state__in=[s.value for s in OPEN_STATES]),
             ),
+            models.Index(
+                fields=["owner", "state_changed_at"],
+                name="lead_owner_stalled",
+                include=["state", "team"],
+                condition=Q(state__in=STALL_STATES),
+            ),
         ]
 
     def __str__(self) -> str:

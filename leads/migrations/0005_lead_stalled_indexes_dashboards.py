@@ -37,4 +37,18 @@ class Migration(migrations.Migration):
                 name="lead_stalled",
             ),
         ),
+        migrations.AddIndex(
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        ["new", "researching", "contacting", "engaged", "qualified", "handed_off"],
+                    )
+                ),
+                fields=["owner", "state_changed_at"],
+                include=("state", "team"),
+                name="lead_owner_stalled",
+            ),
+        ),
     ]
