@@ -3,7 +3,7 @@
 #   make install   virtualenv + dependencies (only when pyproject.toml changed), migrate, demo data
 #   make run       web (runserver) + Celery worker + Celery beat; one Ctrl-C stops all three
 #   make test      pytest against PostgreSQL and Redis (found or started; see scripts/test-services.sh)
-#   make bench     benchmarks on PostgreSQL and Redis (SIZE=small for a quick run); var/bench/
+#   make bench     benchmarks on a million leads (SIZE=small|tiny for quick runs); var/bench/latest.json
 #   make lint      ruff check
 #   make clean     remove var/ (SQLite database, broker files, static) and .venv
 
