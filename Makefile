@@ -4,7 +4,7 @@
 #   make run       web (runserver) + Celery worker + Celery beat; one Ctrl-C stops all three
 #   make test      pytest against PostgreSQL and Redis (found or started; see scripts/test-services.sh)
 #   make test-faults  fault injection and concurrency at the issue's full counts (SDRCRM_FAULT_SCALE=1)
-#   make bench     benchmarks on PostgreSQL and Redis (SIZE=small for a quick run); var/bench/
+#   make bench     benchmarks on a million leads (SIZE=small|tiny for quick runs); var/bench/latest.json
 #   make lint      ruff check
 #   make audit     bandit and pip-audit; accepted findings, with reasons, in security-audit.toml
 #   make clean     remove var/ (SQLite database, broker files, static) and .venv
