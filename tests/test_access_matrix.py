@@ -36,6 +36,11 @@ from tests.accounts.test_auth_pages import project_routes
 METHODS = ("get", "post", "put", "patch", "delete")
 GET, POST = frozenset({"get"}), frozenset({"post"})
 GET_POST = frozenset({"get", "post"})
+# django-anymail's providers with an inbound and a tracking webhook each (public routes).
+ANYMAIL_ESPS = (
+    "amazon_ses", "brevo", "mailersend", "mailgun", "mailjet", "mailtrap", "postal", "postmark",
+    "resend", "sendgrid", "sendinblue", "sparkpost",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,61 @@ ROUTES = {
     "/qualification/aes/<int:ae_id>/": Route(POST),
     "/qualification/notifications/": Route(GET_POST),
     "/qualification/notifications/badge/": Route(GET),
+    "/coaching/": Route(GET),
+    "/coaching/leads/<int:lead_id>/": Route(POST),
+    "/coaching/<int:feedback_id>/acknowledge/": Route(POST),
+    "/dashboards/": Route(GET),
+    "/dashboards/activity/": Route(GET),
+    "/dashboards/cadences/": Route(GET),
+    "/dashboards/commission/": Route(GET),
+    "/dashboards/commission/export/<slug:fmt>/": Route(GET),
+    "/dashboards/leads/": Route(GET),
+    "/dashboards/time-in-stage/": Route(GET),
+    "/privacy/leads/<int:lead_id>/export/": Route(GET),
+    "/privacy/leads/<int:lead_id>/erase/": Route(GET_POST),
+    "/account/two-factor/": Route(GET_POST),
+    "/account/two-factor/remove/": Route(POST),
+    "/account/two-factor/verify/": Route(GET_POST),
+    "/settings/api-tokens/": Route(GET_POST),
+    "/settings/api-tokens/<int:token_id>/revoke/": Route(POST),
+    "/settings/webhooks/": Route(GET_POST),
+    "/settings/webhooks/subscriptions/<int:subscription_id>/toggle/": Route(POST),
+    "/settings/webhooks/deliveries/<int:delivery_id>/resend/": Route(POST),
+    "/settings/webhooks/inbound-secret/": Route(POST),
+    # The REST API (DRF views: the methods are their handlers).
+    "/api/schema/": Route(GET),
+    "/api/docs/": Route(GET),
+    "/api/leads/": Route(GET_POST),
+    "/api/leads/<int:lead_id>/": Route(frozenset({"get", "patch"})),
+    "/api/leads/<int:lead_id>/transitions/<str:name>/": Route(POST),
+    "/api/leads/<int:lead_id>/timeline/": Route(GET),
+    "/api/leads/<int:lead_id>/qualification/": Route(GET_POST),
+    "/api/prospects/": Route(GET),
+    "/api/prospects/<int:prospect_id>/": Route(GET),
+    "/api/companies/": Route(GET),
+    "/api/companies/<int:company_id>/": Route(GET),
+    "/api/cadences/": Route(GET),
+    "/api/cadences/<int:cadence_id>/": Route(GET),
+    "/api/cadences/<int:cadence_id>/preview/": Route(GET),
+    "/api/enrollments/": Route(GET_POST),
+    "/api/enrollments/<int:enrollment_id>/": Route(GET),
+    "/api/tasks/": Route(GET),
+    "/api/imports/": Route(GET_POST),
+    "/api/imports/<int:job_id>/": Route(GET),
+    "/api/imports/<int:job_id>/start/": Route(POST),
+    "/api/imports/<int:job_id>/issues/": Route(GET),
+    # Inbound webhooks: signed by the team's secret / the provider's basic auth, no login.
+    "/api/webhooks/inbound/<int:team_id>/": Route(POST, public=True),
+    **{
+        f"/api/webhooks/anymail/{esp}/": Route(POST, public=True)
+        for esp in (
+            *(f"{p}/{kind}" for p in ANYMAIL_ESPS for kind in ("inbound", "tracking")),
+            "mandrill",
+            "mandrill/tracking",
+        )
+    },
+    # Unisender Go checks the URL with a GET before it posts.
+    "/api/webhooks/anymail/unisender_go/tracking/": Route(GET_POST, public=True),
 }
 
 ROLES = (
@@ -132,10 +192,14 @@ class Team:
 def team_objects(crew) -> dict:
     """One of each kind of object a route names, belonging to ``crew``'s team: a lead handed
     off to its AE (visible to its SDR, AE and manager), the team's standard cadence, an
-    enrollment of another lead with its touches, a reminder, an import and a web form."""
+    enrollment of another lead with its touches, a reminder, an import and a web form, coaching
+    feedback for the SDR, the SDR's API token, a webhook subscription with one delivery."""
+    from api.models import ApiToken, WebhookDelivery, WebhookSubscription
     from cadences.models import Touch
     from cadences.services import cadence_ensure_standard, enrollment_create, reminder_create
+    from coaching.services import feedback_create
     from intake.models import ImportJob, WebForm
+    from leads.models import LeadEvent
     from tests.fixtures import walk
 
     handed = walk(crew.lead(owner="sdr"), "handed_off", ae=crew.ae)
@@ -158,7 +222,28 @@ def team_objects(crew) -> dict:
         file_format="csv",
     )
     form = WebForm.objects.create(team=crew.team, name="Website")
+    feedback = feedback_create(actor=crew.manager, lead_id=handed.pk, kind="praise", body="Good.")
+    token = ApiToken.objects.create(
+        user=crew.sdr, name="CLI", prefix=f"t{crew.sdr.pk}", key_hash=f"{crew.sdr.pk:064d}"
+    )
+    subscription = WebhookSubscription.objects.create(
+        team=crew.team, url="https://hooks.example.com/", events=["lead.handed_off"],
+        secret="whsec_x", created_by=crew.manager,
+    )  # fmt: skip
+    event = LeadEvent.objects.filter(lead=handed).order_by("-pk").first()
+    delivery = WebhookDelivery.objects.create(
+        subscription=subscription, lead_event=event, lead_id=handed.pk,
+        event_type="lead.handed_off", payload={},
+    )  # fmt: skip
     return {
+        "prospect_id": handed.prospect_id,
+        "company_id": handed.prospect.company_id,
+        "feedback_id": feedback.pk,
+        "token_id": token.pk,
+        "subscription_id": subscription.pk,
+        "delivery_id": delivery.pk,
+        "team_id": crew.team.pk,
+        "fmt": "csv",
         "job_id": job.pk,
         "form_id": form.pk,
         "lead_id": handed.pk,
@@ -182,8 +267,14 @@ OUT_OF_SCOPE = {
     "ae_id",
     "job_id",
     "form_id",
+    "prospect_id",
+    "company_id",
+    "feedback_id",
+    "token_id",
+    "subscription_id",
+    "delivery_id",
 }
-NOT_OBJECTS = {"name", "token"}
+NOT_OBJECTS = {"name", "token", "fmt", "team_id"}  # team_id: only on a public route
 
 
 def test_every_route_parameter_is_known():
