@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from leads.services import LeadError, LeadForbidden
 
@@ -11,6 +11,7 @@ from . import selectors, services
 from .forms import SubscriptionForm, TokenForm
 
 
+@require_http_methods(["GET", "POST"])
 def api_tokens(request):
     """List and create tokens. A new token is shown in the response to the POST that made it,
     once, and never stored; that response is not a redirect on purpose (nothing to reload)."""
@@ -53,6 +54,7 @@ def _require_webhook_manager(user):
         raise PermissionDenied
 
 
+@require_http_methods(["GET", "POST"])
 def webhooks(request):
     user = request.user
     _require_webhook_manager(user)

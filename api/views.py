@@ -389,6 +389,21 @@ def _visible_prospect_ids(user):
     return lead_selectors.lead_scope(user).values("prospect_id")
 
 
+# The detail views below look the object up in the user's scope without the role check of the
+# lists: an object out of scope is not there (404), for marketing too, as for /api/leads/<id>/.
+def _prospects(user):
+    return Prospect.objects.filter(pk__in=_visible_prospect_ids(user)).select_related("company")
+
+
+def _companies(user):
+    prospects = Prospect.objects.filter(pk__in=_visible_prospect_ids(user))
+    return Company.objects.filter(pk__in=prospects.values("company_id"))
+
+
+def _enrollments(user):
+    return Enrollment.objects.filter(lead_id__in=lead_selectors.lead_scope(user).values("pk"))
+
+
 class ProspectListView(generics.ListAPIView):
     serializer_class = s.ProspectOut
     pagination_class = IdCursorPagination
@@ -402,9 +417,7 @@ class ProspectListView(generics.ListAPIView):
 
     def get_queryset(self):
         _require_lead_reader(self.request.user)
-        return Prospect.objects.filter(
-            pk__in=_visible_prospect_ids(self.request.user)
-        ).select_related("company")
+        return _prospects(self.request.user)
 
 
 class ProspectDetailView(generics.RetrieveAPIView):
@@ -413,13 +426,13 @@ class ProspectDetailView(generics.RetrieveAPIView):
 
     @extend_schema(
         operation_id="prospects_retrieve",
-        responses={200: s.ProspectOut, **_errors(401, 403, 404, 429)},
+        responses={200: s.ProspectOut, **_errors(401, 404, 429)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return ProspectListView.get_queryset(self)
+        return _prospects(self.request.user)
 
 
 class CompanyListView(generics.ListAPIView):
@@ -435,8 +448,7 @@ class CompanyListView(generics.ListAPIView):
 
     def get_queryset(self):
         _require_lead_reader(self.request.user)
-        prospects = Prospect.objects.filter(pk__in=_visible_prospect_ids(self.request.user))
-        return Company.objects.filter(pk__in=prospects.values("company_id"))
+        return _companies(self.request.user)
 
 
 class CompanyDetailView(generics.RetrieveAPIView):
@@ -445,13 +457,13 @@ class CompanyDetailView(generics.RetrieveAPIView):
 
     @extend_schema(
         operation_id="companies_retrieve",
-        responses={200: s.CompanyOut, **_errors(401, 403, 404, 429)},
+        responses={200: s.CompanyOut, **_errors(401, 404, 429)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return CompanyListView.get_queryset(self)
+        return _companies(self.request.user)
 
 
 # --- Cadences and enrollments -----------------------------------------------------------------
@@ -554,8 +566,7 @@ class EnrollmentListView(generics.ListAPIView):
 
     def get_queryset(self):
         _require_lead_reader(self.request.user)
-        visible = lead_selectors.lead_scope(self.request.user).values("pk")
-        return Enrollment.objects.filter(lead_id__in=visible)
+        return _enrollments(self.request.user)
 
 
 class EnrollmentDetailView(generics.RetrieveAPIView):
@@ -564,13 +575,13 @@ class EnrollmentDetailView(generics.RetrieveAPIView):
 
     @extend_schema(
         operation_id="enrollments_retrieve",
-        responses={200: s.EnrollmentOut, **_errors(401, 403, 404, 429)},
+        responses={200: s.EnrollmentOut, **_errors(401, 404, 429)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return EnrollmentListView.get_queryset(self)
+        return _enrollments(self.request.user)
 
 
 # --- The Today queue --------------------------------------------------------------------------

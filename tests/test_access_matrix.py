@@ -21,7 +21,8 @@ default half for every URL and method, including the ones nobody thought of.
 Adding a URL: add its route to ROUTES with the methods it takes. A new kind of object in a
 route (``<int:foo_id>``): add it to ``OUT_OF_SCOPE`` and make one for each team in
 ``team_objects``. API routes (``/api/…/<int:pk>/``) go in the same way, with the methods their
-viewsets take.
+views take (their handler methods); the /api/ rows are checked twice, logged in and with a
+bearer token.
 """
 
 import re
@@ -36,6 +37,11 @@ from tests.accounts.test_auth_pages import project_routes
 METHODS = ("get", "post", "put", "patch", "delete")
 GET, POST = frozenset({"get"}), frozenset({"post"})
 GET_POST = frozenset({"get", "post"})
+# django-anymail's providers with an inbound and a tracking webhook each (public routes).
+ANYMAIL_ESPS = (
+    "amazon_ses", "brevo", "mailersend", "mailgun", "mailjet", "mailtrap", "postal", "postmark",
+    "resend", "sendgrid", "sendinblue", "sparkpost",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,61 @@ ROUTES = {
     "/qualification/aes/<int:ae_id>/": Route(POST),
     "/qualification/notifications/": Route(GET_POST),
     "/qualification/notifications/badge/": Route(GET),
+    "/coaching/": Route(GET),
+    "/coaching/leads/<int:lead_id>/": Route(POST),
+    "/coaching/<int:feedback_id>/acknowledge/": Route(POST),
+    "/dashboards/": Route(GET),
+    "/dashboards/activity/": Route(GET),
+    "/dashboards/cadences/": Route(GET),
+    "/dashboards/commission/": Route(GET),
+    "/dashboards/commission/export/<slug:fmt>/": Route(GET),
+    "/dashboards/leads/": Route(GET),
+    "/dashboards/time-in-stage/": Route(GET),
+    "/privacy/leads/<int:lead_id>/export/": Route(GET),
+    "/privacy/leads/<int:lead_id>/erase/": Route(GET_POST),
+    "/account/two-factor/": Route(GET_POST),
+    "/account/two-factor/remove/": Route(POST),
+    "/account/two-factor/verify/": Route(GET_POST),
+    "/settings/api-tokens/": Route(GET_POST),
+    "/settings/api-tokens/<int:token_id>/revoke/": Route(POST),
+    "/settings/webhooks/": Route(GET_POST),
+    "/settings/webhooks/subscriptions/<int:subscription_id>/toggle/": Route(POST),
+    "/settings/webhooks/deliveries/<int:delivery_id>/resend/": Route(POST),
+    "/settings/webhooks/inbound-secret/": Route(POST),
+    # The REST API (DRF views: the methods are their handlers).
+    "/api/schema/": Route(GET),
+    "/api/docs/": Route(GET),
+    "/api/leads/": Route(GET_POST),
+    "/api/leads/<int:lead_id>/": Route(frozenset({"get", "patch"})),
+    "/api/leads/<int:lead_id>/transitions/<str:name>/": Route(POST),
+    "/api/leads/<int:lead_id>/timeline/": Route(GET),
+    "/api/leads/<int:lead_id>/qualification/": Route(GET_POST),
+    "/api/prospects/": Route(GET),
+    "/api/prospects/<int:prospect_id>/": Route(GET),
+    "/api/companies/": Route(GET),
+    "/api/companies/<int:company_id>/": Route(GET),
+    "/api/cadences/": Route(GET),
+    "/api/cadences/<int:cadence_id>/": Route(GET),
+    "/api/cadences/<int:cadence_id>/preview/": Route(GET),
+    "/api/enrollments/": Route(GET_POST),
+    "/api/enrollments/<int:enrollment_id>/": Route(GET),
+    "/api/tasks/": Route(GET),
+    "/api/imports/": Route(GET_POST),
+    "/api/imports/<int:job_id>/": Route(GET),
+    "/api/imports/<int:job_id>/start/": Route(POST),
+    "/api/imports/<int:job_id>/issues/": Route(GET),
+    # Inbound webhooks: signed by the team's secret / the provider's basic auth, no login.
+    "/api/webhooks/inbound/<int:team_id>/": Route(POST, public=True),
+    **{
+        f"/api/webhooks/anymail/{esp}/": Route(POST, public=True)
+        for esp in (
+            *(f"{p}/{kind}" for p in ANYMAIL_ESPS for kind in ("inbound", "tracking")),
+            "mandrill",
+            "mandrill/tracking",
+        )
+    },
+    # Unisender Go checks the URL with a GET before it posts.
+    "/api/webhooks/anymail/unisender_go/tracking/": Route(GET_POST, public=True),
 }
 
 ROLES = (
@@ -132,10 +193,14 @@ class Team:
 def team_objects(crew) -> dict:
     """One of each kind of object a route names, belonging to ``crew``'s team: a lead handed
     off to its AE (visible to its SDR, AE and manager), the team's standard cadence, an
-    enrollment of another lead with its touches, a reminder, an import and a web form."""
+    enrollment of another lead with its touches, a reminder, an import and a web form, coaching
+    feedback for the SDR, the SDR's API token, a webhook subscription with one delivery."""
+    from api.models import ApiToken, WebhookDelivery, WebhookSubscription
     from cadences.models import Touch
     from cadences.services import cadence_ensure_standard, enrollment_create, reminder_create
+    from coaching.services import feedback_create
     from intake.models import ImportJob, WebForm
+    from leads.models import LeadEvent
     from tests.fixtures import walk
 
     handed = walk(crew.lead(owner="sdr"), "handed_off", ae=crew.ae)
@@ -158,7 +223,28 @@ def team_objects(crew) -> dict:
         file_format="csv",
     )
     form = WebForm.objects.create(team=crew.team, name="Website")
+    feedback = feedback_create(actor=crew.manager, lead_id=handed.pk, kind="praise", body="Good.")
+    token = ApiToken.objects.create(
+        user=crew.sdr, name="CLI", prefix=f"t{crew.sdr.pk}", key_hash=f"{crew.sdr.pk:064d}"
+    )
+    subscription = WebhookSubscription.objects.create(
+        team=crew.team, url="https://hooks.example.com/", events=["lead.handed_off"],
+        secret="whsec_x", created_by=crew.manager,
+    )  # fmt: skip
+    event = LeadEvent.objects.filter(lead=handed).order_by("-pk").first()
+    delivery = WebhookDelivery.objects.create(
+        subscription=subscription, lead_event=event, lead_id=handed.pk,
+        event_type="lead.handed_off", payload={},
+    )  # fmt: skip
     return {
+        "prospect_id": handed.prospect_id,
+        "company_id": handed.prospect.company_id,
+        "feedback_id": feedback.pk,
+        "token_id": token.pk,
+        "subscription_id": subscription.pk,
+        "delivery_id": delivery.pk,
+        "team_id": crew.team.pk,
+        "fmt": "csv",
         "job_id": job.pk,
         "form_id": form.pk,
         "lead_id": handed.pk,
@@ -182,8 +268,14 @@ OUT_OF_SCOPE = {
     "ae_id",
     "job_id",
     "form_id",
+    "prospect_id",
+    "company_id",
+    "feedback_id",
+    "token_id",
+    "subscription_id",
+    "delivery_id",
 }
-NOT_OBJECTS = {"name", "token"}
+NOT_OBJECTS = {"name", "token", "fmt", "team_id"}  # team_id: only on a public route
 
 
 def test_every_route_parameter_is_known():
@@ -243,9 +335,37 @@ def test_access_matrix(teams, client, role):
     alpha, beta = teams
     own, foreign = (beta, alpha) if role.startswith("o_") else (alpha, beta)
     client.force_login(getattr(own.crew, role.removeprefix("o_")))
+    wrong = _matrix(client, role, own, foreign, ROUTES)
+    assert not wrong, f"{role}:\n" + "\n".join(map(str, wrong))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix_of_the_api_with_a_token(teams, time_machine, role):
+    """The /api/ rows again, authenticated as the API clients are: with a bearer token (no
+    session, no CSRF), so the token path answers what the session path answers."""
+    from rest_framework.test import APIClient
+
+    from api.services import api_token_create
+
+    alpha, beta = teams
+    own, foreign = (beta, alpha) if role.startswith("o_") else (alpha, beta)
+    client = APIClient()
+    raw = api_token_create(actor=getattr(own.crew, role.removeprefix("o_")), name="matrix").raw
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    # Authenticating records the token's last use, at most once a minute: the one write a
+    # token request makes by design. Made here, with the clock stopped, so the matrix's
+    # requests write nothing at all and its no-write rule holds unchanged.
+    time_machine.move_to(timezone.now(), tick=False)
+    assert client.get("/api/tasks/").status_code == 200
+    api = {r: e for r, e in ROUTES.items() if r.startswith("/api/") and r != "/api/docs/"}
+    wrong = _matrix(client, role, own, foreign, api)
+    assert not wrong, f"{role} (token):\n" + "\n".join(map(str, wrong))
+
+
+def _matrix(client, role, own, foreign, routes) -> list:
     missing = dict.fromkeys(OUT_OF_SCOPE, 2_000_000_000)
     wrong = []
-    for route, entry in ROUTES.items():
+    for route, entry in routes.items():
         if entry.public:
             continue
         names_object = any(f":{p}>" in route for p in OUT_OF_SCOPE)
@@ -284,4 +404,4 @@ def test_access_matrix(teams, client, role):
                         problem = f"differs from a missing object's {_answer(ghost)}"
                 if problem:
                     wrong.append((scope, method.upper(), path, _answer(response), problem))
-    assert not wrong, f"{role}:\n" + "\n".join(map(str, wrong))
+    return wrong

@@ -79,3 +79,18 @@ def test_each_list_shows_what_the_role_sees(world, api, role):
         }
     expected["cadences"] = {cadences[c] for c in CADENCES[role]}
     assert results == expected
+
+
+@pytest.mark.parametrize("kind", ["prospects", "companies", "enrollments"])
+def test_marketing_gets_404_not_403_on_an_object(world, api, kind):
+    """Marketing works with no lead: a list is refused (403), but an object, even of its own
+    team, is simply not there (404), as /api/leads/<id>/ answers."""
+    crew, _, leads, _ = world
+    lead = leads["sdr_lead"]
+    pk = {
+        "prospects": lead.prospect_id,
+        "companies": lead.prospect.company_id,
+        "enrollments": Enrollment.objects.filter(lead=lead).values_list("pk", flat=True).first(),
+    }[kind]
+    assert api(crew.manager).get(f"/api/{kind}/{pk}/").status_code == 200
+    assert api(crew.marketing).get(f"/api/{kind}/{pk}/").status_code == 404
