@@ -30,6 +30,8 @@ from .models import DayCount, Fact
 
 STAGES = ["new", "researching", "contacting", "engaged", "qualified", "handed_off", "accepted"]
 TOUCH_METRICS = ("email", "call", "linkedin")
+# Facts that mean the lead was touched (a cadence task done is one too): leads worked.
+WORKED_METRICS = (*TOUCH_METRICS, "task_done")
 CADENCE_METRICS = ("email", "cad_replied", "cad_bounced", "cad_unsubscribed", "cad_enrolled")
 # The figures of the activity table, in order: (key, label).
 ACTIVITY_COLUMNS = [
@@ -400,7 +402,7 @@ def _per_lead_figures(scope, f, by, periods, totals) -> None:
     inbound lead's creation to its first touch, for leads that arrived in the period): per
     period for everyone in scope, and per person over the range. One query."""
     period = TruncWeek("day", output_field=DateField()) if by == "week" else F("day")
-    base = _facts(scope, f, [*TOUCH_METRICS, "speed_to_lead"])
+    base = _facts(scope, f, [*WORKED_METRICS, "speed_to_lead"])
     if f.cadence:
         base = _cadence_filter(base, f.cadence)
     # One scan, two groupings: per period (everyone in scope) and per person.
@@ -410,7 +412,7 @@ def _per_lead_figures(scope, f, by, periods, totals) -> None:
         .values("p", "user_id", "lead_id", "metric", "seconds")
         .query.sql_with_params()
     )
-    touch = ", ".join(["%s"] * len(TOUCH_METRICS))
+    touch = ", ".join(["%s"] * len(WORKED_METRICS))
     sql = (
         "SELECT GROUPING(s.p), s.p, s.user_id, "
         f"COUNT(DISTINCT s.lead_id) FILTER (WHERE s.metric IN ({touch})), "
@@ -419,7 +421,7 @@ def _per_lead_figures(scope, f, by, periods, totals) -> None:
         f"FROM ({inner}) s GROUP BY GROUPING SETS ((s.p), (s.user_id))"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*TOUCH_METRICS, *params])
+        cursor.execute(sql, [*WORKED_METRICS, *params])
         rows = cursor.fetchall()
     for by_user, p, uid, worked, speed_s in rows:
         if by_user:
@@ -445,7 +447,7 @@ def figure_leads(
     if figure not in DRILL or not scope.sees_leads:
         raise PermissionDenied
     metric, fixed_dim = DRILL[figure]
-    metrics = TOUCH_METRICS if metric == "worked" else [metric]
+    metrics = WORKED_METRICS if metric == "worked" else [metric]
     qs = _facts(scope, f, metrics)
     if fixed_dim:
         qs = qs.filter(dim=fixed_dim)

@@ -32,12 +32,12 @@ INBOUND_SOURCES = ("inbound", "web_form")
 EMAIL_CHANNELS = ("auto_email", "manual_email")
 
 _STAGE_ARRAY = "ARRAY[" + ", ".join(f"'{s}'" for s in STAGES) + "]::text[]"
-# A touch: an email sent, a call, a LinkedIn touch done (docs/metrics.md "touch").
+# A touch (docs/metrics.md): an email sent or logged, a call, or a cadence step done (a LinkedIn
+# step, a task); not a reminder or a skipped step. The same as intake.selectors.TOUCH_EVENT_Q
+# (speed to lead on the lead page).
 _TOUCH = (
-    "({a}.kind IN ('email', 'call') OR ({a}.kind = 'task' AND {a}.payload->>'channel' IN "
-    + "("
-    + ", ".join(f"'{c}'" for c in LINKEDIN)
-    + ")))"
+    "({a}.kind IN ('email', 'call') OR ({a}.kind = 'task' AND {a}.payload ? 'touch_id' "
+    "AND NOT {a}.payload ? 'skipped'))"
 )
 
 _FACT_COLUMNS = (
