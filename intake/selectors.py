@@ -63,11 +63,11 @@ def webform_scope(user: User) -> QuerySet[WebForm]:
     return WebForm.objects.none()
 
 
-# A touch, for speed to lead: an email, a call, or a LinkedIn touch done — the definition of
-# docs/metrics.md ("touch"), which the dashboards' rollup uses too.
-LINKEDIN_CHANNELS = ("linkedin_connect", "linkedin_message")
-TOUCH_EVENT_Q = Q(kind__in=[EventKind.EMAIL, EventKind.CALL]) | Q(
-    kind=EventKind.TASK, payload__channel__in=LINKEDIN_CHANNELS
+# A touch (docs/metrics.md): an email, a call, or a cadence step done (a LinkedIn step, a task);
+# not a reminder or a skipped step. The dashboards' rollup (dashboards/rollup.py, _TOUCH) uses
+# the same definition in SQL, so the lead page and the dashboards agree on speed to lead.
+TOUCH_EVENT_Q = Q(kind__in=[EventKind.EMAIL, EventKind.CALL]) | (
+    Q(kind=EventKind.TASK, payload__has_key="touch_id") & ~Q(payload__has_key="skipped")
 )
 
 
