@@ -52,7 +52,12 @@ class Fact(models.Model):
                 name="fact_ae_metric_day",
                 condition=Q(ae_id__gt=0),
             ),
-            models.Index(fields=["metric", "day", "at"], name="fact_metric_day"),
+            # Admins across every team: the same covering columns, index-only as well.
+            models.Index(
+                fields=["metric", "day", "at"],
+                include=["lead_id", "team_id", "user_id", "dim", "seconds", "source"],
+                name="fact_metric_day",
+            ),
         ]
 
     def __str__(self) -> str:
