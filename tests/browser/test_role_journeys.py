@@ -220,7 +220,9 @@ def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, log
     expect(call.locator(".what")).to_have_text("Phone call · Kari Nordmann (Fjordkraft Analytics)")
     j.shot("05-sdr-today-call")
     call.get_by_role("button", name="Left voicemail").click()
-    expect(page.get_by_role("status")).to_have_text("Phone call with Kari Nordmann: Left voicemail.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Phone call with Kari Nordmann: Left voicemail."
+    )
     proposal = page.get_by_role("region", name="Proposed reminder")
     expect(proposal).to_contain_text("A reminder to call Kari Nordmann again on")
     j.shot("06-sdr-voicemail-proposes-a-reminder", check=False)
