@@ -135,3 +135,16 @@ def fits(page):
             assert scroll_width <= inner_width, f"{name} at {size['width']}px: {too_wide(page)}"
 
     return _check
+
+
+def press_by_keyboard(page, target, *, key: str = "Enter", most: int = 80) -> None:
+    """Reach ``target`` (a locator) from the top of the page with the Tab key alone, then
+    activate it with ``key``: the action is reachable without a mouse, in tab order."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.keyboard.press("Tab")  # the first stop: the skip link or the first link
+    for _ in range(most):
+        if target.evaluate("el => el === document.activeElement"):
+            page.keyboard.press(key)
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{target} is not reached with Tab within {most} presses")

@@ -40,6 +40,7 @@ from qualification.models import Notification, ScoringModel
 from qualification.scoring import DEFAULT_CONFIG
 from sdrcrm import clock
 from sdrcrm.celery import app as celery_app
+from tests.browser.conftest import press_by_keyboard
 from tests.factories import CompanyFactory, ProspectFactory
 from tests.fixtures import walk
 from tests.integration.test_celery_worker import broker_url, wait_for, worker_process
@@ -161,7 +162,7 @@ def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, log
     j.shot("02-sdr-lead-list")
     page.get_by_role("link", name="Kari Nordmann").click()
     page.wait_for_url(lead_url)
-    page.get_by_role("button", name="Start research", exact=True).click()
+    press_by_keyboard(page, page.get_by_role("button", name="Start research", exact=True))
     expect(page.locator("#lead-state")).to_have_text("Researching")
     page.locator('#checklist button[data-item="role_known"]').click()
     expect(page.locator("#checklist h2")).to_contain_text("1/5")
@@ -227,7 +228,7 @@ def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, log
     expect(proposal).to_contain_text("A reminder to call Kari Nordmann again on")
     j.shot("06-sdr-voicemail-proposes-a-reminder", check=False)
     j.axe(page, "06-sdr-voicemail-proposes-a-reminder")
-    proposal.get_by_role("button", name="Add reminder").click()
+    press_by_keyboard(page, proposal.get_by_role("button", name="Add reminder"))
     expect(page.get_by_role("status")).to_contain_text("Reminder set for")
     assert Reminder.objects.filter(lead=lead, owner=crew.sdr, done_at=None).count() == 1
 
@@ -272,7 +273,7 @@ def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, log
     judgement.get_by_label("Decision maker").fill("Kari Nordmann signs")
     judgement.get_by_label("Next step").fill("Demo on Tuesday at 10:00")
     j.shot("08-sdr-qualify-form")
-    page.get_by_role("button", name="Record decision").click()
+    press_by_keyboard(page, page.get_by_role("button", name="Record decision"))
     page.wait_for_url(lead_url)
     expect(page.locator("#lead-state")).to_have_text("Handed off")
     lead.refresh_from_db()
@@ -303,7 +304,7 @@ def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, log
     j.shot("11-ae-lead-history")
     page.go_back()
     page.wait_for_url(f"{j.url}/qualification/queue/")
-    card.get_by_role("button", name="Accept").click()
+    press_by_keyboard(page, card.get_by_role("button", name="Accept"))
     expect(page.get_by_role("status")).to_contain_text("Accepted: Kari Nordmann is yours.")
     other = page.locator(f"#handoff-{weak.pk}")
     other.locator("summary", has_text="Reject…").click()
