@@ -328,3 +328,56 @@ def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, log
     expect(rejected).to_contain_text("No budget this year; they only want a price list.")
     j.shot("13-sdr-sees-the-rejection")
     assert Notification.objects.filter(user=crew.sdr, lead=weak, kind="rejected").count() == 1
+
+
+# --- Accessibility and polish across the roles' pages ---------------------------------------
+
+
+def test_a_form_shows_its_errors_next_to_the_fields(
+    page, live_server, transactional_db, crew, login, screenshots, axe, fits
+):
+    login(page, crew.sdr)
+    page.goto(f"{live_server.url}/leads/new/")
+    form = page.locator("form.lead-form")
+    form.get_by_label("Email").fill("kari at fjordkraft")
+    press_by_keyboard(page, form.get_by_role("button", name="Create lead"))
+
+    page.wait_for_url(f"{live_server.url}/leads/new/")
+    for label, message in (
+        ("First name", "This field is required."),
+        ("Email", "Enter a valid email address."),
+    ):
+        field = form.locator(".field.has-error", has=page.get_by_label(label, exact=True))
+        expect(field.locator(".field-error")).to_have_text(message)
+        box = field.get_by_label(label, exact=True)
+        expect(box).to_have_attribute("aria-invalid", "true")
+        expect(box).to_have_css("border-top-color", "rgb(180, 35, 24)")  # --danger
+    expect(form.get_by_label("Email", exact=True)).to_have_value("kari at fjordkraft")
+    page.screenshot(path=str(screenshots / "role-form-errors.png"), full_page=True)
+    axe(page, "lead form with errors")
+    fits(page, "form-errors")
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "role, path, says",
+    [
+        ("sdr", "/leads/", "Create a lead with New lead, or ask marketing for a list."),
+        ("ae", "/qualification/queue/", "Leads that SDRs qualify and hand to you appear here"),
+        ("sdr", "/qualification/notifications/", "You hear here (and by email)"),
+        ("sdr", "/coaching/", "Your manager's praise and advice on your calls"),
+        ("marketing", "/imports/", "Upload a CSV or XLSX export"),
+        ("manager", "/cadences/", "Create one"),
+        ("sdr", "/settings/api-tokens/", "Create one above to use the REST API"),
+    ],
+)
+def test_empty_lists_say_what_to_do_next(
+    page, live_server, transactional_db, crew, login, screenshots, axe, fits, role, path, says
+):
+    login(page, getattr(crew, role))
+    page.goto(f"{live_server.url}{path}")
+    expect(page.locator("#main .empty")).to_contain_text(says)
+    name = f"empty-{role}-{path.strip('/').replace('/', '-')}"
+    page.screenshot(path=str(screenshots / f"role-{name}.png"), full_page=True)
+    axe(page, name)
+    fits(page, name)
