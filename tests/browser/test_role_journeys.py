@@ -14,8 +14,10 @@ tests/browser/test_dashboards_journey.py and 6 (unsubscribe) is in
 tests/browser/test_cadences_journey.py. Every page is checked with axe-core (no serious or
 critical violation) and at phone and desktop width; screenshots: var/screenshots/role-*.png.
 
-Scheduling time is moved with ``settings.SDRCRM_CLOCK_FILE`` (see sdrcrm/clock.py), which the
-worker reads too; what beat would do (the tick) is sent to the worker's queue by the test."""
+Time: this process (the test and the live server's thread) travels with time-machine; the
+worker, another process, follows through ``SDRCRM_CLOCK_FILE`` (sdrcrm/clock.py), an offset
+kept equal to the travel, so both agree on the day and the timeline reads in order. What beat
+would do (the tick) is sent to the worker's queue by the test."""
 
 import hashlib
 import hmac
@@ -27,6 +29,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -54,10 +57,10 @@ TUESDAY = datetime(2026, 3, 10, 10, 0, tzinfo=OSLO)  # no Norwegian holiday near
 class Journey:
     """The shared state of one journey: the page, the worker's queue, the clock."""
 
-    def __init__(self, page, live_server, queue, clock_file, log, axe, fits, screenshots):
+    def __init__(self, page, live_server, queue, clock_file, traveller, log, axe, fits, shots):
         self.page, self.url, self.queue = page, live_server.url, queue
-        self.clock_file, self.log = clock_file, log
-        self.axe, self.fits, self.screenshots = axe, fits, screenshots
+        self.clock_file, self.traveller, self.log = clock_file, traveller, log
+        self.axe, self.fits, self.screenshots = axe, fits, shots
 
     def shot(self, name: str, *, check: bool = True) -> None:
         """Screenshot at desktop width; with ``check``, axe and both widths first."""
@@ -67,8 +70,10 @@ class Journey:
         self.page.screenshot(path=str(self.screenshots / f"role-{name}.png"), full_page=True)
 
     def set_clock(self, moment: datetime) -> None:
-        self.clock_file.write_text(repr((moment - timezone.now()).total_seconds()))
-        clock._cache.clear()
+        """Move this process's time to ``moment`` and the worker's with it; time runs on."""
+        real_now = time_machine.escape_hatch.time.time()
+        self.clock_file.write_text(repr(moment.timestamp() - real_now))
+        self.traveller.move_to(moment, tick=True)
 
     def send(self, task) -> None:
         with celery_app.connection_for_write(broker_url()) as conn:
@@ -117,12 +122,10 @@ def _log_out(page):
 
 
 @pytest.fixture
-def journey(
-    page, live_server, transactional_db, settings, tmp_path, monkeypatch, axe, fits, screenshots
-):
+def journey(page, live_server, transactional_db, tmp_path, monkeypatch, axe, fits, screenshots):
     queue = f"test-journey-{uuid.uuid4().hex[:8]}"
     clock_file = tmp_path / "clock-offset"
-    settings.SDRCRM_CLOCK_FILE = str(clock_file)
+    clock_file.write_text("0")
 
     def ring():
         with celery_app.connection_for_write(broker_url()) as conn:
@@ -130,9 +133,11 @@ def journey(
 
     monkeypatch.setattr(cadence_services, "_ring_dispatcher", ring)
     page.set_viewport_size({"width": 1280, "height": 900})
-    with worker_process(queue, tmp_path, SDRCRM_CLOCK_FILE=str(clock_file)) as (_, log):
-        yield Journey(page, live_server, queue, clock_file, log, axe, fits, screenshots)
-    clock._cache.clear()
+    with (
+        worker_process(queue, tmp_path, SDRCRM_CLOCK_FILE=str(clock_file)) as (_, log),
+        time_machine.travel(timezone.now(), tick=True) as traveller,
+    ):
+        yield Journey(page, live_server, queue, clock_file, traveller, log, axe, fits, screenshots)
 
 
 def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, login):
@@ -216,7 +221,9 @@ def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, log
         lambda: enrollment.touches.get(pk=touch.pk).status == TouchStatus.DUE,
         60, "the tick to mark the call due", j.log,
     )  # fmt: skip
-    page.goto(f"{j.url}/today/")
+    # Days have passed (the session timed out): the SDR logs in on the morning of the call.
+    login(page, crew.sdr)
+    page.wait_for_url(f"{j.url}/today/")
     call = page.locator(".queue-item", has_text="Kari Nordmann")
     expect(call.locator(".what")).to_have_text("Phone call · Kari Nordmann (Fjordkraft Analytics)")
     j.shot("05-sdr-today-call")
