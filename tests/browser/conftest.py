@@ -148,3 +148,22 @@ def press_by_keyboard(page, target, *, key: str = "Enter", most: int = 80) -> No
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{target} is not reached with Tab within {most} presses")
+
+
+CREW_NAMES = {
+    "manager": ("Maria", "Haugen"),
+    "sdr": ("Sara", "Berg"),
+    "sdr2": ("Sindre", "Dahl"),
+    "bdr": ("Bjørn", "Strand"),
+    "ae": ("Anders", "Lie"),
+    "ae2": ("Ingrid", "Moe"),
+    "marketing": ("Mia", "Solberg"),
+}
+
+
+def name_the_crew(crew) -> None:
+    """Give the crew people's names (as the demo data does), for screenshots worth reading."""
+    for attr, (first, last) in CREW_NAMES.items():
+        user = getattr(crew, attr)
+        user.first_name, user.last_name = first, last
+        user.save(update_fields=["first_name", "last_name"])

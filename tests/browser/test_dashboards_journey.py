@@ -13,6 +13,7 @@ from cadences.services import lead_record_reply
 from coaching.models import Feedback
 from dashboards.rollup import facts_refresh
 from leads.models import LeadEvent
+from tests.browser.conftest import name_the_crew
 from tests.cadences.helpers import at, enroll, make_cadence
 from tests.dashboards.helpers import build_week
 from tests.dashboards.test_cadence_performance import manual_email, send
@@ -45,6 +46,7 @@ def test_manager_reads_every_dashboard_and_coaches_the_sdr(
     page, live_server, transactional_db, crew, data, login, screenshots, axe, fits
 ):
     leads, x, y = data
+    name_the_crew(crew)
     page.set_viewport_size({"width": 1280, "height": 900})
     login(page, crew.manager)
 

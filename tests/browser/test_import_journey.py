@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from intake import services
 from leads.models import Lead
-from tests.browser.conftest import press_by_keyboard
+from tests.browser.conftest import name_the_crew, press_by_keyboard
 from tests.intake.files import MESSY_HEADER, MESSY_ROWS, people
 from tests.integration.test_celery_worker import worker_process
 from tests.integration.test_import_worker import send_to
@@ -36,6 +36,7 @@ def test_marketing_imports_a_messy_list(
     path = tmp_path / "messy-list.csv"
     path.write_bytes(big + extra.encode() + b"\r\n")
 
+    name_the_crew(crew)
     login(page, crew.marketing)
     page.get_by_role("link", name="Imports").click()
     expect(page.get_by_role("heading", name="Import leads")).to_be_visible()

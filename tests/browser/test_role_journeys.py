@@ -43,7 +43,7 @@ from qualification.models import Notification, ScoringModel
 from qualification.scoring import DEFAULT_CONFIG
 from sdrcrm import clock
 from sdrcrm.celery import app as celery_app
-from tests.browser.conftest import press_by_keyboard
+from tests.browser.conftest import name_the_crew, press_by_keyboard
 from tests.factories import CompanyFactory, ProspectFactory
 from tests.fixtures import walk
 from tests.integration.test_celery_worker import broker_url, wait_for, worker_process
@@ -142,6 +142,7 @@ def journey(page, live_server, transactional_db, tmp_path, monkeypatch, axe, fit
 
 def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, login):
     j, page = journey, journey.page
+    name_the_crew(crew)
     j.set_clock(TUESDAY)
     crew.sdr.title = "Sales Development Representative"  # the standard cadence's signature
     crew.sdr.save(update_fields=["title"])
