@@ -4,6 +4,7 @@
 #   make run       web (runserver) + Celery worker + Celery beat; one Ctrl-C stops all three
 #   make test      pytest against PostgreSQL and Redis (found or started; see scripts/test-services.sh)
 #                  (first `npm ci`: axe-core, pinned in package-lock.json, for the browser tests)
+#   make screenshots  run the role journeys in the browser, copy the README's screenshots to docs/
 #   make test-faults  fault injection and concurrency at the issue's full counts (SDRCRM_FAULT_SCALE=1)
 #   make bench     benchmarks on PostgreSQL and Redis (SIZE=small for a quick run); var/bench/
 #   make lint      ruff check
@@ -28,7 +29,7 @@ DJANGO_DEBUG ?= 1
 
 SIZE ?= full
 
-.PHONY: help install deps jsdeps run test test-faults bench lint audit clean
+.PHONY: help install deps jsdeps run test screenshots test-faults bench lint audit clean
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -61,6 +62,13 @@ run: install
 
 test: deps jsdeps
 	PY=$(PY) bash scripts/test-services.sh $(ARGS)
+
+JOURNEYS := tests/browser/test_role_journeys.py tests/browser/test_import_journey.py \
+	tests/browser/test_dashboards_journey.py
+
+screenshots: deps jsdeps
+	PY=$(PY) bash scripts/test-services.sh $(JOURNEYS) -p no:randomly $(ARGS)
+	bash scripts/readme-screenshots.sh
 
 # Fault injection (private PostgreSQL and Redis of its own) and real-concurrency rounds at the
 # issue's counts: 10,000 touches, 20 worker kills, 5 Redis restarts, hundreds of rounds.
