@@ -359,6 +359,7 @@ def test_a_form_shows_its_errors_next_to_the_fields(
         expect(field.locator(".field-error")).to_have_text(message)
         box = field.get_by_label(label, exact=True)
         expect(box).to_have_attribute("aria-invalid", "true")
+        expect(box).to_have_accessible_description(message)  # read out with the field
         expect(box).to_have_css("border-top-color", "rgb(180, 35, 24)")  # --danger
     expect(form.get_by_label("Email", exact=True)).to_have_value("kari at fjordkraft")
     page.screenshot(path=str(screenshots / "role-form-errors.png"), full_page=True)

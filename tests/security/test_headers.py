@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.urls import get_resolver
 
 from cadences.services import cadence_ensure_standard
 from tests.accounts.test_auth_pages import PUBLIC, _project_paths
@@ -48,7 +47,7 @@ def _project_paths_with(ids):
     saved = dict(pages.SAMPLE_ARGS)
     pages.SAMPLE_ARGS.update(ids)
     try:
-        return pages._project_paths(get_resolver().url_patterns)
+        return pages._project_paths()
     finally:
         pages.SAMPLE_ARGS.clear()
         pages.SAMPLE_ARGS.update(saved)
