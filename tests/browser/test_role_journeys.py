@@ -150,9 +150,10 @@ def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, log
     ScoringModel.objects.create(team=crew.team, version=1, config=DEFAULT_CONFIG)
     prospect = ProspectFactory(
         first_name="Kari", last_name="Nordmann", title="Head of Sales", role="influencer",
-        time_zone="Europe/Oslo",
+        time_zone="Europe/Oslo", email="kari.nordmann@fjordkraft.example",
         company=CompanyFactory(name="Fjordkraft Analytics", employee_count=140,
-                               industry="Software"),
+                               industry="Software", domain="fjordkraft.example",
+                               website="https://fjordkraft.example"),
     )  # fmt: skip
     lead = crew.lead(owner="sdr", prospect=prospect)
     lead_url = f"{j.url}/leads/{lead.pk}/"
@@ -292,7 +293,10 @@ def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, log
 
     # --- Journey 4: the AE accepts this one and rejects another ----------------------------
     weak = walk(
-        crew.lead(owner="sdr", prospect=ProspectFactory(first_name="Ola", last_name="Hansen")),
+        crew.lead(owner="sdr", prospect=ProspectFactory(
+            first_name="Ola", last_name="Hansen", email="ola@nordvik-bygg.example",
+            company=CompanyFactory(name="Nordvik Bygg", domain="nordvik-bygg.example",
+                                   website="https://nordvik-bygg.example"))),
         "handed_off", ae=ae,
     )  # fmt: skip
     _log_out(page)
