@@ -3,11 +3,13 @@
 #   make install   virtualenv + dependencies (only when pyproject.toml changed), migrate, demo data
 #   make run       web (runserver) + Celery worker + Celery beat; one Ctrl-C stops all three
 #   make test      pytest against PostgreSQL and Redis (found or started; see scripts/test-services.sh)
+#                  (first `npm ci`: axe-core, pinned in package-lock.json, for the browser tests)
+#   make screenshots  run the role journeys in the browser, copy the README's screenshots to docs/
 #   make test-faults  fault injection and concurrency at the issue's full counts (SDRCRM_FAULT_SCALE=1)
 #   make bench     benchmarks on a million leads (SIZE=small|tiny for quick runs); var/bench/latest.json
 #   make lint      ruff check
 #   make audit     bandit and pip-audit; accepted findings, with reasons, in security-audit.toml
-#   make clean     remove var/ (SQLite database, broker files, static) and .venv
+#   make clean     remove var/ (SQLite database, broker files, static), .venv and node_modules
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -27,7 +29,7 @@ DJANGO_DEBUG ?= 1
 
 SIZE ?= full
 
-.PHONY: help install deps run test test-faults bench lint audit clean
+.PHONY: help install deps jsdeps run test screenshots test-faults bench lint audit clean
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -42,6 +44,14 @@ $(STAMP): pyproject.toml | $(PY)
 
 deps: $(STAMP)
 
+# Test-only JavaScript (axe-core, injected into pages by tests/browser); nothing here is served.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(AXE)
+
+jsdeps: $(AXE)
+
 # seed_demo is idempotent and prints the demo logins; a copy is kept for `make run`'s banner.
 install: deps
 	$(PY) manage.py migrate --noinput
@@ -50,8 +60,15 @@ install: deps
 run: install
 	PORT=$(PORT) DJANGO_DEBUG=$(DJANGO_DEBUG) PY=$(PY) bash scripts/run-dev.sh
 
-test: deps
+test: deps jsdeps
 	PY=$(PY) bash scripts/test-services.sh $(ARGS)
+
+JOURNEYS := tests/browser/test_role_journeys.py tests/browser/test_import_journey.py \
+	tests/browser/test_dashboards_journey.py
+
+screenshots: deps jsdeps
+	PY=$(PY) bash scripts/test-services.sh $(JOURNEYS) -p no:randomly $(ARGS)
+	bash scripts/readme-screenshots.sh
 
 # Fault injection (private PostgreSQL and Redis of its own) and real-concurrency rounds at the
 # issue's counts: 10,000 touches, 20 worker kills, 5 Redis restarts, hundreds of rounds.
@@ -68,4 +85,4 @@ audit: deps
 	$(PY) scripts/security_audit.py
 
 clean:
-	rm -rf var $(VENV)
+	rm -rf var $(VENV) node_modules

@@ -15,7 +15,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cadences import services
-from cadences.context import unsubscribe_token
 from cadences.models import (
     Cadence,
     Channel,
@@ -468,20 +467,29 @@ def test_sdr_bulk_enrolls_two_leads_from_the_list(
 
 
 def test_prospect_unsubscribes_from_the_link_without_logging_in(
-    page, live_server, transactional_db, crew, screenshots
+    page, live_server, transactional_db, crew, screenshots, mailoutbox, set_clock, axe, fits
 ):
+    """Journey 6: the first email goes out; the prospect follows its unsubscribe link (no
+    login), confirms; no further touch is sent, even when the next one falls due."""
+    set_clock(TODAY)
     cadence = services.cadence_ensure_standard(team_id=crew.team.pk)
-    lead = crew.lead(owner="sdr")
+    _with_signature(crew.sdr)
+    lead = crew.lead(owner="sdr", prospect=ProspectFactory(time_zone="Europe/Oslo"))
     enrollment = services.enrollment_create(actor=crew.sdr, lead_id=lead.pk, cadence_id=cadence.pk)
-    touch = enrollment.touches.get(position=1)
+    assert services.touch_dispatch_due().sent == 1
     email = lead.prospect.email
+    (sent,) = mailoutbox
+    link = re.search(r"https?://[^/\s]+(/u/[^\s>]+)", sent.body)
+    assert link, sent.body
 
     # ``page`` is a fresh browser context: nobody is logged in.
-    page.goto(f"{live_server.url}/u/{unsubscribe_token(touch.pk)}/")
+    page.goto(f"{live_server.url}{link.group(1)}")
     expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
     expect(page.get_by_role("heading", level=1)).to_have_text("Unsubscribe")
     expect(page.locator("main")).to_contain_text(f"Stop all emails from Nordlys CRM to {email}?")
     page.screenshot(path=str(screenshots / "cadence-unsubscribe-confirm.png"), full_page=True)
+    axe(page, "unsubscribe confirm")
+    fits(page, "unsubscribe-confirm")
     # A GET (a link scanner) changes nothing.
     assert not Suppression.objects.exists()
     assert Enrollment.objects.get(pk=enrollment.pk).status == EnrollmentStatus.ACTIVE
@@ -493,6 +501,7 @@ def test_prospect_unsubscribes_from_the_link_without_logging_in(
         f"{email} will not receive any more emails from Nordlys CRM."
     )
     page.screenshot(path=str(screenshots / "cadence-unsubscribe-done.png"), full_page=True)
+    axe(page, "unsubscribe done")
 
     enrollment.refresh_from_db()
     assert (enrollment.status, enrollment.stop_reason) == (
@@ -502,15 +511,25 @@ def test_prospect_unsubscribes_from_the_link_without_logging_in(
     assert list(Suppression.objects.values_list("email", "reason")) == [
         (email, Suppression.Reason.UNSUBSCRIBED)
     ]
-    assert set(enrollment.touches.values_list("status", flat=True)) == {TouchStatus.CANCELLED}
+    assert (
+        list(enrollment.touches.order_by("position").values_list("status", flat=True))
+        == [TouchStatus.SENT] + [TouchStatus.CANCELLED] * 8
+    )
     lead.prospect.refresh_from_db()
     assert lead.prospect.do_not_contact is True
+    # Weeks later, when every step would have been due: nothing more is sent.
+    set_clock(_oslo(2026, 5, 5, 10, 0))
+    services.tick()
+    assert services.touch_dispatch_due().sent == 0
+    assert len(mailoutbox) == 1
+    assert not Touch.objects.filter(status__in=[TouchStatus.SCHEDULED, TouchStatus.DUE]).exists()
 
 
-def test_a_broken_unsubscribe_link_says_so(page, live_server, transactional_db, screenshots):
+def test_a_broken_unsubscribe_link_says_so(page, live_server, transactional_db, screenshots, axe):
     response = page.goto(f"{live_server.url}/u/not-a-token/")
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("This link is not valid")
+    axe(page, "unsubscribe invalid")
     page.screenshot(path=str(screenshots / "cadence-unsubscribe-invalid.png"), full_page=True)
     assert not Suppression.objects.exists()
 

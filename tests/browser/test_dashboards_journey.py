@@ -3,6 +3,9 @@ charts with their numbers), follows a figure to the leads behind it, compares tw
 leaves coaching feedback on an SDR's call; the SDR reads it on the lead page and acknowledges
 it from their list. Screenshots land in var/screenshots/ (``dashboards-*``)."""
 
+import csv
+import io
+
 import pytest
 from playwright.sync_api import expect
 
@@ -10,6 +13,7 @@ from cadences.services import lead_record_reply
 from coaching.models import Feedback
 from dashboards.rollup import facts_refresh
 from leads.models import LeadEvent
+from tests.browser.conftest import name_the_crew
 from tests.cadences.helpers import at, enroll, make_cadence
 from tests.dashboards.helpers import build_week
 from tests.dashboards.test_cadence_performance import manual_email, send
@@ -39,9 +43,10 @@ def data(crew, time_machine):
 
 
 def test_manager_reads_every_dashboard_and_coaches_the_sdr(
-    page, live_server, transactional_db, crew, data, login, screenshots
+    page, live_server, transactional_db, crew, data, login, screenshots, axe, fits
 ):
     leads, x, y = data
+    name_the_crew(crew)
     page.set_viewport_size({"width": 1280, "height": 900})
     login(page, crew.manager)
 
@@ -50,30 +55,53 @@ def test_manager_reads_every_dashboard_and_coaches_the_sdr(
     expect(page.locator("svg.chart")).to_have_count(1)
     expect(page.locator("table").first).to_contain_text("Researching")
     page.screenshot(path=str(screenshots / "dashboards-01-pipeline.png"), full_page=True)
+    axe(page, "dashboards-01-pipeline")
+    fits(page, "dashboards-01-pipeline")
 
     page.goto(f"{live_server.url}/dashboards/activity/?{RANGE}")
     expect(page.get_by_role("heading", name="SDR activity")).to_be_visible()
     page.screenshot(path=str(screenshots / "dashboards-02-activity.png"), full_page=True)
+    axe(page, "dashboards-02-activity")
+    fits(page, "dashboards-02-activity")
     page.get_by_role("link", name=str(crew.sdr)).click()
     page.screenshot(path=str(screenshots / "dashboards-03-activity-one-sdr.png"), full_page=True)
+    axe(page, "dashboards-03-activity-one-sdr")
+    fits(page, "dashboards-03-activity-one-sdr")
     # Monday's calls of sdr: leads A and D
     page.locator("tbody tr", has_text="Mon 11 Jan").locator("a.figure").first.click()
     expect(page.get_by_role("heading", name="Leads behind: Emails")).to_have_count(0)
     page.screenshot(path=str(screenshots / "dashboards-04-leads-behind.png"), full_page=True)
+    axe(page, "dashboards-04-leads-behind")
+    fits(page, "dashboards-04-leads-behind")
 
     page.goto(f"{live_server.url}/dashboards/commission/?{RANGE}")
     expect(page.get_by_text("Qualified leads accepted by AEs: 2")).to_be_visible()
     page.screenshot(path=str(screenshots / "dashboards-05-commission.png"), full_page=True)
+    axe(page, "dashboards-05-commission")
+    fits(page, "dashboards-05-commission")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
+    assert rows[0] == ["SDR", "Lead", "Prospect", "Company", "Accepted by", "Accepted at", "Day"]
+    assert [(r[0], r[4], r[6]) for r in rows[1:]] == [
+        (str(crew.sdr), str(crew.ae), "2027-01-12"),
+        (str(crew.sdr2), str(crew.ae), "2027-01-12"),
+    ]
 
     page.goto(f"{live_server.url}/dashboards/cadences/?{RANGE}&a={x.pk}&b={y.pk}")
     expect(page.locator("section.card h2", has_text="Short and direct")).to_be_visible()
     expect(page.locator("section.card h2", has_text="Long nurture")).to_be_visible()
     expect(page.locator("tr.best")).to_have_count(2)
     page.screenshot(path=str(screenshots / "dashboards-06-cadences.png"), full_page=True)
+    axe(page, "dashboards-06-cadences")
+    fits(page, "dashboards-06-cadences")
 
     page.goto(f"{live_server.url}/dashboards/time-in-stage/?{RANGE}")
     expect(page.locator("table")).to_contain_text("Handed off")
     page.screenshot(path=str(screenshots / "dashboards-07-time-in-stage.png"), full_page=True)
+    axe(page, "dashboards-07-time-in-stage")
+    fits(page, "dashboards-07-time-in-stage")
 
     # Coaching on sdr's connected call on lead A.
     call = LeadEvent.objects.get(lead=leads["a"], kind="call")
@@ -96,8 +124,12 @@ def test_manager_reads_every_dashboard_and_coaches_the_sdr(
     page.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_text("0 to acknowledge")).to_be_visible()
     page.screenshot(path=str(screenshots / "dashboards-09-feedback-list.png"), full_page=True)
+    axe(page, "dashboards-09-feedback-list")
+    fits(page, "dashboards-09-feedback-list")
     fb.refresh_from_db()
     assert fb.acknowledged_at is not None
 
     page.goto(f"{live_server.url}/dashboards/activity/?{RANGE}")
     page.screenshot(path=str(screenshots / "dashboards-10-sdr-own-activity.png"), full_page=True)
+    axe(page, "dashboards-10-sdr-own-activity")
+    fits(page, "dashboards-10-sdr-own-activity")

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from intake import services
 from leads.models import Lead
+from tests.browser.conftest import name_the_crew, press_by_keyboard
 from tests.intake.files import MESSY_HEADER, MESSY_ROWS, people
 from tests.integration.test_celery_worker import worker_process
 from tests.integration.test_import_worker import send_to
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
 
 def test_marketing_imports_a_messy_list(
-    page, live_server, transactional_db, crew, login, screenshots, tmp_path, monkeypatch
+    page, live_server, transactional_db, crew, login, screenshots, tmp_path, monkeypatch, axe, fits
 ):
     queue = f"test-browser-import-{uuid.uuid4().hex[:8]}"
     monkeypatch.setattr(services, "_enqueue", send_to(queue))
@@ -35,13 +36,16 @@ def test_marketing_imports_a_messy_list(
     path = tmp_path / "messy-list.csv"
     path.write_bytes(big + extra.encode() + b"\r\n")
 
+    name_the_crew(crew)
     login(page, crew.marketing)
     page.get_by_role("link", name="Imports").click()
     expect(page.get_by_role("heading", name="Import leads")).to_be_visible()
     expect(page.get_by_text("No imports yet.")).to_be_visible()
+    axe(page, "import list")
+    fits(page, "import-01-list")
     page.get_by_label("CSV or XLSX file").set_input_files(str(path))
     page.screenshot(path=str(screenshots / "import-01-upload.png"), full_page=True)
-    page.get_by_role("button", name="Upload and map columns").click()
+    press_by_keyboard(page, page.get_by_role("button", name="Upload and map columns"))
 
     expect(page.get_by_role("heading", name="Map the columns of messy-list.csv")).to_be_visible()
     expect(page.get_by_text("Read as CSV, utf-8-sig, separated by semicolons")).to_be_visible()
@@ -56,6 +60,8 @@ def test_marketing_imports_a_messy_list(
     page.get_by_label("Stilling").select_option(label="Job title")
     expect(preview.locator("tbody tr").first).to_contain_text("Innkjøpssjef")
     page.screenshot(path=str(screenshots / "import-02-mapping.png"), full_page=True)
+    axe(page, "import mapping")
+    fits(page, "import-02-mapping")
 
     with worker_process(queue, tmp_path, SDRCRM_IMPORT_BATCH="500"):
         page.get_by_role("button", name="Start the import").click()
@@ -76,6 +82,8 @@ def test_marketing_imports_a_messy_list(
         ]
     )
     page.screenshot(path=str(screenshots / "import-04-report.png"), full_page=True)
+    axe(page, "import report")
+    fits(page, "import-04-report")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the rejected rows (CSV)").click()
     rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
