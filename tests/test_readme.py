@@ -24,6 +24,4 @@ def test_every_screenshot_in_the_readme_exists_and_comes_from_a_journey():
 
 def test_the_docs_it_links_exist():
     for path in re.findall(r"\]\((docs/[\w.-]+\.md)\)", README):
-        if path == "docs/performance.md" and not (ROOT / path).exists():
-            continue  # written by the benchmark issue's branch; merged separately
         assert (ROOT / path).exists(), path
