@@ -161,7 +161,9 @@ def _figure(name: str, measured: dict, baseline: dict | None = None, what: str =
     return figure
 
 
-def run(size: str, repeat: int, baseline_repeat: int) -> tuple[list[dict], dict]:
+def run(
+    size: str, repeat: int, baseline_repeat: int, dashboards: bool = True
+) -> tuple[list[dict], dict]:
     os.environ["SDRCRM_STATICFILES_STORAGE"] = (
         "django.contrib.staticfiles.storage.StaticFilesStorage"
     )
@@ -251,7 +253,9 @@ def run(size: str, repeat: int, baseline_repeat: int) -> tuple[list[dict], dict]
     add("page.ae_queue", ae, "/qualification/queue/")
 
     hooks = {}
-    if DASHBOARDS.exists():
+    if not dashboards:
+        hooks["dashboards"] = "skipped (--no-dashboards)"
+    elif DASHBOARDS.exists():
         # The dashboards read rollups of the timeline (dashboards.rollup, kept current by a
         # periodic task); on this data set they are built once, before the first measurement.
         from dashboards.models import Fact
@@ -283,10 +287,17 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=sorted(bench_data.SIZES), default="full")
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--no-dashboards",
+        action="store_true",
+        help="skip the dashboards (their rollups of a fresh data set take minutes to build)",
+    )
     parser.add_argument("--baseline-repeat", type=int, default=10)
     parser.add_argument("--json", default=str(ROOT / "var" / "bench" / "pages.json"))
     args = parser.parse_args(argv)
-    figures, extra = run(args.size, args.repeat, args.baseline_repeat)
+    figures, extra = run(
+        args.size, args.repeat, args.baseline_repeat, dashboards=not args.no_dashboards
+    )
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"figures": figures, **extra}, indent=2, default=str))
