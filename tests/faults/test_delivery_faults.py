@@ -109,7 +109,13 @@ def test_workers_sigkilled_repeatedly_send_every_email_once(deployment):
     """N due emails; the worker is SIGKILLed `kills` times while dispatching, alternately one
     pool child and the whole worker (every process of it), and restarted."""
     n, kills = scaled(10_000, 300), scaled(20, 4)
-    seeded(deployment, n)
+    # 10 ms a message: batches stay in flight long enough for each kill to land mid-dispatch.
+    seeded(
+        deployment,
+        n,
+        EMAIL_BACKEND="tests.faults.backends.SlowAppendLogBackend",
+        SDRCRM_FAULTS_SEND_DELAY="0.01",
+    )
     started = time.monotonic()
     deployment.start_beat()
     worker = deployment.start_worker()
@@ -217,7 +223,14 @@ def test_redis_stopped_started_and_flushed_during_dispatch(deployment):
 
 def test_postgresql_restarted_during_dispatch(deployment):
     n = scaled(5_000, 300)
-    seeded(deployment, n)
+    # A provider taking 10 ms a message keeps chunks in "sending" long enough for the restart to
+    # land mid-dispatch; without it a quiet machine sends 300 before the poll sees one in flight.
+    seeded(
+        deployment,
+        n,
+        EMAIL_BACKEND="tests.faults.backends.SlowAppendLogBackend",
+        SDRCRM_FAULTS_SEND_DELAY="0.01",
+    )
     deployment.start_beat()
     deployment.start_worker()
     wait_until(
