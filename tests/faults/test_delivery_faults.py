@@ -294,7 +294,7 @@ def test_two_beat_schedulers_at_once(deployment):
 
 
 def test_exits_committed_while_a_batch_is_claimed_stop_the_email(deployment):
-    n, k = scaled(3_000, 300), scaled(60, 12)
+    n, k = scaled(3_000, 900), scaled(60, 12)  # enough in flight for every exit to land
     # A provider taking 20 ms a message keeps batches in flight while the exits land.
     seeded(
         deployment,
