@@ -5,16 +5,9 @@ import io
 
 from django.http import HttpResponse
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from sdrcrm.spreadsheet import neutralise  # the one rule for every export
 
 HEADER = ["SDR", "Lead", "Prospect", "Company", "Accepted by", "Accepted at", "Day"]
-
-
-def neutralise(value):
-    """A text cell a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def commission_rows(report: dict, tz) -> list[list]:
