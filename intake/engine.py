@@ -9,12 +9,13 @@ duplicate, never an error and never a second prospect. Call inside the batch's t
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from leads.models import ACTIVE_STATES, Company, Lead, Prospect
+from leads.models import ACTIVE_STATES, Company, Lead, LeadEvent, Prospect
 
 from .rows import Row
 
@@ -111,23 +112,63 @@ def write_batch(cursor, **kw) -> BatchResult:
     return write_batch_staged(cursor, **kw)
 
 
+_SEQUENCES: dict[str, str] = {}
+
+
 def _nextvals(cursor, table: str, n: int) -> list[int]:
+    """``n`` ids from the table's sequence. The sequence's name is looked up once: written
+    inside the query, ``pg_get_serial_sequence`` would run once per id (1.5 s per 100,000)."""
     if n == 0:
         return []
+    if table not in _SEQUENCES:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        _SEQUENCES[table] = cursor.fetchone()[0]
     cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n]
+        "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_SEQUENCES[table], n]
     )
     return [r[0] for r in cursor.fetchall()]
 
 
-def _copy(cursor, table: str, columns: list[str], rows: list[tuple], tail: tuple = ()) -> None:
-    """COPY ``rows`` into ``table``; ``tail`` holds the values every row shares (the defaults
-    of the columns the import does not set), escaped once."""
-    end = ("\t" + "\t".join(map(_esc, tail)) if tail else "") + "\n"
+_TEXT_FIELDS = (
+    "CharField", "TextField", "EmailField", "URLField", "SlugField", "GenericIPAddressField"
+)
+
+
+def _not_null_text(model, columns: list[str]) -> list[str]:
+    """The columns where an empty CSV value means '' (NOT NULL text), not NULL."""
+    by_column = {f.column: f for f in model._meta.concrete_fields}
+    return [
+        c for c in columns
+        if not by_column[c].null and by_column[c].get_internal_type() in _TEXT_FIELDS
+    ]  # fmt: skip
+
+
+def _csv_value(value):
+    return dumps(value) if isinstance(value, dict | list) else value
+
+
+def _copy(cursor, model, columns: list[str], rows: list[tuple], tail: tuple = ()) -> None:
+    """COPY ``rows`` into ``model``'s table in CSV format, written by the csv module's C writer
+    (escaping value by value in Python cost 2.3 s per 100,000 rows). An empty unquoted value is
+    NULL, except in NOT NULL text columns (``FORCE_NOT_NULL``), so '' and None both round-trip.
+    ``tail`` holds the values every row shares (the defaults of the columns the import does
+    not set)."""
     buf = io.StringIO()
-    buf.writelines("\t".join(map(_esc, row)) + end for row in rows)
+    writer = csv.writer(buf, lineterminator="\n")
+    if tail:
+        tail = tuple(map(_csv_value, tail))
+        writer.writerows(row + tail for row in rows)
+    else:
+        writer.writerows(rows)
+    options = "FORMAT csv"
+    if nn := _not_null_text(model, columns):
+        options += f", FORCE_NOT_NULL ({', '.join(nn)})"
     buf.seek(0)
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
+    cursor.copy_expert(
+        f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH ({options})",
+        buf,
+        size=1 << 20,
+    )
 
 
 def _write_batch_copy(
@@ -170,7 +211,7 @@ def _write_batch_copy(
              r.annual_revenue, r.country, r.company_linkedin_url, now)
         )  # fmt: skip
     if data:
-        _copy(cursor, Company._meta.db_table, ccols + dcols, data, tuple(dvals))
+        _copy(cursor, Company, ccols + dcols, data, tuple(dvals))
     # Prospects, leads and their timeline entries.
     pids = _nextvals(cursor, Prospect._meta.db_table, len(rows))
     lids = _nextvals(cursor, Lead._meta.db_table, len(rows))
@@ -182,20 +223,26 @@ def _write_batch_copy(
     ldcols, ldvals = _defaults(Lead, set(lcols))
     prospects, leads, events = [], [], []
     body = f"Imported from {import_name} (import #{import_id})"
+    at = now.isoformat()  # formatted once, not once per row and column
+    # The payload {"import_id", "line", "source", "owner_id"}, its constant parts encoded once.
+    head, source_json = f'{{"import_id": {int(import_id)}, "line": ', dumps(source)
     for r, owner, pid, lid in zip(rows, owners, pids, lids, strict=True):
         key = r.domain or (r.company_name.lower() and "name:" + r.company_name.lower())
         prospects.append(
             (pid, company_id.get(key) if key else None, r.first_name, r.last_name, r.email,
-             r.phone, r.title, r.linkedin_url, r.time_zone, now)
+             r.phone, r.title, r.linkedin_url, r.time_zone, at)
         )  # fmt: skip
-        leads.append((lid, team_id, pid, source, owner, "new", now, now, now, 1))
-        payload = {"import_id": import_id, "line": r.line, "source": source, "owner_id": owner}
-        events.append((lid, "created", actor_id, now, "", "new", body, dumps(payload)))
-    _copy(cursor, Prospect._meta.db_table, pcols + pdcols, prospects, tuple(pdvals))
-    _copy(cursor, Lead._meta.db_table, lcols + ldcols, leads, tuple(ldvals))
+        leads.append((lid, team_id, pid, source, owner, "new", at, at, at, 1))
+        payload = (
+            f'{head}{int(r.line)}, "source": {source_json}, '
+            f'"owner_id": {"null" if owner is None else int(owner)}}}'
+        )
+        events.append((lid, "created", actor_id, at, "", "new", body, payload))
+    _copy(cursor, Prospect, pcols + pdcols, prospects, tuple(pdvals))
+    _copy(cursor, Lead, lcols + ldcols, leads, tuple(ldvals))
     _copy(
         cursor,
-        "leads_leadevent",
+        LeadEvent,
         ["lead_id", "kind", "actor_id", "created_at", "from_state", "to_state", "body", "payload"],
         events,
     )

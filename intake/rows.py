@@ -162,6 +162,7 @@ COUNTRIES = {
         for k in (n.strip() for n in names.split(","))
     }
 }
+_SPACE_RE = re.compile(r"\s")
 _NUMBER_RE = re.compile(r"^\d+(?:[.,]\d+)?$")
 _SUFFIX = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "mill": 1_000_000, "bn": 10**9, "b": 10**9}
 
@@ -234,7 +235,7 @@ def parse_url(text: str, label: str, *, must_contain: str = "") -> str:
     t = text.strip()
     if not t:
         return ""
-    if any(c.isspace() for c in t):
+    if _SPACE_RE.search(t):
         raise RowError(f"{label} '{text}' is not a web address.")
     if "://" not in t:
         t = "https://" + t

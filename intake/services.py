@@ -579,11 +579,20 @@ def _without_erased(job: ImportJob, rows, owners, issues):
     from cadences.models import Suppression, email_hash
 
     hashes = {email_hash(r.email): r for r in rows}
-    erased = set(
-        Suppression.objects.filter(
-            email_hash__in=list(hashes), reason=Suppression.Reason.ERASED
-        ).values_list("email_hash", flat=True)
-    )
+    if connection.vendor == "postgresql":  # one array parameter, not 5,000 placeholders
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT email_hash FROM {Suppression._meta.db_table} "
+                "WHERE email_hash = ANY(%s) AND reason = %s",
+                [list(hashes), Suppression.Reason.ERASED],
+            )
+            erased = {h for (h,) in cur.fetchall()}
+    else:
+        erased = set(
+            Suppression.objects.filter(
+                email_hash__in=list(hashes), reason=Suppression.Reason.ERASED
+            ).values_list("email_hash", flat=True)
+        )
     if not erased:
         return rows, owners
     gone = {id(hashes[h]) for h in erased}

@@ -1,5 +1,6 @@
 """Normalisation of the values that identify prospects and companies."""
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -11,6 +12,8 @@ def normalize_email(value: str | None) -> str | None:
     return value or None
 
 
+# Cached: an import calls it up to three times a row, for the same few thousand companies.
+@functools.lru_cache(maxsize=8192)
 def normalize_domain(value: str | None) -> str | None:
     """'https://www.Example.com/about' -> 'example.com'; '' -> None; junk -> None."""
     value = (value or "").strip().lower()

@@ -512,3 +512,35 @@ def test_a_person_erased_on_request_is_not_imported_again(crew):
     ]
     assert not Prospect.objects.filter(email="person0@company0.example.org").exists()
     assert job.created_count == 2
+
+
+def test_the_copy_path_stores_quotes_commas_backslashes_and_empty_values_exactly(crew):
+    """COPY in CSV format: separators, quotes and backslashes in values, the literal text \\N
+    and NULL, and empty optional fields ('' in NOT NULL text columns, NULL for a missing domain)
+    arrive exactly as the ORM would store them."""
+    data = csv_bytes(
+        ["First Name", "Last Name", "Email", "Company", "Job Title", "Phone"],
+        [
+            ['Kari "K"', "O'Brien, Jr.", "kari@acme.no", 'Acme, "the" AS', "C:\\Sales\\Head", r"\N"],
+            ["Per", "", "per@gmail.com", "", "", "NULL"],
+            ["Line", "Break", "line@break.no", "Multi\nLine AS", "Tab\there", ""],
+        ],
+    )
+    job = run_import(crew.marketing, data)
+    assert counts(job) == ("done", 3, 3, 0, 0, 0)
+    got = {
+        p.email: (p.first_name, p.last_name, p.title, p.phone, p.company and p.company.name,
+                  p.company and p.company.domain)
+        for p in Prospect.objects.select_related("company")
+    }  # fmt: skip
+    assert got == {
+        "kari@acme.no": ('Kari "K"', "O'Brien, Jr.", "C:\\Sales\\Head", r"\N",
+                         'Acme, "the" AS', "acme.no"),
+        "per@gmail.com": ("Per", "", "", "NULL", None, None),
+        "line@break.no": ("Line", "Break", "Tab here", "", "Multi Line AS", "break.no"),
+    }  # fmt: skip
+    assert Prospect.objects.filter(last_name__isnull=True).count() == 0
+    event = LeadEvent.objects.get(lead__prospect__email="per@gmail.com", kind=EventKind.CREATED)
+    assert event.payload == {
+        "import_id": job.pk, "line": 3, "source": job.source, "owner_id": None
+    }  # fmt: skip
