@@ -130,7 +130,12 @@ def _nextvals(cursor, table: str, n: int) -> list[int]:
 
 
 _TEXT_FIELDS = (
-    "CharField", "TextField", "EmailField", "URLField", "SlugField", "GenericIPAddressField"
+    "CharField",
+    "TextField",
+    "EmailField",
+    "URLField",
+    "SlugField",
+    "GenericIPAddressField",
 )
 
 

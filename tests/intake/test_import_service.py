@@ -521,7 +521,14 @@ def test_the_copy_path_stores_quotes_commas_backslashes_and_empty_values_exactly
     data = csv_bytes(
         ["First Name", "Last Name", "Email", "Company", "Job Title", "Phone"],
         [
-            ['Kari "K"', "O'Brien, Jr.", "kari@acme.no", 'Acme, "the" AS', "C:\\Sales\\Head", r"\N"],
+            [
+                'Kari "K"',
+                "O'Brien, Jr.",
+                "kari@acme.no",
+                'Acme, "the" AS',
+                "C:\\Sales\\Head",
+                r"\N",
+            ],  # fmt: skip
             ["Per", "", "per@gmail.com", "", "", "NULL"],
             ["Line", "Break", "line@break.no", "Multi\nLine AS", "Tab\there", ""],
         ],
