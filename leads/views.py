@@ -44,7 +44,9 @@ def lead_list(request):
     filters = form.to_filters() if request.GET else LeadFilterForm().to_filters()
     qs = selectors.lead_list(user=user, filters=filters)
     cursor = form.cleaned_data.get("cursor", "") if form.is_bound else ""
-    page = selectors.lead_paginate(qs, sort=filters.sort, cursor=cursor)
+    page = selectors.lead_paginate(
+        qs, sort=filters.sort, cursor=cursor, fields=selectors.LIST_ROW_FIELDS
+    )
     params = request.GET.copy()
     params.pop("cursor", None)
     context = {

@@ -1,6 +1,11 @@
 from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
-from leads.models import CallOutcome, DisqualifyReason, LeadState
+from leads.models import CallOutcome, DisqualifyReason, LeadSource, LeadState
 
 register = template.Library()
 
@@ -26,3 +31,55 @@ def disqualify_label(value) -> str:
 @register.filter
 def call_outcome_label(value) -> str:
     return _label(CallOutcome, value)
+
+
+_PK = 918273645546372819  # stands for the lead's id in the reversed URL
+
+
+@register.simple_tag
+def lead_rows(rows, show_select: bool):
+    """The lead list's table rows, from the dicts of ``lead_paginate(fields=LIST_ROW_FIELDS)``.
+
+    Written in Python rather than as a template loop: 50 rows of eight cells through the
+    template engine cost ~15 ms a page, this ~1 ms (docs/performance.md). Every value is
+    escaped; the markup is the same as a template would give."""
+    detail = reverse("leads:detail", args=[_PK]).replace(str(_PK), "{}")
+    states = {s.value: escape(s.label) for s in LeadState}
+    sources = {s.value: escape(s.label) for s in LeadSource}
+    months = {m: str(name).title() for m, name in MONTHS_3.items()}
+    tz = timezone.get_current_timezone()
+    out = []
+    for r in rows:
+        pk = int(r["id"])
+        name = escape(f"{r['prospect__first_name']} {r['prospect__last_name']}".strip())
+        owner = f"{r['owner__first_name'] or ''} {r['owner__last_name'] or ''}".strip()
+        owner = (
+            escape(owner or r["owner__username"])
+            if r["owner__username"]
+            else ('<span class="muted">Pool</span>')
+        )
+        created = timezone.localtime(r["created_at"], tz)
+        score = r["score"]
+        state = r["state"]
+        out.append(
+            "<tr>"
+            + (
+                f'<td><input type="checkbox" name="lead" value="{pk}" form="bulk-form" '
+                f'aria-label="Select {name}"></td>'
+                if show_select
+                else ""
+            )
+            + f'<td><a href="{detail.format(pk)}">{name}</a>'
+            f'<div class="muted small">{escape(r["prospect__title"])}</div></td>'
+            f"<td>{escape(r['prospect__company__name'] or '—')}"
+            f'<div class="muted small">{escape(r["prospect__company__industry"] or "")}</div></td>'
+            f'<td><span class="badge state-{escape(state)}">{states.get(state, escape(state))}'
+            "</span></td>"
+            f'<td class="hide-sm">{sources.get(r["source"], escape(r["source"]))}</td>'
+            f'<td class="hide-sm">{owner}</td>'
+            f'<td class="num hide-sm">{"—" if score is None else int(score)}</td>'
+            f'<td class="hide-sm"><time datetime="{created.isoformat()}">'
+            f"{created.day} {months[created.month]} {created.year}</time></td>"
+            "</tr>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308  every value above is escaped

@@ -466,6 +466,40 @@ def test_list_rows_show_owner_company_and_state(crew, client):
     assert ">42</td>" in content
 
 
+def test_list_rows_escape_every_value_and_show_the_exact_row(crew, client):
+    """The rows are written in Python (leads_extras.lead_rows): names, titles and companies
+    are escaped, the owner is their full name, no company reads —, the day is the local one."""
+    crew.sdr.first_name, crew.sdr.last_name = "Siri", "<b>Selger</b>"
+    crew.sdr.save()
+    lead = _lead(crew, first='<script>alert("x")</script>', last="O'Hara & Co",
+                 company=None, industry="", owner="sdr")  # fmt: skip
+    lead.prospect.title = "<i>CEO</i>"
+    lead.prospect.save()
+    Lead.objects.filter(pk=lead.pk).update(
+        created_at=datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo("UTC"))  # 2 March in Oslo
+    )
+    client.force_login(crew.sdr)
+
+    content = client.get("/leads/").content.decode()
+
+    row = content.split("<tbody>", 1)[1].split("</tbody>", 1)[0].strip()
+    name = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Hara &amp; Co"
+    assert row == (
+        f'<tr><td><input type="checkbox" name="lead" value="{lead.pk}" form="bulk-form" '
+        f'aria-label="Select {name}"></td>'
+        f'<td><a href="/leads/{lead.pk}/">{name}</a>'
+        '<div class="muted small">&lt;i&gt;CEO&lt;/i&gt;</div></td>'
+        '<td>—<div class="muted small"></div></td>'
+        '<td><span class="badge state-new">New</span></td>'
+        '<td class="hide-sm">Outbound</td>'
+        '<td class="hide-sm">Siri &lt;b&gt;Selger&lt;/b&gt;</td>'
+        '<td class="num hide-sm">—</td>'
+        '<td class="hide-sm"><time datetime="2026-03-02T00:30:00+01:00">2 Mar 2026</time></td>'
+        "</tr>"
+    )
+    assert "<script>alert" not in content
+
+
 @pytest.mark.parametrize(
     ("viewer", "shown"),
     [("sdr", True), ("bdr", True), ("manager", True), ("ae", False), ("admin", False)],
