@@ -5,7 +5,7 @@ from django.utils.dates import MONTHS_3
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from leads.models import CallOutcome, DisqualifyReason, LeadSource, LeadState
+from leads.models import CallOutcome, DisqualifyReason, EventKind, LeadSource, LeadState
 
 register = template.Library()
 
@@ -33,6 +33,11 @@ def call_outcome_label(value) -> str:
     return _label(CallOutcome, value)
 
 
+def _months() -> dict[int, str]:
+    """What the date filter's ``M`` gives: 'Jan' … 'Dec' (translated)."""
+    return {m: str(name).title() for m, name in MONTHS_3.items()}
+
+
 _PK = 918273645546372819  # stands for the lead's id in the reversed URL
 
 
@@ -46,7 +51,7 @@ def lead_rows(rows, show_select: bool):
     detail = reverse("leads:detail", args=[_PK]).replace(str(_PK), "{}")
     states = {s.value: escape(s.label) for s in LeadState}
     sources = {s.value: escape(s.label) for s in LeadSource}
-    months = {m: str(name).title() for m, name in MONTHS_3.items()}
+    months = _months()
     tz = timezone.get_current_timezone()
     out = []
     for r in rows:
@@ -81,5 +86,49 @@ def lead_rows(rows, show_select: bool):
             f'<td class="hide-sm"><time datetime="{created.isoformat()}">'
             f"{created.day} {months[created.month]} {created.year}</time></td>"
             "</tr>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308  every value above is escaped
+
+
+@register.simple_tag
+def timeline_entries(events):
+    """The ``<li>`` of each timeline entry on the lead page (templates/leads/_timeline.html).
+
+    Written in Python for the same reason as ``lead_rows``: 50 entries through the template
+    engine were a third of the page's time. Every value is escaped."""
+    kinds = {k.value: escape(k.label) for k in EventKind}
+    states = {s.value: escape(s.label) for s in LeadState}
+    months = _months()
+    tz = timezone.get_current_timezone()
+    out = []
+    for e in events:
+        kind = e.kind
+        head = [f'<span class="kind">{kinds.get(kind, escape(kind))}</span>']
+        payload = e.payload if isinstance(e.payload, dict) else {}
+        if kind == EventKind.TRANSITION:
+            a, b = e.from_state, e.to_state
+            head.append(
+                f'<span class="nowrap"><span class="badge state-{escape(a)}">'
+                f"{states.get(a, escape(a))}</span> → <span "
+                f'class="badge state-{escape(b)}">{states.get(b, escape(b))}</span></span>'
+            )
+        elif kind == EventKind.CALL:
+            head.append(f"<strong>{escape(call_outcome_label(payload.get('outcome')))}</strong>")
+        at = timezone.localtime(e.created_at, tz)
+        actor = escape(str(e.actor)) if e.actor_id is not None else "System"
+        head.append(
+            f'<span class="muted small">{actor} · <time datetime="{at.isoformat()}">'
+            f"{at.day} {months[at.month]} {at.year} {at:%H:%M}</time></span>"
+        )
+        body = ""
+        if kind == EventKind.TRANSITION and e.to_state == "disqualified" and payload.get("reason"):
+            reason = escape(disqualify_label(payload["reason"]))
+            body = f'<p class="small"><strong>Reason:</strong> {reason}</p>'
+        if e.body:
+            body += f'<p class="prewrap">{escape(e.body)}</p>'
+        out.append(
+            f'<li class="event kind-{escape(kind)}"><div class="event-head">'
+            + " ".join(head)
+            + f"</div>{body}</li>"
         )
     return mark_safe("\n".join(out))  # noqa: S308  every value above is escaped

@@ -174,6 +174,50 @@ def test_timeline_escapes_what_people_typed(crew, client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
 
 
+def test_timeline_entries_are_rendered_exactly(crew, client):
+    """Each kind of entry as the page writes it (leads_extras.timeline_entries): a transition's
+    two states, a call's outcome, a scrap's reason, "System" without an actor, local time."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from leads.models import EventKind, LeadEvent
+
+    lead = crew.lead(owner="sdr")
+    crew.sdr.first_name, crew.sdr.last_name = "Siri", "Selger"
+    crew.sdr.save()
+    at = datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo("UTC"))  # 2 March, 00:30 in Oslo
+    LeadEvent.objects.bulk_create([
+        LeadEvent(lead=lead, kind=EventKind.TRANSITION, actor=crew.sdr, created_at=at,
+                  from_state="engaged", to_state="disqualified",
+                  payload={"reason": "no_budget"}, body="Line 1\n<b>2</b>"),
+        LeadEvent(lead=lead, kind=EventKind.CALL, actor=crew.sdr, created_at=at,
+                  payload={"outcome": "voicemail"}),
+        LeadEvent(lead=lead, kind=EventKind.EMAIL, created_at=at, body="Sent"),
+    ])  # fmt: skip
+    ids = list(LeadEvent.objects.filter(lead=lead).order_by("-id").values_list("id", flat=True))
+    client.force_login(crew.sdr)
+
+    content = client.get(f"/leads/{lead.pk}/").content.decode()
+
+    timeline = content.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    when = '<time datetime="2026-03-02T00:30:00+01:00">2 Mar 2026 00:30</time></span></div>'
+    entries = [e.strip() for e in timeline.strip().split("\n")][: len(ids)]
+    assert entries == [
+        '<li class="event kind-email"><div class="event-head"><span class="kind">Email</span> '
+        f'<span class="muted small">System · {when}<p class="prewrap">Sent</p></li>',
+        '<li class="event kind-call"><div class="event-head"><span class="kind">Call</span> '
+        "<strong>Left voicemail</strong> "
+        f'<span class="muted small">Siri Selger · {when}</li>',
+        '<li class="event kind-transition"><div class="event-head"><span class="kind">State '
+        'changed</span> <span class="nowrap"><span class="badge state-engaged">Engaged</span> → '
+        '<span class="badge state-disqualified">Disqualified</span></span> '
+        f'<span class="muted small">Siri Selger · {when}'
+        '<p class="small"><strong>Reason:</strong> No budget</p>'
+        '<p class="prewrap">Line 1',
+    ]
+    assert "&lt;b&gt;2&lt;/b&gt;</p></li>" in timeline
+
+
 @pytest.mark.parametrize("path", ["/leads/999999/", "/leads/99999999999999999999/"])
 def test_missing_lead_is_404(crew, client, path):
     client.force_login(crew.admin)
