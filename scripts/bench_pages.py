@@ -211,8 +211,10 @@ def run(
         "page.lead_list.filtered",
         admin,
         "/leads/?state=contacting&state=engaged&sort=created",
-        changelist + "?state__exact=contacting&o=7",
-        "Django admin change list, filtered and sorted",
+        # The same filter and order in the admin: state in (contacting, engaged), column 7
+        # (created_at) ascending.
+        changelist + "?state__in=contacting,engaged&o=7",
+        "Django admin change list, same filter and sort",
     )
     # The row half way down the whole list: a keyset cursor there; the admin's page there.
     n = Lead.objects.count()
