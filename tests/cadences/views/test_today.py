@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.utils import timezone
 
 from cadences.models import Channel, Enrollment, Reminder, Touch, TouchStatus
 from cadences.services import reminder_create
@@ -74,6 +75,51 @@ def test_the_today_page_lists_the_queue_with_one_click_outcomes(crew, calls, now
     assert "Reminder: Send the deck" in html
     assert "0 of 40 touches done today" in html
     assert 'href="tel:+47 1"' in html
+
+
+def test_a_queue_item_is_written_exactly_and_escaped(crew, now, client):
+    """The items are written in Python (cadence_extras.today_items): the whole <li> of a call,
+    with what people typed escaped and the CSRF token in every form."""
+    cadence = make_cadence(
+        crew.manager, [task(Channel.LINKEDIN_CONNECT, instructions="Say <hi> & smile")],
+        name="Q4 <push>",
+    )  # fmt: skip
+    lead = crew.lead(owner="sdr", prospect__first_name="<Ada>", prospect__last_name="O'Neil",
+                     prospect__phone="", score=7)  # fmt: skip
+    lead.prospect.company.name = "Fjord & Co"
+    lead.prospect.company.save()
+    touch = touches(enroll(crew.sdr, lead, cadence))[0]
+    Touch.objects.filter(pk=touch.pk).update(status=TouchStatus.DUE)
+    touch.refresh_from_db()
+    client.force_login(crew.sdr)
+
+    html = client.get("/today/").content.decode()
+
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    item = re.search(r'<li class="queue-item.*?</li>', html)[0]
+    due = timezone.localtime(touch.due_at)
+    done = f"/cadences/touches/{touch.pk}/complete/"
+    assert item == (
+        '<li class="queue-item" data-kind="touch"><div><div class="what">LinkedIn connection '
+        "request · "
+        f'<a href="/leads/{lead.pk}/">&lt;Ada&gt; O&#x27;Neil</a> '
+        '<span class="muted">(Fjord &amp; Co)</span></div>'
+        f'<div class="muted small">Q4 &lt;push&gt;, step 1 · due {due:%a} {due.day} {due:%b} '
+        f"{due:%H:%M} · score 7</div>"
+        '<p class="instructions prewrap">Say &lt;hi&gt; &amp; smile</p></div>'
+        f'<div class="queue-actions"><form method="post" action="{done}">{csrf}'
+        '<input type="hidden" name="outcome" value="linkedin_sent">'
+        '<input type="hidden" name="next" value="/today/">'
+        '<button type="submit" class="primary" data-outcome="linkedin_sent">Sent</button></form>'
+        f'<form method="post" action="{done}">{csrf}'
+        '<input type="hidden" name="outcome" value="linkedin_accepted">'
+        '<input type="hidden" name="next" value="/today/">'
+        '<button type="submit" class="" data-outcome="linkedin_accepted">Accepted</button></form>'
+        f'<form method="post" action="/cadences/touches/{touch.pk}/skip/">{csrf}'
+        '<input type="hidden" name="next" value="/today/">'
+        '<button type="submit" class="link">Skip</button></form></div></li>'
+    )
 
 
 @pytest.mark.parametrize("role", ["ae", "marketing"])
