@@ -38,10 +38,11 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts import benchdb  # noqa: E402
 
 # Bump when the shape of the data changes: a data set of another version is regenerated.
 GENERATOR_VERSION = 2
@@ -76,25 +77,10 @@ TABLES = [
 ]
 
 
-def base_url() -> str:
-    return os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sdrcrm")
-
-
 def dataset_db(size: str) -> tuple[str, str]:
     """(database name, url) of the data set of ``size``; SDRCRM_BENCH_DATABASE overrides."""
-    parts = urlsplit(base_url())
-    name = os.environ.get("SDRCRM_BENCH_DATABASE") or (
-        f"{parts.path.lstrip('/') or 'sdrcrm'}_bench_{size}"
-    )
-    return name, urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _admin_connect():
-    import psycopg2
-
-    conn = psycopg2.connect(urlunsplit(urlsplit(base_url())._replace(path="/postgres")))
-    conn.autocommit = True
-    return conn
+    name = os.environ.get("SDRCRM_BENCH_DATABASE") or benchdb.scratch_name(size)
+    return name, benchdb.url_of(name)
 
 
 def read_marker(url: str) -> dict | None:
@@ -625,11 +611,7 @@ def ensure(size: str, force: bool = False) -> dict:
         and marker["leads"] == SIZES[size]["leads"]
     )
     if not reuse:
-        admin = _admin_connect()
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cur.execute(f'CREATE DATABASE "{name}"')
-        admin.close()
+        benchdb.recreate(name)
     _setup_django(url)
     from django.core.management import call_command
 

@@ -40,8 +40,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BASE_DB = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sdrcrm")
-BENCH_DB_NAME = (urlsplit(BASE_DB).path.lstrip("/") or "sdrcrm") + "_bench_dispatch"
+from scripts import benchdb  # noqa: E402
+
+BENCH_DB_NAME = benchdb.scratch_name("dispatch")
 _redis = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
 BROKER = os.environ.get("SDRCRM_BENCH_BROKER_URL") or urlunsplit(
     (_redis.scheme, _redis.netloc, "/15", "", "")
@@ -50,26 +51,11 @@ QUEUE = f"bench-{uuid.uuid4().hex[:8]}"
 
 
 def bench_db_url() -> str:
-    parts = urlsplit(BASE_DB)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + BENCH_DB_NAME, "", ""))
+    return benchdb.url_of(BENCH_DB_NAME)
 
 
 def recreate_database() -> None:
-    import psycopg2
-
-    parts = urlsplit(BASE_DB)
-    conn = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{BENCH_DB_NAME}"')
-    conn.close()
+    benchdb.recreate(BENCH_DB_NAME)
 
 
 def setup_django() -> None:

@@ -3,7 +3,7 @@
 
   python scripts/bench_import.py [--rows 100000] [--baseline-rows 10000] [--memory-rows 1000000]
 
-On a scratch database (sdrcrm_importbench on DATABASE_URL's server, recreated):
+On a scratch database (``<DATABASE_URL's name>_bench_import``, recreated):
 1. a realistic CSV of --rows rows (a few bad rows and in-file duplicates) is imported end to end
    (upload into PostgreSQL, scan, parse, validate, dedupe, write companies, prospects, leads and
    timeline entries): three runs on empty tables, median and best;
@@ -11,7 +11,7 @@ On a scratch database (sdrcrm_importbench on DATABASE_URL's server, recreated):
    models (a ModelResource on Lead whose hooks create the company, the prospect and the timeline
    entry), rows/s compared per row;
 3. the command line imports a --memory-rows file in a child process; its peak RSS is reported.
-Writes var/bench/import.json.
+Writes var/bench/import.json (or --json PATH).
 """
 
 import argparse
@@ -26,36 +26,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BASE_DB = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sdrcrm")
-DB_NAME = "sdrcrm_importbench"
+from scripts import benchdb  # noqa: E402
+
+DB_NAME = benchdb.scratch_name("import")
 OUT = ROOT / "var" / "bench"
 
 
 def db_url() -> str:
-    p = urlsplit(BASE_DB)
-    return urlunsplit((p.scheme, p.netloc, "/" + DB_NAME, "", ""))
+    return benchdb.url_of(DB_NAME)
 
 
 def recreate_database() -> None:
-    import psycopg2
-
-    p = urlsplit(BASE_DB)
-    conn = psycopg2.connect(
-        host=p.hostname,
-        port=p.port or 5432,
-        user=p.username or "postgres",
-        password=p.password or None,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {DB_NAME}")
-    conn.close()
+    benchdb.recreate(DB_NAME)
 
 
 def write_csv(path: Path, rows: int, seed: int = 7) -> None:
@@ -262,6 +247,7 @@ def main() -> int:
     ap.add_argument("--baseline-rows", type=int, default=10_000)
     ap.add_argument("--memory-rows", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--json", default=str(OUT / "import.json"))
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     recreate_database()
@@ -285,8 +271,9 @@ def main() -> int:
     median_rate = args.rows / statistics.median(times)
     figures = [
         {
-            "name": f"import {args.rows:,} CSV rows end to end",
+            "name": "import.csv_rows",
             "unit": "rows/s",
+            "what": f"{args.rows:,} CSV rows end to end",
             "median": round(median_rate),
             "p95": round(args.rows / max(times)),
             "best": round(args.rows / min(times)),
@@ -309,8 +296,9 @@ def main() -> int:
         )
         figures.append(
             {
-                "name": f"import {args.memory_rows:,} rows: peak memory",
+                "name": "import.peak_memory",
                 "unit": "MB",
+                "what": f"a {args.memory_rows:,}-row file through manage.py import_leads",
                 "median": round(mb),
                 "p95": round(mb),
                 "queries": None,
@@ -319,7 +307,8 @@ def main() -> int:
         )
         mem_path.unlink()
     report = {"machine": f"{os.cpu_count()} CPUs, {platform.platform()}", "figures": figures}
-    (OUT / "import.json").write_text(json.dumps(report, indent=2))
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(report, indent=2))
     print(json.dumps(figures, indent=2))
     return 0
 
