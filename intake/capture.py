@@ -20,6 +20,7 @@ from accounts.models import Role, User
 from leads.models import EventKind, LeadSource
 from leads.normalize import normalize_domain, normalize_email
 from leads.services import LeadData, LeadInvalid, lead_create_inbound, lead_event_record
+from qualification.services import notify_inbound
 
 from .models import CaptureOutcome, InboundCapture, InboundRotation, WebForm
 from .rows import email_valid
@@ -148,6 +149,8 @@ def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> Capt
                     payload={"web_form_id": form.pk},
                 )  # fmt: skip
                 outcome, target = CaptureOutcome.EXISTING, existing
+                notify_inbound(lead=existing, form_name=form.name, message=values["message"],
+                               again=True)  # fmt: skip
             else:
                 outcome, target = CaptureOutcome.ELSEWHERE, None
         else:
@@ -157,6 +160,7 @@ def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> Capt
                     body=f"Message from the web form:\n\n{values['message']}",
                 )  # fmt: skip
             outcome, target = CaptureOutcome.CREATED, lead
+            notify_inbound(lead=lead, form_name=form.name, message=values["message"], again=False)
         capture = InboundCapture.objects.create(
             form=form, lead=target, captured_at=now, outcome=outcome, fields=stored,
             referrer=referrer[:300],

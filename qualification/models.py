@@ -202,6 +202,7 @@ class NotificationKind(models.TextChoices):
     ACCEPTED = "accepted", "Lead accepted"
     REJECTED = "rejected", "Lead rejected"
     ESCALATED = "escalated", "Hand-off escalated"
+    INBOUND = "inbound", "Inbound lead"
 
 
 class Notification(models.Model):

@@ -798,6 +798,29 @@ def _email_after_commit(notifications: list[Notification]) -> None:
             )
 
 
+def notify_inbound(*, lead: Lead, form_name: str, message: str, again: bool) -> Notification | None:
+    """Tell the lead's SDR at once that a web form brought them a lead (or that a prospect of
+    theirs submitted again): speed to lead starts at the capture. In the caller's transaction;
+    the email goes after commit. None when the lead has no owner (no active SDR)."""
+    if lead.owner_id is None:
+        return None
+    name = _lead_name(lead)
+    title = (
+        f"{name} submitted the web form “{form_name}” again"
+        if again
+        else f"New inbound lead for you: {name}"
+    )
+    note = Notification.objects.create(
+        user_id=lead.owner_id,
+        lead=lead,
+        kind=NotificationKind.INBOUND,
+        title=title[:200],
+        body=message or f"From the web form “{form_name}”.",
+    )
+    _email_after_commit([note])
+    return note
+
+
 def notifications_for_events(events: list[LeadEvent]) -> list[Notification]:
     """Create the notifications these events call for (at most once per person and event)
     and email them after commit."""

@@ -198,6 +198,58 @@ def test_a_submission_creates_an_inbound_lead_assigned_round_robin(client, crew)
     assert capture.outcome == "created" and capture.fields["company"] == "Visitor AS"
 
 
+@pytest.fixture
+def emailed(monkeypatch):
+    """Notification emails queued after commit, recorded instead of sent to the broker."""
+    from qualification import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.notification_email_task, "delay", lambda pk: sent.append(pk))
+    return sent
+
+
+def test_the_sdr_is_notified_at_once_of_an_inbound_lead_and_of_a_second_submission(
+    client, crew, emailed, django_capture_on_commit_callbacks
+):
+    from qualification.models import Notification, NotificationKind
+
+    wf = WebForm.objects.create(team=crew.team, name="Contact us")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_form(client, wf.token, first_name="Kari", last_name="Nord", email="kari@fjord.no",
+                  company="Fjord AS", message="Call me tomorrow")  # fmt: skip
+    lead = Lead.objects.get(prospect__email="kari@fjord.no")
+    first = Notification.objects.get()
+    assert (first.user_id, first.lead_id, first.kind, first.title, first.body) == (
+        lead.owner_id, lead.pk, NotificationKind.INBOUND,
+        "New inbound lead for you: Kari Nord (Fjord AS)", "Call me tomorrow",
+    )  # fmt: skip
+    assert emailed == [first.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_form(client, wf.token, first_name="Kari", email="KARI@fjord.no")
+    again = Notification.objects.exclude(pk=first.pk).get()
+    assert (again.user_id, again.lead_id, again.title, again.body) == (
+        lead.owner_id, lead.pk, "Kari Nord (Fjord AS) submitted the web form “Contact us” again",
+        "From the web form “Contact us”.",
+    )  # fmt: skip
+    assert emailed == [first.pk, again.pk]
+
+
+def test_no_notification_without_an_active_sdr_nor_for_the_honeypot(
+    client, crew, emailed, django_capture_on_commit_callbacks
+):
+    from accounts.models import Role, User
+    from qualification.models import Notification
+
+    wf = WebForm.objects.create(team=crew.team, name="Contact us")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_form(client, wf.token, first_name="Bot", email="bot@spam.no", _gotcha="x")
+        User.objects.filter(team=crew.team, role__in=[Role.SDR, Role.BDR]).update(is_active=False)
+        post_form(client, wf.token, first_name="Pia", email="pia@pool.no")
+    assert Lead.objects.get(prospect__email="pia@pool.no").owner_id is None
+    assert Notification.objects.count() == 0 and emailed == []
+
+
 def test_the_honeypot_stores_nothing_but_answers_like_success(client, crew):
     wf = WebForm.objects.create(team=crew.team, name="Contact us")
     response = post_form(client, wf.token, first_name="Bot", email="bot@spam.no", _gotcha="x")
