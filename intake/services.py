@@ -169,21 +169,34 @@ class PreviewRow:
     line: int
     row: object | None
     error: str = ""
+    duplicate: str = ""  # why the import would count it a duplicate rather than create it
 
 
 def import_preview(job: ImportJob, mapping: dict[str, str], header_row: int) -> list[PreviewRow]:
-    """The first rows after the header as they would be stored (or why not)."""
+    """The first rows after the header as they would be stored (or why not), the duplicates
+    among them flagged: a person earlier in the file, or already in the CRM. One query."""
+    from leads.models import Prospect
+
     imap = {int(k): v for k, v in mapping.items() if v}
     out = []
+    first_line: dict[str, int] = {}
     for rec in _first_records(job, header_row + 1 + PREVIEW_ROWS * 2)[header_row + 1 :]:
         if is_blank(rec.cells):
             continue
         try:
-            out.append(PreviewRow(rec.line, normalise_row(rec.line, rec.cells, imap)))
+            row = normalise_row(rec.line, rec.cells, imap)
         except RowError as exc:
             out.append(PreviewRow(rec.line, None, str(exc)))
+        else:
+            earlier = first_line.setdefault(row.email, rec.line)
+            why = f"Same person as line {earlier}" if earlier != rec.line else ""
+            out.append(PreviewRow(rec.line, row, duplicate=why))
         if len(out) >= PREVIEW_ROWS:
             break
+    known = set(Prospect.objects.filter(email__in=list(first_line)).values_list("email", flat=True))
+    for p in out:
+        if p.row is not None and not p.duplicate and p.row.email in known:
+            p.duplicate = "Already in the CRM"
     return out
 
 

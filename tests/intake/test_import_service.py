@@ -551,3 +551,22 @@ def test_the_copy_path_stores_quotes_commas_backslashes_and_empty_values_exactly
     assert event.payload == {
         "import_id": job.pk, "line": 3, "source": job.source, "owner_id": None
     }  # fmt: skip
+
+
+def test_the_preview_flags_duplicates_in_the_file_and_in_the_crm(crew):
+    """Messy file: line 4 repeats line 2's person (case and spaces differ); Siri (line 8) is
+    already a prospect. The rejected rows keep their reason and flag nothing."""
+    ProspectFactory(email="siri@lie-consulting.no")
+    job = upload(crew.marketing, messy_csv())
+    preview = services.import_preview(job, job.mapping, job.header_row)
+    got = [(p.line, p.row.email if p.row else None, p.duplicate, bool(p.error)) for p in preview]
+    assert got == [
+        (2, "kari.nordmann@fjordkraft.no", "", False),
+        (3, "ola@blåbær.no", "", False),
+        (4, "kari.nordmann@fjordkraft.no", "Same person as line 2", False),
+        (5, None, "", True),
+        (6, "formel@evil.no", "", False),
+        (7, None, "", True),  # "mange" employees
+        (8, "siri@lie-consulting.no", "Already in the CRM", False),
+        (10, None, "", True),
+    ]

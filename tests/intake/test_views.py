@@ -32,6 +32,8 @@ def test_marketing_uploads_maps_and_starts_an_import(
     assert 'name="col_2"' in page and '<option value="email" selected>' in page
     assert "kari.nordmann@fjordkraft.no" in page  # the preview, normalised
     assert "Email &#x27;per.hansen(at)example.com&#x27; is not a valid address." in page
+    assert page.count('<span class="badge warn">Duplicate</span>') == 1
+    assert "Same person as line 2" in page
     form = {f"col_{i}": f for i, f in job.mapping.items()} | {
         "header_row": "1",
         "source": "marketing_list",
