@@ -1,9 +1,10 @@
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from sdrcrm.fasthtml import months, url_pattern, weekdays
 
 from ..models import TaskOutcome
 
@@ -14,13 +15,6 @@ register = template.Library()
 def outcomes_for(outcomes: dict, channel: str) -> list[tuple[str, str]]:
     """The one-click outcomes of a manual touch on ``channel``, as (value, label)."""
     return [(o.value, TaskOutcome(o).label) for o in outcomes.get(channel, [TaskOutcome.DONE])]
-
-
-_PK = 918273645546372819  # stands for an id in a reversed URL
-
-
-def _url(name: str) -> str:
-    return reverse(name, args=[_PK]).replace(str(_PK), "{}")
 
 
 @register.simple_tag(takes_context=True)
@@ -38,18 +32,17 @@ def today_items(context, items, outcomes, owner):
     back = f'<input type="hidden" name="next" value="{today_url}">'
     own = today_url + (f"?sdr={int(owner.pk)}" if owner != user else "")
     back_own = f'<input type="hidden" name="next" value="{own}">'
-    detail, edit = _url("leads:detail"), _url("leads:edit")
-    complete, skip = _url("cadences:complete"), _url("cadences:skip")
-    release, reminder_done = _url("cadences:release"), _url("cadences:reminder_done")
+    detail, edit = url_pattern("leads:detail"), url_pattern("leads:edit")
+    complete, skip = url_pattern("cadences:complete"), url_pattern("cadences:skip")
+    release, reminder_done = url_pattern("cadences:release"), url_pattern("cadences:reminder_done")
     tz = timezone.get_current_timezone()
-    months = {m: str(n).title() for m, n in MONTHS_3.items()}
-    days = {d: str(n) for d, n in WEEKDAYS_ABBR.items()}
+    month, days = months(), weekdays()
     choices = {}
     out = []
     for item in items:
         lead, obj, kind = item.lead, item.obj, item.kind
         at = timezone.localtime(item.due_at, tz)
-        due = f"due {days[at.weekday()]} {at.day} {months[at.month]} {at:%H:%M}"
+        due = f"due {days[at.weekday()]} {at.day} {month[at.month]} {at:%H:%M}"
         what = '<span class="badge tag-overdue">Overdue</span> ' if item.overdue else ""
         what += f'{escape(item.label)} · <a href="{detail.format(int(lead.pk))}">'
         what += f"{escape(item.lead_name)}</a>"

@@ -1,0 +1,29 @@
+"""Helpers for the few lists written in Python instead of a template loop (the lead list's rows,
+the timeline, the Today queue: docs/performance.md). Each list builds these lookups once and then
+formats its rows with plain string operations; every value still goes through ``escape``."""
+
+from django.urls import reverse
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.html import escape
+
+_ID = 918273645546372819  # stands for the object's id while the URL is reversed
+
+
+def url_pattern(name: str) -> str:
+    """``reverse(name, args=[id])`` as a ``str.format`` pattern: one reverse for a whole list."""
+    return reverse(name, args=[_ID]).replace(str(_ID), "{}")
+
+
+def labels(choices) -> dict[str, str]:
+    """Escaped display labels of a TextChoices class, by value."""
+    return {c.value: escape(c.label) for c in choices}
+
+
+def months() -> dict[int, str]:
+    """What the date filter's ``M`` gives: 'Jan' … 'Dec' (translated)."""
+    return {m: str(name).title() for m, name in MONTHS_3.items()}
+
+
+def weekdays() -> dict[int, str]:
+    """What the date filter's ``D`` gives, by ``weekday()``: 'Mon' … 'Sun' (translated)."""
+    return {d: str(name) for d, name in WEEKDAYS_ABBR.items()}
