@@ -14,8 +14,9 @@ prints median / p95 / queries per page for a manager, an SDR and an admin:
       [--leads 1000000] [--runs 30] [--keep]
 
 Default: 1,000,000 leads, about 10,000,000 timeline entries over the last 365 days, 5 teams of
-10 SDRs/BDRs (50) and 2 AEs (10 AEs), in the database ``sdrcrm_dashbench`` (dropped and
-rebuilt unless ``--keep`` finds it already built with the same size).
+10 SDRs/BDRs (50) and 2 AEs (10 AEs), in the database ``<name>_dashbench`` after the database
+of ``DATABASE_URL`` (``sdrcrm_dashbench`` for ``.../sdrcrm``; dropped and rebuilt unless ``--keep``
+finds it already built).
 """
 
 import argparse
@@ -29,7 +30,11 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DB_NAME = "sdrcrm_dashbench"
+# Named after DATABASE_URL's database (``sdrcrm`` → ``sdrcrm_dashbench``), like bench_dispatch,
+# so that runs against different databases do not collide.
+BENCH_DB_NAME = (
+    urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/") or "sdrcrm"
+) + "_dashbench"
 TEAMS = 5
 SDRS_PER_TEAM = 10
 AES_PER_TEAM = 2
@@ -374,7 +379,7 @@ def main() -> None:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="reuse an existing sdrcrm_dashbench instead of rebuilding it",
+        help="reuse an existing <name>_dashbench instead of rebuilding it",
     )
     parser.add_argument("--days", type=int, default=30, help="the period shown (default 30)")
     args = parser.parse_args()
