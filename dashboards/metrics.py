@@ -400,7 +400,87 @@ def sdr_activity(scope: Scope, f: Filters, *, by: str = "day") -> Activity:
 def _per_lead_figures(scope, f, by, periods, totals) -> None:
     """Leads worked (distinct leads touched) and speed to lead (median seconds from an
     inbound lead's creation to its first touch, for leads that arrived in the period): per
-    period for everyone in scope, and per person over the range. One query."""
+    period for everyone in scope (or the SDR chosen), and per person over the range. One query.
+
+    Leads worked are counted from ``WorkedDay`` (a lead's touch days with the touch day before
+    each): the leads touched from D1 to D2 are the rows of those days whose previous touch day
+    is before D1, so a count of rows gives the distinct count. The source and cadence filters
+    need the facts themselves (a lead's source may change between its facts; the cadence is a
+    filter on leads): they count distinct leads over the facts, as the definition says."""
+    if f.cadence or f.source:
+        rows = _per_lead_rows_from_facts(scope, f, by)
+    else:
+        rows = _per_lead_rows(scope, f, by)
+    for part, by_user, p, uid, worked, speed_s in rows:
+        figures = totals[uid] if by_user else periods[_as_date(p)]
+        if part in ("w", "ws"):
+            figures["worked"] = worked
+        if part in ("s", "ws"):
+            figures["speed_to_lead"] = speed_s
+
+
+def _as_date(p):
+    return p.date() if isinstance(p, datetime) else p
+
+
+def _speed_sql(scope, f, by) -> tuple[str, list]:
+    """(sql, params) of the inner rows of speed to lead: period, SDR, seconds."""
+    period = TruncWeek("day", output_field=DateField()) if by == "week" else F("day")
+    base = _facts(scope, f, ["speed_to_lead"])
+    if f.cadence:
+        base = _cadence_filter(base, f.cadence)
+    return (
+        base.order_by().annotate(p=period).values("p", "user_id", "seconds").query.sql_with_params()
+    )
+
+
+def _per_lead_rows(scope, f, by) -> list[tuple]:
+    """(part, by_user, period, user, worked, speed) rows: leads worked from WorkedDay, speed
+    to lead from its facts (one per inbound lead's first touch: few rows)."""
+    team_sql, team_params = "", []
+    if scope.kind in ("team", "sdr"):
+        team_sql, team_params = " AND team_id = %s", [scope.team_id]
+    elif scope.kind != "all":
+        return []
+    if scope.kind == "sdr":
+        who_p = who_t = ("user_id = %s", [scope.user_id])
+    elif f.sdr:
+        who_p = who_t = ("user_id = %s", [f.sdr])
+    else:  # everyone in scope per period; each person over the range
+        who_p, who_t = ("user_id IS NULL", []), ("user_id IS NOT NULL", [])
+    if by == "week":
+        period = "date_trunc('week', day)::date"
+        # A lead counts once in a week: on its first touch day of the week (within the range).
+        first = f"(prev_day IS NULL OR prev_day < GREATEST(%s::date, {period}))"
+        first_params = [f.start]
+    else:
+        period, first, first_params = "day", "TRUE", []
+    speed_sql, speed_params = _speed_sql(scope, f, by)
+    sql = (
+        f"SELECT 'w', 0, {period}, NULL::bigint, COUNT(*), NULL::float8 "
+        f"FROM dashboards_workedday WHERE {who_p[0]}{team_sql} "
+        f"AND day >= %s AND day <= %s AND {first} GROUP BY 3 "
+        "UNION ALL "
+        "SELECT 'w', 1, NULL::date, user_id, COUNT(*), NULL::float8 "
+        f"FROM dashboards_workedday WHERE {who_t[0]}{team_sql} "
+        "AND day >= %s AND day <= %s AND (prev_day IS NULL OR prev_day < %s) GROUP BY user_id "
+        "UNION ALL "
+        "SELECT 's', GROUPING(s.p), s.p::date, s.user_id, NULL::bigint, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY s.seconds) "
+        f"FROM ({speed_sql}) s GROUP BY GROUPING SETS ((s.p), (s.user_id))"
+    )
+    params = [
+        *who_p[1], *team_params, f.start, f.end, *first_params,
+        *who_t[1], *team_params, f.start, f.end, f.start,
+        *speed_params,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _per_lead_rows_from_facts(scope, f, by) -> list[tuple]:
+    """The same rows from the facts: distinct leads over the facts that pass the filters."""
     period = TruncWeek("day", output_field=DateField()) if by == "week" else F("day")
     base = _facts(scope, f, [*WORKED_METRICS, "speed_to_lead"])
     if f.cadence:
@@ -414,7 +494,7 @@ def _per_lead_figures(scope, f, by, periods, totals) -> None:
     )
     touch = ", ".join(["%s"] * len(WORKED_METRICS))
     sql = (
-        "SELECT GROUPING(s.p), s.p, s.user_id, "
+        "SELECT 'ws', GROUPING(s.p), s.p, s.user_id, "
         f"COUNT(DISTINCT s.lead_id) FILTER (WHERE s.metric IN ({touch})), "
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY s.seconds) "
         "FILTER (WHERE s.metric = 'speed_to_lead') "
@@ -422,15 +502,7 @@ def _per_lead_figures(scope, f, by, periods, totals) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*WORKED_METRICS, *params])
-        rows = cursor.fetchall()
-    for by_user, p, uid, worked, speed_s in rows:
-        if by_user:
-            totals[uid]["worked"] = worked
-            totals[uid]["speed_to_lead"] = speed_s
-        else:
-            p = p.date() if isinstance(p, datetime) else p
-            periods[p]["worked"] = worked
-            periods[p]["speed_to_lead"] = speed_s
+        return cursor.fetchall()
 
 
 def _cadence_filter(qs, cadence_id):

@@ -5,8 +5,11 @@ on which of the team's local days, for which cadence step. It is written once by
 ``dashboards.rollup`` (a periodic task reading ``leads.LeadEvent`` after a cursor) and never
 changed, so a figure computed from it does not move when a lead is edited later.
 ``DayCount`` sums facts per (team, day, SDR, metric, dimension, source, cadence, step): the
-pages read it so their cost does not grow with the timeline. Both are rebuilt from the timeline
-by ``manage.py dashboards_rollup --rebuild``. The definitions are in docs/metrics.md.
+pages read it so their cost does not grow with the timeline. ``WorkedDay`` keeps the days each
+lead was touched (per credited SDR, and for everyone) with the day before it, so that "leads
+worked" (distinct leads) is a count of rows rather than a distinct count over facts. All three are
+rebuilt from the timeline by ``manage.py dashboards_rollup --rebuild``. The definitions are in
+docs/metrics.md.
 """
 
 from django.db import models
@@ -103,6 +106,51 @@ class DayCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric}({self.dim}) on {self.day}: {self.n}"
+
+
+class WorkedDay(models.Model):
+    """A day on which a lead was touched (a fact of a "worked" metric: email, call, LinkedIn,
+    task done): one row per (team, credited SDR, lead, day), and one per (team, lead, day) with
+    ``user_id`` NULL for everyone. ``prev_day`` is the previous day of the same (team, user,
+    lead) with a touch (NULL for the first), so the distinct leads touched from D1 to D2 are the
+    rows of those days whose ``prev_day`` is NULL or before D1: a count, no distinct.
+
+    Derived from the facts by the rollup (in the batch's transaction, after the facts), never
+    written elsewhere; re-deriving is harmless (unique key; ``prev_day`` is recomputed for the
+    leads of the batch)."""
+
+    id = models.BigAutoField(primary_key=True)
+    team_id = models.BigIntegerField()
+    user_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The credited SDR/BDR (0: nobody); NULL: everyone"
+    )
+    lead_id = models.BigIntegerField()
+    day = models.DateField()
+    prev_day = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead_id", "user_id", "team_id", "day"],
+                name="dashboards_workedday_once",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [
+            # Index-only counts: everyone (admins), a team, an SDR.
+            models.Index(
+                fields=["day"], include=["team_id", "user_id", "prev_day"], name="worked_day"
+            ),
+            models.Index(
+                fields=["team_id", "day"], include=["user_id", "prev_day"], name="worked_team_day"
+            ),
+            models.Index(
+                fields=["user_id", "day"], include=["team_id", "prev_day"], name="worked_user_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id} worked on {self.day} by {self.user_id}"
 
 
 class RollupCursor(models.Model):

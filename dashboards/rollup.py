@@ -9,6 +9,9 @@ therefore harmless, which is what makes the look-back safe: each run re-reads th
 after a later id had been read is still counted (once). Two runs at the same time cannot count
 a fact twice either: the second insert waits on the unique index and then does nothing.
 
+After the facts, two statements of the same transaction derive ``WorkedDay`` (the days each lead
+was touched, and the touch day before each) from the batch's facts, for "leads worked".
+
 Everything a fact needs is taken from the timeline as it was at the event: the SDR credited is
 the prospector who acted, else the lead's owner at that moment (the last assignment before it,
 or the owner recorded at creation); the day is the team's local day. Later edits of the lead do
@@ -21,6 +24,7 @@ from django.utils import timezone
 
 from leads.models import LeadEvent
 
+from .metrics import WORKED_METRICS
 from .models import RollupCursor
 
 CURSOR = "facts"
@@ -256,10 +260,46 @@ SELECT (SELECT COUNT(*) FROM inserted)
 """
 
 
+_WORKED_IN = ", ".join(f"'{m}'" for m in WORKED_METRICS)
+
+# The days each lead was touched, from the facts of the batch's events: per (team, credited SDR,
+# lead, day) and per (team, lead, day) for everyone (user_id NULL). Re-reading is harmless.
+WORKED_SQL = f"""
+WITH touched AS (
+    SELECT DISTINCT team_id, user_id, lead_id, day FROM dashboards_fact
+    WHERE event_id > %(lo)s AND event_id <= %(hi)s AND metric IN ({_WORKED_IN})
+)
+INSERT INTO dashboards_workedday (team_id, user_id, lead_id, day)
+SELECT team_id, user_id, lead_id, day FROM touched
+UNION
+SELECT team_id, NULL, lead_id, day FROM touched
+ON CONFLICT (lead_id, user_id, team_id, day) DO NOTHING
+"""
+
+# Then the day before each of those leads' touch days, for the leads of the batch (a day that
+# arrives late, earlier than days already there, changes the next day's prev_day).
+WORKED_PREV_SQL = f"""
+UPDATE dashboards_workedday w SET prev_day = x.prev
+FROM (
+    SELECT id, prev_day,
+           lag(day) OVER (PARTITION BY team_id, user_id, lead_id ORDER BY day) AS prev
+    FROM dashboards_workedday
+    WHERE lead_id IN (
+        SELECT lead_id FROM dashboards_fact
+        WHERE event_id > %(lo)s AND event_id <= %(hi)s AND metric IN ({_WORKED_IN})
+    )
+) x
+WHERE w.id = x.id AND x.prev_day IS DISTINCT FROM x.prev
+"""
+
+
 def _rollup_range(lo: int, hi: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(ROLLUP_SQL, {"lo": lo, "hi": hi})
-        return cursor.fetchone()[0]
+        added = cursor.fetchone()[0]
+        cursor.execute(WORKED_SQL, {"lo": lo, "hi": hi})
+        cursor.execute(WORKED_PREV_SQL, {"lo": lo, "hi": hi})
+        return added
 
 
 def facts_refresh(
