@@ -402,9 +402,10 @@ def _per_lead_figures(scope, f, by, periods, totals) -> None:
     inbound lead's creation to its first touch, for leads that arrived in the period): per
     period for everyone in scope (or the SDR chosen), and per person over the range. One query.
 
-    Leads worked are counted from ``WorkedDay`` (a lead's touch days with the touch day before
-    each): the leads touched from D1 to D2 are the rows of those days whose previous touch day
-    is before D1, so a count of rows gives the distinct count. The source and cadence filters
+    Leads worked are counted from ``WorkedCount`` (``WorkedDay`` rows, a lead's touch days with
+    the touch day before each, counted per day and previous day): the leads touched from D1 to
+    D2 are the rows of those days whose previous touch day is before D1, so a sum of counts
+    gives the distinct count. The source and cadence filters
     need the facts themselves (a lead's source may change between its facts; the cadence is a
     filter on leads): they count distinct leads over the facts, as the definition says."""
     if f.cadence or f.source:
@@ -435,7 +436,7 @@ def _speed_sql(scope, f, by) -> tuple[str, list]:
 
 
 def _per_lead_rows(scope, f, by) -> list[tuple]:
-    """(part, by_user, period, user, worked, speed) rows: leads worked from WorkedDay, speed
+    """(part, by_user, period, user, worked, speed) rows: leads worked from WorkedCount, speed
     to lead from its facts (one per inbound lead's first touch: few rows)."""
     team_sql, team_params = "", []
     if scope.kind in ("team", "sdr"):
@@ -457,13 +458,14 @@ def _per_lead_rows(scope, f, by) -> list[tuple]:
         period, first, first_params = "day", "TRUE", []
     speed_sql, speed_params = _speed_sql(scope, f, by)
     sql = (
-        f"SELECT 'w', 0, {period}, NULL::bigint, COUNT(*), NULL::float8 "
-        f"FROM dashboards_workedday WHERE {who_p[0]}{team_sql} "
-        f"AND day >= %s AND day <= %s AND {first} GROUP BY 3 "
+        f"SELECT 'w', 0, {period}, NULL::bigint, SUM(n)::bigint, NULL::float8 "
+        f"FROM dashboards_workedcount WHERE {who_p[0]}{team_sql} "
+        f"AND day >= %s AND day <= %s AND {first} GROUP BY 3 HAVING SUM(n) > 0 "
         "UNION ALL "
-        "SELECT 'w', 1, NULL::date, user_id, COUNT(*), NULL::float8 "
-        f"FROM dashboards_workedday WHERE {who_t[0]}{team_sql} "
-        "AND day >= %s AND day <= %s AND (prev_day IS NULL OR prev_day < %s) GROUP BY user_id "
+        "SELECT 'w', 1, NULL::date, user_id, SUM(n)::bigint, NULL::float8 "
+        f"FROM dashboards_workedcount WHERE {who_t[0]}{team_sql} "
+        "AND day >= %s AND day <= %s AND (prev_day IS NULL OR prev_day < %s) "
+        "GROUP BY user_id HAVING SUM(n) > 0 "
         "UNION ALL "
         "SELECT 's', GROUPING(s.p), s.p::date, s.user_id, NULL::bigint, "
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY s.seconds) "

@@ -113,7 +113,8 @@ class WorkedDay(models.Model):
     task done): one row per (team, credited SDR, lead, day), and one per (team, lead, day) with
     ``user_id`` NULL for everyone. ``prev_day`` is the previous day of the same (team, user,
     lead) with a touch (NULL for the first), so the distinct leads touched from D1 to D2 are the
-    rows of those days whose ``prev_day`` is NULL or before D1: a count, no distinct.
+    rows of those days whose ``prev_day`` is NULL or before D1: a count, no distinct. The pages
+    read those counts from ``WorkedCount``.
 
     Derived from the facts by the rollup (in the batch's transaction, after the facts), never
     written elsewhere; re-deriving is harmless (unique key; ``prev_day`` is recomputed for the
@@ -136,21 +137,42 @@ class WorkedDay(models.Model):
                 nulls_distinct=False,
             )
         ]
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id} worked on {self.day} by {self.user_id}"
+
+
+class WorkedCount(models.Model):
+    """``WorkedDay`` rows counted per (team, user or NULL for everyone, day, prev_day): what the
+    pages read. Maintained only by the rollup, in the statements that insert WorkedDay rows or
+    change their ``prev_day`` (a row moved from one ``prev_day`` to another is -1 and +1)."""
+
+    id = models.BigAutoField(primary_key=True)
+    team_id = models.BigIntegerField()
+    user_id = models.BigIntegerField(null=True, blank=True)
+    day = models.DateField()
+    prev_day = models.DateField(null=True, blank=True)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team_id", "user_id", "day", "prev_day"],
+                name="dashboards_workedcount_key",
+                nulls_distinct=False,
+            )
+        ]
         indexes = [
-            # Index-only counts: everyone (admins), a team, an SDR.
+            # Admins across every team: index-only.
             models.Index(
-                fields=["day"], include=["team_id", "user_id", "prev_day"], name="worked_day"
-            ),
-            models.Index(
-                fields=["team_id", "day"], include=["user_id", "prev_day"], name="worked_team_day"
-            ),
-            models.Index(
-                fields=["user_id", "day"], include=["team_id", "prev_day"], name="worked_user_day"
+                fields=["day"],
+                include=["team_id", "user_id", "prev_day", "n"],
+                name="workedcount_day",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"lead {self.lead_id} worked on {self.day} by {self.user_id}"
+        return f"{self.n} leads worked on {self.day} by {self.user_id} (before: {self.prev_day})"
 
 
 class RollupCursor(models.Model):

@@ -10,7 +10,8 @@ after a later id had been read is still counted (once). Two runs at the same tim
 a fact twice either: the second insert waits on the unique index and then does nothing.
 
 After the facts, two statements of the same transaction derive ``WorkedDay`` (the days each lead
-was touched, and the touch day before each) from the batch's facts, for "leads worked".
+was touched, and the touch day before each) from the batch's facts and count them in
+``WorkedCount``, for "leads worked".
 
 Everything a fact needs is taken from the timeline as it was at the event: the SDR credited is
 the prospector who acted, else the lead's owner at that moment (the last assignment before it,
@@ -263,33 +264,55 @@ SELECT (SELECT COUNT(*) FROM inserted)
 _WORKED_IN = ", ".join(f"'{m}'" for m in WORKED_METRICS)
 
 # The days each lead was touched, from the facts of the batch's events: per (team, credited SDR,
-# lead, day) and per (team, lead, day) for everyone (user_id NULL). Re-reading is harmless.
+# lead, day) and per (team, lead, day) for everyone (user_id NULL), counted in WorkedCount (with
+# no previous day yet) when really inserted. Re-reading is harmless.
 WORKED_SQL = f"""
 WITH touched AS (
     SELECT DISTINCT team_id, user_id, lead_id, day FROM dashboards_fact
     WHERE event_id > %(lo)s AND event_id <= %(hi)s AND metric IN ({_WORKED_IN})
+),
+inserted AS (
+    INSERT INTO dashboards_workedday (team_id, user_id, lead_id, day)
+    SELECT team_id, user_id, lead_id, day FROM touched
+    UNION
+    SELECT team_id, NULL, lead_id, day FROM touched
+    ON CONFLICT (lead_id, user_id, team_id, day) DO NOTHING
+    RETURNING team_id, user_id, day
 )
-INSERT INTO dashboards_workedday (team_id, user_id, lead_id, day)
-SELECT team_id, user_id, lead_id, day FROM touched
-UNION
-SELECT team_id, NULL, lead_id, day FROM touched
-ON CONFLICT (lead_id, user_id, team_id, day) DO NOTHING
+INSERT INTO dashboards_workedcount (team_id, user_id, day, prev_day, n)
+SELECT team_id, user_id, day, NULL, COUNT(*) FROM inserted GROUP BY team_id, user_id, day
+ON CONFLICT (team_id, user_id, day, prev_day) DO UPDATE
+    SET n = dashboards_workedcount.n + EXCLUDED.n
 """
 
 # Then the day before each of those leads' touch days, for the leads of the batch (a day that
-# arrives late, earlier than days already there, changes the next day's prev_day).
+# arrives late, earlier than days already there, changes the next day's prev_day): each row whose
+# prev_day changes moves from one count to another.
 WORKED_PREV_SQL = f"""
-UPDATE dashboards_workedday w SET prev_day = x.prev
-FROM (
-    SELECT id, prev_day,
-           lag(day) OVER (PARTITION BY team_id, user_id, lead_id ORDER BY day) AS prev
-    FROM dashboards_workedday
-    WHERE lead_id IN (
-        SELECT lead_id FROM dashboards_fact
-        WHERE event_id > %(lo)s AND event_id <= %(hi)s AND metric IN ({_WORKED_IN})
-    )
-) x
-WHERE w.id = x.id AND x.prev_day IS DISTINCT FROM x.prev
+WITH moved AS (
+    UPDATE dashboards_workedday w SET prev_day = x.prev
+    FROM (
+        SELECT id, prev_day,
+               lag(day) OVER (PARTITION BY team_id, user_id, lead_id ORDER BY day) AS prev
+        FROM dashboards_workedday
+        WHERE lead_id IN (
+            SELECT lead_id FROM dashboards_fact
+            WHERE event_id > %(lo)s AND event_id <= %(hi)s AND metric IN ({_WORKED_IN})
+        )
+    ) x
+    WHERE w.id = x.id AND x.prev_day IS DISTINCT FROM x.prev
+    RETURNING w.team_id, w.user_id, w.day, x.prev_day AS was, x.prev AS now
+),
+delta AS (
+    SELECT team_id, user_id, day, was AS prev_day, -1 AS d FROM moved
+    UNION ALL
+    SELECT team_id, user_id, day, now, 1 FROM moved
+)
+INSERT INTO dashboards_workedcount (team_id, user_id, day, prev_day, n)
+SELECT team_id, user_id, day, prev_day, SUM(d) FROM delta
+GROUP BY team_id, user_id, day, prev_day
+ON CONFLICT (team_id, user_id, day, prev_day) DO UPDATE
+    SET n = dashboards_workedcount.n + EXCLUDED.n
 """
 
 

@@ -10,10 +10,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Count
 
 from dashboards import metrics
 from dashboards.metrics import Filters, dashboard_scope
-from dashboards.models import WorkedDay
+from dashboards.models import WorkedCount, WorkedDay
 from dashboards.rollup import facts_refresh
 from leads.models import EventKind, LeadSource
 from leads.services import lead_event_record, lead_log_call
@@ -184,10 +185,22 @@ def test_a_touch_read_late_on_an_earlier_day_counts_once(crew, time_machine, mon
     got = _figures(tue)
     _from_facts(monkeypatch)
     assert got == _figures(metrics.sdr_activity(scope, Filters(TUE, TUE + timedelta(6)), by="week"))
+    # The counts the pages read: one per (team, SDR or everyone, day, previous day); the row of
+    # the 13th moved from "no previous day" to the 11th.
+    counts = WorkedCount.objects.filter(team_id=crew.team.pk, n__gt=0)
+    assert sorted(counts.values_list("user_id", "day", "prev_day", "n"), key=str) == sorted(
+        rows.values_list("user_id", "day", "prev_day").annotate(k=Count("id")), key=str
+    )
+    assert (
+        WorkedCount.objects.get(user_id=crew.sdr.pk, day=date(2027, 1, 13), prev_day__isnull=True).n
+        == 0
+    )
     # Reading everything again changes nothing.
     before = list(WorkedDay.objects.order_by("pk").values())
+    before_counts = list(WorkedCount.objects.order_by("pk").values())
     facts_refresh(rebuild=True)
     assert list(WorkedDay.objects.order_by("pk").values()) == before
+    assert list(WorkedCount.objects.order_by("pk").values()) == before_counts
 
 
 @pytest.mark.parametrize("n", [2, 8])
