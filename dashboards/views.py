@@ -97,7 +97,7 @@ def pipeline(request):
     return render(request, "dashboards/pipeline.html", context)
 
 
-def _drill_href(scope, f, figure, uid, start, end, dim=""):
+def _drill_href(scope, f, figure, uid, start, end, dim="", *, base=None):
     if figure not in metrics.DRILL:
         return ""
     params = {"figure": figure, "start": start.isoformat(), "end": end.isoformat()}
@@ -109,10 +109,10 @@ def _drill_href(scope, f, figure, uid, start, end, dim=""):
         params["cadence"] = f.cadence
     if scope.kind == "team":
         params["team"] = scope.team_id
-    return reverse("dashboards:leads") + "?" + urlencode(params)
+    return (base or reverse("dashboards:leads")) + "?" + urlencode(params)
 
 
-def _cells(scope, f, row, columns, start, end, *, uid=None):
+def _cells(scope, f, row, columns, start, end, *, uid=None, base=None):
     cells = []
     for key, _label in columns:
         value = row.get(key)
@@ -124,7 +124,7 @@ def _cells(scope, f, row, columns, start, end, *, uid=None):
             text = f"{value:,}"
         href = ""
         if value and key in metrics.DRILL:
-            href = _drill_href(scope, f, key, uid, start, end)
+            href = _drill_href(scope, f, key, uid, start, end, base=base)
         cells.append({"key": key, "text": text, "href": href})
     return cells
 
@@ -137,13 +137,19 @@ def activity(request):
     by = form.group_by
     act = metrics.sdr_activity(scope, f, by=by)
     span = 6 if by == "week" else 0
+    base = reverse("dashboards:leads")  # once: a page has hundreds of figures
     rows = []
     for r in act.rows:
         end = min(r["period"] + timedelta(days=span), f.end)
         start = max(r["period"], f.start)
-        rows.append({**r, "cells": _cells(scope, f, r, act.columns, start, end, uid=f.sdr)})
+        rows.append(
+            {**r, "cells": _cells(scope, f, r, act.columns, start, end, uid=f.sdr, base=base)}
+        )
     totals = [
-        {**t, "cells": _cells(scope, f, t, act.columns, f.start, f.end, uid=t["user_id"])}
+        {
+            **t,
+            "cells": _cells(scope, f, t, act.columns, f.start, f.end, uid=t["user_id"], base=base),
+        }
         for t in act.totals
     ]
     chart = svg.column_chart(
