@@ -50,7 +50,16 @@ _FACT_COLUMNS = (
     "seconds"
 )
 
-ROLLUP_SQL = f"""
+_DAYCOUNT_KEY = "team_id, day, user_id, metric, dim, source, cadence_id, step"
+# Day counts: facts summed per key (from the facts just inserted, or from all of them).
+_DAYCOUNT_INSERT = (
+    f"INSERT INTO dashboards_daycount ({_DAYCOUNT_KEY}, n, seconds_sum) "
+    f"SELECT {_DAYCOUNT_KEY}, COUNT(*), COALESCE(SUM(seconds), 0) "
+    f"FROM {{facts}} GROUP BY {_DAYCOUNT_KEY}"
+)
+
+# Each event's facts (docs/metrics.md): the CTE "facts" of the statements below.
+_FACTS_CTE = f"""
 WITH ev AS MATERIALIZED (
     SELECT e.id AS event_id, e.lead_id, e.kind, e.actor_id, e.created_at AS at,
            e.from_state::text AS from_state, e.to_state::text AS to_state, e.payload,
@@ -238,7 +247,9 @@ facts AS (
     JOIN cadences_enrollment en ON en.id = (ev.payload->>'enrollment_id')::bigint
     WHERE ev.kind = 'cadence' AND ev.payload->>'action' = 'stopped'
       AND ev.payload->>'reason' IN ('bounced', 'unsubscribed')
-),
+)"""
+
+ROLLUP_SQL = f"""{_FACTS_CTE},
 inserted AS (
     INSERT INTO dashboards_fact ({_FACT_COLUMNS})
     SELECT {_FACT_COLUMNS} FROM facts
@@ -246,18 +257,24 @@ inserted AS (
     RETURNING team_id, day, user_id, metric, dim, source, cadence_id, step, seconds
 ),
 counted AS (
-    INSERT INTO dashboards_daycount
-        (team_id, day, user_id, metric, dim, source, cadence_id, step, n, seconds_sum)
-    SELECT team_id, day, user_id, metric, dim, source, cadence_id, step, COUNT(*),
-           COALESCE(SUM(seconds), 0)
-    FROM inserted
-    GROUP BY team_id, day, user_id, metric, dim, source, cadence_id, step
-    ON CONFLICT (team_id, day, user_id, metric, dim, source, cadence_id, step) DO UPDATE
+    {_DAYCOUNT_INSERT.format(facts="inserted")}
+    ON CONFLICT ({_DAYCOUNT_KEY}) DO UPDATE
         SET n = dashboards_daycount.n + EXCLUDED.n,
             seconds_sum = dashboards_daycount.seconds_sum + EXCLUDED.seconds_sum
     RETURNING n
 )
 SELECT (SELECT COUNT(*) FROM inserted)
+"""
+
+# The bulk path (facts_backfill): the same facts, without the day counts (made at the end).
+BACKFILL_FACTS_SQL = f"""{_FACTS_CTE},
+inserted AS (
+    INSERT INTO dashboards_fact ({_FACT_COLUMNS})
+    SELECT {_FACT_COLUMNS} FROM facts
+    ON CONFLICT (event_id, metric, dim) DO NOTHING
+    RETURNING 1
+)
+SELECT COUNT(*) FROM inserted
 """
 
 
@@ -316,6 +333,27 @@ ON CONFLICT (team_id, user_id, day, prev_day) DO UPDATE
 """
 
 
+# The bulk path's worked days: the same rows from all the facts at once, each with the touch
+# day before it, then their counts.
+WORKED_BACKFILL_SQL = f"""
+INSERT INTO dashboards_workedday (team_id, user_id, lead_id, day, prev_day)
+SELECT team_id, user_id, lead_id, day,
+       lag(day) OVER (PARTITION BY team_id, user_id, lead_id ORDER BY day)
+FROM (
+    SELECT DISTINCT team_id, user_id, lead_id, day FROM dashboards_fact
+    WHERE metric IN ({_WORKED_IN})
+    UNION
+    SELECT DISTINCT team_id, NULL::bigint, lead_id, day FROM dashboards_fact
+    WHERE metric IN ({_WORKED_IN})
+) touched
+"""
+WORKEDCOUNT_BACKFILL_SQL = """
+INSERT INTO dashboards_workedcount (team_id, user_id, day, prev_day, n)
+SELECT team_id, user_id, day, prev_day, COUNT(*) FROM dashboards_workedday
+GROUP BY team_id, user_id, day, prev_day
+"""
+
+
 def _rollup_range(lo: int, hi: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(ROLLUP_SQL, {"lo": lo, "hi": hi})
@@ -360,6 +398,37 @@ def facts_refresh(
         batches += 1
         if max_batches and batches >= max_batches:
             return added
+
+
+def facts_backfill(*, batch_size: int | None = None) -> int:
+    """Read the whole timeline into empty facts, set-based: the facts batch by batch (the
+    rollup's own statement without its day counts), then the day counts, the worked days and
+    their counts from all the facts, one statement each; the cursor ends at the last entry.
+    The same rows as ``facts_refresh`` makes one batch at a time, for a fresh database (a bulk
+    load, the benchmark's data set). One transaction; refuses (ValueError) if there are facts
+    already or another rollup is running. Returns the number of facts."""
+    from .models import DayCount, Fact, WorkedCount, WorkedDay
+
+    batch_size = batch_size or settings.SDRCRM_DASHBOARDS_BATCH
+    added = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            raise ValueError("Another rollup is running")
+        for model in (Fact, DayCount, WorkedDay, WorkedCount):
+            if model.objects.exists():
+                raise ValueError(f"{model.__name__} is not empty: use facts_refresh")
+        top = LeadEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        for lo in range(0, top, batch_size):
+            cursor.execute(BACKFILL_FACTS_SQL, {"lo": lo, "hi": min(top, lo + batch_size)})
+            added += cursor.fetchone()[0]
+        cursor.execute(_DAYCOUNT_INSERT.format(facts="dashboards_fact"))
+        cursor.execute(WORKED_BACKFILL_SQL)
+        cursor.execute(WORKEDCOUNT_BACKFILL_SQL)
+        RollupCursor.objects.update_or_create(
+            name=CURSOR, defaults={"last_event_id": top, "updated_at": timezone.now()}
+        )
+    return added
 
 
 def facts_as_of():

@@ -372,6 +372,42 @@ def build(n_leads: int) -> dict:
     return {"cadences": cadences, "managers": [m.pk for m in managers], "sdrs": sdr_ids}
 
 
+def build_rollups(batch_size: int = 250_000) -> dict:
+    """The dashboards' facts and counts of a fresh data set (empty facts), timed. A bulk load:
+    the facts' secondary indexes are built after it (the unique index stays: it is what makes
+    re-reading safe), and the counts are made from all the facts at the end
+    (``dashboards.rollup.facts_backfill``: the rollup's own statement, set-based).
+    Used by bench_pages too. Returns {"facts", "rollup_s", "indexes_s"}."""
+    from django.db import connection
+
+    from dashboards.models import Fact
+    from dashboards.rollup import facts_backfill
+    from leads.models import LeadEvent
+
+    with connection.schema_editor() as editor:
+        for index in Fact._meta.indexes:
+            editor.remove_index(Fact, index)
+    t0 = time.perf_counter()
+    added = facts_backfill(batch_size=batch_size)
+    took = time.perf_counter() - t0
+    events = LeadEvent.objects.count()
+    print(
+        f"  rollup of {events:,} timeline entries: {added:,} facts in {took:.0f} s "
+        f"({events / max(took, 1e-9):,.0f} entries/s)",
+        flush=True,
+    )
+    t0 = time.perf_counter()
+    with connection.schema_editor() as editor:
+        for index in Fact._meta.indexes:
+            editor.add_index(Fact, index)
+    indexes_s = time.perf_counter() - t0
+    print(f"  facts' indexes built: {indexes_s:.0f} s", flush=True)
+    with connection.cursor() as cur:
+        for table in ("fact", "daycount", "workedday", "workedcount"):
+            cur.execute(f"VACUUM ANALYZE dashboards_{table}")
+    return {"facts": added, "rollup_s": took, "indexes_s": indexes_s}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--leads", type=int, default=1_000_000)
@@ -380,6 +416,11 @@ def main() -> None:
         "--keep",
         action="store_true",
         help="reuse an existing <name>_dashbench instead of rebuilding it",
+    )
+    parser.add_argument(
+        "--rebuild-facts",
+        action="store_true",
+        help="with --keep: empty the facts and counts and time their build again",
     )
     parser.add_argument("--days", type=int, default=30, help="the period shown (default 30)")
     args = parser.parse_args()
@@ -411,28 +452,15 @@ def main() -> None:
     if not reuse:
         print(f"Building {args.leads:,} leads in {BENCH_DB_NAME}:", flush=True)
         build(args.leads)
-        # A backfill is a bulk load: the facts' secondary indexes are built after it (the
-        # unique index stays: it is what makes re-reading safe).
-        with connection.schema_editor() as editor:
-            for index in Fact._meta.indexes:
-                editor.remove_index(Fact, index)
-        t0 = time.perf_counter()
-        added = facts_refresh(rebuild=True, batch_size=250_000)
-        took = time.perf_counter() - t0
-        events = LeadEvent.objects.count()
-        print(
-            f"  rollup of {events:,} timeline entries: {added:,} facts in {took:.0f} s "
-            f"({events / took:,.0f} entries/s)",
-            flush=True,
-        )
-        t0 = time.perf_counter()
-        with connection.schema_editor() as editor:
-            for index in Fact._meta.indexes:
-                editor.add_index(Fact, index)
-        print(f"  facts' indexes built: {time.perf_counter() - t0:.0f} s", flush=True)
+    elif args.rebuild_facts:
+        print("Emptying the facts and counts to build them again:", flush=True)
         with connection.cursor() as cur:
-            cur.execute("VACUUM ANALYZE dashboards_fact")
-            cur.execute("VACUUM ANALYZE dashboards_daycount")
+            cur.execute(
+                "TRUNCATE dashboards_fact, dashboards_daycount, dashboards_workedday, "
+                "dashboards_workedcount, dashboards_rollupcursor"
+            )
+    if not reuse or args.rebuild_facts:
+        build_rollups()
     # The periodic rollup with nothing new: the cost of one tick (re-reads the overlap).
     t0 = time.perf_counter()
     facts_refresh()

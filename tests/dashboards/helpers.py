@@ -27,6 +27,7 @@ from leads.services import (
 from tests.factories import LeadFactory
 
 NY = ZoneInfo("America/New_York")
+OSLO = ZoneInfo("Europe/Oslo")
 
 
 def ny(day: int, hour: int, minute: int = 0) -> datetime:
@@ -111,3 +112,29 @@ def build_week(crew, time_machine) -> dict:
     move(d, "accept", crew.ae)
     at(ny(13, 9))
     return {"a": a, "b": b, "c": c, "d": d}
+
+
+def oslo(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2027, 1, day, hour, minute, tzinfo=OSLO)
+
+
+def call_at(time_machine, lead, actor, moment, outcome="connected"):
+    time_machine.move_to(moment, tick=False)
+    lead_log_call(actor=actor, lead_id=lead.pk, outcome=outcome)
+
+
+def build_beta(crew, time_machine) -> dict:
+    """The other team (Europe/Oslo), the same days: E (sdr) called Monday and Tuesday; F
+    (sdr2, inbound, created Monday 08:00) called Monday 09:00 (1 hour) and Tuesday; G (sdr)
+    called twice on Tuesday."""
+    time_machine.move_to(oslo(11, 8), tick=False)
+    e = new_lead(crew, crew.sdr, oslo(11, 8))
+    f = new_lead(crew, crew.sdr2, oslo(11, 8), source=LeadSource.INBOUND)
+    g = new_lead(crew, crew.sdr, oslo(11, 8))
+    call_at(time_machine, e, crew.sdr, oslo(11, 9))
+    call_at(time_machine, f, crew.sdr2, oslo(11, 9), "no_answer")
+    call_at(time_machine, e, crew.sdr, oslo(12, 9))
+    call_at(time_machine, f, crew.sdr2, oslo(12, 10))
+    call_at(time_machine, g, crew.sdr, oslo(12, 11), "voicemail")
+    call_at(time_machine, g, crew.sdr, oslo(12, 15))
+    return {"e": e, "f": f, "g": g}

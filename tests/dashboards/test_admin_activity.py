@@ -16,42 +16,15 @@ from dashboards import metrics
 from dashboards.metrics import Filters, dashboard_scope
 from dashboards.models import WorkedCount, WorkedDay
 from dashboards.rollup import facts_refresh
-from leads.models import EventKind, LeadSource
+from leads.models import EventKind
 from leads.services import lead_event_record, lead_log_call
-from tests.dashboards.helpers import build_week, new_lead
+from tests.dashboards.helpers import build_beta, build_week, call_at, new_lead, oslo
 
 pytestmark = pytest.mark.django_db
 
 MON, TUE, WED = date(2027, 1, 11), date(2027, 1, 12), date(2027, 1, 13)
-OSLO = ZoneInfo("Europe/Oslo")
 SUMMED = ["email", "call", "linkedin", "task_on_time", "task_overdue", "worked"]
 SUMMED += ["qualified", "accepted", "rejected"]
-
-
-def oslo(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2027, 1, day, hour, minute, tzinfo=OSLO)
-
-
-def _call(time_machine, lead, actor, moment, outcome="connected"):
-    time_machine.move_to(moment, tick=False)
-    lead_log_call(actor=actor, lead_id=lead.pk, outcome=outcome)
-
-
-def build_beta(crew, time_machine) -> dict:
-    """The other team (Europe/Oslo), the same days: E (sdr) called Monday and Tuesday; F
-    (sdr2, inbound, created Monday 08:00) called Monday 09:00 (1 hour) and Tuesday; G (sdr)
-    called twice on Tuesday."""
-    time_machine.move_to(oslo(11, 8), tick=False)
-    e = new_lead(crew, crew.sdr, oslo(11, 8))
-    f = new_lead(crew, crew.sdr2, oslo(11, 8), source=LeadSource.INBOUND)
-    g = new_lead(crew, crew.sdr, oslo(11, 8))
-    _call(time_machine, e, crew.sdr, oslo(11, 9))
-    _call(time_machine, f, crew.sdr2, oslo(11, 9), "no_answer")
-    _call(time_machine, e, crew.sdr, oslo(12, 9))
-    _call(time_machine, f, crew.sdr2, oslo(12, 10))
-    _call(time_machine, g, crew.sdr, oslo(12, 11), "voicemail")
-    _call(time_machine, g, crew.sdr, oslo(12, 15))
-    return {"e": e, "f": f, "g": g}
 
 
 @pytest.fixture
@@ -151,8 +124,8 @@ def test_a_touch_read_late_on_an_earlier_day_counts_once(crew, time_machine, mon
     time_machine.move_to(datetime(2027, 1, 4, 9, tzinfo=ny), tick=False)
     lead = new_lead(crew, crew.sdr, datetime(2027, 1, 4, 9, tzinfo=ny))
     # Touches on Wednesday 13 and Monday 18 January, read by the rollup.
-    _call(time_machine, lead, crew.sdr, datetime(2027, 1, 13, 10, tzinfo=ny))
-    _call(time_machine, lead, crew.sdr, datetime(2027, 1, 18, 10, tzinfo=ny))
+    call_at(time_machine, lead, crew.sdr, datetime(2027, 1, 13, 10, tzinfo=ny))
+    call_at(time_machine, lead, crew.sdr, datetime(2027, 1, 18, 10, tzinfo=ny))
     facts_refresh()
     # Then an entry dated Monday 11 January, read after them.
     lead_event_record(
