@@ -2,8 +2,9 @@
 
 The dashboards, the commission report and its downloads, and any future API call these
 functions; nothing else computes a figure. They read ``DayCount`` (facts summed per day) where
-a sum is enough, ``Fact`` where a figure needs the rows (distinct leads, medians, an AE's own
-figures, the cadence filter) and ``Lead`` for what is true now (stalled leads). Each function
+a sum is enough, ``WorkedCount`` for leads worked (distinct leads, as a sum), ``Fact`` where a
+figure needs the rows (medians, an AE's own figures, the cadence filter, leads worked with the
+source or cadence filter) and ``Lead`` for what is true now (stalled leads). Each function
 runs a fixed number of queries whatever the size of the data.
 
 Who sees what (``Scope``): an admin sees every team (or one), a manager their team, an SDR/BDR
