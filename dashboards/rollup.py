@@ -282,7 +282,8 @@ _WORKED_IN = ", ".join(f"'{m}'" for m in WORKED_METRICS)
 
 # The days each lead was touched, from the facts of the batch's events: per (team, credited SDR,
 # lead, day) and per (team, lead, day) for everyone (user_id NULL), counted in WorkedCount (with
-# no previous day yet) when really inserted. Re-reading is harmless.
+# no previous day yet) when really inserted. Re-reading is harmless. Returns the leads that got
+# a new row.
 WORKED_SQL = f"""
 WITH touched AS (
     SELECT DISTINCT team_id, user_id, lead_id, day FROM dashboards_fact
@@ -294,28 +295,29 @@ inserted AS (
     UNION
     SELECT team_id, NULL, lead_id, day FROM touched
     ON CONFLICT (lead_id, user_id, team_id, day) DO NOTHING
-    RETURNING team_id, user_id, day
+    RETURNING team_id, user_id, lead_id, day
+),
+counted AS (
+    INSERT INTO dashboards_workedcount (team_id, user_id, day, prev_day, n)
+    SELECT team_id, user_id, day, NULL, COUNT(*) FROM inserted GROUP BY team_id, user_id, day
+    ON CONFLICT (team_id, user_id, day, prev_day) DO UPDATE
+        SET n = dashboards_workedcount.n + EXCLUDED.n
+    RETURNING n
 )
-INSERT INTO dashboards_workedcount (team_id, user_id, day, prev_day, n)
-SELECT team_id, user_id, day, NULL, COUNT(*) FROM inserted GROUP BY team_id, user_id, day
-ON CONFLICT (team_id, user_id, day, prev_day) DO UPDATE
-    SET n = dashboards_workedcount.n + EXCLUDED.n
+SELECT DISTINCT lead_id FROM inserted
 """
 
-# Then the day before each of those leads' touch days, for the leads of the batch (a day that
-# arrives late, earlier than days already there, changes the next day's prev_day): each row whose
-# prev_day changes moves from one count to another.
-WORKED_PREV_SQL = f"""
+# Then the day before each touch day of the leads that got a new row (rows are only ever added,
+# so no other lead's previous days can change; a day that arrives late, earlier than days already
+# there, changes the next day's): each row whose prev_day changes moves from one count to another.
+WORKED_PREV_SQL = """
 WITH moved AS (
     UPDATE dashboards_workedday w SET prev_day = x.prev
     FROM (
         SELECT id, prev_day,
                lag(day) OVER (PARTITION BY team_id, user_id, lead_id ORDER BY day) AS prev
         FROM dashboards_workedday
-        WHERE lead_id IN (
-            SELECT lead_id FROM dashboards_fact
-            WHERE event_id > %(lo)s AND event_id <= %(hi)s AND metric IN ({_WORKED_IN})
-        )
+        WHERE lead_id = ANY(%(leads)s::bigint[])
     ) x
     WHERE w.id = x.id AND x.prev_day IS DISTINCT FROM x.prev
     RETURNING w.team_id, w.user_id, w.day, x.prev_day AS was, x.prev AS now
@@ -359,7 +361,9 @@ def _rollup_range(lo: int, hi: int) -> int:
         cursor.execute(ROLLUP_SQL, {"lo": lo, "hi": hi})
         added = cursor.fetchone()[0]
         cursor.execute(WORKED_SQL, {"lo": lo, "hi": hi})
-        cursor.execute(WORKED_PREV_SQL, {"lo": lo, "hi": hi})
+        leads = [row[0] for row in cursor.fetchall()]
+        if leads:
+            cursor.execute(WORKED_PREV_SQL, {"leads": leads})
         return added
 
 
