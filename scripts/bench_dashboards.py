@@ -14,9 +14,9 @@ prints median / p95 / queries per page for a manager, an SDR and an admin:
       [--leads 1000000] [--runs 30] [--keep]
 
 Default: 1,000,000 leads, about 10,000,000 timeline entries over the last 365 days, 5 teams of
-10 SDRs/BDRs (50) and 2 AEs (10 AEs), in the database ``<name>_dashbench`` after the database
-of ``DATABASE_URL`` (``sdrcrm_dashbench`` for ``.../sdrcrm``; dropped and rebuilt unless ``--keep``
-finds it already built).
+10 SDRs/BDRs (50) and 2 AEs (10 AEs), in the database ``<name>_bench_dashboards`` after the
+database of ``DATABASE_URL`` (``sdrcrm_bench_dashboards`` for ``.../sdrcrm``, scripts/benchdb.py;
+dropped and rebuilt unless ``--keep`` finds it already built).
 """
 
 import argparse
@@ -25,16 +25,13 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# Named after DATABASE_URL's database (``sdrcrm`` → ``sdrcrm_dashbench``), like bench_dispatch,
-# so that runs against different databases do not collide.
-BENCH_DB_NAME = (
-    urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/") or "sdrcrm"
-) + "_dashbench"
+from scripts import benchdb  # noqa: E402
+
+BENCH_DB_NAME = benchdb.scratch_name("dashboards")  # <name>_bench_dashboards
 TEAMS = 5
 SDRS_PER_TEAM = 10
 AES_PER_TEAM = 2
@@ -101,38 +98,14 @@ def measure(
 # --- The standalone data set ---------------------------------------------------------------------
 
 
-def _db_url(base: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + BENCH_DB_NAME, "", ""))
-
-
-def _admin_connection(base: str):
-    import psycopg2
-
-    parts = urlsplit(base)
-    conn = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    return conn
-
-
-def _exists(base: str) -> bool:
-    with _admin_connection(base) as conn, conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB_NAME])
-        return cur.fetchone() is not None
-
-
-def _recreate(base: str) -> None:
-    conn = _admin_connection(base)
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{BENCH_DB_NAME}"')
-    conn.close()
+def _exists() -> bool:
+    conn = benchdb.admin_connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB_NAME])
+            return cur.fetchone() is not None
+    finally:
+        conn.close()
 
 
 def _step(label: str, fn, *args):
@@ -415,7 +388,7 @@ def main() -> None:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="reuse an existing <name>_dashbench instead of rebuilding it",
+        help="reuse an existing <name>_bench_dashboards instead of rebuilding it",
     )
     parser.add_argument(
         "--rebuild-facts",
@@ -425,11 +398,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30, help="the period shown (default 30)")
     args = parser.parse_args()
 
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sdrcrm")
-    reuse = args.keep and _exists(base)
+    reuse = args.keep and _exists()
     if not reuse:
-        _recreate(base)
-    os.environ["DATABASE_URL"] = _db_url(base)
+        benchdb.recreate(BENCH_DB_NAME)
+    os.environ["DATABASE_URL"] = benchdb.url_of(BENCH_DB_NAME)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sdrcrm.settings")
     os.environ.setdefault("DJANGO_DEBUG", "0")
     # DEBUG off, as in production, needs a real key (sdrcrm/settings.py refuses the dev one).
