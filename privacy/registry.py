@@ -232,6 +232,8 @@ NOT_PERSONAL: dict[str, str] = {
     "dashboards.fact": "ids, days and durations for the dashboards: " + STATE,
     "dashboards.daycount": "counts per team, SDR and day: " + STAFF,
     "dashboards.rollupcursor": CONFIG,
+    "dashboards.workedday": "ids and days a lead was touched, for the dashboards: " + STATE,
+    "dashboards.workedcount": "counts per team, SDR and day: " + STAFF,
     "coaching.feedback": "a manager's feedback to an SDR on their work: " + STAFF,
     "audit.auditentry": "keeps field names only for prospects, never values (audit.services)",
 }
