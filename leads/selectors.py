@@ -51,8 +51,20 @@ TIMELINE_SHORT = 50
 TIMELINE_LONG = 1000
 
 
+# The entry's columns and of its author only the name: a user row is wide (password hash, roles,
+# settings) and the page builds one per entry.
+_TIMELINE_FIELDS = (
+    "id", "lead_id", "kind", "actor_id", "created_at", "from_state", "to_state", "body",
+    "payload", "actor__id", "actor__first_name", "actor__last_name", "actor__username",
+)  # fmt: skip
+
+
 def lead_timeline(*, lead: Lead, limit: int = TIMELINE_SHORT) -> list[LeadEvent]:
-    return list(lead.events.select_related("actor").order_by("-created_at", "-id")[:limit])
+    return list(
+        lead.events.select_related("actor")
+        .only(*_TIMELINE_FIELDS)
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 # Forward moves first (the first is the primary button), then the exits.

@@ -106,12 +106,12 @@ def lead_panel(*, lead: Lead, user: User) -> dict:
             "qualification__last_decision__actor",
             "qualification__last_decision__ae",
         )
-        .first()
-    )
+        .order_by()[:1]  # one row by its key: no ORDER BY to build
+    )[0]
     stored = _related(row, "rule_score")
     answers = _related(row, "qualification")
     model = scoring_model_for_team(lead.team_id)
-    outcome = OutcomeModel.objects.filter(team_id=lead.team_id).first()
+    outcome = next(iter(OutcomeModel.objects.filter(team_id=lead.team_id).order_by()[:1]), None)
     config = model.scoring
     result = score_lead(lead_facts(lead.prospect, answers), config)
     return {
