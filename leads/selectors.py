@@ -187,6 +187,16 @@ LIST_ROW_FIELDS = (
 )  # fmt: skip
 
 
+def lead_count_parts(*, user: User, qs: QuerySet[Lead]) -> list[QuerySet[Lead]]:
+    """``qs`` (a ``lead_list`` of ``user``) in disjoint parts that count cheaply. An SDR's scope
+    is "mine or the pool": counting an OR takes a bitmap scan that reads every counted row from
+    the table (4–6 ms for the capped 1,001 of a million-lead team); "mine" and "the pool" apart
+    are two index-only scans of ``lead_owner_team`` (0.2 ms together)."""
+    if user.is_prospector:
+        return [qs.filter(owner_id=user.id), qs.filter(owner__isnull=True)]
+    return [qs]
+
+
 @dataclass
 class Page:
     items: list
@@ -245,15 +255,22 @@ def lead_paginate(
     cursor: str = "",
     size: int | None = None,
     fields: tuple[str, ...] | None = None,
+    count_parts: list[QuerySet[Lead]] | None = None,
 ) -> Page:
     """Keyset pagination: constant time at any depth; the count is capped. With ``fields``
-    the items are dicts of those values (and the sort keys) instead of model instances."""
+    the items are dicts of those values (and the sort keys) instead of model instances.
+    ``count_parts`` (``lead_count_parts``): disjoint querysets whose counts add up to qs's."""
     size = size or settings.SDRCRM_LEAD_PAGE_SIZE
     keys = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
     order = [f"-{n}" if d else n for n, d in keys]
     reverse_order = [n if d else f"-{n}" for n, d in keys]
     cap = settings.SDRCRM_LIST_COUNT_CAP
-    count = qs.order_by()[: cap + 1].count()  # before values(): its joins would stay
+    # Capped counts of each part, before values() (its joins would stay). They select team_id,
+    # which every scope index holds, so a count can be an index-only scan (the id would send
+    # it to the table for every counted row).
+    count = sum(
+        part.order_by().values("team_id")[: cap + 1].count() for part in (count_parts or [qs])
+    )
     if fields is not None:
         qs = qs.values(*fields, *(n for n, _ in keys if n not in fields))
 

@@ -45,8 +45,9 @@ def lead_list(request):
     qs = selectors.lead_list(user=user, filters=filters)
     cursor = form.cleaned_data.get("cursor", "") if form.is_bound else ""
     page = selectors.lead_paginate(
-        qs, sort=filters.sort, cursor=cursor, fields=selectors.LIST_ROW_FIELDS
-    )
+        qs, sort=filters.sort, cursor=cursor, fields=selectors.LIST_ROW_FIELDS,
+        count_parts=selectors.lead_count_parts(user=user, qs=qs),
+    )  # fmt: skip
     params = request.GET.copy()
     params.pop("cursor", None)
     context = {

@@ -345,6 +345,30 @@ def test_the_count_is_capped(crew, many, settings):
     assert (page.count, page.count_capped) == (22, True)
 
 
+def test_an_sdrs_count_adds_mine_and_the_pool_exactly_and_capped(crew, other_crew, settings):
+    """lead_count_parts: an SDR's count is "mine" plus "the pool", counted apart; a colleague's
+    leads and another team's pool are in neither part."""
+    from leads.selectors import lead_count_parts
+
+    for owner, n in (("sdr", 4), (None, 3), ("sdr2", 5)):
+        for _ in range(n):
+            crew.lead(owner=owner)
+    other_crew.lead(owner=None)
+    qs = lead_list(user=crew.sdr, filters=LeadFilters())
+    parts = lead_count_parts(user=crew.sdr, qs=qs)
+    assert [p.count() for p in parts] == [4, 3]
+    page = lead_paginate(qs, sort="-created", size=2, count_parts=parts)
+    assert (page.count, page.count_capped, len(page.items)) == (7, False, 2)
+    assert lead_count_parts(user=crew.manager, qs=qs) == [qs]
+
+    settings.SDRCRM_LIST_COUNT_CAP = 6  # each part is capped at 7; the sum, 7, is over 6
+    page = lead_paginate(qs, sort="-created", size=2, count_parts=parts)
+    assert (page.count, page.count_capped) == (6, True)
+    settings.SDRCRM_LIST_COUNT_CAP = 3  # 4 + 3 = 7 counted, shown as "more than 3"
+    page = lead_paginate(qs, sort="-created", size=2, count_parts=parts)
+    assert (page.count, page.count_capped) == (3, True)
+
+
 def test_the_page_size_defaults_to_the_setting(crew, many, settings):
     settings.SDRCRM_LEAD_PAGE_SIZE = 7
     qs = lead_list(user=crew.manager, filters=LeadFilters())
