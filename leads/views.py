@@ -37,8 +37,8 @@ def lead_list(request):
     _require_lead_reader(user)
     owners = (
         list(selectors.team_prospectors(team_id=user.team_id))
-        if (user.is_manager or user.is_admin_role)
-        else []
+        if (user.is_manager or user.is_admin_role) and user.team_id is not None
+        else []  # an admin of no team has no team's SDRs to pick from: no query
     )
     form = LeadFilterForm(request.GET or None, owners=owners, show_owner_filter=not user.is_ae)
     filters = form.to_filters() if request.GET else LeadFilterForm().to_filters()
