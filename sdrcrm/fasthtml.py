@@ -2,11 +2,19 @@
 the timeline, the Today queue: docs/performance.md). Each list builds these lookups once and then
 formats its rows with plain string operations; every value still goes through ``escape``."""
 
+import html
+
 from django.urls import reverse
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.html import escape
 
 _ID = 918273645546372819  # stands for the object's id while the URL is reversed
+
+
+def escape(value) -> str:
+    """``django.utils.html.escape`` without its lazy-string wrapper and SafeString (it is
+    ``html.escape`` underneath: the same five characters, ' as &#x27;): half the cost on a list of
+    thousands of values. The caller marks the finished HTML safe."""
+    return html.escape(str(value))
 
 
 def url_pattern(name: str) -> str:

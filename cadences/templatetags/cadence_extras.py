@@ -1,10 +1,9 @@
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from sdrcrm.fasthtml import months, url_pattern, weekdays
+from sdrcrm.fasthtml import escape, months, url_pattern, weekdays
 
 from ..models import TaskOutcome
 

@@ -1,10 +1,9 @@
 from django import template
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from leads.models import CallOutcome, DisqualifyReason, EventKind, LeadSource, LeadState
-from sdrcrm.fasthtml import labels, months, url_pattern
+from sdrcrm.fasthtml import escape, labels, months, url_pattern
 
 register = template.Library()
 
