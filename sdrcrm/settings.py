@@ -149,7 +149,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with the user's team in the same query. Replacing ModelBackend ends the
+    # sessions made with it: everyone logs in again once after the upgrade that brought it.
+    "accounts.backends.UserBackend",
 ]
 
 # --- Security (docs/operations.md, "Security settings") ------------------------------------

@@ -358,8 +358,8 @@ def test_the_webhooks_page_query_count_is_bounded(crew, client, sub, django_asse
     webhook_outbox_run()
     assert WebhookDelivery.objects.count() == 5
     client.force_login(crew.manager)
-    # session, user, the user's team (the header), inbound secret, deliveries, subscriptions
-    with django_assert_num_queries(6):
+    # session, user (with their team), inbound secret, deliveries, subscriptions
+    with django_assert_num_queries(5):
         client.get("/settings/webhooks/")
 
 

@@ -340,7 +340,7 @@ def fill_queue(crew, calls, n: int, now) -> None:
 
 # Session, user, the queue's touches and its reminders (one query each, related rows joined),
 # the pace and upcoming counts: the same for any length of queue.
-TODAY_QUERIES = 8
+TODAY_QUERIES = 7
 
 
 @pytest.mark.parametrize("n", [2, 30])

@@ -227,8 +227,8 @@ def test_missing_lead_is_404(crew, client, path):
 # --- Query counts ---------------------------------------------------------------------------
 
 
-# session, user, the lead with prospect, company, owner, AE and team, the timeline with its
-# actors, the user's team (header)
+# session, user (with their team), the lead with prospect, company, owner, AE and team, the
+# timeline with its actors
 @pytest.mark.parametrize("n", [1, 30])
 @pytest.mark.parametrize("viewer", ["sdr", "manager"])
 def test_detail_query_count_does_not_grow_with_the_timeline(
@@ -244,7 +244,7 @@ def test_detail_query_count_does_not_grow_with_the_timeline(
     # + the qualification panel: score and answers, the team's model, its outcome counts
     # + the coaching panel: the lead's feedback (calls and emails to coach on come from the
     #   timeline already loaded)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n
@@ -262,7 +262,7 @@ def test_detail_for_the_ae_query_count_does_not_grow_with_the_timeline(
     # + the cadence panel (enrollments, reminders) and the snippet picker
     # + the qualification panel: score and answers, the team's model, its outcome counts
     # (the coaching panel is not shown to AEs: no query)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n
@@ -282,7 +282,7 @@ def test_detail_of_a_qualified_lead_query_count_does_not_grow(
     # the snippet picker
     # + the qualification panel: score and answers, the team's model, its outcome counts
     # + the coaching panel: the lead's feedback
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n

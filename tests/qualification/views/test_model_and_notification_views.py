@@ -18,12 +18,11 @@ def model_post(version: int, **changes) -> dict:
     return data
 
 
-# session, user, the team's current model, its versions (with who saved them), the user's
-# team (header)
+# session, user (with their team), the team's current model, its versions (with who saved them)
 def test_the_editor_shows_the_current_model(crew, model, client, django_assert_num_queries):
     client.force_login(crew.manager)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get("/qualification/model/")
 
     assert response.status_code == 200
@@ -201,7 +200,7 @@ def test_the_panel_shows_the_judgement_and_the_ae_sees_no_qualify_button(
     assert "Qualify or scrap…" not in content
 
 
-# session, user, the notifications with their lead and prospect, the user's team (header);
+# session, user (with their team), the notifications with their lead and prospect;
 # the badge: session, user, the count
 @pytest.mark.parametrize("n", [1, 5])
 def test_notification_query_counts_do_not_grow(crew, make_lead, client, django_assert_num_queries,
@@ -211,7 +210,7 @@ def test_notification_query_counts_do_not_grow(crew, make_lead, client, django_a
     notifications_sweep()
     client.force_login(crew.ae)
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         page = client.get("/qualification/notifications/").content.decode()
     with django_assert_num_queries(3):
         badge = client.get("/qualification/notifications/badge/").content.decode()

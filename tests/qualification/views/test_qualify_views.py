@@ -38,15 +38,15 @@ def factors(content: str) -> list[str]:
     return re.findall(r'<span class="factor-text">([^<]*)</span>', content)
 
 
-# session, user, the lead (with prospect, company, owner, AE, team), the team's AEs with their
-# profiles and their loads, the team's model, the answers, the user's team (header)
+# session, user (with their team), the lead (with prospect, company, owner, AE, team), the
+# team's AEs with their profiles and their loads, the team's model, the answers
 def test_the_page_shows_the_score_and_its_breakdown(
     crew, model, make_lead, client, django_assert_num_queries
 ):
     lead = make_lead("engaged")
     client.force_login(crew.sdr)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(f"/qualification/leads/{lead.pk}/")
 
     assert response.status_code == 200
