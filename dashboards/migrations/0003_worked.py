@@ -21,6 +21,12 @@ GROUP BY team_id, user_id, day, prev_day;
 """
 
 
+def backfill(apps, schema_editor):
+    # PostgreSQL only, like the rollup that makes the facts (the embedded SQLite default has none).
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(BACKFILL)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -57,5 +63,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('lead_id', 'user_id', 'team_id', 'day'), name='dashboards_workedday_once', nulls_distinct=False)],
             },
         ),
-        migrations.RunSQL(BACKFILL, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunPython(backfill, migrations.RunPython.noop),
     ]
