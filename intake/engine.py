@@ -26,11 +26,16 @@ STAGE_COLUMNS = (
     "industry text, employee_count int, annual_revenue numeric, country text, "
     "company_linkedin_url text, owner_id bigint"
 )
-COPY_FIELDS = (
-    "line, email, first_name, last_name, phone, title, linkedin_url, time_zone, company_name, "
-    "domain, website, industry, employee_count, annual_revenue, country, company_linkedin_url, "
-    "owner_id"
-)
+COPY_FIELDS = [
+    "line", "email", "first_name", "last_name", "phone", "title", "linkedin_url", "time_zone",
+    "company_name", "domain", "website", "industry", "employee_count", "annual_revenue",
+    "country", "company_linkedin_url", "owner_id",
+]  # fmt: skip
+# The stage's text columns that hold '' rather than NULL when empty (all but the domain).
+STAGE_NOT_NULL = [
+    "email", "first_name", "last_name", "phone", "title", "linkedin_url", "time_zone",
+    "company_name", "website", "industry", "country", "company_linkedin_url",
+]  # fmt: skip
 # Fields an "update empty fields" import may fill on an existing prospect or company.
 PROSPECT_FILL = ("last_name", "phone", "title", "linkedin_url", "time_zone")
 COMPANY_FILL = {
@@ -50,38 +55,35 @@ class BatchResult:
     duplicate_lines: list[tuple[int, str, str]] = field(default_factory=list)
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _esc(value) -> str:
-    """A value in COPY's text format."""
-    if value is None:
-        return r"\N"
-    if value.__class__ is str:
-        return value.translate(_COPY_ESCAPES)
-    return str(value)
-
-
 def _copy_rows(cursor, rows: list[Row], owners: list[int | None]) -> None:
-    buf = io.StringIO()
-    write = buf.write
-    for r, owner in zip(rows, owners, strict=True):
-        write(
-            "\t".join(
-                map(
-                    _esc,
-                    (
-                        r.line, r.email, r.first_name, r.last_name, r.phone, r.title,
-                        r.linkedin_url, r.time_zone, r.company_name, r.domain, r.website,
-                        r.industry, r.employee_count, r.annual_revenue, r.country,
-                        r.company_linkedin_url, owner,
-                    ),
-                )
+    _copy_csv(
+        cursor,
+        STAGE,
+        COPY_FIELDS,
+        (
+            (
+                r.line,
+                r.email,
+                r.first_name,
+                r.last_name,
+                r.phone,
+                r.title,
+                r.linkedin_url,
+                r.time_zone,
+                r.company_name,
+                r.domain,
+                r.website,
+                r.industry,
+                r.employee_count,
+                r.annual_revenue,
+                r.country,
+                r.company_linkedin_url,
+                owner,
             )
-        )  # fmt: skip
-        write("\n")
-    buf.seek(0)
-    cursor.copy_expert(f"COPY {STAGE} ({COPY_FIELDS}) FROM STDIN", buf)
+            for r, owner in zip(rows, owners, strict=True)
+        ),  # fmt: skip
+        STAGE_NOT_NULL,
+    )
 
 
 def _defaults(model, given: set[str]) -> tuple[list[str], list]:
@@ -153,26 +155,27 @@ def _csv_value(value):
 
 
 def _copy(cursor, model, columns: list[str], rows: list[tuple], tail: tuple = ()) -> None:
-    """COPY ``rows`` into ``model``'s table in CSV format, written by the csv module's C writer
-    (escaping value by value in Python cost 2.3 s per 100,000 rows). An empty unquoted value is
-    NULL, except in NOT NULL text columns (``FORCE_NOT_NULL``), so '' and None both round-trip.
-    ``tail`` holds the values every row shares (the defaults of the columns the import does
-    not set)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    """COPY ``rows`` into ``model``'s table; ``tail`` holds the values every row shares (the
+    defaults of the columns the import does not set)."""
     if tail:
         tail = tuple(map(_csv_value, tail))
-        writer.writerows(row + tail for row in rows)
-    else:
-        writer.writerows(rows)
+        rows = (row + tail for row in rows)
+    _copy_csv(cursor, model._meta.db_table, columns, rows, _not_null_text(model, columns))
+
+
+def _copy_csv(cursor, table: str, columns: list[str], rows, not_null: list[str]) -> None:
+    """COPY ``rows`` into ``table`` in CSV format, written by the csv module's C writer
+    (escaping value by value in Python cost 2.3 s per 100,000 rows). An empty unquoted value is
+    NULL, except in the ``not_null`` text columns (``FORCE_NOT_NULL``), so '' and None both
+    round-trip."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
     options = "FORMAT csv"
-    if nn := _not_null_text(model, columns):
-        options += f", FORCE_NOT_NULL ({', '.join(nn)})"
+    if not_null:
+        options += f", FORCE_NOT_NULL ({', '.join(not_null)})"
     buf.seek(0)
     cursor.copy_expert(
-        f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH ({options})",
-        buf,
-        size=1 << 20,
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", buf, size=1 << 20
     )
 
 
