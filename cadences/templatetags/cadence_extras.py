@@ -25,7 +25,7 @@ def today_items(context, items, outcomes, owner):
     user = context["user"]
     csrf = (
         '<input type="hidden" name="csrfmiddlewaretoken" '
-        f'value="{escape(str(context.get("csrf_token", "")))}">'
+        f'value="{escape(context.get("csrf_token", ""))}">'
     )
     today_url = escape(reverse("today"))
     back = f'<input type="hidden" name="next" value="{today_url}">'
