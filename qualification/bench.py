@@ -22,25 +22,6 @@ import os
 import random
 import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
-
-SCRATCH_SUFFIX = "_bench_rescore"
-
-
-def _admin_connect(url: str):
-    import psycopg2
-
-    parts = urlsplit(url)
-    conn = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    conn.autocommit = True
-    return conn
-
-
-def _scratch_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "sdrcrm"
-    scratch = f"{name}{SCRATCH_SUFFIX}"
-    return scratch, urlunsplit(parts._replace(path=f"/{scratch}"))
 
 
 def _copy(cursor, table: str, columns: list[str], rows, chunk: int = 200_000) -> None:
@@ -292,11 +273,10 @@ def main(argv=None) -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the scratch one is made beside it).")
-    scratch, scratch_url = _scratch_url(url)
-    admin = _admin_connect(url)
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
-        cur.execute(f'CREATE DATABASE "{scratch}"')
+    from scripts import benchdb  # run from the project's root (python -m qualification.bench)
+
+    scratch = benchdb.scratch_name("rescore")
+    scratch_url = benchdb.recreate(scratch)
     print(f"Scratch database {scratch}")
     os.environ["DATABASE_URL"] = scratch_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sdrcrm.settings")
@@ -317,10 +297,8 @@ def main(argv=None) -> None:
 
         connections.close_all()
         if not args.keep:
-            with admin.cursor() as cur:
-                cur.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+            benchdb.drop(scratch)
             print(f"Dropped {scratch}")
-        admin.close()
 
 
 if __name__ == "__main__":

@@ -35,6 +35,16 @@ def admin_connect():
     return conn
 
 
+def drop(name: str) -> None:
+    """Drop database ``name`` (disconnecting its sessions), if it exists."""
+    conn = admin_connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        conn.close()
+
+
 def recreate(name: str) -> str:
     """Drop (disconnecting its sessions) and create database ``name``; returns its URL."""
     conn = admin_connect()
