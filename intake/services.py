@@ -25,7 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
-from leads.models import LeadSource
+from leads.models import LeadSource, Prospect
 
 from . import engine, reader
 from .models import (
@@ -175,8 +175,6 @@ class PreviewRow:
 def import_preview(job: ImportJob, mapping: dict[str, str], header_row: int) -> list[PreviewRow]:
     """The first rows after the header as they would be stored (or why not), the duplicates
     among them flagged: a person earlier in the file, or already in the CRM. One query."""
-    from leads.models import Prospect
-
     imap = {int(k): v for k, v in mapping.items() if v}
     out = []
     first_line: dict[str, int] = {}
