@@ -107,6 +107,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's renderer with the common widget templates written in Python (same HTML, a fraction
+# of the time): sdrcrm/formrender.py.
+FORM_RENDERER = "sdrcrm.formrender.FastRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
