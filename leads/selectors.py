@@ -52,8 +52,8 @@ TIMELINE_LONG = 1000
 
 
 # The entry's columns and of its author only the name: a user row is wide (password hash, roles,
-# settings) and the page builds one per entry.
-_TIMELINE_FIELDS = (
+# settings) and the page builds one per entry. (Also the AE queue's history of each hand-off.)
+TIMELINE_FIELDS = (
     "id", "lead_id", "kind", "actor_id", "created_at", "from_state", "to_state", "body",
     "payload", "actor__id", "actor__first_name", "actor__last_name", "actor__username",
 )  # fmt: skip
@@ -62,7 +62,7 @@ _TIMELINE_FIELDS = (
 def lead_timeline(*, lead: Lead, limit: int = TIMELINE_SHORT) -> list[LeadEvent]:
     return list(
         lead.events.select_related("actor")
-        .only(*_TIMELINE_FIELDS)
+        .only(*TIMELINE_FIELDS)
         .order_by("-created_at", "-id")[:limit]
     )
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from leads.models import OPEN_STATES, EventKind, Lead, LeadEvent, LeadState
+from leads.selectors import TIMELINE_FIELDS
 from leads.services import user_works_lead
 
 from . import bayes
@@ -190,9 +191,9 @@ def ae_queue(*, user: User, now: datetime | None = None) -> dict:
                 "events",
                 # The newest entries of each lead (one windowed query): a lead with hundreds
                 # of events cost the whole queue its speed; the lead's page has the rest.
-                queryset=LeadEvent.objects.select_related("actor").order_by("-created_at", "-id")[
-                    :AE_QUEUE_HISTORY
-                ],
+                queryset=LeadEvent.objects.select_related("actor")
+                .only(*TIMELINE_FIELDS)
+                .order_by("-created_at", "-id")[:AE_QUEUE_HISTORY],
                 to_attr="timeline",
             )
         )

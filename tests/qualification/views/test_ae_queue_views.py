@@ -42,6 +42,18 @@ def test_the_queue_shows_each_hand_off_with_brief_research_score_and_history(
     assert content.count(f'<p class="prewrap brief">{BRIEF_TEXT}</p>') == n
     assert "Spoke to the CFO about budget." in content
     assert f"{n} hand-off{'s' if n > 1 else ''} waiting for your decision · capacity 10" in content
+    # Each card's score has an id of its own (the qualify page's live preview is #score-preview).
+    assert "score-preview" not in content
+    for lead in leads:
+        assert content.count(f'id="score-{lead.pk}"') == 1
+    # The history is the lead page's timeline markup (leads_extras.timeline_entries): the note,
+    # with its author and time, and the hand-off as a transition.
+    history = content.split('<details class="history">')[1].split("</details>")[0]
+    assert '<li class="event kind-note"><div class="event-head"><span class="kind">Note</span>' in (
+        history
+    )
+    assert '<p class="prewrap">Spoke to the CFO about budget.</p></li>' in history
+    assert '<span class="badge state-handed_off">Handed off</span>' in history
 
 
 @pytest.mark.parametrize("viewer", ["sdr", "manager", "marketing", "admin"])
