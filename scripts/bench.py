@@ -111,6 +111,58 @@ def machine() -> dict:
     return info
 
 
+def _reference_work() -> None:
+    """A fixed piece of Python work shaped like rendering a page: objects made, attributes
+    and dict keys looked up, values escaped and joined."""
+    import html
+
+    class Row:
+        __slots__ = ("pk", "name", "state", "tags")
+
+        def __init__(self, pk):
+            self.pk, self.name, self.state, self.tags = pk, f"Lead <{pk}>", "new", {"a": pk}
+
+    rows = [Row(i) for i in range(20_000)]
+    "".join(
+        f'<tr id="{r.pk}"><td>{html.escape(r.name)}</td><td>{r.state}</td>'
+        f"<td>{r.tags['a']}</td></tr>"
+        for r in sorted(rows, key=lambda r: -r.pk)
+    )
+
+
+def speed() -> dict:
+    """How fast the machine is right now: the same VM gave page times twice as long from one
+    hour to the next with nothing else running (docs/performance.md). Median ms of a fixed
+    Python workload, and median µs of a PostgreSQL round trip (SELECT 1), so runs can be
+    compared."""
+    import statistics
+
+    result = {}
+    times = []
+    for _ in range(15):
+        started = time.perf_counter()
+        _reference_work()
+        times.append((time.perf_counter() - started) * 1000)
+    result["reference_python_ms"] = round(statistics.median(times), 2)
+    try:
+        import psycopg2
+
+        url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sdrcrm")
+        conn = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+        trips = []
+        with conn.cursor() as cur:
+            for _ in range(1000):
+                started = time.perf_counter()
+                cur.execute("SELECT 1")
+                cur.fetchone()
+                trips.append((time.perf_counter() - started) * 1e6)
+        conn.close()
+        result["pg_round_trip_us"] = round(statistics.median(trips))
+    except Exception:  # noqa: BLE001, S110  (machine info is best effort)
+        pass
+    return result
+
+
 def normalise(figure: dict) -> dict:
     """Every figure has the keys the JSON promises (None where they do not apply)."""
     return {**{k: figure.get(k) for k in KEYS}, **figure}
@@ -159,9 +211,11 @@ def main(argv=None) -> int:
     only = {s for s in args.only.split(",") if s}
     size = SIZES[args.size]
     info = machine()
+    info["speed_at_start"] = speed()
     print(
         f"machine: {info['cpus']} CPUs ({info.get('cpu', '?')}), {info.get('memory_gb', '?')} GB, "
-        f"PostgreSQL {info['postgresql']}, Python {info['python']}; size {args.size}",
+        f"PostgreSQL {info['postgresql']}, Python {info['python']}; size {args.size}; "
+        f"speed {info['speed_at_start']}",
         flush=True,
     )
     out = Path(args.out)
@@ -200,6 +254,7 @@ def main(argv=None) -> int:
             if part_result.get("data"):
                 result["data"] = part_result["data"]
     result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    result["machine"]["speed_at_end"] = speed()
     out.write_text(json.dumps(result, indent=2, default=str))
     print(f"\n{table(result['figures'])}\n\nwritten: {out}", flush=True)
     return rc

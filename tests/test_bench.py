@@ -101,6 +101,10 @@ def test_bench_tiny_runs_and_writes_its_json(tmp_path):
     data = json.loads(out.read_text())
     assert data["size"] == "tiny"
     assert data["machine"]["cpus"] == os.cpu_count()
+    # How fast the machine was, before and after (figures of two runs are compared with it).
+    for when in ("speed_at_start", "speed_at_end"):
+        assert data["machine"][when]["reference_python_ms"] > 0
+        assert data["machine"][when]["pg_round_trip_us"] > 0
     assert data["data"]["leads"] == 2_000 and data["data"]["size"] == "tiny"
     assert data["data"]["events"] > 0 and data["data"]["touches"] > 0
     names = [f["name"] for f in data["figures"]]
