@@ -1,13 +1,15 @@
-"""qualification_tags.score_card writes the score and its breakdown in Python (the lead page's
-panel, the qualify page and its preview, each AE queue card): its exact HTML, every value
-escaped."""
+"""qualification_tags.score_card and handoff_card write the score with its breakdown (the lead
+page's panel, the qualify page and its preview, each hand-off) and the hand-off cards of the AE
+queue and the hand-offs page in Python: their exact HTML, every value escaped."""
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import pytest
 from django.template import Context, engines
 
 from qualification.scoring import Disqualifier, FactorResult, ScoreResult
-from qualification.templatetags.qualification_tags import score_card
+from qualification.templatetags.qualification_tags import handoff_card, score_card
 
 NASTY = "<b>\"Tom\" & 'Jerry'</b>"
 NASTY_ESCAPED = "&lt;b&gt;&quot;Tom&quot; &amp; &#x27;Jerry&#x27;&lt;/b&gt;"
@@ -91,3 +93,79 @@ def test_the_preview_template_renders_the_tag():
 
     assert template.render(context) == score_card(Context(context))
     assert "verdict-below_threshold" in template.render(context)
+
+
+class _Name:
+    def __init__(self, name):
+        self.name = name
+
+    def __str__(self):
+        return self.name
+
+
+def _entry(**kw):
+    at = datetime(2026, 3, 19, 7, 0, tzinfo=UTC)  # 08:00 in Oslo
+    prospect = SimpleNamespace(
+        full_name=NASTY, title="", company=None, email="", phone="",
+        get_role_display=lambda: "", is_decision_maker=True,
+    )  # fmt: skip
+    lead = SimpleNamespace(
+        pk=7, prospect=prospect, owner=None, handed_off_at=at, handoff_brief=NASTY,
+        checklist=[("role_known", "Role known", True), ("need", "Need understood", False)],
+        timeline=[], assigned_ae=_Name("Anders & co"),
+    )  # fmt: skip
+    estimate = SimpleNamespace(enough=False, outcomes=3, needed=20)
+    fields = dict(
+        lead=lead, overdue=True, escalation=None, waiting_hours=12.345, due_at=at,
+        decision=SimpleNamespace(
+            override="below_threshold", get_override_display=lambda: "Qualified BELOW",
+            actor=_Name("Mona <M>"), override_reason=NASTY,
+        ),
+        result=_result(), estimate=estimate,
+    )  # fmt: skip
+    return SimpleNamespace(**{**fields, **kw})
+
+
+@pytest.mark.django_db
+def test_a_hand_off_card_exactly_where_it_varies(settings):
+    settings.TIME_ZONE = "Europe/Oslo"
+    entry = _entry()
+    context = Context({"csrf_token": "tok<en>", "history_limit": 10})
+
+    card = handoff_card(context, entry, ae_view=True)
+
+    assert card.startswith(
+        '\n<article class="card handoff overdue" id="handoff-7" aria-labelledby="handoff-7-h">\n'
+        '  <header class="handoff-head">\n'
+        f'    <h2 class="h3" id="handoff-7-h"><a href="/leads/7/">{NASTY_ESCAPED}</a>\n'
+        '      <span class="muted small">Title unknown</span></h2>\n'
+        '    <p class="muted small">From the pool · handed off Thu 19 Mar 08:00 · waiting 12.3 '
+        "business hours\n"
+        '      <span class="badge tag-overdue">Overdue since Thu 19 Mar 08:00</span></p>\n'
+    )
+    assert f'<p class="prewrap brief">{NASTY_ESCAPED}</p>' in card
+    assert (
+        '<p class="small override"><strong>Override — qualified below</strong> by Mona &lt;M&gt;: '
+        f"{NASTY_ESCAPED}</p>"
+    ) in card
+    assert "<dt>Email</dt><dd>—</dd>\n        <dt>Phone</dt><dd>—</dd>\n" in card
+    assert "<dt>Buying role</dt><dd>Unknown · decision maker</dd>\n        \n" in card  # no company
+    assert (
+        '<dd><span class="chk done">✓ Role known</span> · <span class="chk">✗ Need understood'
+        "</span></dd>"
+    ) in card
+    assert 'id="score-7"' in card and "Appears once the team has 20 outcomes" in card
+    assert "<summary>Full history (0 events)</summary>" in card
+    token = '<input type="hidden" name="csrfmiddlewaretoken" value="tok&lt;en&gt;">'
+    assert f'<form method="post" action="/qualification/leads/7/accept/">{token}' in card
+    assert f'action="/qualification/leads/7/reject/" class="transition-form">\n        {token}' in (
+        card
+    )
+    assert card.endswith("  </div>\n  \n</article>\n\n")
+
+    escalated = _entry(escalation=SimpleNamespace(escalated_at=entry.due_at), overdue=False)
+    for_manager = handoff_card(Context({}), escalated)
+
+    assert '<span class="badge tag-overdue">Escalated Thu 19 Mar 08:00</span></p>' in for_manager
+    assert '<p class="small">AE: <strong>Anders &amp; co</strong></p>' in for_manager
+    assert "csrfmiddlewaretoken" not in for_manager and "<details" not in for_manager
