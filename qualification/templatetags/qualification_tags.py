@@ -92,10 +92,11 @@ def _when(value) -> str:
 
 
 def _csrf(context) -> str:
-    token = context.get("csrf_token")
-    if not token or token == "NOTPROVIDED":
+    """``{% csrf_token %}``."""
+    value = context.get("csrf_token")
+    if not value or value == "NOTPROVIDED":  # Django's marker for "no token on this request"
         return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(value)}">'
 
 
 @register.simple_tag(takes_context=True)
