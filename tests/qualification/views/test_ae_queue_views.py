@@ -224,3 +224,35 @@ def test_the_queue_shows_the_latest_history_of_a_long_timeline(
     assert f"note {AE_QUEUE_HISTORY + 9}</p>" in history and "note 9</p>" not in history
     assert f"History: the latest {AE_QUEUE_HISTORY} events" in history
     assert f'href="/leads/{lead.pk}/#timeline"' in history
+
+
+def test_the_lead_pages_qualification_panel_reads_the_judgement_in_its_queries(
+    crew, model, make_lead, client, django_assert_num_queries
+):
+    """The panel loads only the columns it shows of the stored score, the answers and the last
+    judgement (lead_panel._PANEL_FIELDS): showing them costs no further query."""
+    from dataclasses import replace
+
+    from tests.qualification.services.test_lead_qualify import LOW
+
+    lead = make_lead("contacting")
+    lead_qualify(
+        actor=crew.sdr,
+        lead_id=lead.pk,
+        data=replace(qualify(ae_id=crew.ae2.pk), answers=LOW,
+                     override_reason="Their CEO called us: a <reference> customer."),
+    )  # fmt: skip
+    client.force_login(crew.manager)
+
+    # a lead page's twelve (tests/leads/views/test_lead_detail.py) but the cadences to enroll
+    # in, which a handed-off lead has none of
+    with django_assert_num_queries(11):
+        response = client.get(f"/leads/{lead.pk}/")
+
+    panel = response.content.decode().split('id="qualification-panel"')[1].split("</section>")[0]
+    assert "(model v1). Below, as the current model scores it." in panel
+    assert "Qualified and handed off by " in panel and ", at score 55, to " in panel
+    assert (
+        "<strong>Override — qualified below the threshold:</strong> Their CEO called us: a "
+        "&lt;reference&gt; customer.</p>"
+    ) in panel
