@@ -1,9 +1,12 @@
-"""Helpers for the few lists written in Python instead of a template loop (the lead list's rows,
-the timeline, the Today queue: docs/performance.md). Each list builds these lookups once and then
-formats its rows with plain string operations; every value still goes through ``escape``."""
+"""Helpers for the HTML written in Python instead of a template (the lead list's rows, the
+timeline, the Today queue, the score and hand-off cards, the form widgets: docs/performance.md).
+Each list builds these lookups once and then formats its rows with plain string operations; every
+value still goes through ``escape`` or ``text``."""
 
 import html
 
+from django.template.base import render_value_in_context
+from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 
@@ -15,6 +18,31 @@ def escape(value) -> str:
     ``html.escape`` underneath: the same five characters, ' as &#x27;): half the cost on a list of
     thousands of values. The caller marks the finished HTML safe."""
     return html.escape(str(value))
+
+
+class _Defaults:
+    """What ``render_value_in_context`` reads of a template context: Django's defaults."""
+
+    autoescape = True
+    use_l10n = None
+    use_tz = None
+
+
+_DEFAULTS = _Defaults()
+
+
+def text(value) -> str:
+    """What ``{{ value }}`` renders: localized (numbers, dates), then escaped unless already safe;
+    None is "None". A plain str takes the short way (``escape``)."""
+    if type(value) is str:
+        return html.escape(value)
+    return render_value_in_context(value, _DEFAULTS)
+
+
+def csrf_input(context) -> str:
+    """What ``{% csrf_token %}`` renders in the template context ``context`` (Django's own node:
+    nothing when the request has no token)."""
+    return CsrfTokenNode().render(context)
 
 
 def url_pattern(name: str) -> str:

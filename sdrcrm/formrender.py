@@ -15,29 +15,12 @@ from __future__ import annotations
 import html
 
 from django.forms.renderers import DjangoTemplates
-from django.template.base import render_value_in_context
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
 
+from .fasthtml import text
+
 W = "django/forms/widgets/"
-
-
-class _Context:
-    """What ``render_value_in_context`` reads of a template context: Django's defaults."""
-
-    autoescape = True
-    use_l10n = None
-    use_tz = None
-
-
-_CTX = _Context()
-
-
-def _text(value) -> str:
-    """``{{ value }}``: localized, then escaped unless already safe (a plain str: escaped)."""
-    if type(value) is str:
-        return html.escape(value)
-    return render_value_in_context(value, _CTX)
 
 
 def _stringformat(value) -> str:
@@ -58,7 +41,7 @@ def _attrs(attrs: dict) -> str:
     out = []
     for name, value in attrs.items():
         if value is not False:
-            out.append(" " + _text(name))
+            out.append(" " + text(name))
             if value is not True:
                 out.append('="' + _stringformat(value) + '"')
     return "".join(out)
@@ -67,14 +50,14 @@ def _attrs(attrs: dict) -> str:
 def _input(w: dict) -> str:
     """input.html (and every widget template that only includes it), with its final newline."""
     value = "" if w["value"] is None else f' value="{_stringformat(w["value"])}"'
-    start = f'<input type="{_text(w["type"])}" name="{_text(w["name"])}"'
+    start = f'<input type="{text(w["type"])}" name="{text(w["name"])}"'
     return f"{start}{value}{_attrs(w['attrs'])}>\n"
 
 
 def _select_option(w: dict) -> str:
     return (
         f'<option value="{_stringformat(w["value"])}"{_attrs(w["attrs"])}>'
-        f"{_text(w['label'])}</option>\n"
+        f"{text(w['label'])}</option>\n"
     )
 
 
@@ -84,8 +67,8 @@ def _input_option(w: dict) -> str:
     out = _input(w)
     if w.get("wrap_label"):
         label_for = w["attrs"].get("id")
-        label_for = f' for="{_text(label_for)}"' if label_for else ""
-        out = f"<label{label_for}>{out} {_text(w['label'])}</label>"
+        label_for = f' for="{text(label_for)}"' if label_for else ""
+        out = f"<label{label_for}>{out} {text(w['label'])}</label>"
     return out + "\n"
 
 
@@ -114,10 +97,10 @@ def _select(w: dict) -> str | None:
     groups = _options(w)
     if groups is None:
         return None
-    out = [f'<select name="{_text(w["name"])}"{_attrs(w["attrs"])}>']
+    out = [f'<select name="{text(w["name"])}"{_attrs(w["attrs"])}>']
     for group_name, options in groups:
         if group_name:
-            out.append(f'\n  <optgroup label="{_text(group_name)}">')
+            out.append(f'\n  <optgroup label="{text(group_name)}">')
         out.extend("\n  " + option for option in options)
         if group_name:
             out.append("\n  </optgroup>")
@@ -133,13 +116,13 @@ def _multiple_input(w: dict) -> str | None:
     widget_id, css = w["attrs"].get("id"), w["attrs"].get("class")
     out = ["<div"]
     if widget_id:
-        out.append(f' id="{_text(widget_id)}"')
+        out.append(f' id="{text(widget_id)}"')
     if css:
-        out.append(f' class="{_text(css)}"')
+        out.append(f' class="{text(css)}"')
     out.append(">")
     for group_name, options in groups:
         if group_name:
-            out.append(f"\n  <div><label>{_text(group_name)}</label>")
+            out.append(f"\n  <div><label>{text(group_name)}</label>")
         out.extend(f"<div>\n    {option}</div>" for option in options)
         if group_name:
             out.append("\n  </div>")
@@ -148,8 +131,8 @@ def _multiple_input(w: dict) -> str | None:
 
 
 def _textarea(w: dict) -> str:
-    value = _text(w["value"]) if w["value"] else ""
-    return f'<textarea name="{_text(w["name"])}"{_attrs(w["attrs"])}>\n{value}</textarea>'
+    value = text(w["value"]) if w["value"] else ""
+    return f'<textarea name="{text(w["name"])}"{_attrs(w["attrs"])}>\n{value}</textarea>'
 
 
 _INPUTS = ("checkbox", "color", "date", "datetime", "email", "file", "hidden", "input", "number",

@@ -7,11 +7,11 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.template.loader import get_template
 from django.utils import timezone
-from django.utils.formats import date_format, localize
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
 from leads.templatetags.leads_extras import timeline_entries
-from sdrcrm.fasthtml import escape, url_pattern
+from sdrcrm.fasthtml import csrf_input, escape, text, url_pattern
 
 from ..selectors import lead_panel
 
@@ -81,22 +81,9 @@ def score_card(context, **given):
     return mark_safe("".join(out))  # noqa: S308  every value above is escaped
 
 
-def _text(value) -> str:
-    """``{{ value }}``: localized (numbers), then escaped; None is "None" as in a template."""
-    return escape(value if isinstance(value, str) else localize(value))
-
-
 def _when(value) -> str:
     """``{{ value|date:"D j M H:i" }}`` in the current time zone."""
     return escape(date_format(timezone.localtime(value), "D j M H:i")) if value else ""
-
-
-def _csrf(context) -> str:
-    """``{% csrf_token %}``."""
-    value = context.get("csrf_token")
-    if not value or value == "NOTPROVIDED":  # Django's marker for "no token on this request"
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(value)}">'
 
 
 @register.simple_tag(takes_context=True)
@@ -138,7 +125,7 @@ def handoff_card(context, entry, ae_view=False):
         override = (
             '<p class="small override"><strong>Override — '
             f"{escape(str(decision.get_override_display()).lower())}</strong> by "
-            f"{_text(decision.actor)}: {_text(decision.override_reason)}</p>"
+            f"{text(decision.actor)}: {text(decision.override_reason)}</p>"
         )
     if prospect.email:
         email = escape(prospect.email)
@@ -156,7 +143,7 @@ def handoff_card(context, entry, ae_view=False):
                 f' · <a href="{escape(company.website)}" rel="noopener noreferrer" '
                 f'target="_blank">{escape(company.domain or company.website)}</a>'
             )
-        size = "?" if company.employee_count is None else _text(company.employee_count)
+        size = "?" if company.employee_count is None else text(company.employee_count)
         facts = (
             f"<dt>Company</dt><dd>{escape(company.name)}{site}</dd>\n"
             f"        <dt>Size, industry</dt><dd>{size} employees · "
@@ -202,7 +189,7 @@ def handoff_card(context, entry, ae_view=False):
             )
         else:
             summary, older = f"Full history ({n} event{'' if n == 1 else 's'})", ""
-        csrf = _csrf(context)
+        csrf = csrf_input(context)
         out.append(
             '\n  <details class="history">\n'
             f"    <summary>{summary}</summary>\n"
@@ -230,6 +217,6 @@ def handoff_card(context, entry, ae_view=False):
             "  </div>\n  "
         )
     else:
-        out.append(f'\n  <p class="small">AE: <strong>{_text(lead.assigned_ae)}</strong></p>\n  ')
+        out.append(f'\n  <p class="small">AE: <strong>{text(lead.assigned_ae)}</strong></p>\n  ')
     out.append("\n</article>\n\n")
     return mark_safe("".join(out))  # noqa: S308  every value above is escaped
