@@ -1,6 +1,8 @@
 """The AE queue page and the AE's accept and reject; the managers' hand-offs page; AE
 capacity and away. Query counts do not grow with the number of hand-offs."""
 
+from dataclasses import replace
+
 import pytest
 
 from leads.models import Lead, LeadState
@@ -8,7 +10,7 @@ from leads.services import lead_add_note
 from qualification.models import AEProfile
 from qualification.services import lead_qualify
 from tests.qualification.conftest import BRIEF_TEXT, qualification_snapshot
-from tests.qualification.services.test_lead_qualify import qualify
+from tests.qualification.services.test_lead_qualify import LOW, qualify
 
 
 def handed(crew, make_lead, ae=None, **kwargs):
@@ -231,10 +233,6 @@ def test_the_lead_pages_qualification_panel_reads_the_judgement_in_its_queries(
 ):
     """The panel loads only the columns it shows of the stored score, the answers and the last
     judgement (lead_panel._PANEL_FIELDS): showing them costs no further query."""
-    from dataclasses import replace
-
-    from tests.qualification.services.test_lead_qualify import LOW
-
     lead = make_lead("contacting")
     lead_qualify(
         actor=crew.sdr,
