@@ -26,6 +26,9 @@ ARGS ?=
 # tree (no collectstatic). Run `make run DJANGO_DEBUG=0` to try the production static pipeline:
 # scripts/run-dev.sh then runs collectstatic first and WhiteNoise serves var/staticfiles.
 DJANGO_DEBUG ?= 1
+# Every target here is a development run: the app may use the development secret key
+# (sdrcrm/settings.py refuses it outside development mode). Production sets DJANGO_SECRET_KEY.
+export SDRCRM_DEV ?= 1
 
 SIZE ?= full
 

@@ -111,6 +111,7 @@ def read_marker(url: str) -> dict | None:
 def _setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sdrcrm.settings")
+    os.environ.setdefault("SDRCRM_DEV", "1")  # a benchmark run: the development key will do
     import django
 
     django.setup()

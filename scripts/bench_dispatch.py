@@ -64,6 +64,7 @@ def setup_django() -> None:
     os.environ["REDIS_URL"] = BROKER
     os.environ["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sdrcrm.settings")
+    os.environ.setdefault("SDRCRM_DEV", "1")  # a benchmark run: the development key will do
     import django
 
     django.setup()

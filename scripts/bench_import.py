@@ -88,6 +88,7 @@ def write_csv(path: Path, rows: int, seed: int = 7) -> None:
 def setup() -> None:
     os.environ["DATABASE_URL"] = db_url()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sdrcrm.settings")
+    os.environ.setdefault("SDRCRM_DEV", "1")  # a benchmark run: the development key will do
     import django
 
     django.setup()

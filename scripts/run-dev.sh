@@ -14,6 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PY:-.venv/bin/python}
 PORT=${PORT:-8000}
 export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+# Development mode: the development secret key is allowed, also with DJANGO_DEBUG=0.
+export SDRCRM_DEV=${SDRCRM_DEV:-1}
 VAR_DIR=${SDRCRM_VAR_DIR:-var}
 STOP_TIMEOUT=${STOP_TIMEOUT:-15}
 URL="http://127.0.0.1:${PORT}/"

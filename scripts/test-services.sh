@@ -218,6 +218,9 @@ else
     start_throwaway_redis
 fi
 export DATABASE_URL REDIS_URL
+# The suite and the benchmarks are development runs: the development secret key is allowed
+# (sdrcrm/settings.py refuses it otherwise). Workers and `manage.py` subprocesses inherit it.
+export SDRCRM_DEV=${SDRCRM_DEV:-1}
 
 if [[ ! -x $CHROMIUM ]]; then
     log "WARNING: $CHROMIUM is missing, so the browser tests will fail."

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SDRCRM_VAR_DIR", BASE_DIR / "var"))
@@ -27,18 +28,28 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# Production is DJANGO_DEBUG set to off explicitly (the compose file does), or
-# SDRCRM_REQUIRE_SECRET_KEY=1. Tests and `make run` leave DJANGO_DEBUG unset or on.
-PRODUCTION = not DEBUG and (
-    "DJANGO_DEBUG" in os.environ or env_bool("SDRCRM_REQUIRE_SECRET_KEY", False)
-)
+# Development mode is asked for explicitly: SDRCRM_DEV=1 (the Makefile, scripts/run-dev.sh and
+# scripts/test-services.sh set it) or DJANGO_DEBUG on. Only there may the app run on the
+# development key committed here; anywhere else a missing, committed or short key stops it
+# at start, so a deployment that forgot the key never runs with forgeable sessions and
+# unsubscribe links (docs/operations.md, "Configuration").
+DEVELOPMENT = DEBUG or env_bool("SDRCRM_DEV", False)
 DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-change-me"  # noqa: S105
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or DEVELOPMENT_SECRET_KEY
-if PRODUCTION and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 32):
-    raise RuntimeError(
-        "DJANGO_SECRET_KEY must be set to a long random value when DJANGO_DEBUG is off "
-        "(e.g. openssl rand -base64 48); refusing to start with the development key"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not DEVELOPMENT and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 32):
+    _what = (
+        "it is not set"
+        if not SECRET_KEY
+        else "it is the development key"
+        if SECRET_KEY == DEVELOPMENT_SECRET_KEY
+        else "it is shorter than 32 characters"
     )
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY must be set to a long random value, and {_what} "
+        "(make one with `openssl rand -base64 48`). Only a local development run may use the "
+        "development key: SDRCRM_DEV=1 (make run and make test set it)."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")

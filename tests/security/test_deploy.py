@@ -1,5 +1,6 @@
-"""Production settings: `check --deploy` is clean, and the app refuses to start with the
-development secret key. Run in subprocesses, as a deployment would start."""
+"""Production settings: `check --deploy` is clean, and outside an explicit development mode
+the app refuses to start without a real secret key. Run in subprocesses, as a deployment would
+start."""
 
 import os
 import subprocess
@@ -61,8 +62,51 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, secret)
     assert "DJANGO_SECRET_KEY must be set to a long random value" in result.stderr
 
 
-def test_development_without_debug_setting_still_starts(tmp_path):
-    # Tests and `make run` leave DJANGO_DEBUG unset: the development key is fine there.
-    result = _run(["manage.py", "check"], {}, tmp_path)
+# What a deployment that forgot the key looks like: only DATABASE_URL, DJANGO_DEBUG unset.
+ONLY_A_DATABASE = {"DATABASE_URL": "postgres://sdrcrm@db.example.com:5432/sdrcrm"}
+SHOW_SETTINGS = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.DEBUG, settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY)"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["manage.py", "check"], ["-c", SHOW_SETTINGS], ["-m", "celery", "-A", "sdrcrm", "report"]],
+    ids=["manage.py", "django.setup", "celery"],
+)
+def test_without_a_key_and_outside_development_mode_nothing_starts(tmp_path, args):
+    result = _run(args, {**ONLY_A_DATABASE, "DJANGO_SETTINGS_MODULE": "sdrcrm.settings"}, tmp_path)
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.rstrip().splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: DJANGO_SECRET_KEY must be set to a long "
+        "random value, and it is not set (make one with `openssl rand -base64 48`). Only a local "
+        "development run may use the development key: SDRCRM_DEV=1 (make run and make test set "
+        "it)."
+    )
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [{"SDRCRM_DEV": "1"}, {"DJANGO_DEBUG": "1"}],
+    ids=["SDRCRM_DEV", "DJANGO_DEBUG"],
+)
+def test_development_mode_runs_on_the_development_key(tmp_path, mode):
+    result = _run(["-c", SHOW_SETTINGS], {**ONLY_A_DATABASE, **mode}, tmp_path)
 
     assert result.returncode == 0, result.stderr
+    debug = mode.get("DJANGO_DEBUG") == "1"
+    assert result.stdout == f"{debug} True\n"
+    check = _run(["manage.py", "check"], {**ONLY_A_DATABASE, **mode}, tmp_path)
+    assert check.returncode == 0, check.stderr
+
+
+def test_with_a_key_it_runs_with_debug_off(tmp_path):
+    env = {**ONLY_A_DATABASE, "DJANGO_SECRET_KEY": PRODUCTION["DJANGO_SECRET_KEY"]}
+
+    result = _run(["-c", SHOW_SETTINGS], env, tmp_path)
+
+    assert (result.returncode, result.stdout) == (0, "False False\n"), result.stderr
+    assert _run(["manage.py", "check"], env, tmp_path).returncode == 0
