@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from leads.selectors import team_prospectors
 from sdrcrm.spreadsheet import Echo, neutralise
+from security.client_ip import client_ip
 
 from . import capture, selectors, services
 from .forms import MappingForm, UploadForm, WebFormForm
@@ -198,7 +199,7 @@ def webform_submit(request, token: str):
     result = capture.capture_submission(
         token=token,
         data=request.POST,
-        ip=request.META.get("REMOTE_ADDR", ""),
+        ip=client_ip(request),  # the visitor's, not the proxy's: one visitor cannot block a form
         referrer=request.META.get("HTTP_REFERER", ""),
     )
     wants_json = "application/json" in request.headers.get("Accept", "")

@@ -174,8 +174,13 @@ AUTHENTICATION_BACKENDS = [
 HTTPS = env_bool("SDRCRM_HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check asks over plain HTTP
-if env_bool("SDRCRM_BEHIND_PROXY", False):  # the TLS proxy sets X-Forwarded-Proto
+BEHIND_PROXY = env_bool("SDRCRM_BEHIND_PROXY", False)
+if BEHIND_PROXY:  # the TLS proxy sets X-Forwarded-Proto
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the app append the address they received from to
+# X-Forwarded-For: the client's address is that many entries from the right
+# (security.client_ip). Anything further left was written by the client and is not believed.
+SDRCRM_PROXY_COUNT = int(os.environ.get("SDRCRM_PROXY_COUNT", "1" if BEHIND_PROXY else "0"))
 SECURE_HSTS_SECONDS = int(os.environ.get("SDRCRM_HSTS_SECONDS", "31536000")) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SDRCRM_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SDRCRM_HSTS_PRELOAD", True)
@@ -207,16 +212,21 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-# Login throttling (django-axes): a username + address locked out after this many failures.
+# Login throttling (django-axes): a username + address locked out after this many failures,
+# the address being the client's behind the proxies (SDRCRM_PROXY_COUNT), so that wrong
+# passwords from one place never lock the user out from another.
 AXES_FAILURE_LIMIT = int(os.environ.get("SDRCRM_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("SDRCRM_LOGIN_LOCKOUT_MINUTES", "15")) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "security.views.locked_out"
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("SDRCRM_BEHIND_PROXY", False) else None
+AXES_CLIENT_IP_CALLABLE = "security.client_ip.client_ip"
 AXES_VERBOSE = False
 # Two-factor (TOTP): issuer shown in the authenticator app.
 SDRCRM_TOTP_ISSUER = os.environ.get("SDRCRM_TOTP_ISSUER", "sdrcrm")
+# Wrong codes per user, counted across logins, before the code step is locked for a while.
+SDRCRM_TOTP_FAILURE_LIMIT = int(os.environ.get("SDRCRM_TOTP_FAILURE_LIMIT", "5"))
+SDRCRM_TOTP_LOCKOUT_MINUTES = int(os.environ.get("SDRCRM_TOTP_LOCKOUT_MINUTES", "15"))
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

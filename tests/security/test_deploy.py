@@ -110,3 +110,21 @@ def test_with_a_key_it_runs_with_debug_off(tmp_path):
 
     assert (result.returncode, result.stdout) == (0, "False False\n"), result.stderr
     assert _run(["manage.py", "check"], env, tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "proxies"),
+    [({}, "1"), ({"SDRCRM_PROXY_COUNT": "2"}, "2"), ({"SDRCRM_BEHIND_PROXY": "0"}, "0")],
+    ids=["compose-default", "two-proxies", "no-proxy"],
+)
+def test_logins_are_counted_per_user_and_client_address_behind_the_proxy(tmp_path, env, proxies):
+    show = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SDRCRM_PROXY_COUNT, s.AXES_LOCKOUT_PARAMETERS, s.AXES_CLIENT_IP_CALLABLE)"
+    )
+
+    result = _run(["-c", show], {**PRODUCTION, **env}, tmp_path)
+
+    assert result.stdout == (
+        f"{proxies} [['username', 'ip_address']] security.client_ip.client_ip\n"
+    ), result.stderr
