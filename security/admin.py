@@ -9,8 +9,8 @@ from .models import TOTPDevice
 class TOTPDeviceAdmin(AuditedAdmin):
     """Only to remove the authenticator of someone who lost it; the secret is never shown."""
 
-    list_display = ["user", "confirmed_at", "created_at"]
-    fields = ["user", "confirmed_at", "created_at"]
+    list_display = ["user", "confirmed_at", "created_at", "locked_until"]
+    fields = ["user", "confirmed_at", "created_at", "failed_codes", "locked_until"]
     readonly_fields = fields
     search_fields = ["user__username"]
 

@@ -14,6 +14,11 @@ class TOTPDevice(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # The time step of the last code accepted: a code is good once (no replay).
     last_step = models.BigIntegerField(default=0)
+    # Wrong codes typed since the last right one, whatever the login they came in (changed only
+    # under the row's lock: security.totp.code_verify). At SDRCRM_TOTP_FAILURE_LIMIT the code
+    # step is locked until ``locked_until`` and the count starts again.
+    failed_codes = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -1,13 +1,15 @@
 """TOTP (RFC 6238) for the optional second factor, on pyotp; QR codes as inline SVG (segno),
 made on the server, no external service."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyotp
 import segno
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from audit.services import audit_record
 
 from .models import TOTPDevice
 
@@ -62,6 +64,57 @@ def code_ok(device: TOTPDevice, code: str, at: datetime | None = None) -> bool:
         if used:
             device.last_step = step
             return True
+    return False
+
+
+class TwoFactorLocked(Exception):
+    """Too many wrong codes for this user: no code is checked until ``until``. ``just_now``
+    when this very code was the one that locked it."""
+
+    def __init__(self, until: datetime, *, just_now: bool = False):
+        super().__init__(f"two-factor locked until {until.isoformat()}")
+        self.until = until
+        self.just_now = just_now
+
+
+def code_verify(device: TOTPDevice, code: str, at: datetime | None = None) -> bool:
+    """A code typed by a user with two-factor on (at login, or to turn it off).
+
+    Wrong codes are counted per user in the device's row, across logins: at
+    SDRCRM_TOTP_FAILURE_LIMIT the code step is locked for SDRCRM_TOTP_LOCKOUT_MINUTES (written
+    to the audit log), and while locked every code, the right one too, is refused unchecked
+    (TwoFactorLocked). A right code resets the count. The row is locked while a code is
+    checked, so codes sent at the same moment are counted one after the other."""
+    at = at or timezone.now()
+    locked = None
+    with transaction.atomic():
+        row = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        if row.locked_until is not None and row.locked_until > at:
+            locked = TwoFactorLocked(row.locked_until)
+        elif code_ok(row, code, at):
+            device.last_step = row.last_step
+            if row.failed_codes or row.locked_until:
+                row.failed_codes, row.locked_until = 0, None
+                row.save(update_fields=["failed_codes", "locked_until"])
+            return True
+        else:
+            row.failed_codes += 1
+            fields = ["failed_codes"]
+            if row.failed_codes >= settings.SDRCRM_TOTP_FAILURE_LIMIT:
+                row.failed_codes = 0
+                row.locked_until = at + timedelta(minutes=settings.SDRCRM_TOTP_LOCKOUT_MINUTES)
+                fields.append("locked_until")
+                audit_record(
+                    actor=row.user,
+                    target=row.user,
+                    action="two_factor_locked",
+                    changes={"locked_until": (None, row.locked_until.isoformat())},
+                )
+                locked = TwoFactorLocked(row.locked_until, just_now=True)
+            row.save(update_fields=fields)
+    device.failed_codes, device.locked_until = row.failed_codes, row.locked_until
+    if locked is not None:
+        raise locked
     return False
 
 

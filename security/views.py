@@ -1,13 +1,16 @@
 """Two-factor pages: enrol an authenticator (managers and admins), remove it, and the code
 step after the password at login."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.services import audit_record
@@ -15,7 +18,15 @@ from audit.services import audit_record
 from . import totp
 from .middleware import VERIFIED
 
-MAX_CODE_FAILURES = 5
+
+def _locked_message(locked: totp.TwoFactorLocked) -> str:
+    return _(
+        "Too many wrong codes for this account: codes are not accepted until %(time)s "
+        "(%(minutes)s minutes after the last wrong one). Try again then."
+    ) % {
+        "time": timezone.localtime(locked.until).strftime("%H:%M"),
+        "minutes": settings.SDRCRM_TOTP_LOCKOUT_MINUTES,
+    }
 
 
 def _next(request) -> str:
@@ -56,7 +67,12 @@ def two_factor_remove(request):
         raise PermissionDenied
     device = totp.device_for(user)
     if device is not None and device.confirmed_at is not None:
-        if not totp.code_ok(device, request.POST.get("code", "")):
+        try:
+            right = totp.code_verify(device, request.POST.get("code", ""))
+        except totp.TwoFactorLocked as locked:
+            messages.error(request, _locked_message(locked))
+            return redirect("security:two_factor")
+        if not right:
             messages.error(request, "That code is not right: two-factor stays on.")
             return redirect("security:two_factor")
         audit_record(actor=user, target=user, action="two_factor_off", changes={})
@@ -71,28 +87,32 @@ def verify(request):
     if request.session.get(VERIFIED) is not False:
         return redirect(_next(request))
     device = totp.device_for(request.user)
-    error = ""
+    error, status = "", 200
+    locked_until = device.locked_until if device is not None else None
+    if request.method == "GET" and locked_until and locked_until > timezone.now():
+        # Said before a code is typed (a code sent anyway is refused by code_verify).
+        error = _locked_message(totp.TwoFactorLocked(locked_until))
     if request.method == "POST":
-        if device is not None and totp.code_ok(device, request.POST.get("code", "")):
+        try:
+            right = device is not None and totp.code_verify(device, request.POST.get("code", ""))
+        except totp.TwoFactorLocked as locked:
+            if locked.just_now:  # this login is over; the next one finds the lock
+                logout(request)
+                messages.error(request, _locked_message(locked))
+                return redirect("login")
+            right, error, status = False, _locked_message(locked), 429
+        if right:
             request.session[VERIFIED] = True
             request.session.cycle_key()
             return redirect(_next(request))
-        failures = request.session.get("_sdrcrm_2fa_failures", 0) + 1
-        request.session["_sdrcrm_2fa_failures"] = failures
-        if failures >= MAX_CODE_FAILURES:
-            logout(request)
-            messages.error(request, "Too many wrong codes. Log in again.")
-            return redirect("login")
-        error = "That code is not right. Type the 6 digits your app shows now."
+        error = error or "That code is not right. Type the 6 digits your app shows now."
     return render(
-        request, "security/verify.html", {"error": error, "next": _next(request)}, status=200
+        request, "security/verify.html", {"error": error, "next": _next(request)}, status=status
     )
 
 
 def locked_out(request, original_response=None, credentials=None):
     """django-axes' answer to a locked-out login (AXES_LOCKOUT_CALLABLE): 429 and a page."""
-    from django.conf import settings
-
     minutes = round(settings.AXES_COOLOFF_TIME * 60)
     return render(
         request,
