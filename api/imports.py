@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,9 +24,15 @@ from intake.models import (
 )
 from intake.reader import FileRejected
 from intake.rows import FIELDS
+from intake.uploads import upload_refusal
 from leads.models import LeadSource
 
 from .views import ERRORS, IdCursorPagination, _errors
+
+
+class UploadTooLarge(APIException):
+    status_code = 413
+    default_code = "too_large"
 
 
 class ImportOut(serializers.ModelSerializer):
@@ -179,6 +185,9 @@ class ImportListView(generics.ListAPIView):
         _require_importer(user)
         if user.team_id is None:
             raise PermissionDenied("You need to belong to a team to import leads.")
+        refused = upload_refusal(request)
+        if refused:  # stopped while it arrived (intake/uploads.py)
+            raise UploadTooLarge(f"{refused} Nothing was stored.")
         data = ImportUploadIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
 from leads.models import LeadSource, Prospect
@@ -89,8 +90,9 @@ def _detected(job: ImportJob) -> reader.Detected:
 
 
 def _first_records(job: ImportJob, n: int) -> list[reader.Record]:
+    """The first ``n`` records, read with a bounded budget (this runs in web requests)."""
     out = []
-    for rec in reader.iter_records(_detected(job), _job_chunks(job.pk)):
+    for rec in reader.iter_records(_detected(job), _job_chunks(job.pk), preview=True):
         out.append(rec)
         if len(out) >= n:
             break
@@ -181,10 +183,13 @@ def import_preview(job: ImportJob, mapping: dict[str, str], header_row: int) -> 
     for rec in _first_records(job, header_row + 1 + PREVIEW_ROWS * 2)[header_row + 1 :]:
         if is_blank(rec.cells):
             continue
+        problem = reader.row_problem(rec.cells)
         try:
+            if problem:
+                raise RowError(problem)
             row = normalise_row(rec.line, rec.cells, imap)
         except RowError as exc:
-            out.append(PreviewRow(rec.line, None, str(exc)))
+            out.append(PreviewRow(rec.line, None, reader.storable_text(str(exc))))
         else:
             earlier = first_line.setdefault(row.email, rec.line)
             why = f"Same person as line {earlier}" if earlier != rec.line else ""
@@ -322,11 +327,43 @@ def _claim(job_id: int) -> ImportJob | None:
         if not n:
             return None
         job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.attempts >= settings.SDRCRM_IMPORT_MAX_ATTEMPTS:
+            # Each run that did not finish (a crash, a worker killed, a database error) ended
+            # here again: stop trying rather than fail the same way for ever.
+            log.error("import %s: given up after %s attempts", job_id, job.attempts)
+            _fail(job, _gave_up_message(job))
+            return job
         job.attempts += 1
         if job.started_at is None:
             job.started_at = now
         job.save(update_fields=["attempts", "started_at"])
     return job
+
+
+def _kept(job: ImportJob) -> str:
+    if not job.created_count and not job.updated_count:
+        return _("Nothing was imported.")
+    return _(
+        "What was imported before it stopped is kept (%(summary)s); upload the file again to "
+        "import the rest: the rows already imported will count as duplicates."
+    ) % {"summary": import_summary(job).rstrip(".")}
+
+
+def _gave_up_message(job: ImportJob) -> str:
+    return " ".join([
+        _("The import stopped: it was tried %(n)s times and could not finish.")
+        % {"n": job.attempts},
+        _kept(job),
+        _("If it happens again, tell your administrator."),
+    ])  # fmt: skip
+
+
+def _error_message(job: ImportJob) -> str:
+    return " ".join([
+        _("The import stopped because of an unexpected error; it was logged for your "
+          "administrator."),
+        _kept(job),
+    ])  # fmt: skip
 
 
 class LostLease(Exception):
@@ -365,12 +402,14 @@ def _data_records(job: ImportJob) -> Iterator[reader.Record]:
 def _issue(job_id: int, line: int, kind: str, reason: str, cells: list[str]) -> ImportIssue:
     kept, total = [], 0
     for c in cells[:60]:
-        c = c[:500]
+        c = reader.storable_text(c[:500])  # a NUL or a broken byte is why it was rejected
         total += len(c)
         if total > ISSUE_CELLS_CHARS:
             break
         kept.append(c)
-    return ImportIssue(job_id=job_id, line=line, kind=kind, reason=reason, data=kept)
+    return ImportIssue(
+        job_id=job_id, line=line, kind=kind, reason=reader.storable_text(reason), data=kept
+    )
 
 
 def _owner_picker(job: ImportJob):
@@ -390,8 +429,8 @@ def import_run(job_id: int) -> ImportJob | None:
     """Run (or resume) an import. Idempotent: returns None when the job is not claimable
     (done, failed, or being run by a live worker)."""
     job = _claim(job_id)
-    if job is None:
-        return None
+    if job is None or job.status == ImportStatus.FAILED:
+        return job
     try:
         if job.total_rows is None:
             _heartbeat(job, phase=ImportPhase.SCAN)
@@ -411,7 +450,44 @@ def import_run(job_id: int) -> ImportJob | None:
     except LostLease:
         log.info("import %s: lease lost, another run continues it", job_id)
         return None
+    except TRANSIENT_ERRORS:
+        # The database went away: the task retries (a few times), and the sweep hands the job
+        # on once the lease expired; either way the attempts are capped (_claim).
+        log.warning("import %s: transient database error", job_id, exc_info=True)
+        _release(job)
+        raise
+    except Exception:
+        log.exception("import %s failed", job_id)
+        job.refresh_from_db(fields=["created_count", "updated_count", "duplicate_count",
+                                    "rejected_count"])  # fmt: skip
+        _fail(job, _error_message(job))
     return job
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    from django.db import InterfaceError, OperationalError
+
+    errors: list[type[BaseException]] = [OperationalError, InterfaceError]
+    try:
+        import psycopg2
+
+        errors += [psycopg2.OperationalError, psycopg2.InterfaceError]  # COPY's are not wrapped
+    except ImportError:  # pragma: no cover  SQLite only
+        pass
+    return tuple(errors)
+
+
+TRANSIENT_ERRORS = _transient_errors()
+
+
+def _release(job: ImportJob) -> None:
+    """Let the next run (the task's retry) claim the job now rather than after the lease."""
+    try:
+        ImportJob.objects.filter(
+            pk=job.pk, attempts=job.attempts, status=ImportStatus.RUNNING
+        ).update(lease_until=timezone.now())
+    except TRANSIENT_ERRORS:
+        pass  # the lease expires by itself
 
 
 def _check_all(job: ImportJob) -> bool:
@@ -420,6 +496,8 @@ def _check_all(job: ImportJob) -> bool:
     issues = []
     for n, rec in enumerate(_data_records(job), start=1):
         try:
+            if problem := reader.row_problem(rec.cells):
+                raise RowError(problem)
             normalise_row(rec.line, rec.cells, imap)
         except RowError as exc:
             issues.append(_issue(job.pk, rec.line, IssueKind.REJECTED, str(exc), rec.cells))
@@ -451,16 +529,22 @@ def _write_batch(job: ImportJob, rows, owners, issues, consumed: int) -> None:
             raise LostLease
         now = timezone.now()
         kw = dict(
-            rows=rows, owners=owners, team_id=job.team_id, source=job.source,
+            team_id=job.team_id, source=job.source,
             actor_id=job.created_by_id, import_id=job.pk, import_name=job.file_name,
             update_empty=job.duplicates == DuplicatePolicy.UPDATE_EMPTY, now=now,
         )  # fmt: skip
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL synchronous_commit TO OFF")
-                res = engine.write_batch(cur, **kw)
+                res = _write_rows(
+                    lambda r, o: engine.write_batch(cur, rows=r, owners=o, **kw),
+                    job.pk, rows, owners, issues,
+                )  # fmt: skip
         else:
-            res = engine.write_batch_orm(**kw)
+            res = _write_rows(
+                lambda r, o: engine.write_batch_orm(rows=r, owners=o, **kw),
+                job.pk, rows, owners, issues,
+            )  # fmt: skip
         for line, email, why in res.duplicate_lines:
             issues.append(_issue(job.pk, line, IssueKind.DUPLICATE, f"{email}: {why}", []))
         if issues:
@@ -474,6 +558,53 @@ def _write_batch(job: ImportJob, rows, owners, issues, consumed: int) -> None:
             duplicate_count=job.duplicate_count + len(issues) - rejected,
             rejected_count=job.rejected_count + rejected,
         )
+
+
+UNSTORABLE_REASON = (
+    "The database could not store this row: one of its values is not valid text or is too "
+    "long. Fix the row and import it again."
+)
+
+
+def _unstorable(exc: BaseException) -> bool:
+    """A value the database refuses (not a fault of the database or of this code)."""
+    from django.db import DataError
+
+    if isinstance(exc, DataError | UnicodeEncodeError):
+        return True
+    try:
+        import psycopg2
+    except ImportError:  # pragma: no cover  SQLite only
+        return False
+    if isinstance(exc, psycopg2.DataError):  # COPY's errors are not wrapped by Django
+        return True
+    return isinstance(exc, ValueError) and "NUL (0x00)" in str(exc)  # psycopg2's own check
+
+
+def _write_rows(write, job_id: int, rows, owners, issues) -> engine.BatchResult:
+    """``write(rows, owners)`` in a savepoint. When the database refuses a value, the rows are
+    split in halves until the ones it refuses are found (about 2·log2(batch) tries for one bad
+    row); those are rejected with their line, and the others written."""
+    try:
+        with transaction.atomic():
+            return write(rows, owners)
+    except Exception as exc:
+        if not _unstorable(exc):
+            raise
+        if len(rows) == 1:
+            log.warning("import %s: line %s not stored: %s", job_id, rows[0].line, exc)
+            issues.append(
+                _issue(job_id, rows[0].line, IssueKind.REJECTED, _(UNSTORABLE_REASON), [])
+            )
+            return engine.BatchResult()
+    mid = len(rows) // 2
+    a = _write_rows(write, job_id, rows[:mid], owners[:mid], issues)
+    b = _write_rows(write, job_id, rows[mid:], owners[mid:], issues)
+    return engine.BatchResult(
+        created=a.created + b.created,
+        updated=a.updated + b.updated,
+        duplicate_lines=a.duplicate_lines + b.duplicate_lines,
+    )
 
 
 class _Writer:
@@ -548,6 +679,8 @@ def _write_all(job: ImportJob) -> None:
                     seen.add(email)
                 continue
             try:
+                if problem := reader.row_problem(rec.cells):
+                    raise RowError(problem)
                 row = normalise_row(rec.line, rec.cells, imap)
             except RowError as exc:
                 issues.append(_issue(job.pk, rec.line, IssueKind.REJECTED, str(exc), rec.cells))

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +20,7 @@ from . import capture, selectors, services
 from .forms import MappingForm, UploadForm, WebFormForm
 from .models import ImportStatus, IssueKind
 from .reader import FileRejected
+from .uploads import upload_refusal
 
 
 def _require_importer(user):
@@ -31,6 +33,14 @@ def import_list(request):
     user = request.user
     _require_importer(user)
     choose_team = user.is_admin_role
+    refused = upload_refusal(request) if request.method == "POST" else None
+    if refused:  # stopped while it arrived (intake/uploads.py): nothing was read further
+        form = UploadForm(request.POST, {}, choose_team=choose_team)
+        form.is_valid()
+        form.errors.clear()
+        form.add_error("file", f"{refused} {_('Nothing was stored.')}")
+        context = {"form": form, "jobs": selectors.import_list(user=user)}
+        return render(request, "intake/import_list.html", context, status=413)
     form = UploadForm(request.POST or None, request.FILES or None, choose_team=choose_team)
     if request.method == "POST" and form.is_valid():
         team = form.cleaned_data["team"] if choose_team else user.team

@@ -400,12 +400,34 @@ SDRCRM_IMPORT_MAX_BYTES = int(os.environ.get("SDRCRM_IMPORT_MAX_BYTES", 200_000_
 SDRCRM_IMPORT_MAX_XLSX_UNPACKED = int(
     os.environ.get("SDRCRM_IMPORT_MAX_XLSX_UNPACKED", 500_000_000)
 )
+# What the background read of an XLSX accepts: distinct texts in its shared-strings table, and
+# how large that table unpacks to (openpyxl holds the whole table in memory), and cells in the
+# sheet. The upload request itself unpacks at most SDRCRM_IMPORT_XLSX_PREVIEW_BYTES to show
+# the header and the first rows; a file whose first rows need more is refused there.
+SDRCRM_IMPORT_MAX_XLSX_STRINGS = int(os.environ.get("SDRCRM_IMPORT_MAX_XLSX_STRINGS", 1_000_000))
+SDRCRM_IMPORT_MAX_XLSX_STRINGS_BYTES = int(
+    os.environ.get("SDRCRM_IMPORT_MAX_XLSX_STRINGS_BYTES", 50_000_000)
+)
+SDRCRM_IMPORT_MAX_XLSX_CELLS = int(os.environ.get("SDRCRM_IMPORT_MAX_XLSX_CELLS", 20_000_000))
+SDRCRM_IMPORT_XLSX_PREVIEW_BYTES = int(
+    os.environ.get("SDRCRM_IMPORT_XLSX_PREVIEW_BYTES", 16_000_000)
+)
 SDRCRM_IMPORT_MAX_COLUMNS = int(os.environ.get("SDRCRM_IMPORT_MAX_COLUMNS", 200))
 SDRCRM_IMPORT_MAX_CELL_CHARS = int(os.environ.get("SDRCRM_IMPORT_MAX_CELL_CHARS", 32_767))
 SDRCRM_IMPORT_CHUNK_BYTES = 1_000_000
 SDRCRM_IMPORT_BATCH = int(os.environ.get("SDRCRM_IMPORT_BATCH", 5000))
 SDRCRM_IMPORT_LEASE_SECONDS = int(os.environ.get("SDRCRM_IMPORT_LEASE_SECONDS", 120))
 SDRCRM_IMPORT_REQUEUE_SECONDS = int(os.environ.get("SDRCRM_IMPORT_REQUEUE_SECONDS", 60))
+# Runs of one import (each claim counts: a crash, a lost worker, a transient database error)
+# before it is marked failed rather than tried again.
+SDRCRM_IMPORT_MAX_ATTEMPTS = int(os.environ.get("SDRCRM_IMPORT_MAX_ATTEMPTS", 5))
+# Uploads (intake/uploads.py): a body over SDRCRM_IMPORT_MAX_BYTES is refused while it arrives,
+# before Django spools it to a temporary file.
+FILE_UPLOAD_HANDLERS = [
+    "intake.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Retention: an uploaded file is deleted when its import ends, or after this many days when it
 # was never started; the report of rejected and duplicate rows after SDRCRM_IMPORT_REPORT_DAYS.
 SDRCRM_IMPORT_ABANDONED_DAYS = int(os.environ.get("SDRCRM_IMPORT_ABANDONED_DAYS", 7))

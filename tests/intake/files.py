@@ -67,3 +67,66 @@ def xlsx_bomb() -> bytes:
             for _ in range(600):
                 f.write(block)
     return buf.getvalue()
+
+
+def xlsx_with_text_table(
+    rows: list[list[int]], strings, *, declare_count: bool = True, extra_parts: dict | None = None
+) -> bytes:
+    """A minimal workbook written with zipfile: ``rows`` of indexes into the shared-strings
+    table ``strings`` (any iterable, streamed into the zip so a large table stays cheap).
+    ``declare_count``: whether the table says how many texts it holds."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    strings = list(strings)
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}">'
+            '<sheets><sheet name="List" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>'
+            + "".join(
+                f'<row r="{r}">'
+                + "".join(f'<c r="{chr(65 + c)}{r}" t="s"><v>{i}</v></c>' for c, i in enumerate(row))
+                + "</row>"
+                for r, row in enumerate(rows, start=1)
+            )
+            + "</sheetData></worksheet>"
+        ),
+        **(extra_parts or {}),
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+        count = f' count="{len(strings)}" uniqueCount="{len(strings)}"' if declare_count else ""
+        with zf.open("xl/sharedStrings.xml", "w") as f:
+            f.write(f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{main}"{count}>'.encode())
+            for s in strings:
+                f.write(f"<si><t>{s}</t></si>".encode())
+            f.write(b"</sst>")
+    return buf.getvalue()
