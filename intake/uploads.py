@@ -22,14 +22,17 @@ REFUSAL_ATTR = "sdrcrm_upload_refusal"
 
 
 def too_large_message(size: int | None = None) -> str:
-    limit = settings.SDRCRM_IMPORT_MAX_BYTES
+    from .xlsx import human_size
+
+    limit = human_size(settings.SDRCRM_IMPORT_MAX_BYTES)
     if size is None:
-        return _(
-            "The file is larger than the limit of %(limit)s MB. Split it into smaller files."
-        ) % {"limit": f"{limit / 1e6:,.0f}"}
-    return _(
-        "The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files."
-    ) % {"size": f"{size / 1e6:,.1f}", "limit": f"{limit / 1e6:,.0f}"}
+        return _("The file is larger than the limit of %(limit)s. Split it into smaller files.") % {
+            "limit": limit
+        }
+    return _("The file is %(size)s; the limit is %(limit)s. Split it into smaller files.") % {
+        "size": human_size(size),
+        "limit": limit,
+    }
 
 
 class LimitedUploadHandler(FileUploadHandler):

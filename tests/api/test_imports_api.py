@@ -4,11 +4,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from intake import services as intake_services
-from intake.models import ImportJob, ImportStatus
+from intake.models import ImportChunk, ImportJob, ImportStatus
 from leads.models import Lead
+from tests.intake import test_upload_size
 from tests.intake.files import messy_csv, people
+from tests.intake.test_upload_size import CHUNK, Body, post
 
 pytestmark = pytest.mark.django_db
+spooled = test_upload_size.spooled  # a fixture
 
 
 def upload(client, data: bytes, name="list.csv", **fields):
@@ -122,3 +125,31 @@ def test_scopes_and_roles(api, crew, other_crew, monkeypatch):
     assert upload(api(crew.ae), people(1)).status_code == 403
     assert api(None).get("/api/imports/").status_code == 401
     assert ImportJob.objects.filter(status=ImportStatus.QUEUED).count() == 2
+
+
+def test_an_upload_over_the_limit_answers_413_as_json_and_stores_nothing(
+    api, crew, settings, spooled
+):
+    client = api(crew.marketing)
+    body = Body(None)
+    response = post(client, "/api/imports/", body, declared=1_000_000_000)
+    assert (response.status_code, response.json()) == (
+        413,
+        {
+            "detail": "The file is 1.0 GB; the limit is 200 MB. Split it into smaller files. "
+            "Nothing was stored."
+        },
+    )
+    assert body.sent <= CHUNK + len(body.head)
+    settings.SDRCRM_IMPORT_MAX_BYTES = 300_000
+    body = Body(600_000)
+    response = post(client, "/api/imports/", body, declared=len(body))
+    assert (response.status_code, response.json()["detail"]) == (
+        413,
+        "The file is larger than the limit of 0.3 MB. Split it into smaller files. Nothing was "
+        "stored.",
+    )
+    assert body.sent < 300_000 + CHUNK + len(body.head)
+    tmp, made = spooled
+    assert list(tmp.iterdir()) == []
+    assert (ImportJob.objects.count(), ImportChunk.objects.count()) == (0, 0)
