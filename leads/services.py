@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
 from accounts.models import Role, User
 
+from .erasure import ERASED, event_erased_payload
 from .models import (
     ACTIVE_STATES,
     CallOutcome,
@@ -82,6 +83,22 @@ def lead_event_record(
         body=body,
         payload=payload or {},
     )
+
+
+def lead_events_erase(*, events: QuerySet[LeadEvent]) -> int:
+    """Erase the personal data of these timeline entries (the privacy app's erasure, inside its
+    transaction): blank the body and keep of the payload only what leads/erasure.py lists,
+    the structure the dashboards and the commission report are built from. Entries erased
+    before are left as they are. The trigger on the table allows exactly this update.
+    Returns the number of entries erased."""
+    rows = list(
+        events.filter(~Q(payload__has_key=ERASED)).only("id", "kind", "payload").order_by("pk")
+    )
+    for event in rows:
+        event.body = ""
+        event.payload = event_erased_payload(event.kind, event.payload)
+    LeadEvent.objects.bulk_update(rows, ["body", "payload"], batch_size=500)
+    return len(rows)
 
 
 def _lock(actor: User, lead_id: int) -> Lead:

@@ -58,10 +58,15 @@ PERSONAL_DATA: dict[str, Covered] = {
             ).split()
         },
     ),
-    # The append-only timeline: its trigger allows exactly this update (leads/0005).
+    # The append-only timeline: the erasure keeps its structure (user ids, states, codes,
+    # times: the figures and the commission report are built from them) and removes the rest
+    # (leads/erasure.py); its trigger allows exactly that update (leads 0009).
     "leads.leadevent": Covered(
         path="lead__prospect",
-        erase={"body": "", "payload": {"erased": True}},
+        erase={
+            "body": "",
+            "payload": "the non-personal keys of its kind (leads.erasure), and erased: true",
+        },
         keep={
             n: STATE
             for n in ("id", "lead", "kind", "actor", "created_at", "from_state", "to_state")

@@ -19,6 +19,7 @@ from cadences.models import Suppression, email_hash
 from cadences.services import email_is_suppressed, email_record_erasure
 from leads.models import Company, Lead, Prospect
 from leads.selectors import lead_scope
+from leads.services import lead_events_erase
 
 from .registry import ERASED_NAME, PERSONAL_DATA
 
@@ -92,6 +93,9 @@ def prospect_erase(*, actor, lead_id: int) -> dict[str, int]:
             changed[label] = _rows(label, prospect).update(**PERSONAL_DATA[label].erase)
         for label, covered in PERSONAL_DATA.items():
             if label in changed:
+                continue
+            if label == "leads.leadevent":  # keeps the structure the figures are built from
+                changed[label] = lead_events_erase(events=_rows(label, prospect))
                 continue
             changed[label] = _rows(label, prospect).update(**covered.erase)
         audit_record(
