@@ -81,25 +81,33 @@ $$ LANGUAGE plpgsql;
 DROP FUNCTION IF EXISTS leads_leadevent_erased_payload(text, jsonb);
 """
 
+# A rebuilt table (SQLite's ALTER of leads 0008) loses its triggers: both are made again.
 SQLITE_UP = [
     "DROP TRIGGER IF EXISTS leads_leadevent_no_update;",
     """CREATE TRIGGER leads_leadevent_no_update BEFORE UPDATE ON leads_leadevent
-       WHEN NOT (NEW.id = OLD.id AND NEW.lead_id = OLD.lead_id AND NEW.kind = OLD.kind
-                 AND NEW.actor_id IS OLD.actor_id AND NEW.created_at = OLD.created_at
-                 AND NEW.from_state = OLD.from_state AND NEW.to_state = OLD.to_state
-                 AND NEW.body = '' AND json_type(NEW.payload, '$.erased') = 'true'
+       WHEN NOT COALESCE((
+           NEW.id = OLD.id AND NEW.lead_id = OLD.lead_id AND NEW.kind = OLD.kind
+           AND NEW.actor_id IS OLD.actor_id AND NEW.created_at = OLD.created_at
+           AND NEW.from_state = OLD.from_state AND NEW.to_state = OLD.to_state
+           AND NEW.body = '' AND json_type(NEW.payload, '$.erased') IS 'true'
+           AND NOT EXISTS (
+               SELECT 1 FROM json_each(NEW.payload) n
+               WHERE n.key NOT IN ('erased', 'changed_fields')
                  AND NOT EXISTS (
-                     SELECT 1 FROM json_each(NEW.payload) n
-                     WHERE n.key NOT IN ('erased', 'changed_fields')
-                       AND NOT EXISTS (
-                           SELECT 1 FROM json_each(OLD.payload) o
-                           WHERE o.key = n.key AND o.type = n.type AND o.value IS n.value))
-                 AND NOT EXISTS (
-                     SELECT 1 FROM json_each(NEW.payload, '$.changed_fields') c
-                     WHERE c.type <> 'text' OR c.value NOT IN (
-                         SELECT key FROM json_each(OLD.payload, '$.changes')
-                         UNION SELECT value FROM json_each(OLD.payload, '$.changed_fields'))))
+                     SELECT 1 FROM json_each(OLD.payload) o
+                     WHERE o.key = n.key AND o.type = n.type AND o.value IS n.value))
+           AND NOT EXISTS (
+               SELECT 1 FROM json_each(NEW.payload, '$.changed_fields') c
+               WHERE c.type IS NOT 'text' OR NOT EXISTS (
+                   SELECT 1 FROM json_each(OLD.payload, '$.changes') o WHERE o.key IS c.value
+                   UNION ALL
+                   SELECT 1 FROM json_each(OLD.payload, '$.changed_fields') o
+                   WHERE o.value IS c.value))
+       ), 0)
        BEGIN SELECT RAISE(ABORT, 'leads_leadevent is append-only: UPDATE refused'); END;""",
+    "DROP TRIGGER IF EXISTS leads_leadevent_no_delete;",
+    """CREATE TRIGGER leads_leadevent_no_delete BEFORE DELETE ON leads_leadevent
+       BEGIN SELECT RAISE(ABORT, 'leads_leadevent is append-only: DELETE refused'); END;""",
 ]
 SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS leads_leadevent_no_update;",
