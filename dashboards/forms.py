@@ -2,12 +2,22 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from leads.models import LeadSource
 
 from .metrics import Filters, Scope, scope_today
 
 MAX_DAYS = 366
+
+
+def _person_label(user, *, with_team: bool) -> str:
+    label = str(user)
+    if with_team and user.team_id:
+        label = _("%(name)s · %(team)s") % {"name": label, "team": user.team.name}
+    if not user.is_active:
+        label = _("%(name)s (inactive)") % {"name": label}
+    return label
 
 
 class DashboardFilterForm(forms.Form):
@@ -35,7 +45,10 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, data=None, *, scope: Scope, people=(), cadences=(), teams=()):
         super().__init__(data)
         self.scope = scope
-        self.fields["sdr"].choices = [("", "Everyone"), *[(u.pk, str(u)) for u in people]]
+        self.fields["sdr"].choices = [
+            ("", _("Everyone")),
+            *[(u.pk, _person_label(u, with_team=scope.kind == "all")) for u in people],
+        ]
         self.fields["cadence"].choices = [("", "Any cadence"), *[(c.pk, c.name) for c in cadences]]
         self.fields["team"].choices = [("", "All teams"), *[(t.pk, t.name) for t in teams]]
         if not scope.sees_people:
@@ -44,6 +57,12 @@ class DashboardFilterForm(forms.Form):
             del self.fields["team"]
         if not scope.sees_leads:
             del self.fields["stalled_days"]
+
+    @property
+    def invalid(self) -> bool:
+        """Filters were given and some are wrong: the page shows the errors, never figures of
+        a period or a person other than the ones asked for."""
+        return self.is_bound and not self.is_valid()
 
     def value(self, name, default=None):
         if self.is_bound and self.is_valid():

@@ -553,19 +553,22 @@ class CommissionRow:
     company: str
     ae: str
     accepted_at: datetime
-    day: date
+    day: date  # the team's local day of accepted_at
+    time_zone: str  # the lead's team's
 
 
 def commission_report(scope: Scope, f: Filters, *, limit: int | None = None) -> dict:
     """Each SDR's qualified leads that an AE accepted in the period (the team's local days):
     the commission basis. From facts written when the AE accepted (credited to the lead's SDR
     at that moment), so later edits, reassignments or state changes do not change it. Three
-    queries: the facts, their leads, the people."""
+    queries: the facts, their leads, the people (and the teams' zones for all teams)."""
     if scope.kind not in ("all", "team", "sdr"):
         raise PermissionDenied
     qs = _facts(scope, f, ["accepted"]).order_by("user_id", "at", "event_id")
     facts = list(
-        qs.values("user_id", "ae_id", "lead_id", "at", "day")[: limit + 1 if limit else None]
+        qs.values("user_id", "ae_id", "lead_id", "team_id", "at", "day")[
+            : limit + 1 if limit else None
+        ]
     )
     truncated = bool(limit and len(facts) > limit)
     facts = facts[:limit] if limit else facts
@@ -589,6 +592,11 @@ def commission_report(scope: Scope, f: Filters, *, limit: int | None = None) -> 
             "pk", "first_name", "last_name", "username"
         )
     }
+    zones = {}  # all teams: each row in its own team's zone (one more query)
+    if scope.kind == "all" and facts:
+        zones = dict(
+            Team.objects.filter(pk__in={r["team_id"] for r in facts}).values_list("pk", "time_zone")
+        )
     rows = []
     for r in facts:
         lead = leads.get(r["lead_id"])
@@ -603,6 +611,7 @@ def commission_report(scope: Scope, f: Filters, *, limit: int | None = None) -> 
                 ae=people.get(r["ae_id"], ""),
                 accepted_at=r["at"],
                 day=r["day"],
+                time_zone=zones.get(r["team_id"], scope.time_zone),
             )
         )
     per_sdr = sorted(
@@ -722,6 +731,22 @@ def cadence_choices(scope: Scope) -> list:
     if scope.kind not in ("all", "team", "sdr", "aggregate"):
         return []
     return list(_cadences(scope).only("pk", "name", "team_id").order_by("name", "pk"))
+
+
+def people_choices(scope: Scope) -> list[User]:
+    """The SDRs and BDRs whose figures the scope may filter on: those of the team (of every
+    team for an admin), active or not, since a departed SDR's figures and commission stay
+    reachable for any period. Active ones first. One query."""
+    from accounts.models import Role
+
+    if scope.kind not in ("all", "team"):
+        return []
+    qs = User.objects.filter(role__in=[Role.SDR, Role.BDR])
+    if scope.kind == "team":
+        qs = qs.filter(team_id=scope.team_id)
+    else:
+        qs = qs.select_related("team")
+    return list(qs.order_by("-is_active", "first_name", "last_name", "pk"))
 
 
 # --- Time in stage ------------------------------------------------------------------------------

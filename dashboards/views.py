@@ -7,15 +7,15 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.models import Team
 from cadences.models import TaskOutcome
 from leads.models import CallOutcome
-from leads.selectors import team_prospectors
 
 from . import export, metrics, svg
 from .forms import DashboardFilterForm
@@ -60,15 +60,24 @@ def _setup(request, *, allow=("all", "team", "sdr", "ae", "aggregate"), with_cad
     )
     if scope.kind not in allow:
         raise PermissionDenied
-    people = []
-    if scope.kind == "team":
-        people = list(team_prospectors(team_id=scope.team_id))
+    people = metrics.people_choices(scope)
     cadences = metrics.cadence_choices(scope) if with_cadences else []
     teams = list(Team.objects.order_by("name")) if user.is_admin_role else []
     form = DashboardFilterForm(
         request.GET or None, scope=scope, people=people, cadences=cadences, teams=teams
     )
-    return scope, form, form.filters()
+    # Wrong filters are an error shown as such (_invalid), never figures of other dates.
+    return scope, form, None if form.invalid else form.filters()
+
+
+ALL_FILTERS = "start end team sdr source cadence by stalled_days"
+
+
+def _invalid(request, scope, form, title):
+    """The page's filters with their errors, and no figures (400)."""
+    context = _base_context(request, scope, form, None, title)
+    context["show"] = ALL_FILTERS
+    return render(request, "dashboards/invalid.html", context, status=400)
 
 
 def _base_context(request, scope, form, f, title):
@@ -91,6 +100,8 @@ def _base_context(request, scope, form, f, title):
 @_needs_postgresql
 def pipeline(request):
     scope, form, f = _setup(request, with_cadences=True)
+    if f is None:
+        return _invalid(request, scope, form, _("Pipeline"))
     funnel = metrics.pipeline_funnel(scope, f)
     stalled = metrics.stalled_leads(request.user, scope, days=form.stalled_after, sdr=f.sdr)
     chart = svg.hbar_chart(
@@ -150,6 +161,8 @@ def activity(request):
     from datetime import timedelta
 
     scope, form, f = _setup(request, allow=("all", "team", "sdr", "ae"), with_cadences=True)
+    if f is None:
+        return _invalid(request, scope, form, _("SDR activity"))
     by = form.group_by
     act = metrics.sdr_activity(scope, f, by=by)
     span = 6 if by == "week" else 0
@@ -199,6 +212,8 @@ OUTCOME_LABELS = {**dict(TaskOutcome.choices), **dict(CallOutcome.choices)}
 @_needs_postgresql
 def commission(request):
     scope, form, f = _setup(request, allow=("all", "team", "sdr"))
+    if f is None:
+        return _invalid(request, scope, form, _("Commission report"))
     report = metrics.commission_report(scope, f, limit=COMMISSION_PAGE_ROWS)
     chart = svg.hbar_chart(
         [(p["sdr"], p["accepted"], f"{p['accepted']:,}") for p in report["per_sdr"]],
@@ -215,8 +230,14 @@ def commission_export(request, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404("No such format")
     scope, form, f = _setup(request, allow=("all", "team", "sdr"))
+    if f is None:
+        errors = "\n".join(f"{name}: {' '.join(e)}" for name, e in form.errors.items())
+        return HttpResponseBadRequest(
+            _("Nothing to download: the filters are wrong.") + "\n" + errors,
+            content_type="text/plain; charset=utf-8",
+        )
     report = metrics.commission_report(scope, f)
-    rows = export.commission_rows(report, ZoneInfo(scope.time_zone))
+    rows = export.commission_table(report, zone=None if scope.kind == "all" else scope.time_zone)
     name = f"commission-{f.start.isoformat()}-{f.end.isoformat()}"
     return export.as_csv(rows, name) if fmt == "csv" else export.as_xlsx(rows, name)
 
@@ -225,6 +246,8 @@ def commission_export(request, fmt: str):
 @_needs_postgresql
 def cadences(request):
     scope, form, f = _setup(request, allow=("all", "team", "sdr"), with_cadences=True)
+    if f is None:
+        return _invalid(request, scope, form, _("Cadence performance"))
     choices = form.fields["cadence"].choices[1:]
     ids = []
     for key in ("a", "b"):
@@ -267,6 +290,8 @@ def cadences(request):
 @_needs_postgresql
 def stages(request):
     scope, form, f = _setup(request, allow=("all", "team", "sdr", "ae"), with_cadences=True)
+    if f is None:
+        return _invalid(request, scope, form, _("Time in stage"))
     rows = metrics.time_in_stage(scope, f)
     for r in rows:
         r["median_text"] = duration_text(r["median"])
@@ -287,6 +312,8 @@ def stages(request):
 @_needs_postgresql
 def figure_leads(request):
     scope, form, f = _setup(request, allow=("all", "team", "sdr", "ae"))
+    if f is None:
+        return _invalid(request, scope, form, _("Leads behind a figure"))
     figure = request.GET.get("figure", "")
     if figure not in metrics.DRILL:
         raise Http404("No such figure")

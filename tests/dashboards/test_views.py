@@ -78,7 +78,9 @@ def test_manager_of_another_team_sees_none_of_it(crew, other_crew, client, week)
             io.StringIO(client.get(f"/dashboards/commission/export/csv/?{RANGE}").content.decode())
         )
     )
-    assert rows == [["SDR", "Lead", "Prospect", "Company", "Accepted by", "Accepted at", "Day"]]
+    zone = other_crew.team.time_zone
+    header = ["SDR", "Lead", "Prospect", "Company", "Accepted by", f"Accepted at ({zone})", "Day"]
+    assert rows == [header]
     html = client.get(f"/dashboards/leads/?figure=call&{RANGE}").content.decode()
     assert "No lead you can see" in html
 
