@@ -391,13 +391,20 @@ def _visible_prospect_ids(user):
 
 # The detail views below look the object up in the user's scope without the role check of the
 # lists: an object out of scope is not there (404), for marketing too, as for /api/leads/<id>/.
+# A team is a workspace: a prospect or company is the team's own row (an admin sees every team's).
 def _prospects(user):
-    return Prospect.objects.filter(pk__in=_visible_prospect_ids(user)).select_related("company")
+    prospects = Prospect.objects.filter(pk__in=_visible_prospect_ids(user))
+    if not user.is_admin_role:
+        prospects = prospects.filter(team_id=user.team_id)
+    return prospects.select_related("company")
 
 
 def _companies(user):
     prospects = Prospect.objects.filter(pk__in=_visible_prospect_ids(user))
-    return Company.objects.filter(pk__in=prospects.values("company_id"))
+    companies = Company.objects.filter(pk__in=prospects.values("company_id"))
+    if not user.is_admin_role:
+        companies = companies.filter(team_id=user.team_id)
+    return companies
 
 
 def _enrollments(user):

@@ -136,23 +136,20 @@ def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> Capt
         except LeadInvalid as exc:
             return CaptureResult(400, str(exc))
         if lead is None:
-            # Known prospect: note it on their lead when it is this team's; the rotation
-            # position is given back.
+            # Known prospect of this team (another team's people are not looked at): note it
+            # on their lead; the rotation position is given back.
             InboundRotation.objects.filter(team_id=form.team_id).update(
                 last_owner_id=_previous(form.team_id, owner_id)
             )
-            if existing.team_id == form.team_id:
-                lead_event_record(
-                    lead=existing, kind=EventKind.NOTE, actor=None, at=now,
-                    body=f"Submitted the web form “{form.name}” again."
-                    + (f"\n\n{values['message']}" if values["message"] else ""),
-                    payload={"web_form_id": form.pk},
-                )  # fmt: skip
-                outcome, target = CaptureOutcome.EXISTING, existing
-                notify_inbound(lead=existing, form_name=form.name, message=values["message"],
-                               again=True)  # fmt: skip
-            else:
-                outcome, target = CaptureOutcome.ELSEWHERE, None
+            lead_event_record(
+                lead=existing, kind=EventKind.NOTE, actor=None, at=now,
+                body=f"Submitted the web form “{form.name}” again."
+                + (f"\n\n{values['message']}" if values["message"] else ""),
+                payload={"web_form_id": form.pk},
+            )  # fmt: skip
+            outcome, target = CaptureOutcome.EXISTING, existing
+            notify_inbound(lead=existing, form_name=form.name, message=values["message"],
+                           again=True)  # fmt: skip
         else:
             if values["message"]:
                 lead_event_record(

@@ -2,9 +2,11 @@
 
 The batch is COPYed into a temporary staging table, then companies, prospects, leads and their
 ``created`` timeline entries are written with a handful of ``INSERT … SELECT`` statements, each
-matching existing rows by their unique keys (prospect email, company domain) with
-``ON CONFLICT DO NOTHING``, so a concurrent import or a hand-made lead of the same person is a
-duplicate, never an error and never a second prospect. Call inside the batch's transaction.
+matching existing rows by their unique keys within the importing team (prospect email, company
+domain: a team is a workspace, another team's rows are never matched, counted or changed) with
+``ON CONFLICT DO NOTHING``, so a concurrent import or a hand-made lead of the same person in the
+team is a duplicate, never an error and never a second prospect. Call inside the batch's
+transaction.
 """
 
 from __future__ import annotations
@@ -185,8 +187,9 @@ def _write_batch_copy(
     """Nothing in the batch exists: ids are reserved from the sequences and every table is
     loaded with COPY. Returns None (nothing written) when some prospect already exists."""
     cursor.execute(
-        f"SELECT 1 FROM {Prospect._meta.db_table} WHERE email = ANY(%s) LIMIT 1",
-        [[r.email for r in rows]],
+        f"SELECT 1 FROM {Prospect._meta.db_table} WHERE team_id = %s AND email = ANY(%s) "
+        "LIMIT 1",
+        [team_id, [r.email for r in rows]],
     )
     if cursor.fetchone():
         return None
@@ -196,7 +199,9 @@ def _write_batch_copy(
     company_id: dict[str, int] = {}
     if domains:
         cursor.execute(
-            f"SELECT domain, id FROM {Company._meta.db_table} WHERE domain = ANY(%s)", [domains]
+            f"SELECT domain, id FROM {Company._meta.db_table} "
+            "WHERE team_id = %s AND domain = ANY(%s)",
+            [team_id, domains],
         )
         company_id = dict(cursor.fetchall())
     new_companies: dict[str, Row] = {}
@@ -204,8 +209,8 @@ def _write_batch_copy(
         key = r.domain or (r.company_name.lower() and "name:" + r.company_name.lower())
         if key and key not in company_id and key not in new_companies:
             new_companies[key] = r
-    ccols = ["id", "name", "domain", "website", "industry", "employee_count", "annual_revenue",
-             "country", "linkedin_url", "created_at"]  # fmt: skip
+    ccols = ["id", "team_id", "name", "domain", "website", "industry", "employee_count",
+             "annual_revenue", "country", "linkedin_url", "created_at"]  # fmt: skip
     dcols, dvals = _defaults(Company, set(ccols))
     data = []
     for cid, (key, r) in zip(
@@ -215,16 +220,16 @@ def _write_batch_copy(
     ):
         company_id[key] = cid
         data.append(
-            (cid, r.company_name or r.domain, r.domain, r.website, r.industry, r.employee_count,
-             r.annual_revenue, r.country, r.company_linkedin_url, now)
+            (cid, team_id, r.company_name or r.domain, r.domain, r.website, r.industry,
+             r.employee_count, r.annual_revenue, r.country, r.company_linkedin_url, now)
         )  # fmt: skip
     if data:
         _copy(cursor, Company, ccols + dcols, data, tuple(dvals))
     # Prospects, leads and their timeline entries.
     pids = _nextvals(cursor, Prospect._meta.db_table, len(rows))
     lids = _nextvals(cursor, Lead._meta.db_table, len(rows))
-    pcols = ["id", "company_id", "first_name", "last_name", "email", "phone", "title",
-             "linkedin_url", "time_zone", "created_at"]  # fmt: skip
+    pcols = ["id", "team_id", "company_id", "first_name", "last_name", "email", "phone",
+             "title", "linkedin_url", "time_zone", "created_at"]  # fmt: skip
     pdcols, pdvals = _defaults(Prospect, set(pcols))
     lcols = ["id", "team_id", "prospect_id", "source", "owner_id", "state", "state_changed_at",
              "created_at", "updated_at", "version"]  # fmt: skip
@@ -237,8 +242,8 @@ def _write_batch_copy(
     for r, owner, pid, lid in zip(rows, owners, pids, lids, strict=True):
         key = r.domain or (r.company_name.lower() and "name:" + r.company_name.lower())
         prospects.append(
-            (pid, company_id.get(key) if key else None, r.first_name, r.last_name, r.email,
-             r.phone, r.title, r.linkedin_url, r.time_zone, at)
+            (pid, team_id, company_id.get(key) if key else None, r.first_name, r.last_name,
+             r.email, r.phone, r.title, r.linkedin_url, r.time_zone, at)
         )  # fmt: skip
         leads.append((lid, team_id, pid, source, owner, "new", at, at, at, 1))
         payload = (
@@ -283,18 +288,19 @@ def write_batch_staged(
     _copy_rows(cursor, rows, owners)
     cursor.execute(f"ANALYZE {STAGE}")
 
-    # 1. Existing prospects (same normalised email) are duplicates.
+    # 1. The team's existing prospects (same normalised email) are duplicates.
     cursor.execute(
         f"UPDATE {STAGE} s SET prospect_id = p.id, existing = true "
-        f"FROM {Prospect._meta.db_table} p WHERE p.email = s.email"
+        f"FROM {Prospect._meta.db_table} p WHERE p.team_id = %s AND p.email = s.email",
+        [team_id],
     )
     if update_empty:
         result.updated = _fill_empty(cursor, team_id=team_id, actor_id=actor_id, now=now,
                                      import_id=import_id, import_name=import_name)  # fmt: skip
 
-    # 2. Companies by domain (existing ones are matched, never changed here).
+    # 2. The team's companies by domain (existing ones are matched, never changed here).
     company_cols = (
-        "name, domain, website, industry, employee_count, annual_revenue, country, "
+        "team_id, name, domain, website, industry, employee_count, annual_revenue, country, "
         "linkedin_url, created_at"
     )
     dcols, dvals = _defaults(Company, set(company_cols.replace(" ", "").split(",")))
@@ -302,15 +308,18 @@ def write_batch_staged(
     params = ", %s" * len(dvals)
     cursor.execute(
         f"INSERT INTO {Company._meta.db_table} ({company_cols}{extra}) "
-        f"SELECT DISTINCT ON (domain) coalesce(nullif(company_name, ''), domain), domain, "
-        f"website, industry, employee_count, annual_revenue, country, company_linkedin_url, "
-        f"%s{params} FROM {STAGE} WHERE NOT existing AND domain IS NOT NULL "
-        f"ORDER BY domain, line ON CONFLICT (domain) WHERE domain IS NOT NULL DO NOTHING",
-        [now, *dvals],
+        f"SELECT DISTINCT ON (domain) %s, coalesce(nullif(company_name, ''), domain), "
+        f"domain, website, industry, employee_count, annual_revenue, country, "
+        f"company_linkedin_url, %s{params} FROM {STAGE} WHERE NOT existing "
+        f"AND domain IS NOT NULL ORDER BY domain, line "
+        f"ON CONFLICT (team_id, domain) WHERE domain IS NOT NULL DO NOTHING",
+        [team_id, now, *dvals],
     )
     cursor.execute(
         f"UPDATE {STAGE} s SET company_id = c.id FROM {Company._meta.db_table} c "
-        f"WHERE NOT s.existing AND s.domain IS NOT NULL AND c.domain = s.domain"
+        f"WHERE NOT s.existing AND s.domain IS NOT NULL AND c.team_id = %s "
+        f"AND c.domain = s.domain",
+        [team_id],
     )
     # Companies known only by name (no website, free-mail address): one per name in the batch.
     cursor.execute(
@@ -318,16 +327,17 @@ def write_batch_staged(
         f"  WHERE NOT existing AND domain IS NULL AND company_name <> '' "
         f"  ORDER BY lower(company_name), line), "
         f"ins AS (INSERT INTO {Company._meta.db_table} ({company_cols}{extra}) "
-        f"  SELECT company_name, NULL, website, industry, employee_count, annual_revenue, "
-        f"  country, company_linkedin_url, %s{params} FROM named RETURNING id, name) "
+        f"  SELECT %s, company_name, NULL, website, industry, employee_count, "
+        f"  annual_revenue, country, company_linkedin_url, %s{params} FROM named "
+        f"  RETURNING id, name) "
         f"UPDATE {STAGE} s SET company_id = ins.id FROM ins "
         f"WHERE NOT s.existing AND s.domain IS NULL AND lower(s.company_name) = lower(ins.name)",
-        [now, *dvals],
+        [team_id, now, *dvals],
     )
 
-    # 3. Prospects; a conflict here means someone created the same person just now.
+    # 3. Prospects; a conflict here means someone of the team created the same person just now.
     prospect_cols = (
-        "company_id, first_name, last_name, email, phone, title, linkedin_url, time_zone, "
+        "team_id, company_id, first_name, last_name, email, phone, title, linkedin_url, time_zone, "
         "created_at"
     )
     dcols, dvals = _defaults(Prospect, set(prospect_cols.replace(" ", "").split(",")))
@@ -335,11 +345,11 @@ def write_batch_staged(
     params = ", %s" * len(dvals)
     cursor.execute(
         f"WITH ins AS (INSERT INTO {Prospect._meta.db_table} ({prospect_cols}{extra}) "
-        f"  SELECT company_id, first_name, last_name, email, phone, title, linkedin_url, "
+        f"  SELECT %s, company_id, first_name, last_name, email, phone, title, linkedin_url, "
         f"  time_zone, %s{params} FROM {STAGE} WHERE NOT existing ORDER BY line "
-        f"  ON CONFLICT (email) WHERE email IS NOT NULL DO NOTHING RETURNING id, email) "
+        f"  ON CONFLICT (team_id, email) WHERE email IS NOT NULL DO NOTHING RETURNING id, email) "
         f"UPDATE {STAGE} s SET prospect_id = ins.id FROM ins WHERE s.email = ins.email",
-        [now, *dvals],
+        [team_id, now, *dvals],
     )
 
     # 4. Leads and 5. their timeline entries.
@@ -460,7 +470,9 @@ def write_batch_orm(
 
     result = BatchResult()
     existing = dict(
-        Prospect.objects.filter(email__in=[r.email for r in rows]).values_list("email", "id")
+        Prospect.objects.filter(team_id=team_id, email__in=[r.email for r in rows]).values_list(
+            "email", "id"
+        )
     )
     new = [(r, o) for r, o in zip(rows, owners, strict=True) if r.email not in existing]
     for r in rows:
@@ -471,14 +483,17 @@ def write_batch_orm(
             else:
                 result.duplicate_lines.append((r.line, r.email, "already in the CRM"))
     domains = {r.domain for r, _ in new if r.domain}
-    known = dict(Company.objects.filter(domain__in=domains).values_list("domain", "id"))
+    known = dict(
+        Company.objects.filter(team_id=team_id, domain__in=domains).values_list("domain", "id")
+    )
     fresh, seen = [], set()
     for r, _ in new:
         key = r.domain or (r.company_name.lower() and "name:" + r.company_name.lower())
         if key and key not in known and key not in seen:
             seen.add(key)
             fresh.append((key, Company(
-                name=r.company_name or r.domain, domain=r.domain, website=r.website,
+                team_id=team_id, name=r.company_name or r.domain, domain=r.domain,
+                website=r.website,
                 industry=r.industry, employee_count=r.employee_count,
                 annual_revenue=r.annual_revenue, country=r.country,
                 linkedin_url=r.company_linkedin_url, created_at=now,
@@ -487,7 +502,7 @@ def write_batch_orm(
     known.update((key, c.pk) for key, c in fresh)
     prospects = [
         Prospect(
-            company_id=known.get(r.domain or "name:" + r.company_name.lower()),
+            team_id=team_id, company_id=known.get(r.domain or "name:" + r.company_name.lower()),
             first_name=r.first_name, last_name=r.last_name, email=r.email, phone=r.phone,
             title=r.title, linkedin_url=r.linkedin_url, time_zone=r.time_zone, created_at=now,
         )

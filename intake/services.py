@@ -176,7 +176,8 @@ class PreviewRow:
 
 def import_preview(job: ImportJob, mapping: dict[str, str], header_row: int) -> list[PreviewRow]:
     """The first rows after the header as they would be stored (or why not), the duplicates
-    among them flagged: a person earlier in the file, or already in the CRM. One query."""
+    among them flagged: a person earlier in the file, or already in the team's CRM (another
+    team's people are not looked at, nor revealed). One query."""
     imap = {int(k): v for k, v in mapping.items() if v}
     out = []
     first_line: dict[str, int] = {}
@@ -196,7 +197,11 @@ def import_preview(job: ImportJob, mapping: dict[str, str], header_row: int) -> 
             out.append(PreviewRow(rec.line, row, duplicate=why))
         if len(out) >= PREVIEW_ROWS:
             break
-    known = set(Prospect.objects.filter(email__in=list(first_line)).values_list("email", flat=True))
+    known = set(
+        Prospect.objects.filter(team_id=job.team_id, email__in=list(first_line)).values_list(
+            "email", flat=True
+        )
+    )
     for p in out:
         if p.row is not None and not p.duplicate and p.row.email in known:
             p.duplicate = "Already in the CRM"

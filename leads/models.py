@@ -14,6 +14,13 @@ from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 
 class Company(models.Model):
+    """An organisation as one team records it. A team is a workspace: each team has its own
+    row for a company (unique by domain within the team), invisible to the other teams."""
+
+    # Served by company_unique_team_domain (team, domain): no single-column index.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="companies", db_index=False
+    )
     name = models.CharField(max_length=200)
     domain = models.CharField(
         max_length=253, null=True, blank=True, help_text="Normalised domain, e.g. example.com"
@@ -31,7 +38,9 @@ class Company(models.Model):
         verbose_name_plural = "companies"
         constraints = [
             models.UniqueConstraint(
-                fields=["domain"], name="company_unique_domain", condition=Q(domain__isnull=False)
+                fields=["team", "domain"],
+                name="company_unique_team_domain",
+                condition=Q(domain__isnull=False),
             )
         ]
         indexes = [models.Index(fields=["industry"], name="company_industry")]
@@ -49,8 +58,14 @@ class ProspectRole(models.TextChoices):
 
 
 class Prospect(models.Model):
-    """The person contacted: one row per person, found again by normalised email."""
+    """The person contacted, as one team records them: one row per person and team, found
+    again by normalised email within the team. Another team holding the same address has its
+    own row; only the suppression list and a data subject's rights (privacy app) span teams."""
 
+    # Served by prospect_unique_team_email (team, email): no single-column index.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="prospects", db_index=False
+    )
     company = models.ForeignKey(
         Company, null=True, blank=True, on_delete=models.PROTECT, related_name="prospects"
     )
@@ -72,10 +87,17 @@ class Prospect(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["email"], name="prospect_unique_email", condition=Q(email__isnull=False)
+                fields=["team", "email"],
+                name="prospect_unique_team_email",
+                condition=Q(email__isnull=False),
             )
         ]
-        indexes = [models.Index(fields=["last_name", "first_name"], name="prospect_name")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="prospect_name"),
+            # Organisation-wide by address: the suppression list (a bounce or unsubscribe
+            # flags every team's row) and a data subject's export or erasure across teams.
+            models.Index(fields=["email"], name="prospect_email", condition=Q(email__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -567,8 +567,9 @@ def _company_values(data: LeadData, *, fallback_name: str) -> dict:
     }
 
 
-def _company_for(data: LeadData) -> tuple[Company | None, bool]:
-    """Find the company by normalised domain or create it. Returns (company, matched)."""
+def _company_for(data: LeadData, *, team_id: int) -> tuple[Company | None, bool]:
+    """Find the team's company by normalised domain or create it for the team. Returns
+    (company, matched). Another team's company with the same domain is never used."""
     name = normalize_name(data.company_name)
     domain = normalize_domain(data.company_domain or data.company_website)
     if (data.company_domain or data.company_website) and domain is None:
@@ -579,9 +580,11 @@ def _company_for(data: LeadData) -> tuple[Company | None, bool]:
     if domain:
         try:
             with transaction.atomic():
-                company, created = Company.objects.get_or_create(domain=domain, defaults=values)
+                company, created = Company.objects.get_or_create(
+                    team_id=team_id, domain=domain, defaults=values
+                )
         except IntegrityError:  # created concurrently
-            company, created = Company.objects.get(domain=domain), False
+            company, created = Company.objects.get(team_id=team_id, domain=domain), False
         if not created:
             # Fill what the existing company lacks; never overwrite what someone recorded.
             missing = [
@@ -592,13 +595,75 @@ def _company_for(data: LeadData) -> tuple[Company | None, bool]:
             if missing:
                 company.save(update_fields=missing)
         return company, not created
-    return Company.objects.create(domain=None, **values), False
+    return Company.objects.create(team_id=team_id, domain=None, **values), False
+
+
+@dataclass
+class LeadMade:
+    lead: Lead | None  # the new lead, or None when the prospect already has an active lead
+    existing: Lead | None = None  # that active lead (always of the same team)
+    prospect_known: bool = False  # the team knew the person from an earlier lead
+    company_matched: Company | None = None
+
+
+def _lead_make(
+    *,
+    team_id: int,
+    owner_id: int | None,
+    data: LeadData,
+    prospect_values: dict,
+    at: datetime,
+    actor: User | None,
+    body: str,
+    payload: dict,
+) -> LeadMade:
+    """The one routine that creates a lead, whoever asks (a person by hand or through the API,
+    the web form; the list import writes the same rows set-based in ``intake.engine``). Call
+    inside a transaction. A team is a workspace: the prospect and company are found by email
+    and domain among the team's own rows only, and created for the team when it has none, so
+    nothing another team recorded is read, linked or changed."""
+    prospect = None
+    if prospect_values["email"]:
+        prospect = (
+            Prospect.objects.select_for_update()
+            .filter(team_id=team_id, email=prospect_values["email"])
+            .first()
+        )
+    if prospect is not None:
+        active = prospect.leads.filter(state__in=ACTIVE_STATES).first()
+        if active is not None:
+            return LeadMade(lead=None, existing=active, prospect_known=True)
+    company, matched = _company_for(data, team_id=team_id)
+    if prospect is None:
+        prospect = Prospect.objects.create(team_id=team_id, company=company, **prospect_values)
+        known = False
+    else:
+        known = True
+        if company is not None and prospect.company_id is None:
+            prospect.company = company
+            prospect.save(update_fields=["company"])
+    lead = Lead.objects.create(
+        team_id=team_id,
+        prospect=prospect,
+        source=data.source,
+        owner_id=owner_id,
+        created_at=at,
+        updated_at=at,
+        state_changed_at=at,
+    )
+    lead_event_record(
+        lead=lead, kind=EventKind.CREATED, actor=actor, at=at, to_state=lead.state, body=body,
+        payload={"source": data.source, "owner_id": owner_id, **payload},
+    )  # fmt: skip
+    return LeadMade(
+        lead=lead, prospect_known=known, company_matched=company if matched else None
+    )
 
 
 def lead_create(*, actor: User, data: LeadData) -> tuple[Lead, list[str]]:
     """Create a lead by hand. Returns the lead and notices for the user (e.g. the company
-    was matched by its domain). A prospect whose email already has an active lead is refused,
-    naming that lead if the user may see it."""
+    was matched by its domain). A prospect of the team whose email already has an active lead
+    is refused, naming that lead if the user may see it."""
     if not (actor.is_prospector or actor.is_manager or actor.is_admin_role):
         raise LeadForbidden("Your role cannot create leads.")
     if actor.team_id is None:
@@ -621,56 +686,29 @@ def lead_create(*, actor: User, data: LeadData) -> tuple[Lead, list[str]]:
     notices: list[str] = []
     try:
         with transaction.atomic():
-            prospect = None
-            if prospect_values["email"]:
-                prospect = (
-                    Prospect.objects.select_for_update()
-                    .filter(email=prospect_values["email"])
-                    .first()
+            made = _lead_make(
+                team_id=actor.team_id, owner_id=owner_id, data=data,
+                prospect_values=prospect_values, at=timezone.now(), actor=actor,
+                body=f"Created by hand ({LeadSource(data.source).label})", payload={},
+            )  # fmt: skip
+            if made.lead is None:
+                active = made.existing
+                visible = lead_scope(actor).filter(pk=active.pk).exists()
+                raise DuplicateProspect(
+                    "A lead for this email already exists"
+                    + (f" (lead #{active.pk})." if visible else " in your team."),
+                    existing_lead_id=active.pk if visible else None,
                 )
-            if prospect is not None:
-                active = prospect.leads.filter(state__in=ACTIVE_STATES).first()
-                if active is not None:
-                    visible = lead_scope(actor).filter(pk=active.pk).exists()
-                    raise DuplicateProspect(
-                        "A lead for this email already exists"
-                        + (f" (lead #{active.pk})." if visible else " in another workspace."),
-                        existing_lead_id=active.pk if visible else None,
-                    )
-                notices.append(
-                    "This prospect was known from an earlier lead: "
-                    "the new lead shares their history."
-                )
-            company, matched = _company_for(data)
-            if matched:
-                notices.append(f"Linked to the existing company {company.name} ({company.domain}).")
-            if prospect is None:
-                prospect = Prospect.objects.create(company=company, **prospect_values)
-            elif company is not None and prospect.company_id is None:
-                prospect.company = company
-                prospect.save(update_fields=["company"])
-            now = timezone.now()
-            lead = Lead.objects.create(
-                team_id=actor.team_id,
-                prospect=prospect,
-                source=data.source,
-                owner_id=owner_id,
-                created_at=now,
-                updated_at=now,
-                state_changed_at=now,
-            )
-            lead_event_record(
-                lead=lead,
-                kind=EventKind.CREATED,
-                actor=actor,
-                at=now,
-                to_state=lead.state,
-                body=f"Created by hand ({LeadSource(data.source).label})",
-                payload={"source": data.source, "owner_id": owner_id},
-            )
     except IntegrityError as exc:  # a concurrent create of the same prospect won the race
         raise DuplicateProspect("A lead for this email was just created by someone else.") from exc
-    return lead, notices
+    if made.prospect_known:
+        notices.append(
+            "This prospect was known from an earlier lead: the new lead shares their history."
+        )
+    if made.company_matched is not None:
+        company = made.company_matched
+        notices.append(f"Linked to the existing company {company.name} ({company.domain}).")
+    return made.lead, notices
 
 
 def lead_create_inbound(
@@ -678,37 +716,13 @@ def lead_create_inbound(
 ) -> tuple[Lead | None, Lead | None]:
     """A lead captured by the system (an inbound web form), not by a person. Call inside a
     transaction. Returns (new lead, None), or (None, the prospect's existing active lead) when
-    the email already has one; that lead may belong to another team."""
-    prospect_values = _clean_prospect_values(data)
-    prospect = None
-    if prospect_values["email"]:
-        prospect = (
-            Prospect.objects.select_for_update().filter(email=prospect_values["email"]).first()
-        )
-    if prospect is not None:
-        active = prospect.leads.filter(state__in=ACTIVE_STATES).first()
-        if active is not None:
-            return None, active
-    company, _matched = _company_for(data)
-    if prospect is None:
-        prospect = Prospect.objects.create(company=company, **prospect_values)
-    elif company is not None and prospect.company_id is None:
-        prospect.company = company
-        prospect.save(update_fields=["company"])
-    lead = Lead.objects.create(
-        team_id=team_id,
-        prospect=prospect,
-        source=data.source,
-        owner_id=owner_id,
-        created_at=at,
-        updated_at=at,
-        state_changed_at=at,
-    )
-    lead_event_record(
-        lead=lead, kind=EventKind.CREATED, actor=None, at=at, to_state=lead.state, body=body,
-        payload={"source": data.source, "owner_id": owner_id, **payload},
+    the team's prospect with this email already has one."""
+    made = _lead_make(
+        team_id=team_id, owner_id=owner_id, data=data,
+        prospect_values=_clean_prospect_values(data), at=at, actor=None, body=body,
+        payload=payload,
     )  # fmt: skip
-    return lead, None
+    return made.lead, made.existing
 
 
 def _company_apply(company: Company, data: LeadData) -> dict[str, list]:
@@ -741,7 +755,9 @@ def lead_update(*, actor: User, lead_id: int, expected_version: int, data: LeadD
             )
         prospect = Prospect.objects.select_for_update().get(pk=lead.prospect_id)
         if prospect_values["email"] and prospect_values["email"] != prospect.email:
-            clash = Prospect.objects.filter(email=prospect_values["email"]).exclude(pk=prospect.pk)
+            clash = Prospect.objects.filter(
+                team_id=prospect.team_id, email=prospect_values["email"]
+            ).exclude(pk=prospect.pk)
             if clash.exists():
                 raise DuplicateProspect("Another prospect already has this email.")
         changes: dict[str, list] = {}
@@ -761,7 +777,7 @@ def lead_update(*, actor: User, lead_id: int, expected_version: int, data: LeadD
                 changes["company"] = [current.name, ""]
                 prospect.company = None
         else:
-            company, _matched = _company_for(data)
+            company, _matched = _company_for(data, team_id=prospect.team_id)
             changes["company"] = [current.name if current else "", company.name]
             prospect.company = company
         if not changes and data.source == lead.source:

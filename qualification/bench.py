@@ -96,7 +96,7 @@ def load(n: int, seed: int = 2026) -> tuple[int, int]:
         raw = cursor.connection.cursor()
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Company._meta.db_table}")
         first_company = cursor.fetchone()[0] + 1
-        cols, consts = _columns(Company, {"created_at": stamp})
+        cols, consts = _columns(Company, {"created_at": stamp, "team_id": str(team.pk)})
         idx = {c: i for i, c in enumerate(cols)}
 
         def companies():
@@ -114,7 +114,7 @@ def load(n: int, seed: int = 2026) -> tuple[int, int]:
 
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Prospect._meta.db_table}")
         first_prospect = cursor.fetchone()[0] + 1
-        cols, consts = _columns(Prospect, {"created_at": stamp})
+        cols, consts = _columns(Prospect, {"created_at": stamp, "team_id": str(team.pk)})
         idx = {c: i for i, c in enumerate(cols)}
         roles = ["", "decision_maker", "influencer", "user", "gatekeeper"]
 

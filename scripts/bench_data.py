@@ -279,7 +279,10 @@ def generate(size: str, url: str) -> dict:
         p = {
             "n": n,
             "t0": t0,
-            "companies": max(50, n // 4),
+            # A multiple of the number of SDRs: prospect i (lead i, of the team of SDR
+            # i % nsdr) uses company 1 + i % companies, which is then always of that team
+            # (a team is a workspace: teams own their companies).
+            "companies": -(-max(50, n // 4) // len(sdrs)) * len(sdrs),
             "sdrs": sdrs,
             "aes": aes,
             "teams": team_ids,
@@ -297,6 +300,7 @@ def generate(size: str, url: str) -> dict:
                 "leads_company",
                 {
                     "id": "j",
+                    "team_id": "(%(teams)s::bigint[])[1 + ((j - 1) %% %(nsdr)s) / %(per_team)s]",
                     "name": "'Company ' || j",
                     "domain": "'c' || j || '.example.com'",
                     "website": "'https://c' || j || '.example.com'",
@@ -317,6 +321,7 @@ def generate(size: str, url: str) -> dict:
                 "leads_prospect",
                 {
                     "id": "i",
+                    "team_id": "(%(teams)s::bigint[])[1 + (i %% %(nsdr)s) / %(per_team)s]",
                     "company_id": "1 + i %% %(companies)s",
                     "first_name": "(ARRAY['Kari', 'Ola', 'Ingrid', 'Lars', 'Sofie', 'Emil', "
                     "'Nora', 'Jonas', 'Maja', 'Henrik', 'Ella', 'Anders'])[1 + i %% 12]",

@@ -171,6 +171,7 @@ def baseline(path: Path, rows: int, team) -> float:
         def before_import_row(self, row, **kwargs):
             domain = normalize_domain(row["Website"])
             company, _ = Company.objects.get_or_create(
+                team=team,
                 domain=domain,
                 defaults={
                     "name": row["Company"],
@@ -179,6 +180,7 @@ def baseline(path: Path, rows: int, team) -> float:
                 },
             )
             prospect, _ = Prospect.objects.get_or_create(
+                team=team,
                 email=normalize_email(row["Email"]),
                 defaults={
                     "first_name": row["First Name"],

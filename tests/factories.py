@@ -32,6 +32,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Company
 
+    team = factory.SubFactory(TeamFactory)
     name = factory.Sequence(lambda n: f"Company {n}")
     domain = factory.Sequence(lambda n: f"company{n}.example")
     website = factory.LazyAttribute(lambda c: f"https://{c.domain}")
@@ -44,7 +45,8 @@ class ProspectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Prospect
 
-    company = factory.SubFactory(CompanyFactory)
+    team = factory.SubFactory(TeamFactory)
+    company = factory.SubFactory(CompanyFactory, team=factory.SelfAttribute("..team"))
     first_name = factory.Sequence(lambda n: f"Pat{n}")
     last_name = "Prospect"
     email = factory.Sequence(lambda n: f"pat{n}@prospect.example")
@@ -59,7 +61,31 @@ class LeadFactory(factory.django.DjangoModelFactory):
         model = Lead
 
     team = factory.SubFactory(TeamFactory)
-    prospect = factory.SubFactory(ProspectFactory)
+    prospect = factory.SubFactory(ProspectFactory, team=factory.SelfAttribute("..team"))
     source = LeadSource.OUTBOUND
     owner = None
     created_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A team is a workspace: a lead's prospect (and its company) is of the lead's team.
+        # For brevity a test may build a prospect with ProspectFactory() and hand it to a lead
+        # of some team: a prospect that no lead uses yet joins that team, with its company.
+        prospect, team = kwargs["prospect"], kwargs["team"]
+        team_id = team.pk if isinstance(team, Team) else team
+        if prospect.team_id != team_id:
+            if prospect.leads.exclude(team_id=team_id).exists():
+                raise ValueError("This prospect belongs to another team's leads.")
+            _adopt(prospect, team_id)
+        return super()._create(model_class, *args, **kwargs)
+
+
+def _adopt(prospect: Prospect, team_id: int) -> None:
+    prospect.team_id = team_id
+    prospect.save(update_fields=["team"])
+    company = prospect.company
+    if company is not None and company.team_id != team_id:
+        if company.prospects.exclude(team_id=team_id).exists():
+            raise ValueError("This company belongs to another team's prospects.")
+        company.team_id = team_id
+        company.save(update_fields=["team"])

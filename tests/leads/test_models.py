@@ -1,9 +1,9 @@
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from leads.models import EventKind, Lead, LeadEvent, LeadState
+from leads.models import Company, EventKind, Lead, LeadEvent, LeadState, Prospect
 from leads.services import lead_add_note
-from tests.factories import LeadFactory, ProspectFactory
+from tests.factories import CompanyFactory, LeadFactory, ProspectFactory
 from tests.fixtures import walk
 
 from .helpers import lead_snapshot
@@ -135,14 +135,28 @@ def test_the_database_refuses_a_nurture_lead_without_a_recycle_date(crew):
     assert Lead.objects.get(pk=lead.pk).state == LeadState.NEW
 
 
-def test_prospect_emails_are_unique(crew):
-    ProspectFactory(email="ann@acme.example")
-    with pytest.raises(IntegrityError, match="prospect_unique_email"):
+def test_prospect_emails_are_unique_within_a_team(crew, other_crew):
+    ProspectFactory(team=crew.team, email="ann@acme.example")
+    with pytest.raises(IntegrityError, match="prospect_unique_team_email"):
         with transaction.atomic():
-            ProspectFactory(email="ann@acme.example")
+            ProspectFactory(team=crew.team, email="ann@acme.example")
+    # Another team has its own row for the same person.
+    ProspectFactory(team=other_crew.team, email="ann@acme.example")
     # Prospects without an email are not constrained.
-    ProspectFactory(email=None)
-    ProspectFactory(email=None)
+    ProspectFactory(team=crew.team, email=None)
+    ProspectFactory(team=crew.team, email=None)
+    assert Prospect.objects.filter(email="ann@acme.example").count() == 2
+
+
+def test_company_domains_are_unique_within_a_team(crew, other_crew):
+    CompanyFactory(team=crew.team, domain="acme.example")
+    with pytest.raises(IntegrityError, match="company_unique_team_domain"):
+        with transaction.atomic():
+            CompanyFactory(team=crew.team, domain="acme.example")
+    CompanyFactory(team=other_crew.team, domain="acme.example")
+    CompanyFactory(team=crew.team, domain=None)
+    CompanyFactory(team=crew.team, domain=None)
+    assert Company.objects.filter(domain="acme.example").count() == 2
 
 
 # --- Small model vocabulary -----------------------------------------------------------------

@@ -140,10 +140,14 @@ def listed(crew, other_crew):
         ]
     )
     walk(leads["bob"], "researching")
-    # Not in the manager's scope: must never show up whatever the filter.
+    # Not in the manager's scope: must never show up whatever the filter (the other team has
+    # its own row for the same company).
+    other_acme = CompanyFactory(
+        team=other_crew.team, name="Acme Robotics", domain=acme.domain, industry="Manufacturing"
+    )
     other_crew.lead(
         owner="sdr",
-        prospect=ProspectFactory(first_name="Ann", email="ann2@acme.example", company=acme),
+        prospect=ProspectFactory(first_name="Ann", email="ann2@acme.example", company=other_acme),
         created_at=at(1),
     )
     return leads

@@ -194,7 +194,7 @@ class Command(BaseCommand):
             first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
             company = COMPANIES[i % len(COMPANIES)]
             email = f"{first}.{last}{i}@{company[1] or 'gmail.com'}".lower().replace("ø", "o")
-            if Prospect.objects.filter(email=email).exists():
+            if Prospect.objects.filter(team_id=users["maria"].team_id, email=email).exists():
                 continue
             owner = owners[i % len(owners)] if target == "new" else owners[i % 3]
             actor = owner or users["maria"]

@@ -131,7 +131,7 @@ def test_company_fields_are_edited_in_place_when_the_domain_stays(crew, lead):
 
 
 def test_a_new_domain_moves_the_prospect_to_the_matching_company(crew, lead):
-    globex = CompanyFactory(name="Globex", domain="globex.example", industry="")
+    globex = CompanyFactory(team=crew.team, name="Globex", domain="globex.example", industry="")
     lead_update(
         actor=crew.sdr,
         lead_id=lead.pk,
@@ -196,7 +196,7 @@ def test_an_unknown_source_is_refused_and_rolls_back_the_prospect_edit(crew, lea
 
 
 def test_changing_the_email_to_another_prospects_is_refused(crew, lead):
-    ProspectFactory(email="bo@globex.example")
+    ProspectFactory(team=crew.team, email="bo@globex.example")
     before = lead_snapshot(lead.pk)
     with pytest.raises(DuplicateProspect) as exc:
         lead_update(

@@ -152,7 +152,9 @@ def test_sdr_cannot_slip_in_an_owner(crew, client):
 
 
 def test_create_links_to_the_existing_company_by_domain(crew, client):
-    company = CompanyFactory(name="Fjordkraft", domain="fjordkraft.example", industry="Energy")
+    company = CompanyFactory(
+        team=crew.team, name="Fjordkraft", domain="fjordkraft.example", industry="Energy"
+    )
     client.force_login(crew.sdr)
 
     response = client.post("/leads/new/", VALID)
@@ -185,12 +187,8 @@ def test_duplicate_email_of_a_visible_lead_names_it_and_links_to_it(crew, client
     assert world_counts() == before
 
 
-@pytest.mark.parametrize("holder", ["team_mate", "other_team"])
-def test_duplicate_email_of_an_invisible_lead_neither_names_nor_links_it(
-    crew, other_crew, client, holder
-):
-    team = crew if holder == "team_mate" else other_crew
-    existing = team.lead(owner="sdr2", prospect=ProspectFactory(email=KARI))
+def test_duplicate_email_of_an_invisible_lead_neither_names_nor_links_it(crew, client):
+    existing = crew.lead(owner="sdr2", prospect=ProspectFactory(email=KARI))
     client.force_login(crew.sdr)
     before = world_counts()
 
@@ -199,11 +197,43 @@ def test_duplicate_email_of_an_invisible_lead_neither_names_nor_links_it(
     content = response.content.decode()
     assert response.status_code == 400
     assert _field_error(response, "email") == [
-        "A lead for this email already exists in another workspace."
+        "A lead for this email already exists in your team."
     ]
     assert f"/leads/{existing.pk}/" not in content
     assert f"#{existing.pk}" not in content
     assert world_counts() == before
+
+
+def test_another_teams_person_and_company_are_neither_used_nor_revealed(
+    crew, other_crew, client
+):
+    theirs = other_crew.lead(
+        owner="sdr",
+        prospect=ProspectFactory(
+            email=KARI, first_name="Kari", phone="+47 999", title="CFO",
+            company=CompanyFactory(name="Fjordkraft AS", domain="fjordkraft.example",
+                                   industry="Energy", employee_count=900),
+        ),
+    )  # fmt: skip
+    before_prospect = Prospect.objects.filter(pk=theirs.prospect_id).values().get()
+    before_company = Company.objects.filter(pk=theirs.prospect.company_id).values().get()
+    client.force_login(crew.sdr)
+
+    response = client.post("/leads/new/", VALID)
+
+    lead = Lead.objects.get(team=crew.team)
+    assert response["Location"] == f"/leads/{lead.pk}/"
+    assert _messages(response) == ["Lead created."]  # nothing "known" or "linked"
+    mine = Prospect.objects.select_related("company").get(pk=lead.prospect_id)
+    assert mine.pk != theirs.prospect_id and mine.team_id == crew.team.pk
+    assert mine.company.pk != theirs.prospect.company_id and mine.company.team_id == crew.team.pk
+    assert (mine.phone, mine.title, mine.company.name, mine.company.employee_count) == (
+        "+47 912 34 567", "Head of Sales", "Fjordkraft Analytics", 140  # what B typed
+    )
+    assert Prospect.objects.filter(pk=theirs.prospect_id).values().get() == before_prospect
+    assert Company.objects.filter(pk=theirs.prospect.company_id).values().get() == before_company
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "+47 999" not in page and "Fjordkraft AS" not in page
 
 
 def test_prospect_with_only_closed_leads_gets_a_new_lead(crew, client):
@@ -347,7 +377,7 @@ def test_edit_with_a_missing_or_forged_version_says_so_and_changes_nothing(
 
 
 def test_edit_to_another_prospects_email_is_refused(crew, client, lead):
-    ProspectFactory(email="taken@x.example")
+    ProspectFactory(team=crew.team, email="taken@x.example")
     client.force_login(crew.sdr)
     before = lead_snapshot(lead.pk)
 
