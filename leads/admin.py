@@ -5,19 +5,32 @@ from audit.admin import AuditedAdmin
 from .models import Company, Lead, LeadEvent, Prospect
 
 
+class TeamOwnedAdmin(AuditedAdmin):
+    """A team is a workspace: a company or prospect stays in the team it was made for (its
+    leads and prospects are that team's), so its team is chosen once, when it is added."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "team"] if obj is not None else fields
+
+
 @admin.register(Company)
-class CompanyAdmin(AuditedAdmin):
-    list_display = ["name", "domain", "industry", "employee_count", "country"]
+class CompanyAdmin(TeamOwnedAdmin):
+    list_display = ["name", "domain", "team", "industry", "employee_count", "country"]
     search_fields = ["name", "domain"]
-    list_filter = ["industry", "country"]
+    list_filter = ["team", "industry", "country"]
+    list_select_related = ["team"]
     show_full_result_count = False
 
 
 @admin.register(Prospect)
-class ProspectAdmin(AuditedAdmin):
-    list_display = ["first_name", "last_name", "email", "company", "title", "do_not_contact"]
+class ProspectAdmin(TeamOwnedAdmin):
+    list_display = [
+        "first_name", "last_name", "email", "team", "company", "title", "do_not_contact"
+    ]  # fmt: skip
     search_fields = ["first_name", "last_name", "email"]
-    list_select_related = ["company"]
+    list_filter = ["team"]
+    list_select_related = ["company", "team"]
     raw_id_fields = ["company"]
     show_full_result_count = False
 

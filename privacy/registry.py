@@ -37,6 +37,7 @@ PERSONAL_DATA: dict[str, Covered] = {
         },
         keep={
             "id": KEY,
+            "team": KEY,
             "company": KEY,
             "role": "buying role (economic buyer, champion…), not identifying",
             "is_decision_maker": STATE,
@@ -203,7 +204,7 @@ NOT_PERSONAL: dict[str, str] = {
     "sessions.session": "logged-in users' sessions: " + STAFF,
     "accounts.team": CONFIG,
     "accounts.user": STAFF,
-    "leads.company": "an organisation, shared by its prospects: " + COMPANY,
+    "leads.company": "an organisation, shared by its prospects in one team: " + COMPANY,
     "cadences.cadence": CONFIG,
     "cadences.cadencestep": "templates with placeholders: " + CONFIG,
     "cadences.snippet": "text blocks for emails: " + CONFIG,

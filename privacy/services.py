@@ -32,6 +32,13 @@ def may_handle_personal_data(user) -> bool:
     return user.is_manager or user.is_admin_role
 
 
+def acts_across_teams(user) -> bool:
+    """A data subject's rights are organisation-wide: an admin exports or erases the person in
+    every team that holds them; a manager only within their own team (a team is a
+    workspace: what another team recorded is neither shown nor changed)."""
+    return user.is_admin_role
+
+
 def prospect_for(actor, lead_id: int) -> Prospect:
     """The prospect behind a lead the actor sees (404 otherwise); managers and admins only
     (403 for the others)."""
@@ -45,65 +52,87 @@ def prospect_for(actor, lead_id: int) -> Prospect:
     return lead.prospect
 
 
-def _rows(label: str, prospect: Prospect):
+def subject_rows(actor, prospect: Prospect) -> list[Prospect]:
+    """The rows that are this person for ``actor``: the team's own row for a manager; for an
+    admin, every team's row with the same normalised address (one row when there is none)."""
+    if acts_across_teams(actor) and prospect.email:
+        return list(Prospect.objects.filter(email=prospect.email).order_by("pk"))
+    return [prospect]
+
+
+def _rows(label: str, prospects: list[Prospect]):
     model = apps.get_model(label)
     covered = PERSONAL_DATA[label]
+    ids = [p.pk for p in prospects]
     if label == "cadences.suppression":
-        if not prospect.email:
-            return model.objects.none()
-        return model.objects.filter(email_hash=email_hash(prospect.email))
+        hashes = {email_hash(p.email) for p in prospects if p.email}
+        return model.objects.filter(email_hash__in=hashes)
     if label == "admin.logentry":
         lead_ids = [
-            str(i) for i in Lead.objects.filter(prospect=prospect).values_list("pk", flat=True)
+            str(i) for i in Lead.objects.filter(prospect__in=ids).values_list("pk", flat=True)
         ]
         return LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Prospect), object_id=str(prospect.pk)
+            content_type=ContentType.objects.get_for_model(Prospect),
+            object_id__in=[str(i) for i in ids],
         ) | LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(Lead), object_id__in=lead_ids
         )
-    return model.objects.filter(**{covered.path: prospect.pk})
+    return model.objects.filter(**{f"{covered.path}__in": ids})
 
 
 def prospect_export(*, actor, lead_id: int) -> dict:
-    """Everything held on the prospect behind ``lead_id``, as plain JSON-able data."""
+    """Everything held on the person behind ``lead_id``, as plain JSON-able data: in the
+    actor's team, or in every team for an admin (``subject_rows``)."""
     prospect = prospect_for(actor, lead_id)
+    subjects = subject_rows(actor, prospect)
+    company_ids = [p.company_id for p in subjects if p.company_id]
     data = {
         "exported_at": timezone.now(),
         "prospect_id": prospect.pk,
+        "prospect_ids": [p.pk for p in subjects],
         "company": Company.objects.filter(pk=prospect.company_id).values().first(),
+        "companies": list(Company.objects.filter(pk__in=company_ids).order_by("pk").values()),
     }
     for label in PERSONAL_DATA:
-        data[label] = list(_rows(label, prospect).order_by("pk").values())
-    audit_record(actor=actor, target=prospect, action="privacy_export", changes={})
+        data[label] = list(_rows(label, subjects).order_by("pk").values())
+    for subject in subjects:
+        audit_record(actor=actor, target=subject, action="privacy_export", changes={})
     return data
 
 
 def prospect_erase(*, actor, lead_id: int) -> dict[str, int]:
-    """Remove the prospect's personal data from every model (registry), keep the suppression
-    of the address as a hash, stop their cadences. Returns rows changed per model."""
+    """Remove the person's personal data from every model (registry): the team's own row for
+    a manager, every team's for an admin (``subject_rows``). The suppression of the address
+    is kept as a hash and binds the whole organisation (their cadences stop in every team).
+    Returns rows changed per model."""
     prospect = prospect_for(actor, lead_id)
     changed: dict[str, int] = {}
     with transaction.atomic():
-        prospect = Prospect.objects.select_for_update().get(pk=prospect.pk)
-        if prospect.email:
-            email_record_erasure(email=prospect.email)  # suppress by hash, stop cadences
+        subjects = list(
+            Prospect.objects.select_for_update()
+            .filter(pk__in=[p.pk for p in subject_rows(actor, prospect)])
+            .order_by("pk")
+        )
+        for email in sorted({p.email for p in subjects if p.email}):
+            email_record_erasure(email=email)  # suppress by hash, stop cadences
         # The suppression and admin rows are found through the address and the ids, so they
-        # go before the prospect row loses its address.
+        # go before the prospect rows lose their address.
         for label in ("cadences.suppression", "admin.logentry"):
-            changed[label] = _rows(label, prospect).update(**PERSONAL_DATA[label].erase)
+            changed[label] = _rows(label, subjects).update(**PERSONAL_DATA[label].erase)
         for label, covered in PERSONAL_DATA.items():
             if label in changed:
                 continue
             if label == "leads.leadevent":  # keeps the structure the figures are built from
-                changed[label] = lead_events_erase(events=_rows(label, prospect))
+                changed[label] = lead_events_erase(events=_rows(label, subjects))
                 continue
-            changed[label] = _rows(label, prospect).update(**covered.erase)
-        audit_record(
-            actor=actor,
-            target=prospect,
-            action="privacy_erase",
-            changes={label: (None, n) for label, n in changed.items()},
-        )
+            changed[label] = _rows(label, subjects).update(**covered.erase)
+        for subject in subjects:
+            audit_record(
+                actor=actor,
+                target=subject,
+                action="privacy_erase",
+                changes={label: (None, n) for label, n in changed.items()},
+            )
     return changed
 
 

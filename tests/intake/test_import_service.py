@@ -130,7 +130,9 @@ def test_duplicates_against_existing_prospects_and_companies(crew):
         owner=crew.sdr,
         prospect=ProspectFactory(email="person0@company0.example.org"),
     )
-    company = Company.objects.create(name="Known Co", domain="company1.example.org")
+    company = Company.objects.create(
+        team=crew.team, name="Known Co", domain="company1.example.org"
+    )
     job = run_import(crew.marketing, people(4))
     assert counts(job) == ("done", 4, 3, 0, 1, 0)
     assert issues(job, IssueKind.DUPLICATE) == [
@@ -174,10 +176,13 @@ def test_update_empty_does_not_touch_another_teams_prospect(crew, other_crew):
     LeadFactory(team=other_crew.team, owner=other_crew.sdr, prospect=prospect)
     data = csv_bytes(["First Name", "Last Name", "Email"], [["A", "Secret", "a@b.no"]])
     job = run_import(crew.manager, data, duplicates="update_empty")
-    assert counts(job) == ("done", 1, 0, 0, 1, 0)
+    # A team is a workspace: the other team's person is this team's new prospect.
+    assert counts(job) == ("done", 1, 1, 0, 0, 0)
     prospect.refresh_from_db()
     assert prospect.last_name == ""
     assert not LeadEvent.objects.filter(kind=EventKind.EDIT).exists()
+    mine = Prospect.objects.get(team=crew.team, email="a@b.no")
+    assert (mine.pk != prospect.pk, mine.last_name) == (True, "Secret")
 
 
 def test_all_or_nothing_stores_nothing_and_lists_every_bad_row(crew):
@@ -410,11 +415,15 @@ def test_concurrent_creation_of_the_same_person_falls_back_to_a_duplicate(crew, 
         if table == "leads_company" and not getattr(nextvals_after_a_race, "done", False):
             nextvals_after_a_race.done = True
             with other.cursor() as c:
+                # The team exists only in the test's own transaction: skip the foreign-key
+                # triggers in this connection (the unique (team, email) index still holds).
+                c.execute("SET session_replication_role = replica")
                 c.execute(
-                    "INSERT INTO leads_prospect (first_name, last_name, email, phone, title, "
-                    "role, is_decision_maker, linkedin_url, time_zone, do_not_contact, "
-                    "created_at) VALUES ('P', '', 'person1@company0.example.org', '', '', '', "
-                    "false, '', '', false, now())"
+                    "INSERT INTO leads_prospect (team_id, first_name, last_name, email, phone, "
+                    "title, role, is_decision_maker, linkedin_url, time_zone, do_not_contact, "
+                    "created_at) VALUES (%s, 'P', '', 'person1@company0.example.org', '', '', "
+                    "'', false, '', '', false, now())",
+                    [crew.team.pk],
                 )
         return real_nextvals(cursor, table, n)
 
@@ -553,10 +562,12 @@ def test_the_copy_path_stores_quotes_commas_backslashes_and_empty_values_exactly
     }  # fmt: skip
 
 
-def test_the_preview_flags_duplicates_in_the_file_and_in_the_crm(crew):
+def test_the_preview_flags_duplicates_in_the_file_and_in_the_crm(crew, other_crew):
     """Messy file: line 4 repeats line 2's person (case and spaces differ); Siri (line 8) is
     already a prospect. The rejected rows keep their reason and flag nothing."""
-    ProspectFactory(email="siri@lie-consulting.no")
+    ProspectFactory(team=crew.team, email="siri@lie-consulting.no")
+    # Another team's person is not looked at (nor revealed): Kari is new to this team.
+    ProspectFactory(team=other_crew.team, email="kari.nordmann@fjordkraft.no")
     job = upload(crew.marketing, messy_csv())
     preview = services.import_preview(job, job.mapping, job.header_row)
     got = [(p.line, p.row.email if p.row else None, p.duplicate, bool(p.error)) for p in preview]
