@@ -194,16 +194,25 @@ def team_objects(crew) -> dict:
     """One of each kind of object a route names, belonging to ``crew``'s team: a lead handed
     off to its AE (visible to its SDR, AE and manager), the team's standard cadence, an
     enrollment of another lead with its touches, a reminder, an import and a web form, coaching
-    feedback for the SDR, the SDR's API token, a webhook subscription with one delivery."""
+    feedback for the SDR, the SDR's API token, a webhook subscription with one delivery. The
+    lead's prospect and company have the same email and domain in both teams."""
     from api.models import ApiToken, WebhookDelivery, WebhookSubscription
     from cadences.models import Touch
     from cadences.services import cadence_ensure_standard, enrollment_create, reminder_create
     from coaching.services import feedback_create
     from intake.models import ImportJob, WebForm
     from leads.models import LeadEvent
+    from tests.factories import CompanyFactory, ProspectFactory
     from tests.fixtures import walk
 
-    handed = walk(crew.lead(owner="sdr"), "handed_off", ae=crew.ae)
+    # Both teams hold the same person at the same company (a team is a workspace: each has
+    # its own rows), so every route naming a lead, prospect or company is also checked on the
+    # shared-email and shared-domain case: the other team's row stays out of reach.
+    shared = ProspectFactory(
+        email="kari@shared.example",
+        company=CompanyFactory(name="Shared AS", domain="shared.example"),
+    )
+    handed = walk(crew.lead(owner="sdr", prospect=shared), "handed_off", ae=crew.ae)
     standard = cadence_ensure_standard(team_id=crew.team.pk, actor=crew.manager)
     enrolled = crew.lead(owner="sdr")
     enrollment = enrollment_create(actor=crew.sdr, lead_id=enrolled.pk, cadence_id=standard.pk)
