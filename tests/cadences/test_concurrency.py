@@ -74,7 +74,8 @@ def due_emails(crew, n: int, due) -> list[Touch]:
     )
     step = cadence.steps.get()
     prospects = Prospect.objects.bulk_create(
-        Prospect(first_name=f"P{i}", email=f"p{i}@race.example") for i in range(n)
+        Prospect(team=crew.team, first_name=f"P{i}", email=f"p{i}@race.example")
+        for i in range(n)
     )
     leads = Lead.objects.bulk_create(
         Lead(team=crew.team, prospect=p, source="outbound", owner=crew.sdr, state="contacting")

@@ -7,6 +7,7 @@ import pytest
 from django.forms.models import model_to_dict
 
 from cadences.models import Suppression, email_hash
+from cadences.services import email_is_suppressed, email_record_bounce, email_record_unsubscribe
 from leads.models import Lead, LeadEvent, Prospect
 from leads.services import LeadData, TransitionParams, lead_add_note, lead_create, lead_transition
 from privacy.registry import ERASED_NAME
@@ -104,3 +105,18 @@ def test_an_admin_erases_the_person_in_every_team(crew, both, client):
         bodies = set(LeadEvent.objects.filter(lead=lead).values_list("body", flat=True))
         assert bodies == {""}
     assert not Prospect.objects.filter(email=KARI).exists()
+
+
+@pytest.mark.parametrize(
+    ("record", "flag"),
+    [(email_record_unsubscribe, "do_not_contact"), (email_record_bounce, "email_bounced_at")],
+)
+def test_the_suppression_list_binds_every_team(both, record, flag):
+    """An unsubscribe or a bounce that came through one team's email flags the person in
+    every team: the suppression list is organisation-wide on purpose."""
+    alpha, beta = both
+    record(email=" Kari.Nordmann@FJORDKRAFT.example ")
+    for lead in (alpha, beta):
+        assert getattr(Prospect.objects.get(pk=lead.prospect_id), flag) not in (False, None)
+    assert email_is_suppressed(KARI)
+    assert list(Suppression.objects.values_list("email", flat=True)) == [KARI]
