@@ -1,12 +1,12 @@
-"""leads 0009-0011: rows shared by teams the old way (one prospect, one company, leads of two
+"""leads 0010-0012: rows shared by teams the old way (one prospect, one company, leads of two
 teams) are split into one row per team, each team's leads re-pointed, nothing lost."""
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("leads", "0008_drop_redundant_fk_indexes")]
-AFTER = [("leads", "0011_per_team_unique_domain_and_email")]
+BEFORE = [("leads", "0009_leadevent_erasure_keeps_structure")]
+AFTER = [("leads", "0012_per_team_unique_domain_and_email")]
 
 
 def _migrate(targets):

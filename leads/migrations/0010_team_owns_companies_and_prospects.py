@@ -1,6 +1,6 @@
 """A team is a workspace (issue 16): companies and prospects get a team. This step adds the
 column (nullable for now) and drops the site-wide unique domain and email, so that the next
-migration can split rows shared by several teams; 0011 adds the per-team constraints."""
+migration can split rows shared by several teams; 0012 adds the per-team constraints."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0003_team_time_zone_dashboards"),
-        ("leads", "0008_drop_redundant_fk_indexes"),
+        ("leads", "0009_leadevent_erasure_keeps_structure"),
     ]
 
     operations = [

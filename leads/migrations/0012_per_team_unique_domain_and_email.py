@@ -1,4 +1,4 @@
-"""Every company and prospect has its team (0010): make the column required and unique the
+"""Every company and prospect has its team (0011): make the column required and unique the
 domain and the email per team. The email keeps an index of its own for the two
 organisation-wide lookups by address (suppression list, data-subject rights)."""
 
@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    dependencies = [("leads", "0010_split_shared_companies_and_prospects")]
+    dependencies = [("leads", "0011_split_shared_companies_and_prospects")]
 
     operations = [
         migrations.AlterField(

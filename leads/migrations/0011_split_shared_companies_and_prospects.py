@@ -103,6 +103,6 @@ def split(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [("leads", "0009_team_owns_companies_and_prospects")]
+    dependencies = [("leads", "0010_team_owns_companies_and_prospects")]
 
     operations = [migrations.RunPython(split, migrations.RunPython.noop, elidable=False)]
