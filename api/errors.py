@@ -23,6 +23,13 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+def input_name(view, field: str) -> str:
+    """The name of the API input a service's error is about. Services name the fields of the
+    pages' forms (``ae``, ``brief_need``); a view whose input names differ maps them in
+    ``service_error_fields`` (``{"ae": "ae_id", "brief_need": "brief.need"}``)."""
+    return getattr(view, "service_error_fields", {}).get(field, field)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, LeadConflict):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
@@ -30,7 +37,7 @@ def exception_handler(exc, context):
         exc = PermissionDenied(str(exc))
     elif isinstance(exc, LeadError):  # LeadInvalid, CadenceInvalid, …: the input is wrong
         field = getattr(exc, "field", None) or "non_field_errors"
-        exc = ValidationError({field: [str(exc)]})
+        exc = ValidationError({input_name(context.get("view"), field): [str(exc)]})
     response = drf_exception_handler(exc, context)
     if isinstance(exc, Http404) and response is not None:
         response.data = {"detail": str(exc) or "Not found."}

@@ -3,6 +3,9 @@
 The same services as the Imports pages (intake.services); scopes from intake.selectors: an SDR
 sees their own imports, managers and marketing their team's; another team's import is 404."""
 
+import re
+import tempfile
+
 from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -19,6 +22,7 @@ from intake.models import (
     DuplicatePolicy,
     ImportIssue,
     ImportJob,
+    ImportPhase,
     ImportStatus,
     IssueKind,
 )
@@ -29,6 +33,17 @@ from leads.models import LeadSource
 
 from .views import ERRORS, IdCursorPagination, _errors
 
+# A path under the temporary directory, quoted or not, without the punctuation after it.
+_TEMP_PATH = re.compile(
+    r"""['"]?""" + re.escape(tempfile.gettempdir()) + r"""/[^\s'"]*[^\s'".,;:)]['"]?"""
+)
+
+
+def without_paths(message: str) -> str:
+    """A reader's message (an openpyxl or zipfile error names the temporary file it read)
+    without the server's file paths."""
+    return _TEMP_PATH.sub("the file", message)
+
 
 class UploadTooLarge(APIException):
     status_code = 413
@@ -36,6 +51,14 @@ class UploadTooLarge(APIException):
 
 
 class ImportOut(serializers.ModelSerializer):
+    # "" until the import starts: read-only model fields lose their blank choice in the schema.
+    phase = serializers.ChoiceField(
+        choices=ImportPhase.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty until the import starts",
+    )
+    message = serializers.SerializerMethodField()
     percent = serializers.IntegerField(read_only=True)
     rows_per_second = serializers.IntegerField(read_only=True, allow_null=True)
 
@@ -73,6 +96,9 @@ class ImportOut(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+    def get_message(self, job) -> str:
+        return without_paths(job.message)
 
 
 class ImportOptionsIn(serializers.Serializer):
@@ -201,7 +227,8 @@ class ImportListView(generics.ListAPIView):
                 size=upload.size,
             )
         except FileRejected as exc:
-            raise ValidationError({"file": [f"{exc} Nothing was stored."]}) from exc
+            message = without_paths(str(exc))
+            raise ValidationError({"file": [f"{message} Nothing was stored."]}) from exc
         if d["start"]:
             job = _start(request, job, d)
         return Response(ImportOut(job).data, status=201)

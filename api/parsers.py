@@ -2,6 +2,8 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from sdrcrm import inputs
+
 from .errors import PayloadTooLarge
 
 
@@ -14,16 +16,17 @@ def read_limited(stream, limit: int) -> bytes:
 
 
 class LimitedJSONParser(JSONParser):
-    """JSON bodies up to SDRCRM_API_MAX_BODY bytes; the top level must be an object."""
+    """JSON bodies up to SDRCRM_API_MAX_BODY bytes; the top level must be an object, at most
+    ``inputs.MAX_JSON_DEPTH`` deep, with no NUL character in any key or string."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        import json
-
         limit = settings.SDRCRM_API_MAX_BODY
         raw = read_limited(stream, limit)
         try:
-            data = json.loads(raw.decode("utf-8")) if raw else {}
-        except (ValueError, UnicodeDecodeError) as exc:
+            data = inputs.loads(raw) if raw else {}
+        except inputs.JsonRefused as exc:
+            raise ParseError(str(exc)) from exc
+        except ValueError as exc:
             raise ParseError(f"The body is not valid JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise ParseError("The body must be a JSON object.")

@@ -2,6 +2,7 @@
 
 import zoneinfo
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,6 +20,7 @@ from leads.models import (
 from leads.selectors import SORTS
 from qualification.models import Decision
 from qualification.scoring import Authority, Fit, Need, Timeline
+from sdrcrm.inputs import validate_date_range
 
 # --- Input ------------------------------------------------------------------------------------
 
@@ -96,7 +98,9 @@ class TransitionInput(StrictInput):
         help_text=f"disqualify: one of {', '.join(DisqualifyReason.values)}; reject: free text",
     )  # fmt: skip
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    recycle_on = serializers.DateField(required=False, help_text="nurture: a future date")
+    recycle_on = serializers.DateField(
+        required=False, help_text="nurture: a future date", validators=[validate_date_range]
+    )
     ae_id = serializers.IntegerField(required=False, min_value=1, help_text="hand_off: the AE")
     brief = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
 
@@ -132,14 +136,37 @@ class QualificationInput(StrictInput):
         choices=DisqualifyReason.choices, required=False, allow_blank=True
     )
     disqualify_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    recycle_on = serializers.DateField(required=False, allow_null=True)
+    recycle_on = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_date_range]
+    )
     expected_state = serializers.ChoiceField(choices=LeadState.choices, required=False)
+
+
+class InRangeDateTimeField(serializers.DateTimeField):
+    """A date and time within sdrcrm.inputs' years, checked before it is moved to another zone
+    (which overflows near year 1 and year 9999)."""
+
+    def enforce_timezone(self, value):
+        try:
+            validate_date_range(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code="date_range") from exc
+        return super().enforce_timezone(value)
+
+
+class WallClockDateTimeField(InRangeDateTimeField):
+    """A date and time as given: with its offset if it has one, else naive (a wall-clock time
+    that the serializer reads in a zone given beside it)."""
+
+    def enforce_timezone(self, value):
+        super().enforce_timezone(value)  # the range
+        return value
 
 
 class EnrollmentInput(StrictInput):
     lead_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     cadence_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    start_at = serializers.DateTimeField(required=False, allow_null=True)
+    start_at = InRangeDateTimeField(required=False, allow_null=True)
 
 
 class LeadFilterQuery(serializers.Serializer):
@@ -155,16 +182,25 @@ class LeadFilterQuery(serializers.Serializer):
     industry = serializers.CharField(required=False, max_length=120, allow_blank=True)
     score_min = serializers.IntegerField(required=False, min_value=0, max_value=100)
     score_max = serializers.IntegerField(required=False, min_value=0, max_value=100)
-    created_from = serializers.DateField(required=False)
-    created_to = serializers.DateField(required=False)
+    created_from = serializers.DateField(required=False, validators=[validate_date_range])
+    created_to = serializers.DateField(required=False, validators=[validate_date_range])
     sort = serializers.ChoiceField(choices=list(SORTS), required=False)
     cursor = serializers.CharField(required=False, max_length=500)
 
 
 class PreviewQuery(serializers.Serializer):
-    start = serializers.DateTimeField(help_text="ISO 8601, e.g. 2026-12-01T09:00:00+01:00")
+    start = WallClockDateTimeField(
+        help_text="ISO 8601, e.g. 2026-12-01T09:00:00+01:00; without an offset, a wall-clock "
+        "time in `timezone` (as on the cadence page)",
+    )
     timezone = serializers.CharField(max_length=64, validators=[_time_zone])
     country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        start = attrs["start"]
+        if start.tzinfo is None:
+            attrs["start"] = start.replace(tzinfo=zoneinfo.ZoneInfo(attrs["timezone"]))
+        return attrs
 
 
 # --- Output -----------------------------------------------------------------------------------
@@ -328,6 +364,15 @@ class QualificationOut(serializers.Serializer):
 
 
 class ErrorOut(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class LeadOutOfScopeOut(serializers.Serializer):
+    """A transition made, after which the actor no longer sees the lead."""
+
+    id = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=LeadState.choices)
+    version = serializers.IntegerField()
     detail = serializers.CharField()
 
 

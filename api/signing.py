@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import time
 
+from sdrcrm.inputs import is_ascii_digits
+
 TIMESTAMP_HEADER = "X-Sdrcrm-Timestamp"
 SIGNATURE_HEADER = "X-Sdrcrm-Signature"
 
@@ -41,7 +43,8 @@ def verify(
     """Check a request's signature and age; return its timestamp or raise SignatureError."""
     if not timestamp or not signature:
         raise SignatureError(f"Missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header.")
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    # ASCII digits only: str.isdigit() accepts "²", which int() refuses.
+    if not is_ascii_digits(timestamp, 12):
         raise SignatureError(f"{TIMESTAMP_HEADER} must be a Unix time in seconds.")
     ts = int(timestamp)
     now = now if now is not None else time.time()
@@ -50,9 +53,11 @@ def verify(
             f"The timestamp is more than {tolerance} seconds from the server's clock: "
             "refused (a replay, or a wrong clock)."
         )
-    expected = sign(secret, ts, body)
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters ("v1=é").
+    expected = sign(secret, ts, body).encode()
     if not any(
-        hmac.compare_digest(expected, candidate.strip()) for candidate in signature.split(",")
+        hmac.compare_digest(expected, candidate.strip().encode("utf-8", "replace"))
+        for candidate in signature.split(",")
     ):
         raise SignatureError("The signature does not match the body.")
     return ts

@@ -5,10 +5,12 @@ a lead that moved, or a transition not possible now, is 409 with the current sta
 from dataclasses import asdict
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     inline_serializer,
 )
@@ -97,6 +99,8 @@ def _after_transition(lead: Lead) -> None:
 
 
 class LeadListView(APIView):
+    service_error_fields = {"owner": "owner_id"}
+
     @extend_schema(
         operation_id="leads_list",
         parameters=[s.LeadFilterQuery],
@@ -228,6 +232,8 @@ class LeadDetailView(APIView):
 
 
 class LeadTransitionView(APIView):
+    service_error_fields = {"ae": "ae_id"}
+
     @extend_schema(
         operation_id="leads_transition",
         parameters=[
@@ -240,7 +246,19 @@ class LeadTransitionView(APIView):
             )
         ],  # fmt: skip
         request=s.TransitionInput,
-        responses={200: s.LeadOut, 409: s.ConflictOut, **_errors(400, 401, 403, 404, 413, 429)},
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="TransitionResult",
+                serializers=[s.LeadOut, s.LeadOutOfScopeOut],
+                resource_type_field_name=None,
+            ),
+            409: s.ConflictOut,
+            **_errors(400, 401, 403, 404, 413, 429),
+        },
+        description=(
+            "200 with the lead; or, when the transition took the lead out of your scope (an "
+            "AE's reject), 200 with its id, state, version and a `detail`."
+        ),
     )
     def post(self, request, lead_id: int, name: str):
         lead = _lead(request, lead_id)
@@ -267,8 +285,20 @@ class LeadTransitionView(APIView):
         except LeadConflict as exc:
             return _conflict(lead.pk, exc)
         _after_transition(lead)
-        lead = lead_selectors.lead_get_for_user(user=request.user, lead_id=lead.pk)
-        return Response(s.LeadOut(lead).data)
+        try:
+            visible = lead_selectors.lead_get_for_user(user=request.user, lead_id=lead.pk)
+        except Http404:
+            # The transition took the lead out of the actor's scope (an AE's reject hands it
+            # back to its SDR): it was made, so say so with what the actor may still know.
+            return Response(
+                {
+                    "id": lead.pk,
+                    "state": lead.state,
+                    "version": lead.version,
+                    "detail": _("Done: you no longer see this lead."),
+                }
+            )
+        return Response(s.LeadOut(visible).data)
 
 
 class LeadTimelineView(generics.ListAPIView):
@@ -325,6 +355,13 @@ def _qualification(lead: Lead, user) -> dict:
 
 
 class LeadQualificationView(APIView):
+    service_error_fields = {
+        "ae": "ae_id",
+        "reason": "disqualify_reason",
+        "note": "disqualify_note",
+        **{f"brief_{n}": f"brief.{n}" for n, _label in qualification_services.BRIEF_FIELDS},
+    }
+
     @extend_schema(
         operation_id="leads_qualification_retrieve",
         responses={200: s.QualificationOut, **_errors(401, 403, 404, 429)},
@@ -536,6 +573,8 @@ class CadencePreviewView(APIView):
 
 
 class EnrollmentListView(generics.ListAPIView):
+    service_error_fields = {"cadence": "cadence_id", "lead": "lead_id"}
+
     serializer_class = s.EnrollmentOut
     pagination_class = IdCursorPagination
 

@@ -4,13 +4,13 @@ Both read at most SDRCRM_API_MAX_BODY bytes, answer every bad request with a 4xx
 message, and change nothing unless the whole event is applied (one transaction per event).
 """
 
-import json
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from sdrcrm import inputs
 
 from . import services, signing
 
@@ -22,7 +22,7 @@ def _error(status: int, message: str) -> JsonResponse:
 def _read_body(request) -> bytes | None:
     limit = settings.SDRCRM_API_MAX_BODY
     length = request.META.get("CONTENT_LENGTH") or "0"
-    if not length.isdigit() or int(length) > limit:
+    if not inputs.is_ascii_digits(length, 19) or int(length) > limit:
         return None
     data = request.read(limit + 1)
     return None if len(data) > limit else data
@@ -55,8 +55,10 @@ def inbound_generic(request, team_id: int):
     except signing.SignatureError as exc:
         return _error(401, str(exc))
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        data = inputs.loads(body)
+    except inputs.JsonRefused as exc:
+        return _error(400, str(exc))
+    except ValueError:
         return _error(400, "The body is not valid JSON.")
     if not isinstance(data, dict):
         return _error(400, "The body must be a JSON object.")
@@ -104,14 +106,15 @@ def anymail_view(view):
                 404, "Provider webhooks are off: set ANYMAIL_WEBHOOK_SECRET to turn them on."
             )
         length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > settings.SDRCRM_API_MAX_BODY:
+        if not inputs.is_ascii_digits(length, 19) or int(length) > settings.SDRCRM_API_MAX_BODY:
             return _error(413, f"The body is larger than {settings.SDRCRM_API_MAX_BODY} bytes.")
         try:
             return view(request, *args, **kwargs)
         except services.InboundError as exc:
             return _error(400, str(exc))
-        except (ValueError, KeyError, TypeError) as exc:
-            # A provider payload anymail could not read (malformed JSON, missing fields).
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
+            # A provider payload anymail could not read (malformed JSON, nested too deep,
+            # missing fields; a NUL character, which PostgreSQL refuses, is a ValueError).
             return _error(400, f"The provider's payload could not be read: {type(exc).__name__}.")
 
     return wrapped

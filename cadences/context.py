@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from sdrcrm.inputs import parse_id
+
 from .schedule import Recipient, SendWindow, recipient_zone
 
 UNSUBSCRIBE_SALT = "sdrcrm.unsubscribe"
@@ -27,7 +29,7 @@ def unsubscribe_touch_id(token: str) -> int | None:
         value = _signer().unsign(token)
     except signing.BadSignature:
         return None
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 @lru_cache(maxsize=4)

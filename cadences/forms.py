@@ -3,6 +3,8 @@ from datetime import datetime, time
 from django import forms
 from django.forms import formset_factory
 
+from sdrcrm.inputs import validate_date_range
+
 from . import templating
 from .models import Channel, OffsetFrom, StopReason, TaskOutcome
 
@@ -95,6 +97,7 @@ class PreviewForm(forms.Form):
     start = forms.DateTimeField(
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        validators=[validate_date_range],
     )
     timezone = forms.CharField(max_length=64, initial="Europe/Oslo", label="Time zone")
     country = forms.CharField(max_length=2, required=False, initial="NO", label="Country")
@@ -143,6 +146,7 @@ class ReminderForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         label="When",
+        validators=[validate_date_range],
     )
     note = forms.CharField(max_length=500, label="What")
 

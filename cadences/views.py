@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leads.selectors import team_prospectors
 from leads.services import LeadError, LeadForbidden
 from sdrcrm import clock
+from sdrcrm.inputs import parse_id, parse_ids
 
 from . import selectors, services, templating
 from .context import unsubscribe_touch_id
@@ -270,7 +271,7 @@ def enroll(request):
     form = EnrollForm(
         request.POST, cadences=selectors.cadence_scope(user).filter(is_archived=False)
     )
-    ids = [int(i) for i in request.POST.getlist("lead") if i.isdigit()]
+    ids = parse_ids(request.POST.getlist("lead"))
     back = _back(request, reverse("leads:list"))
     if not form.is_valid() or not ids:
         messages.error(request, "Select leads and a cadence to enroll them in.")
@@ -343,7 +344,9 @@ def enrollment_stop(request, enrollment_id: int):
 def holiday(request):
     """Pause (or resume) all of the user's own enrollments, or an SDR's for their manager."""
     user = request.user
-    owner_id = int(request.POST.get("owner") or user.pk)
+    owner_id = parse_id(request.POST.get("owner") or user.pk)
+    if owner_id is None:
+        raise Http404("No such SDR")
     resume = request.POST.get("resume") == "1"
     try:
         fn = services.enrollment_resume_all if resume else services.enrollment_pause_all
@@ -410,9 +413,9 @@ def today(request):
     if not (user.is_prospector or user.is_manager or user.is_admin_role):
         raise PermissionDenied
     owner = user
-    owner_id = request.GET.get("sdr", "")
-    if owner_id.isdigit() and int(owner_id) != user.pk:
-        owner = team_prospectors(team_id=user.team_id).filter(pk=int(owner_id)).first()
+    owner_id = parse_id(request.GET.get("sdr", ""))
+    if owner_id is not None and owner_id != user.pk:
+        owner = team_prospectors(team_id=user.team_id).filter(pk=owner_id).first()
         if owner is None:
             raise Http404("No such SDR")
     queue = selectors.today_queue(user=user, owner=owner)

@@ -1,5 +1,7 @@
 from django import forms
 
+from sdrcrm.inputs import parse_id
+
 from .models import FeedbackKind
 
 
@@ -13,5 +15,5 @@ class FeedbackForm(forms.Form):
         # Any id: the service checks that it is a coachable entry of this lead.
         raw = (self.data.get("event") or "").strip()
         self.fields["event"].choices = [("", "The lead as a whole")] + (
-            [(raw, raw)] if raw.isdigit() else []
+            [(raw, raw)] if parse_id(raw) is not None else []
         )

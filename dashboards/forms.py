@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from leads.models import LeadSource
+from sdrcrm.inputs import validate_date_range
 
 from .metrics import Filters, Scope, scope_today
 
@@ -24,10 +25,16 @@ class DashboardFilterForm(forms.Form):
     """The period (the team's local days, both ends included) and the filters of a page."""
 
     start = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_range],
     )
     end = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_range],
     )
     sdr = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="SDR")
     source = forms.ChoiceField(

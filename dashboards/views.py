@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Team
 from cadences.models import TaskOutcome
 from leads.models import CallOutcome
+from sdrcrm.inputs import parse_id
 
 from . import export, metrics, svg
 from .forms import DashboardFilterForm
@@ -55,9 +56,7 @@ def _needs_postgresql(view):
 def _setup(request, *, allow=("all", "team", "sdr", "ae", "aggregate"), with_cadences=False):
     user = request.user
     team_param = request.GET.get("team", "")
-    scope = dashboard_scope(
-        user, team_id=int(team_param) if user.is_admin_role and team_param.isdigit() else None
-    )
+    scope = dashboard_scope(user, team_id=parse_id(team_param) if user.is_admin_role else None)
     if scope.kind not in allow:
         raise PermissionDenied
     people = metrics.people_choices(scope)
@@ -252,8 +251,8 @@ def cadences(request):
     ids = []
     for key in ("a", "b"):
         raw = request.GET.get(key, "")
-        if raw.isdigit() and int(raw) not in ids:
-            ids.append(int(raw))
+        if parse_id(raw) is not None and parse_id(raw) not in ids:
+            ids.append(parse_id(raw))
     if not ids and choices:
         ids = [choices[0][0]]
     perf = metrics.cadence_performance(scope, f, cadence_ids=ids)

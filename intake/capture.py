@@ -107,6 +107,8 @@ def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> Capt
         )
         if len(value) > limit:
             return CaptureResult(400, f"The field '{name}' is longer than {limit} characters.")
+        if "\x00" in value:  # PostgreSQL refuses NUL in text (a multipart body's field)
+            return CaptureResult(400, f"The field '{name}' holds a NUL character.")
         values[name] = value
     email = normalize_email(values["email"])
     if not email or not email_valid(email):
@@ -160,7 +162,7 @@ def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> Capt
             notify_inbound(lead=lead, form_name=form.name, message=values["message"], again=False)
         capture = InboundCapture.objects.create(
             form=form, lead=target, captured_at=now, outcome=outcome, fields=stored,
-            referrer=referrer[:300],
+            referrer=referrer.replace("\x00", "")[:300],
         )  # fmt: skip
     return CaptureResult(200, "Thank you! We will be in touch soon.", form.redirect_url, capture)
 

@@ -197,7 +197,7 @@ def parse_int(text: str, label: str) -> int | None:
             raise RowError(f"{label} '{text}' is not a number or a range like 51-200.")
         return (a + b + 1) // 2
     t = t.replace(",", "")
-    if not t.isdigit():
+    if not (t.isascii() and t.isdigit()):
         raise RowError(f"{label} '{text}' is not a whole number.")
     value = int(t)
     if value > 10_000_000:

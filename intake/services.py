@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
 from leads.models import LeadSource, Prospect
+from sdrcrm.inputs import is_ascii_digits
 
 from . import engine, reader
 from .models import (
@@ -241,7 +242,7 @@ def _team_prospector_ids(team_id: int) -> set[int]:
 def _validate_options(actor: User | None, job: ImportJob, o: ImportOptions) -> None:
     mapping = {k: v for k, v in o.mapping.items() if v}
     problems = mapping_problems(mapping)
-    if any(not k.isdigit() or int(k) >= max(len(job.columns), 1) for k in mapping):
+    if any(not is_ascii_digits(k, 6) or int(k) >= max(len(job.columns), 1) for k in mapping):
         problems.append("The mapping names a column the file does not have.")
     if problems:
         raise IntakeError(" ".join(problems), field="mapping")

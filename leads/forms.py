@@ -1,5 +1,7 @@
 from django import forms
 
+from sdrcrm.inputs import validate_date_range
+
 from .models import CallOutcome, DisqualifyReason, LeadSource, LeadState, ProspectRole
 from .selectors import DEFAULT_SORT, SORTS, LeadFilters
 
@@ -15,10 +17,16 @@ class LeadFilterForm(forms.Form):
     score_min = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score from")
     score_max = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score to")
     created_from = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Created from"
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Created from",
+        validators=[validate_date_range],
     )
     created_to = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Created to"
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Created to",
+        validators=[validate_date_range],
     )
     sort = forms.ChoiceField(
         required=False, choices=[(k, v[0]) for k, v in SORTS.items()], initial=DEFAULT_SORT
@@ -150,7 +158,11 @@ class TransitionForm(forms.Form):
     expected_state = forms.ChoiceField(choices=LeadState.choices, required=False)
     reason = forms.CharField(required=False, max_length=2000)
     note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
-    recycle_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    recycle_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_range],
+    )
     ae = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=[])
     brief = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea)
 

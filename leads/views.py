@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from sdrcrm.inputs import parse_ids
+
 from . import selectors, services
 from .forms import (
     DISQUALIFY_CHOICES,
@@ -278,7 +280,7 @@ def lead_bulk_assign(request):
         raise PermissionDenied
     owners = selectors.team_prospectors(team_id=user.team_id)
     form = BulkAssignForm(request.POST, owners=owners)
-    ids = [i for i in request.POST.getlist("lead") if i.isdigit()]
+    ids = parse_ids(request.POST.getlist("lead"))
     back = reverse("leads:list") + (
         "?" + request.POST["query"] if request.POST.get("query") else ""
     )

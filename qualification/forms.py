@@ -1,6 +1,7 @@
 from django import forms
 
 from leads.models import DisqualifyReason
+from sdrcrm.inputs import validate_date_range
 
 from .models import Decision
 from .scoring import (
@@ -280,7 +281,10 @@ class QualifyForm(AnswersForm):
         label="Note (required for \"Other\")",
     )  # fmt: skip
     recycle_on = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Back to new on"
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Back to new on",
+        validators=[validate_date_range],
     )
 
     def __init__(self, *args, aes=(), **kwargs):

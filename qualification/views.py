@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leads.models import OPEN_STATES, LeadState
 from leads.selectors import lead_get_for_user
 from leads.services import LeadConflict, LeadError, LeadForbidden, LeadInvalid, user_works_lead
+from sdrcrm.inputs import parse_ids
 
 from . import selectors, services
 from .forms import AEProfileForm, AnswersForm, QualifyForm, RejectForm, ScoringModelForm
@@ -282,7 +283,7 @@ def handoffs(request):
 def notifications(request):
     user = request.user
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+        ids = parse_ids(request.POST.getlist("id"))
         services.notifications_mark_read(actor=user, ids=ids or None)
         return redirect("qualification:notifications")
     return render(

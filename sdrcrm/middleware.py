@@ -1,0 +1,83 @@
+"""Two guards in front of every view (docs/api.md, "Errors"; docs/reliability.md):
+
+- ``InputGuardMiddleware`` refuses, with a 400, a request whose query string or form body
+  holds a NUL character: PostgreSQL refuses NUL in text, so a NUL that reached a query or a
+  row would be a 500. Form bodies are read for ``application/x-www-form-urlencoded`` only:
+  a multipart body is parsed by its view (whose forms refuse NUL, Django's CharField does),
+  and /api/ bodies by the API's parsers (which refuse NUL in JSON).
+- ``ApiErrorMiddleware`` makes every error under /api/ JSON, whoever produced it: the URL
+  resolver's 404 (``/api/leads/abc/``), a 405 of a function view, a 500, a CSRF 403, each
+  ``{"detail": "…"}`` with the same status and headers (``Allow`` of a 405).
+"""
+
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+API_PREFIX = "/api/"
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def _has_nul(querydict) -> bool:
+    return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in querydict.lists())
+
+
+def refuse(request, status: int, message: str) -> HttpResponse:
+    """A 4xx for ``request``: JSON under /api/ or for a client asking for JSON, else a page."""
+    if _is_api(request) or "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"detail": message}, status=status)
+    # No RequestContext: this may run before the session and the user are known.
+    return HttpResponse(render_to_string("input_refused.html", {"message": message}), status=status)
+
+
+class InputGuardMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        nul = _has_nul(request.GET)
+        if not nul and request.method == "POST" and not _is_api(request):
+            if request.content_type == FORM_TYPE:
+                nul = _has_nul(request.POST)
+        if nul:
+            return refuse(
+                request, 400, _("The request holds a NUL character (\\x00), which is refused.")
+            )
+        return self.get_response(request)
+
+
+class ApiErrorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not _is_api(request)
+            or response.get("Content-Type", "").startswith("application/json")
+            or getattr(response, "streaming", False)
+        ):
+            return response
+        json = JsonResponse(
+            {"detail": _api_detail(response.status_code, response.reason_phrase)},
+            status=response.status_code,
+        )
+        for header in ("Allow", "Retry-After", "WWW-Authenticate", "Vary"):
+            if header in response:
+                json[header] = response[header]
+        return json
+
+
+def _api_detail(status: int, reason: str) -> str:
+    if status == 404:
+        return _("Not found.")
+    if status == 405:
+        return _("Method not allowed.")
+    if status >= 500:
+        return _("Server error: the request could not be completed.")
+    return reason
