@@ -169,7 +169,23 @@ class EnrollmentInput(StrictInput):
     start_at = InRangeDateTimeField(required=False, allow_null=True)
 
 
-class LeadFilterQuery(serializers.Serializer):
+class QueryInput(serializers.Serializer):
+    """Query parameters read as the schema documents them: an empty value is a value (DRF reads
+    ``?created_from=`` of an HTML form as absent, which the schema's ``format: date`` is not)."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            data = {
+                name: data.getlist(name)
+                if isinstance(field, serializers.MultipleChoiceField | serializers.ListField)
+                else data[name]
+                for name, field in self.fields.items()
+                if name in data
+            }
+        return super().to_internal_value(data)
+
+
+class LeadFilterQuery(QueryInput):
     """The lead list's filters (the same as the page's)."""
 
     q = serializers.CharField(required=False, max_length=200, allow_blank=True)
@@ -188,7 +204,7 @@ class LeadFilterQuery(serializers.Serializer):
     cursor = serializers.CharField(required=False, max_length=500)
 
 
-class PreviewQuery(serializers.Serializer):
+class PreviewQuery(QueryInput):
     start = WallClockDateTimeField(
         help_text="ISO 8601, e.g. 2026-12-01T09:00:00+01:00; without an offset, a wall-clock "
         "time in `timezone` (as on the cadence page)",

@@ -38,6 +38,7 @@ from leads.services import (
 )
 from qualification import selectors as qualification_selectors
 from qualification import services as qualification_services
+from sdrcrm.inputs import parse_id
 
 from . import serializers as s
 from .models import EVENT_FOR_STATE
@@ -61,6 +62,18 @@ class IdCursorPagination(CursorPagination):
     page_size = 50
     max_page_size = 200
     page_size_query_param = "page_size"
+
+    def get_page_size(self, request):
+        # DRF falls back to the default for a bad page_size; a typo must not pass unnoticed.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        size = parse_id(raw)
+        if size is None or size > self.max_page_size:
+            raise ValidationError(
+                {"page_size": [f"Give a whole number from 1 to {self.max_page_size}."]}
+            )
+        return size
 
     def decode_cursor(self, request):
         # DRF answers a forged cursor with 404; it is bad input: 400, naming the parameter.
