@@ -436,7 +436,7 @@ def test_a_nurture_date_out_of_range_is_400(crew, api):
 
 def _xlsx_with_bad_properties() -> bytes:
     """A workbook whose docProps/core.xml holds an invalid date: openpyxl's error names the
-    temporary file it read."""
+    temporary file it read from, which must not reach the client."""
     wb = openpyxl.Workbook()
     wb.active.append(["email", "first_name"])
     wb.active.append(["pat@fjord.example", "Pat"])
@@ -466,12 +466,11 @@ def test_an_unreadable_xlsx_is_400_without_the_servers_file_path(crew, api):
 
     assert response.status_code == 400
     [message] = response.json()["file"]
-    assert message.startswith(
-        "This XLSX file cannot be read: Unable to read workbook: could not read properties "
-        "from the file."
+    assert message == (
+        "This XLSX file cannot be read: it is damaged or not an Excel workbook. Open it in Excel "
+        "and save it again, or save it as CSV and upload that. Nothing was stored."
     )
     assert tempfile.gettempdir() not in message
-    assert message.endswith("Nothing was stored.")
     assert row_counts() == before
 
 
@@ -513,3 +512,14 @@ def test_an_import_mapping_with_a_non_ascii_column_is_400(crew, api):
         {"mapping": ["The mapping names a column the file does not have."]},
     )
     assert ImportJob.objects.get().status == "uploaded"
+
+
+def test_a_failed_imports_message_never_shows_a_temporary_path():
+    from api.imports import without_paths
+
+    path = f"{tempfile.gettempdir()}/tmpabc123.xlsx"
+
+    assert without_paths(f"could not read properties from {path}.\nMore.") == (
+        "could not read properties from the file.\nMore."
+    )
+    assert without_paths(f"No such file: '{path}'") == "No such file: the file"
