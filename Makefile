@@ -55,8 +55,8 @@ help:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# The exact versions and hashes of requirements-dev.txt (which includes requirements.txt, the
-# image's), then the project itself, editable, adding nothing. Reinstalled only when a lock
+# The exact versions and hashes of requirements-dev.txt (requirements.txt's, the image's, plus
+# the dev tools), then the project itself, editable, adding nothing. Reinstalled only when a lock
 # file or pyproject.toml is newer than the stamp. `make upgrade` refreshes the locks.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --disable-pip-version-check --require-hashes -r requirements-dev.txt
@@ -111,9 +111,11 @@ audit: deps
 PIP_COMPILE = env PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_EXTRA_INDEX_URL= \
 	$(VENV)/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras \
 	--index-url https://pypi.org/simple --no-emit-index-url
+# requirements.txt: what the image installs; requirements-dev.txt: that (the same versions,
+# -c) plus the dev extra, what `make deps` installs.
 upgrade: deps
 	$(PIP_COMPILE) --output-file requirements.txt pyproject.toml
-	$(PIP_COMPILE) --extra dev --output-file requirements-dev.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements.txt --output-file requirements-dev.txt pyproject.toml
 	$(MAKE) deps
 
 clean:
