@@ -264,24 +264,34 @@ class Server:
 
 def run(server: Server, command: list[str]) -> int:
     """Run `command` with DATABASE_URL pointing at the server; stop the server afterwards if
-    this call started it. Ctrl-C goes to the command (it shares our terminal): we wait for it
-    to finish, then stop the server."""
+    this call started it. Ctrl-C reaches the command too (it shares our terminal): we wait
+    for it to finish, then stop the server. SIGTERM and SIGHUP are passed on to it."""
+    began = time.monotonic()
     started_here = not server.running()
     env = dict(os.environ, DATABASE_URL=server.start())
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT,)}
-    forward = {}
+    if started_here:
+        print(
+            f"embedded_pg: PostgreSQL running in {server.dir} "
+            f"({time.monotonic() - began:.1f} s; stopped when the command ends)",
+            file=sys.stderr,
+        )
+    child = None
 
-    try:
-        child = subprocess.Popen(command, env=env)
-
-        def pass_on(signum, _frame):
+    def pass_on(signum, _frame):
+        if child is not None and signum != signal.SIGINT:
             child.send_signal(signum)
 
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            forward[sig] = signal.signal(sig, pass_on)
+    # Handlers, not SIG_IGN: a handler goes back to the default in the command (exec resets
+    # it), an ignored signal would stay ignored there, and bash cannot trap a signal it was
+    # started with ignored (scripts/run-dev.sh traps SIGINT).
+    previous = {
+        sig: signal.signal(sig, pass_on) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    }
+    try:
+        child = subprocess.Popen(command, env=env)
         code = child.wait()
     finally:
-        for sig, handler in {**previous, **forward}.items():
+        for sig, handler in previous.items():
             signal.signal(sig, handler)
         if started_here:
             server.stop()

@@ -5,6 +5,7 @@ the Makefile runs, in subprocesses."""
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -136,6 +137,34 @@ def test_run_hands_the_url_to_the_command_and_stops_only_what_it_started(locatio
     assert result.stdout.strip() == url
     assert launcher("status", "--dir", str(location)).returncode == 0
     launcher("stop", "--dir", str(location))
+
+
+def test_ctrl_c_reaches_the_command_and_then_the_server_is_stopped(location):
+    """As `make run` in a terminal: SIGINT to the whole process group. The command (bash, as
+    scripts/run-dev.sh) must be able to trap it, and the server goes once the command has
+    ended."""
+    script = "trap 'echo got-int; exit 5' INT; echo ready; while :; do sleep 0.1; done"
+    proc = subprocess.Popen(
+        [sys.executable, str(LAUNCHER), "run", "--throwaway", "--dir", str(location), "--",
+         "bash", "-c", script],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        assert launcher("status", "--dir", str(location)).returncode == 0
+
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    assert proc.returncode == 5, err
+    assert out.strip() == "got-int"
+    assert "stopped PostgreSQL" in err
+    assert launcher("status", "--dir", str(location)).returncode == 3
 
 
 def test_a_socket_path_longer_than_unix_allows_is_refused_with_a_way_out():
