@@ -14,12 +14,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies in their own layer, rebuilt only when pyproject.toml changes.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies in their own layer, rebuilt only when the lock changes: the exact versions and
+# hashes of requirements.txt (pip-compile, `make upgrade`); the project itself adds nothing.
+COPY requirements.txt ./
+RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
 RUN pip install --no-deps . \

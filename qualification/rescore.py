@@ -394,7 +394,7 @@ def _batch(model: ScoringModel, mode: str, start: int, end: int) -> RescoreResul
 
 
 def default_workers() -> int:
-    return int(getattr(settings, "SDRCRM_RESCORE_WORKERS", 2))
+    return int(settings.SDRCRM_RESCORE_WORKERS)
 
 
 def rescore_team(

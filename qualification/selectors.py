@@ -172,7 +172,7 @@ def _entries(leads: list[Lead], model, now: datetime) -> list[HandoffEntry]:
         for e in Escalation.objects.filter(lead_id__in=[lead.pk for lead in leads])
     }
     config = model.scoring
-    day = tuple(getattr(settings, "SDRCRM_BUSINESS_HOURS", (8, 16)))
+    day = tuple(settings.SDRCRM_BUSINESS_HOURS)
     entries = []
     for lead in leads:
         answers = _related(lead, "qualification")

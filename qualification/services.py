@@ -875,7 +875,7 @@ def notification_email_send(*, notification_id: int) -> bool:
         )
         if n is None or n.emailed_at is not None or not n.user.email:
             return False
-        base = getattr(settings, "SDRCRM_BASE_URL", "").rstrip("/")
+        base = settings.SDRCRM_BASE_URL.rstrip("/")
         link = f"{base}{_path(n.lead)}" if n.lead_id else ""
         body = "\n\n".join(part for part in (n.body, link and f"Open the lead: {link}") if part)
         send_mail(n.title, body or n.title, None, [n.user.email])
@@ -892,7 +892,7 @@ def _team_tz() -> ZoneInfo:
 
 
 def handoff_due_at(handed_off_at: datetime, hours: int) -> datetime:
-    day = getattr(settings, "SDRCRM_BUSINESS_HOURS", (8, 16))
+    day = settings.SDRCRM_BUSINESS_HOURS
     return add_business_hours(handed_off_at, hours, _team_tz(), tuple(day))
 
 

@@ -5,8 +5,9 @@
 #
 # Each child runs in its own session (setsid), so its whole process group (runserver's
 # autoreloader child, the worker's prefork pool) can be signalled at once and nothing is
-# left behind. Called by `make run`; the environment decides the database and broker
-# (see sdrcrm/settings.py): with nothing set it is SQLite + Celery's filesystem broker.
+# left behind. Called by `make run`, through scripts/embedded_pg.py when DATABASE_URL is unset
+# (the private PostgreSQL, stopped after this script ends); the environment decides the
+# broker (sdrcrm/settings.py): with no REDIS_URL it is Celery's filesystem broker.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,7 +24,7 @@ URL="http://127.0.0.1:${PORT}/"
 mkdir -p "$VAR_DIR"
 if [[ -z ${CELERY_BROKER_URL:-}${REDIS_URL:-} ]]; then
     # Celery's filesystem broker (sdrcrm/settings.py) fails if its folders are missing.
-    mkdir -p "$VAR_DIR/celery/queue" "$VAR_DIR/celery/processed"
+    mkdir -p "$VAR_DIR/celery/queue" "$VAR_DIR/celery/processed" "$VAR_DIR/celery/control"
 fi
 
 is_true() {

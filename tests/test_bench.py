@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg2
 import pytest
@@ -60,7 +60,8 @@ WITH_BASELINE = {
 def _server_url(name: str) -> str:
     db = settings.DATABASES["default"]
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+    host = quote(db["HOST"] or "127.0.0.1", safe="")  # a socket directory is a path
+    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{name}"
 
 
 def _drop(names: list[str]) -> None:

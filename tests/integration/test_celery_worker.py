@@ -50,7 +50,7 @@ def test_database_url() -> str:
     auth = quote(s["USER"] or "", safe="")
     if s.get("PASSWORD"):
         auth += ":" + quote(s["PASSWORD"], safe="")
-    host = s["HOST"] or "127.0.0.1"
+    host = quote(s["HOST"] or "127.0.0.1", safe="")  # a socket directory is a path
     port = f":{s['PORT']}" if s.get("PORT") else ""
     return f"postgres://{auth}@{host}{port}/{quote(s['NAME'], safe='')}"
 
