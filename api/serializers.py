@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cadences.models import Cadence, CadenceStep, Enrollment
+from leads import fields as lead_fields
 from leads.models import (
     Company,
     DisqualifyReason,
@@ -50,29 +51,52 @@ class LeadInput(StrictInput):
     title = serializers.CharField(max_length=150, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=ProspectRole.choices, required=False, allow_blank=True)
     is_decision_maker = serializers.BooleanField(required=False)
-    linkedin_url = serializers.URLField(max_length=300, required=False, allow_blank=True)
+    linkedin_url = serializers.CharField(
+        max_length=300, required=False, allow_blank=True,
+        help_text="An http(s) address on linkedin.com; a bare one gets https://",
+    )  # fmt: skip
     time_zone = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, validators=[_time_zone]
+        max_length=64, required=False, allow_blank=True, help_text="An IANA name: Europe/Oslo"
     )
     do_not_contact = serializers.BooleanField(required=False)
     company_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    company_website = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    company_website = serializers.CharField(
+        max_length=300, required=False, allow_blank=True,
+        help_text="http(s) only; a bare domain (example.com) is stored as https://example.com",
+    )  # fmt: skip
     company_industry = serializers.CharField(max_length=120, required=False, allow_blank=True)
     company_employee_count = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10_000_000
+        required=False, allow_null=True, min_value=0, max_value=lead_fields.EMPLOYEES_MAX
     )
     company_annual_revenue = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10**14
+        required=False, allow_null=True, min_value=0, max_value=lead_fields.REVENUE_MAX
     )
     company_country = serializers.CharField(
-        max_length=2, min_length=2, required=False, allow_blank=True
+        max_length=2, required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2: NO"
     )
     company_time_zone = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, validators=[_time_zone]
+        max_length=64, required=False, allow_blank=True, help_text="An IANA name: Europe/Oslo"
     )
-    company_linkedin_url = serializers.URLField(max_length=300, required=False, allow_blank=True)
+    company_linkedin_url = serializers.CharField(
+        max_length=300, required=False, allow_blank=True,
+        help_text="An http(s) address on linkedin.com; a bare one gets https://",
+    )  # fmt: skip
     source = serializers.ChoiceField(choices=LeadSource.choices, required=False)
     owner_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+def _gated(name: str):
+    """``validate_<name>``: the field's gate in leads.fields, the same one every path runs."""
+
+    def validate(self, value):
+        return lead_fields.clean_lead_field(name, value)
+
+    return validate
+
+
+for _name in list(LeadInput._declared_fields):
+    if _name in lead_fields.LEAD_FIELDS:
+        setattr(LeadInput, f"validate_{_name}", _gated(_name))
 
 
 class LeadUpdateInput(LeadInput):
@@ -222,7 +246,26 @@ class PreviewQuery(QueryInput):
 # --- Output -----------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 300,
+        "pattern": "^(https?://\\S+)?$",
+        "description": "An http(s) address, or empty",
+    }
+)
+class WebAddressOut(serializers.CharField):
+    """A stored address as a link may use it: http(s) only, else '' (the input gate and the
+    data migration make that the only case; this is the second lock)."""
+
+    def to_representation(self, value):
+        return lead_fields.http_url(value)
+
+
 class CompanyOut(serializers.ModelSerializer):
+    website = WebAddressOut()
+    linkedin_url = WebAddressOut()
+
     class Meta:
         model = Company
         fields = [
@@ -233,6 +276,7 @@ class CompanyOut(serializers.ModelSerializer):
 
 class ProspectOut(serializers.ModelSerializer):
     company = CompanyOut(allow_null=True)
+    linkedin_url = WebAddressOut()
 
     class Meta:
         model = Prospect

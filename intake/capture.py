@@ -13,17 +13,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from leads import fields as lead_fields
+from leads.fields import email_valid
 from leads.models import EventKind, LeadSource
-from leads.normalize import normalize_domain, normalize_email
+from leads.normalize import normalize_email
 from leads.services import LeadData, LeadInvalid, lead_create_inbound, lead_event_record
 from qualification.services import notify_inbound
 
 from .models import CaptureOutcome, InboundCapture, InboundRotation, WebForm
-from .rows import email_valid
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,10 @@ def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> Capt
             return CaptureResult(400, f"The field '{name}' is longer than {limit} characters.")
         if "\x00" in value:  # PostgreSQL refuses NUL in text (a multipart body's field)
             return CaptureResult(400, f"The field '{name}' holds a NUL character.")
+        try:  # any other control character, the message's included
+            lead_fields.clean_multiline(value, label=f"The field '{name}'", max_length=limit)
+        except ValidationError as exc:
+            return CaptureResult(400, exc.messages[0])
         values[name] = value
     email = normalize_email(values["email"])
     if not email or not email_valid(email):
@@ -119,12 +125,14 @@ def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> Capt
         last = last or rest
     if not first:
         return CaptureResult(400, "Please give your name.")
-    website = values["website"] if normalize_domain(values["website"]) else ""
-    lead_data = LeadData(
-        first_name=first, last_name=last, email=email, phone=values["phone"],
-        title=values["title"], company_name=values["company"], company_website=website,
-        source=LeadSource.WEB_FORM,
-    )  # fmt: skip
+    try:  # the gate of every way a lead is made: a bad website is refused, not dropped
+        lead_data = LeadData(
+            first_name=first, last_name=last, email=email, phone=values["phone"],
+            title=values["title"], company_name=values["company"],
+            company_website=values["website"], source=LeadSource.WEB_FORM,
+        )  # fmt: skip
+    except LeadInvalid as exc:
+        return CaptureResult(400, str(exc))
     now = timezone.now()
     stored = {k: v for k, v in values.items() if v}
     with transaction.atomic():

@@ -2,6 +2,7 @@ from django import forms
 
 from sdrcrm.inputs import validate_date_range
 
+from . import fields as lead_fields
 from .models import CallOutcome, DisqualifyReason, LeadSource, LeadState, ProspectRole
 from .selectors import DEFAULT_SORT, SORTS, LeadFilters
 
@@ -71,7 +72,7 @@ class LeadForm(forms.Form):
     title = forms.CharField(max_length=150, required=False, label="Job title")
     role = forms.ChoiceField(choices=ProspectRole.choices, required=False, label="Buying role")
     is_decision_maker = forms.BooleanField(required=False, label="Decision maker")
-    linkedin_url = forms.URLField(max_length=300, required=False, label="LinkedIn URL")
+    linkedin_url = forms.CharField(max_length=300, required=False, label="LinkedIn URL")
     time_zone = forms.CharField(max_length=64, required=False, label="Time zone")
     do_not_contact = forms.BooleanField(required=False, label="Do not contact")
     # The company
@@ -79,16 +80,16 @@ class LeadForm(forms.Form):
     company_website = forms.CharField(max_length=300, required=False, label="Website")
     company_industry = forms.CharField(max_length=120, required=False, label="Industry")
     company_employee_count = forms.IntegerField(
-        required=False, min_value=0, max_value=10_000_000, label="Employees"
+        required=False, min_value=0, max_value=lead_fields.EMPLOYEES_MAX, label="Employees"
     )
     company_annual_revenue = forms.IntegerField(
-        required=False, min_value=0, max_value=10**14, label="Annual revenue"
+        required=False, min_value=0, max_value=lead_fields.REVENUE_MAX, label="Annual revenue"
     )
-    company_country = forms.CharField(
-        max_length=2, min_length=2, required=False, label="Country (ISO code)"
-    )
+    company_country = forms.CharField(max_length=2, required=False, label="Country (ISO code)")
     company_time_zone = forms.CharField(max_length=64, required=False, label="Company time zone")
-    company_linkedin_url = forms.URLField(max_length=300, required=False, label="Company LinkedIn")
+    company_linkedin_url = forms.CharField(
+        max_length=300, required=False, label="Company LinkedIn"
+    )
     # The lead
     source = forms.ChoiceField(choices=LeadSource.choices, initial=LeadSource.OUTBOUND)
     owner = forms.TypedChoiceField(
@@ -132,12 +133,6 @@ class LeadForm(forms.Form):
                 (u.pk, str(u)) for u in owners
             ]
 
-    def clean_time_zone(self):
-        return _clean_tz(self.cleaned_data.get("time_zone", ""))
-
-    def clean_company_time_zone(self):
-        return _clean_tz(self.cleaned_data.get("company_time_zone", ""))
-
     def prospect_fields(self):
         return [self[name] for name in self.PROSPECT_FIELDS]
 
@@ -145,13 +140,18 @@ class LeadForm(forms.Form):
         return [self[name] for name in self.COMPANY_FIELDS]
 
 
-def _clean_tz(value: str) -> str:
-    import zoneinfo
+def _gated(name: str):
+    """``clean_<name>``: the field's gate in leads.fields, the same one every path runs."""
 
-    value = (value or "").strip()
-    if value and value not in zoneinfo.available_timezones():
-        raise forms.ValidationError("Unknown time zone; use a name like Europe/Oslo.")
-    return value
+    def clean(self):
+        return lead_fields.clean_lead_field(name, self.cleaned_data.get(name))
+
+    return clean
+
+
+for _name in LeadForm.PROSPECT_FIELDS + LeadForm.COMPANY_FIELDS:
+    if _name in lead_fields.LEAD_FIELDS:
+        setattr(LeadForm, f"clean_{_name}", _gated(_name))
 
 
 class TransitionForm(forms.Form):

@@ -1,10 +1,9 @@
 """Normalisation of the values that identify prospects and companies."""
 
 import functools
-import re
 from urllib.parse import urlsplit
 
-_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+from .fields import ascii_host
 
 
 def normalize_email(value: str | None) -> str | None:
@@ -15,7 +14,8 @@ def normalize_email(value: str | None) -> str | None:
 # Cached: an import calls it up to three times a row, for the same few thousand companies.
 @functools.lru_cache(maxsize=8192)
 def normalize_domain(value: str | None) -> str | None:
-    """'https://www.Example.com/about' -> 'example.com'; '' -> None; junk -> None."""
+    """'https://www.Example.com/about' -> 'example.com'; 'blåbær.no' -> 'xn--blbr-roah.no'
+    (the IDNA form, as DNS knows it); '' -> None; junk -> None."""
     value = (value or "").strip().lower()
     if not value:
         return None
@@ -25,10 +25,10 @@ def normalize_domain(value: str | None) -> str | None:
         host = urlsplit(value).hostname or ""
     except ValueError:  # e.g. "http://[::1": an unbalanced IPv6 bracket
         return None
-    host = host.rstrip(".")
+    host = ascii_host(host) or ""
     if host.startswith("www."):
         host = host[4:]
-    return host if _DOMAIN_RE.match(host) else None
+    return host if ascii_host(host) else None
 
 
 def normalize_name(value: str | None) -> str:

@@ -8,13 +8,16 @@ them into form errors or flash messages, never a 500.
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
 from accounts.models import Role, User
 
+from . import fields as lead_fields
 from .erasure import ERASED, event_erased_payload
 from .models import (
     ACTIVE_STATES,
@@ -27,6 +30,7 @@ from .models import (
     LeadSource,
     LeadState,
     Prospect,
+    ProspectRole,
 )
 from .normalize import normalize_domain, normalize_email, normalize_name
 from .selectors import lead_scope
@@ -519,7 +523,11 @@ COMPANY_FIELDS = (
 
 @dataclass
 class LeadData:
-    """What a person types to create or edit a lead. Company fields are prefixed company_."""
+    """What a person types to create or edit a lead. Company fields are prefixed company_.
+
+    Always clean: construction passes every field through its gate in ``leads.fields`` (the
+    same functions the forms, the API and the import call) and raises ``LeadInvalid`` naming
+    the first field refused, so no path can store what another would refuse."""
 
     first_name: str
     last_name: str = ""
@@ -542,6 +550,16 @@ class LeadData:
     company_linkedin_url: str = ""
     source: str = LeadSource.OUTBOUND
     owner_id: int | None = None
+
+    def __post_init__(self):
+        for name, gate in lead_fields.LEAD_FIELDS.items():
+            try:
+                setattr(self, name, gate(getattr(self, name)))
+            except ValidationError as exc:
+                raise LeadInvalid(exc.messages[0], field=name) from None
+        self.role = self.role or ""
+        if self.role not in ProspectRole.values:
+            raise LeadInvalid(_("Choose a buying role from the list."), field="role")
 
 
 def _clean_prospect_values(data: LeadData) -> dict:

@@ -2,6 +2,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from leads import fields as lead_fields
 from leads.models import CallOutcome, DisqualifyReason, EventKind, LeadSource, LeadState
 from sdrcrm.fasthtml import escape, labels, months, url_pattern
 
@@ -13,6 +14,13 @@ def _label(choices, value) -> str:
         return choices(value).label
     except ValueError:
         return str(value or "")
+
+
+@register.filter
+def http_url(value) -> str:
+    """The address if a link may point at it (http or https), else '': whatever a row holds,
+    no page renders a javascript: or data: href."""
+    return lead_fields.http_url(value)
 
 
 @register.filter

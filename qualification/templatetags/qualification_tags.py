@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
+from leads.fields import http_url
 from leads.templatetags.leads_extras import timeline_entries
 from sdrcrm.fasthtml import csrf_input, escape, text, url_pattern
 
@@ -138,11 +139,14 @@ def handoff_card(context, entry, ae_view=False):
     facts = ""
     if company:
         site = ""
-        if company.website:
+        href = http_url(company.website)  # a link only to http(s), whatever the row holds
+        if href:
             site = (
-                f' · <a href="{escape(company.website)}" rel="noopener noreferrer" '
-                f'target="_blank">{escape(company.domain or company.website)}</a>'
+                f' · <a href="{escape(href)}" rel="noopener noreferrer" '
+                f'target="_blank">{escape(company.domain or href)}</a>'
             )
+        elif company.website:
+            site = f" · {escape(company.domain or company.website)}"
         size = "?" if company.employee_count is None else text(company.employee_count)
         facts = (
             f"<dt>Company</dt><dd>{escape(company.name)}{site}</dd>\n"

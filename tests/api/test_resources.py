@@ -109,8 +109,8 @@ def test_create_a_lead(crew, api):
         ({"first_name": "A", "email": "not-an-email"}, {"email": ["Enter a valid email address."]}),
         ({"first_name": "A", "source": "carrier pigeon"}, {"source": ['"carrier pigeon" is not a valid choice.']}),
         ({"first_name": "A", "company_employee_count": "many"}, {"company_employee_count": ["A valid integer is required."]}),
-        ({"first_name": "A", "time_zone": "Mars/Olympus"}, {"time_zone": ["Unknown time zone; use a name like Europe/Oslo."]}),
-        ({"first_name": "A", "company_website": "not a domain"}, {"company_website": ["That website is not a valid domain."]}),
+        ({"first_name": "A", "time_zone": "Mars/Olympus"}, {"time_zone": ["Time zone 'Mars/Olympus' is not a known time zone; use a name like Europe/Oslo."]}),
+        ({"first_name": "A", "company_website": "not a domain"}, {"company_website": ["Website 'not a domain' is not a web address."]}),
     ],
 )  # fmt: skip
 def test_create_refuses_bad_input_and_changes_nothing(crew, api, body, errors):

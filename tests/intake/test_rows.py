@@ -96,7 +96,7 @@ def test_a_row_is_trimmed_lower_cased_and_its_company_matched_by_domain():
     )
     assert (row.company_name, row.website, row.domain) == (
         "Fjordkraft AS",
-        "https://www.Fjordkraft.no/om",
+        "https://www.fjordkraft.no/om",  # scheme and host lower-cased
         "fjordkraft.no",
     )
     assert (row.employee_count, row.country, row.title) == (1200, "NO", "CEO")

@@ -64,7 +64,7 @@ def test_create_normalises_and_records_the_creation(crew):
     assert (c.name, c.domain, c.website, c.industry, c.country, c.employee_count) == (
         "Example Industries",
         "example.com",
-        "https://www.Example.com/about",
+        "https://www.example.com/about",  # scheme and host lower-cased
         "Software",
         "NO",
         120,
@@ -121,7 +121,7 @@ def test_company_is_matched_by_domain_filling_only_what_it_lacks(crew):
     acme.refresh_from_db()
     assert (acme.name, acme.website, acme.industry, acme.employee_count, acme.country) == (
         "Acme",  # not overwritten
-        "http://WWW.Acme.example/contact",  # filled
+        "http://www.acme.example/contact",  # filled
         "Manufacturing",  # filled
         250,  # filled
         "NO",  # not overwritten
@@ -152,7 +152,7 @@ def test_an_invalid_website_is_refused(crew, website):
         lead_create(actor=crew.sdr, data=ann(company_website=website))
     assert (exc.value.field, str(exc.value)) == (
         "company_website",
-        "That website is not a valid domain.",
+        f"Website '{website}' is not a web address.",
     )
     assert world_counts() == counts
 
