@@ -21,7 +21,6 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import migrations
-from django.db.models import Q
 
 from leads import fields as gate
 
