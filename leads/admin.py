@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 
 from audit.admin import AuditedAdmin
 
+from . import fields as lead_fields
 from .models import Company, Lead, LeadEvent, Prospect
 
 
@@ -14,8 +16,32 @@ class TeamOwnedAdmin(AuditedAdmin):
         return [*fields, "team"] if obj is not None else fields
 
 
+def _gated_form(model, gates: dict):
+    """A ModelForm whose fields pass the lead field gate (leads/fields.py), as on every path."""
+
+    def clean_with(name, gate):
+        return lambda self: gate(self.cleaned_data.get(name))
+
+    attrs = {f"clean_{name}": clean_with(name, gate) for name, gate in gates.items()}
+    attrs["Meta"] = type("Meta", (), {"model": model, "fields": "__all__"})
+    return type(f"{model.__name__}AdminForm", (forms.ModelForm,), attrs)
+
+
+_COMPANY_GATES = {
+    name: lead_fields.LEAD_FIELDS[f"company_{name}"]
+    for name in ("name", "website", "industry", "country", "time_zone", "linkedin_url")
+}
+_COMPANY_GATES["domain"] = lambda value: lead_fields.clean_domain(value) or None
+_PROSPECT_GATES = {
+    name: lead_fields.LEAD_FIELDS[name]
+    for name in ("first_name", "last_name", "phone", "title", "linkedin_url", "time_zone")
+}
+_PROSPECT_GATES["email"] = lambda value: lead_fields.clean_email(value) or None
+
+
 @admin.register(Company)
 class CompanyAdmin(TeamOwnedAdmin):
+    form = _gated_form(Company, _COMPANY_GATES)
     list_display = ["name", "domain", "team", "industry", "employee_count", "country"]
     search_fields = ["name", "domain"]
     list_filter = ["team", "industry", "country"]
@@ -25,6 +51,7 @@ class CompanyAdmin(TeamOwnedAdmin):
 
 @admin.register(Prospect)
 class ProspectAdmin(TeamOwnedAdmin):
+    form = _gated_form(Prospect, _PROSPECT_GATES)
     list_display = [
         "first_name", "last_name", "email", "team", "company", "title", "do_not_contact"
     ]  # fmt: skip
