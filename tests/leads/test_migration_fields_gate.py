@@ -1,4 +1,4 @@
-"""leads 0009: rows written before the field gate are brought to what it accepts. Migrated back,
+"""leads 0010: rows written before the field gate are brought to what it accepts. Migrated back,
 old rows inserted, migrated forward: bare domains get https://, other schemes and junk are
 blanked, time zones and countries fixed or blanked, every change logged, good rows untouched."""
 
@@ -10,8 +10,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("leads", "0008_drop_redundant_fk_indexes")]
-GATE = [("leads", "0009_lead_fields_gate")]
+BEFORE = [("leads", "0009_leadevent_erasure_keeps_structure")]
+GATE = [("leads", "0010_lead_fields_gate")]
 
 
 def _migrate(targets):
