@@ -113,13 +113,13 @@ def _too_long(label: str, limit: int) -> ValidationError:
     )
 
 
-def clean_text(value, *, label: str, max_length: int) -> str:
+def clean_text(value, *, label: str, max_length: int | None) -> str:
     """One line of text: whitespace collapsed, control characters refused, at most
-    ``max_length`` characters. ``None`` is ''."""
+    ``max_length`` characters (None: the caller checks the length). ``None`` is ''."""
     text = _as_text(value, label)
     text = " ".join(text.split())
     _refuse_controls(text, label)
-    if len(text) > max_length:
+    if max_length is not None and len(text) > max_length:
         raise _too_long(label, max_length)
     return text
 

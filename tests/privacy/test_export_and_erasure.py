@@ -72,7 +72,7 @@ def lead(crew, now, time_machine):
     data = LeadData(
         first_name="Zelda", last_name="Quixote", email=ADDRESS, phone="+47 555 09876",
         title="Chief Zebra Officer", linkedin_url="https://www.linkedin.com/in/zq",
-        source=lead.source, company_name="Fjordline AS", company_website="fjordline.example",
+        source=lead.source, company_name="Fjordline AS", company_website="fjordline.example/om",
     )  # fmt: skip
     lead_update(actor=crew.sdr, lead_id=lead.pk, expected_version=lead.version, data=data)
     reminder_create(
