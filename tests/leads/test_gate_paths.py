@@ -311,7 +311,8 @@ def test_the_admin_refuses_a_bad_website(crew, client, website, message):
     before = world_counts()
 
     response = client.post(
-        "/admin/leads/company/add/", {"name": "Fjord AS", "website": website, **CREATED_AT}
+        "/admin/leads/company/add/",
+        {"name": "Fjord AS", "website": website, "team": crew.team.pk, **CREATED_AT},
     )
 
     assert response.status_code == 200  # the form again, with its errors
@@ -327,7 +328,7 @@ def test_the_admin_stores_a_bare_domain_as_the_other_paths_do(crew, client):
     response = client.post(
         "/admin/leads/company/add/",
         {"name": "Fjord AS", "website": "Fjord.example", "domain": "WWW.Fjord.example",
-         "country": "no", "time_zone": "europe/oslo", **CREATED_AT},
+         "country": "no", "time_zone": "europe/oslo", "team": crew.team.pk, **CREATED_AT},
     )  # fmt: skip
 
     assert response.status_code == 302

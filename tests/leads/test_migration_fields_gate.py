@@ -1,4 +1,4 @@
-"""leads 0010: rows written before the field gate are brought to what it accepts. Migrated back,
+"""leads 0013: rows written before the field gate are brought to what it accepts. Migrated back,
 old rows inserted, migrated forward: bare domains get https://, other schemes and junk are
 blanked, time zones and countries fixed or blanked, every change logged, good rows untouched."""
 
@@ -10,8 +10,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("leads", "0009_leadevent_erasure_keeps_structure")]
-GATE = [("leads", "0010_lead_fields_gate")]
+BEFORE = [("leads", "0012_per_team_unique_domain_and_email")]
+GATE = [("leads", "0013_lead_fields_gate")]
 
 
 def _migrate(targets):
@@ -25,6 +25,7 @@ def test_old_rows_are_fixed_and_the_changes_logged(caplog):
     old = _migrate(BEFORE)
     Company = old.get_model("leads", "Company")
     Prospect = old.get_model("leads", "Prospect")
+    team = old.get_model("accounts", "Team").objects.create(name="Alpha")
     rows = {
         # name: (website, linkedin_url, country, time_zone)
         "bare": ("fjord.example", "linkedin.com/company/fjord", "no", "europe/oslo"),
@@ -40,11 +41,14 @@ def test_old_rows_are_fixed_and_the_changes_logged(caplog):
     ids = {}
     for name, (website, linkedin, country, tz) in rows.items():
         ids[name] = Company.objects.create(
-            name=name, website=website, linkedin_url=linkedin, country=country, time_zone=tz
+            team=team, name=name, website=website, linkedin_url=linkedin, country=country,
+            time_zone=tz,
         ).pk
-    kari = Prospect.objects.create(first_name="Kari", linkedin_url="www.linkedin.com/in/kari")
-    ola = Prospect.objects.create(first_name="Ola", linkedin_url="vbscript:msgbox(1)")
-    Prospect.objects.create(first_name="Per", time_zone="Not/AZone")
+    kari = Prospect.objects.create(
+        team=team, first_name="Kari", linkedin_url="www.linkedin.com/in/kari"
+    )
+    ola = Prospect.objects.create(team=team, first_name="Ola", linkedin_url="vbscript:msgbox(1)")
+    Prospect.objects.create(team=team, first_name="Per", time_zone="Not/AZone")
 
     with caplog.at_level(logging.INFO, logger="leads.migrations"):
         new = _migrate(GATE)

@@ -92,6 +92,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0009_leadevent_erasure_keeps_structure")]
+    dependencies = [("leads", "0012_per_team_unique_domain_and_email")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)]
