@@ -25,10 +25,20 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Sales manager"
     MARKETING = "marketing", "Marketing"
     ADMIN = "admin", "Administrator"
+    # Exercises data subjects' rights across every team (privacy pages only): sees no lead,
+    # no figure, nothing of the sales work. Like an admin, belongs to no team.
+    PRIVACY = "privacy", "Privacy officer"
+
+
+# The roles that work with leads; every other role sees none.
+LEAD_ROLES = (Role.SDR, Role.BDR, Role.AE, Role.MANAGER)
+# The roles of the sales work (leads, lists, figures, the API); a privacy officer is not one.
+SALES_ROLES = (*LEAD_ROLES, Role.MARKETING)
 
 
 class User(AbstractUser):
-    """A person using the CRM. Every user but an admin belongs to one team."""
+    """A person using the CRM. Every user but an admin or a privacy officer belongs to one
+    team."""
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.SDR)
     team = models.ForeignKey(
@@ -73,5 +83,15 @@ class User(AbstractUser):
         return self.role == Role.MARKETING
 
     @property
+    def is_privacy_officer(self) -> bool:
+        return self.role == Role.PRIVACY and not self.is_superuser
+
+    @property
     def sees_leads(self) -> bool:
-        return not self.is_marketing or self.is_admin_role
+        """Listed, not excluded: a role added later sees no lead until it is named here."""
+        return self.is_admin_role or self.role in LEAD_ROLES
+
+    @property
+    def does_sales_work(self) -> bool:
+        """Dashboards, the API and its tokens: every role of the sales work, and admins."""
+        return self.is_admin_role or self.role in SALES_ROLES

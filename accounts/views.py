@@ -9,4 +9,6 @@ def home(request):
         return redirect("leads:overview")
     if request.user.is_prospector:
         return redirect("today")
+    if request.user.is_privacy_officer:
+        return redirect("privacy:subject")
     return redirect("leads:list")

@@ -14,7 +14,10 @@ from .forms import SubscriptionForm, TokenForm
 @require_http_methods(["GET", "POST"])
 def api_tokens(request):
     """List and create tokens. A new token is shown in the response to the POST that made it,
-    once, and never stored; that response is not a redirect on purpose (nothing to reload)."""
+    once, and never stored; that response is not a redirect on purpose (nothing to reload).
+    Roles that do not use the API (a privacy officer) do not get the page."""
+    if not request.user.does_sales_work:
+        raise PermissionDenied
     form = TokenForm(request.POST or None)
     new_token = None
     status = 200

@@ -71,6 +71,8 @@ def api_token_create(*, actor: User, name: str) -> NewToken:
         raise LeadInvalid("A token name is at most 80 characters.", field="name")
     if not actor.is_active:
         raise LeadForbidden("Inactive users cannot create tokens.")
+    if not actor.does_sales_work:
+        raise LeadForbidden("Your role does not use the API.")
     with transaction.atomic():
         # Serialise one user's creations so the cap holds.
         User.objects.select_for_update().filter(pk=actor.pk).first()

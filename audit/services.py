@@ -33,14 +33,20 @@ def redact(label: str, changes: dict) -> dict:
     }
 
 
-def audit_record(*, actor, target, action: str, changes: dict) -> AuditEntry:
-    """``changes``: {field: (old, new)}. Runs in the caller's transaction."""
+def audit_record(*, actor, target, action: str, changes: dict, reason: str = "") -> AuditEntry:
+    """``changes``: {field: (old, new)}. ``reason``: why the change was made, as the staff
+    member gave it (a privacy erasure's ticket reference), kept verbatim under the key
+    ``reason``: the caller makes sure it names no prospect (the log cannot be erased). Runs in
+    the caller's transaction."""
     label = _label(target)
+    kept = redact(label, changes)
+    if reason:
+        kept["reason"] = reason
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_name=(actor.get_username() if actor is not None else "system")[:150],
         action=action,
         target_type=label,
         target_id=str(target.pk),
-        changes=redact(label, changes),
+        changes=kept,
     )

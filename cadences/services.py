@@ -640,7 +640,8 @@ def enrollment_resume_all(*, actor: User, owner_id: int) -> int:
 
 
 def _for_all(actor: User, owner_id: int, status: str, action) -> int:
-    if not (actor.pk == owner_id or actor.is_manager or actor.is_admin_role):
+    own = actor.is_prospector and actor.pk == owner_id
+    if not (own or actor.is_manager or actor.is_admin_role):
         raise LeadForbidden("Only the SDR or their manager can do this.")
     owner = User.objects.filter(pk=owner_id).first()
     if owner is None or (not actor.is_admin_role and owner.team_id != actor.team_id):

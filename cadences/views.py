@@ -495,6 +495,9 @@ def touch_release(request, touch_id: int):
 
 @require_POST
 def dismiss_proposal(request):
+    user = request.user
+    if not (user.is_prospector or user.is_manager or user.is_admin_role):  # the Today page's
+        raise PermissionDenied
     request.session.pop("proposed_reminder", None)
     return redirect(_back(request, reverse("today")))
 

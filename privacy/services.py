@@ -12,12 +12,15 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from accounts.models import Team
 from audit.services import audit_record
 from cadences.models import Suppression, email_hash
 from cadences.services import email_is_suppressed, email_record_erasure
 from leads.models import Company, Lead, Prospect
+from leads.normalize import normalize_email
 from leads.selectors import lead_scope
 from leads.services import lead_events_erase
 
@@ -29,14 +32,64 @@ def email_may_be_contacted(email: str) -> bool:
 
 
 def may_handle_personal_data(user) -> bool:
+    """Export and erasure from a lead's page: a manager or an admin, on a lead they see."""
     return user.is_manager or user.is_admin_role
 
 
 def acts_across_teams(user) -> bool:
-    """A data subject's rights are organisation-wide: an admin exports or erases the person in
-    every team that holds them; a manager only within their own team (a team is a
-    workspace: what another team recorded is neither shown nor changed)."""
-    return user.is_admin_role
+    """A data subject's rights are organisation-wide: an admin or a privacy officer exports or
+    erases the person in every team that holds them; a manager only within their own team (a
+    team is a workspace: what another team recorded is neither shown nor changed)."""
+    return user.is_active and (user.is_admin_role or user.is_privacy_officer)
+
+
+def may_act_for_subjects(user) -> bool:
+    """Who uses the data-subject page (/privacy/): admins and privacy officers for every team,
+    a manager for their own team. Deny by default: every other role gets 403."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return acts_across_teams(user) or (user.is_manager and user.team_id is not None)
+
+
+def subject_scope(actor) -> QuerySet[Prospect]:
+    """The prospect rows ``actor`` may export or erase from the data-subject page: every
+    team's for an admin or privacy officer, the team's own for a manager, none otherwise."""
+    qs = Prospect.objects.all()
+    if acts_across_teams(actor):
+        return qs
+    if may_act_for_subjects(actor):
+        return qs.filter(team_id=actor.team_id)
+    return qs.none()
+
+
+def subject_find(*, actor, email: str) -> list[Prospect]:
+    """The people in ``actor``'s scope with this address (normalised), one row per team, with
+    their team and leads (``subject_leads``): three queries whatever the number of rows. An
+    erased person has no address left, so is not found."""
+    if not may_act_for_subjects(actor):
+        raise PermissionDenied
+    email = normalize_email(email)
+    if not email:
+        return []
+    leads = Lead.objects.only("id", "prospect_id", "state", "created_at").order_by(
+        "created_at", "pk"
+    )
+    return list(
+        subject_scope(actor)
+        .filter(email=email)
+        .select_related("team")
+        .only("id", "first_name", "last_name", "email", "team", "team__name")
+        .prefetch_related(Prefetch("leads", queryset=leads, to_attr="subject_leads"))
+        .order_by("team__name", "pk")
+    )
+
+
+def subject_was_erased(*, actor, email: str) -> bool:
+    """For an admin or privacy officer: True when a person with this address was erased (the
+    suppression list keeps its hash). Never told to a manager: it would reveal that another
+    team held the address."""
+    email = normalize_email(email)
+    return bool(email) and acts_across_teams(actor) and suppression_is_erased(email)
 
 
 def prospect_for(actor, lead_id: int) -> Prospect:
@@ -80,24 +133,49 @@ def _rows(label: str, prospects: list[Prospect]):
     return model.objects.filter(**{f"{covered.path}__in": ids})
 
 
-def prospect_export(*, actor, lead_id: int) -> dict:
-    """Everything held on the person behind ``lead_id``, as plain JSON-able data: in the
-    actor's team, or in every team for an admin (``subject_rows``)."""
-    prospect = prospect_for(actor, lead_id)
-    subjects = subject_rows(actor, prospect)
+def _export(actor, subjects: list[Prospect], data: dict) -> dict:
+    """``data`` plus the rows of every model of the registry for these prospect rows; one audit
+    entry per row exported."""
     company_ids = [p.company_id for p in subjects if p.company_id]
-    data = {
-        "exported_at": timezone.now(),
-        "prospect_id": prospect.pk,
-        "prospect_ids": [p.pk for p in subjects],
-        "company": Company.objects.filter(pk=prospect.company_id).values().first(),
-        "companies": list(Company.objects.filter(pk__in=company_ids).order_by("pk").values()),
-    }
+    data["companies"] = list(Company.objects.filter(pk__in=company_ids).order_by("pk").values())
     for label in PERSONAL_DATA:
         data[label] = list(_rows(label, subjects).order_by("pk").values())
     for subject in subjects:
         audit_record(actor=actor, target=subject, action="privacy_export", changes={})
     return data
+
+
+def prospect_export(*, actor, lead_id: int) -> dict:
+    """Everything held on the person behind ``lead_id``, as plain JSON-able data: in the
+    actor's team, or in every team for an admin (``subject_rows``)."""
+    prospect = prospect_for(actor, lead_id)
+    subjects = subject_rows(actor, prospect)
+    data = {
+        "exported_at": timezone.now(),
+        "prospect_id": prospect.pk,
+        "prospect_ids": [p.pk for p in subjects],
+        "company": Company.objects.filter(pk=prospect.company_id).values().first(),
+    }
+    return _export(actor, subjects, data)
+
+
+def subject_export(*, actor, email: str) -> dict | None:
+    """Everything held on the person with this address in ``actor``'s scope (every team for an
+    admin or privacy officer, the own team for a manager), or None when nobody is held."""
+    if not may_act_for_subjects(actor):
+        raise PermissionDenied
+    email = normalize_email(email)
+    subjects = list(subject_scope(actor).filter(email=email).order_by("pk")) if email else []
+    if not subjects:
+        return None
+    team_ids = {p.team_id for p in subjects}
+    data = {
+        "exported_at": timezone.now(),
+        "email": email,
+        "prospect_ids": [p.pk for p in subjects],
+        "teams": list(Team.objects.filter(pk__in=team_ids).order_by("pk").values("id", "name")),
+    }
+    return _export(actor, subjects, data)
 
 
 def prospect_erase(*, actor, lead_id: int) -> dict[str, int]:
@@ -106,33 +184,57 @@ def prospect_erase(*, actor, lead_id: int) -> dict[str, int]:
     is kept as a hash and binds the whole organisation (their cadences stop in every team).
     Returns rows changed per model."""
     prospect = prospect_for(actor, lead_id)
-    changed: dict[str, int] = {}
     with transaction.atomic():
         subjects = list(
             Prospect.objects.select_for_update()
             .filter(pk__in=[p.pk for p in subject_rows(actor, prospect)])
             .order_by("pk")
         )
-        for email in sorted({p.email for p in subjects if p.email}):
-            email_record_erasure(email=email)  # suppress by hash, stop cadences
-        # The suppression and admin rows are found through the address and the ids, so they
-        # go before the prospect rows lose their address.
-        for label in ("cadences.suppression", "admin.logentry"):
-            changed[label] = _rows(label, subjects).update(**PERSONAL_DATA[label].erase)
-        for label, covered in PERSONAL_DATA.items():
-            if label in changed:
-                continue
-            if label == "leads.leadevent":  # keeps the structure the figures are built from
-                changed[label] = lead_events_erase(events=_rows(label, subjects))
-                continue
-            changed[label] = _rows(label, subjects).update(**covered.erase)
-        for subject in subjects:
-            audit_record(
-                actor=actor,
-                target=subject,
-                action="privacy_erase",
-                changes={label: (None, n) for label, n in changed.items()},
-            )
+        return _erase(actor, subjects)
+
+
+def subject_erase(*, actor, email: str, reason: str) -> dict[str, int] | None:
+    """Erase the person with this address in ``actor``'s scope (every team for an admin or
+    privacy officer, the own team for a manager); ``reason`` (a ticket reference) goes into
+    each audit entry. None when nobody with the address is held: a second erasure (a double
+    click) changes nothing. The rows are locked by address, so of two erasures at once the
+    second finds the address gone once the first commits."""
+    if not may_act_for_subjects(actor):
+        raise PermissionDenied
+    email = normalize_email(email)
+    if not email:
+        return None
+    with transaction.atomic():
+        subjects = list(subject_scope(actor).select_for_update().filter(email=email).order_by("pk"))
+        if not subjects:
+            return None
+        return _erase(actor, subjects, reason=reason)
+
+
+def _erase(actor, subjects: list[Prospect], *, reason: str = "") -> dict[str, int]:
+    """Erase these locked prospect rows, inside the caller's transaction."""
+    changed: dict[str, int] = {}
+    for email in sorted({p.email for p in subjects if p.email}):
+        email_record_erasure(email=email)  # suppress by hash, stop cadences
+    # The suppression and admin rows are found through the address and the ids, so they
+    # go before the prospect rows lose their address.
+    for label in ("cadences.suppression", "admin.logentry"):
+        changed[label] = _rows(label, subjects).update(**PERSONAL_DATA[label].erase)
+    for label, covered in PERSONAL_DATA.items():
+        if label in changed:
+            continue
+        if label == "leads.leadevent":  # keeps the structure the figures are built from
+            changed[label] = lead_events_erase(events=_rows(label, subjects))
+            continue
+        changed[label] = _rows(label, subjects).update(**covered.erase)
+    for subject in subjects:
+        audit_record(
+            actor=actor,
+            target=subject,
+            action="privacy_erase",
+            changes={label: (None, n) for label, n in changed.items()},
+            reason=reason,
+        )
     return changed
 
 

@@ -282,6 +282,8 @@ def handoffs(request):
 @require_http_methods(["GET", "POST"])
 def notifications(request):
     user = request.user
+    if not user.does_sales_work:
+        raise PermissionDenied
     if request.method == "POST":
         ids = parse_ids(request.POST.getlist("id"))
         services.notifications_mark_read(actor=user, ids=ids or None)
@@ -295,6 +297,8 @@ def notifications(request):
 
 @require_GET
 def notification_badge(request):
+    if not request.user.does_sales_work:
+        raise PermissionDenied
     return render(
         request,
         "qualification/_badge.html",

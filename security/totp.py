@@ -18,7 +18,8 @@ DRIFT_STEPS = 1
 
 
 def may_use_two_factor(user) -> bool:
-    return user.is_manager or user.is_admin_role
+    """The roles that can reach many people's data: managers, admins, privacy officers."""
+    return user.is_manager or user.is_admin_role or user.is_privacy_officer
 
 
 def device_for(user) -> TOTPDevice | None:

@@ -12,7 +12,7 @@ from leads.services import TransitionParams, lead_transition
 
 from .factories import LeadFactory, TeamFactory, UserFactory
 
-__all__ = ["Crew", "crew", "other_crew", "walk", "PATHS"]
+__all__ = ["Crew", "crew", "other_crew", "walk", "PATHS", "api_token_for"]
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Crew:
     ae2: object
     marketing: object
     admin: object
+    privacy: object  # a privacy officer: no team, every team's data subjects
 
     def lead(self, owner="sdr", **kwargs) -> Lead:
         owner_user = getattr(self, owner) if isinstance(owner, str) else owner
@@ -52,6 +53,9 @@ def make_crew(name: str) -> Crew:
             team=None,
             is_staff=True,
             is_superuser=True,
+        ),
+        privacy=UserFactory(
+            username=f"privacy-{name}".lower().replace(" ", "-"), role=Role.PRIVACY, team=None
         ),
     )
 
@@ -96,3 +100,18 @@ def walk(lead: Lead, state: str, *, sdr=None, ae=None) -> Lead:
         lead = lead_transition(actor=actor, lead_id=lead.pk, name=name, params=params)
     lead.refresh_from_db()
     return lead
+
+
+def api_token_for(user) -> str:
+    """A raw API token of ``user``. A role that does not use the API (a privacy officer) cannot
+    make one: its token is made under the role the user had before, a manager's of a team, as
+    for a person whose role changed (the API must still refuse it)."""
+    from api.services import api_token_create
+
+    if user.does_sales_work:
+        return api_token_create(actor=user, name="matrix").raw
+    role, team_id = user.role, user.team_id
+    user.role, user.team_id = Role.MANAGER, None
+    raw = api_token_create(actor=user, name="matrix").raw
+    user.role, user.team_id = role, team_id
+    return raw

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 import pytest
 
 from leads.models import EventKind, Lead, LeadEvent, LeadState
-from tests.fixtures import walk
+from tests.fixtures import api_token_for, walk
 
 ROLES = (
     "anon", "sdr", "sdr2", "bdr", "ae", "ae2", "manager", "marketing", "admin",
-    "o_manager", "o_sdr",
+    "o_manager", "o_sdr", "privacy",
 )  # fmt: skip
 
 LOGIN = "LOGIN"
@@ -46,109 +46,111 @@ TODAY = "/today/"
 # --- Pages that are not about one lead (GET) ------------------------------------------------
 
 PAGES = {
-    #                    anon   sdr   sdr2  bdr   ae    ae2   manager mkting admin o_mgr o_sdr
-    "/":                (LOGIN, TODAY, TODAY, TODAY, LIST, LIST, LIST, OVERVIEW, LIST, LIST, TODAY),
-    "/leads/":          (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
-    "/leads/new/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  403,  200,  200),
-    "/leads/overview/": (LOGIN, 403,  403,  403,  403,  403,  200,  200,  200,  200,  403),
-    "/leads/export/":   (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
-    "/imports/":        (LOGIN, 200,  200,  200,  403,  403,  200,  200,  200,  200,  200),
-    "/imports/web-forms/": (LOGIN, 403, 403, 403, 403, 403, 200,  200,  403,  200,  403),
-    "/password/":       (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200),
-    "/account/two-factor/": (LOGIN, 403, 403, 403, 403, 403,  200,  403,  200,  200,  403),
-    "/admin/":          (ADMIN_LOGIN,) + (ADMIN_LOGIN,) * 7 + (200, ADMIN_LOGIN, ADMIN_LOGIN),
-    "/settings/api-tokens/": (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
-    "/settings/webhooks/":   (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403),
+    #                    anon   sdr   sdr2  bdr   ae    ae2   manager mkting admin o_mgr o_sdr privacy
+    "/":                (LOGIN, TODAY, TODAY, TODAY, LIST, LIST, LIST, OVERVIEW, LIST, LIST, TODAY, "/privacy/"),
+    "/leads/":          (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200, 403),
+    "/leads/new/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  403,  200,  200, 403),
+    "/leads/overview/": (LOGIN, 403,  403,  403,  403,  403,  200,  200,  200,  200,  403, 403),
+    "/leads/export/":   (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200, 403),
+    "/imports/":        (LOGIN, 200,  200,  200,  403,  403,  200,  200,  200,  200,  200, 403),
+    "/imports/web-forms/": (LOGIN, 403, 403, 403, 403, 403, 200,  200,  403,  200,  403, 403),
+    "/password/":       (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200, 200),
+    "/account/two-factor/": (LOGIN, 403, 403, 403, 403, 403,  200,  403,  200,  200,  403, 200),
+    "/admin/":          (ADMIN_LOGIN,) + (ADMIN_LOGIN,) * 7 + (200, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN),
+    "/settings/api-tokens/": (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "/settings/webhooks/":   (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403, 403),
     # Dashboards: everyone sees their own scope; AEs their queue; marketing the funnel only.
-    "/dashboards/":               (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200),
-    "/dashboards/activity/":      (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
-    "/dashboards/commission/":    (LOGIN, 200,  200,  200,  403,  403,  200,  403,  200,  200,  200),
-    "/dashboards/commission/export/xlsx/": (LOGIN, 200, 200, 200, 403, 403, 200, 403, 200, 200, 200),
-    "/dashboards/cadences/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  200,  200,  200),
-    "/dashboards/time-in-stage/": (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
-    "/dashboards/leads/":         (LOGIN, 404,  404,  404,  404,  404,  404,  403,  404,  404,  404),  # 404: no figure
+    "/dashboards/":               (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200, 403),
+    "/dashboards/activity/":      (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200, 403),
+    "/dashboards/commission/":    (LOGIN, 200,  200,  200,  403,  403,  200,  403,  200,  200,  200, 403),
+    "/dashboards/commission/export/xlsx/": (LOGIN, 200, 200, 200, 403, 403, 200, 403, 200, 200, 200, 403),
+    "/dashboards/cadences/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  200,  200,  200, 403),
+    "/dashboards/time-in-stage/": (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200, 403),
+    "/dashboards/leads/":         (LOGIN, 404,  404,  404,  404,  404,  404,  403,  404,  404,  404, 403),  # 404: no figure
     # Coaching feedback: SDRs/BDRs read theirs, managers their team's; nobody else.
-    "/coaching/":                 (LOGIN, 200,  200,  200,  403,  403,  200,  403,  200,  200,  200),
+    # The data-subject page: admins and privacy officers for every team, managers for theirs.
+    "/privacy/":                  (LOGIN, 403,  403,  403,  403,  403,  200,  403,  200,  200,  403,  200),
+    "/coaching/":                 (LOGIN, 200,  200,  200,  403,  403,  200,  403,  200,  200,  200, 403),
 }  # fmt: skip
 
 # --- Pages and actions on one lead ----------------------------------------------------------
 
 LEAD_MATRIX = {
-    #                                 anon   sdr   sdr2  bdr   ae    ae2   mgr   mkt   admin o_mgr o_sdr
-    ("view", "sdr_lead"):            (LOGIN, 200,  404,  404,  404,  404,  200,  404,  200,  404,  404),
-    ("view", "pool"):                (LOGIN, 200,  200,  200,  404,  404,  200,  404,  200,  404,  404),
-    ("view", "handed"):              (LOGIN, 200,  404,  404,  200,  404,  200,  404,  200,  404,  404),
-    ("view", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  200,  200,  200),
+    #                                 anon   sdr   sdr2  bdr   ae    ae2   mgr   mkt   admin o_mgr o_sdr privacy
+    ("view", "sdr_lead"):            (LOGIN, 200,  404,  404,  404,  404,  200,  404,  200,  404,  404, 404),
+    ("view", "pool"):                (LOGIN, 200,  200,  200,  404,  404,  200,  404,  200,  404,  404, 404),
+    ("view", "handed"):              (LOGIN, 200,  404,  404,  200,  404,  200,  404,  200,  404,  404, 404),
+    ("view", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  200,  200,  200, 404),
 
-    ("edit_page", "sdr_lead"):       (LOGIN, 200,  404,  404,  404,  404,  200,  404,  200,  404,  404),
-    ("edit_page", "pool"):           (LOGIN, 403,  403,  403,  404,  404,  200,  404,  200,  404,  404),
-    ("edit_page", "handed"):         (LOGIN, 200,  404,  404,  403,  404,  200,  404,  200,  404,  404),
-    ("edit_page", "other_team"):     (LOGIN, 404,  404,  404,  404,  404,  404,  404,  200,  200,  200),
+    ("edit_page", "sdr_lead"):       (LOGIN, 200,  404,  404,  404,  404,  200,  404,  200,  404,  404, 404),
+    ("edit_page", "pool"):           (LOGIN, 403,  403,  403,  404,  404,  200,  404,  200,  404,  404, 404),
+    ("edit_page", "handed"):         (LOGIN, 200,  404,  404,  403,  404,  200,  404,  200,  404,  404, 404),
+    ("edit_page", "other_team"):     (LOGIN, 404,  404,  404,  404,  404,  404,  404,  200,  200,  200, 404),
 
-    ("edit", "sdr_lead"):            (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("edit", "pool"):                (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("edit", "handed"):              (LOGIN, DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404),
-    ("edit", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
+    ("edit", "sdr_lead"):            (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("edit", "pool"):                (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("edit", "handed"):              (LOGIN, DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("edit", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE, 404),
 
-    ("start_research", "sdr_lead"):  (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("start_research", "pool"):      (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("accept", "handed"):            (LOGIN, 403,  404,  404,  DONE, 404,  403,  404,  DONE, 404,  404),
-    ("start_research", "other_team"):(LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
+    ("start_research", "sdr_lead"):  (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("start_research", "pool"):      (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("accept", "handed"):            (LOGIN, 403,  404,  404,  DONE, 404,  403,  404,  DONE, 404,  404, 404),
+    ("start_research", "other_team"):(LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE, 404),
 
-    ("note", "sdr_lead"):            (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("note", "pool"):                (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("note", "handed"):              (LOGIN, DONE, 404,  404,  DONE, 404,  DONE, 404,  DONE, 404,  404),
-    ("note", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
+    ("note", "sdr_lead"):            (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("note", "pool"):                (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("note", "handed"):              (LOGIN, DONE, 404,  404,  DONE, 404,  DONE, 404,  DONE, 404,  404, 404),
+    ("note", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE, 404),
 
-    ("call", "sdr_lead"):            (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("call", "pool"):                (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("call", "handed"):              (LOGIN, DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404),
-    ("call", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
+    ("call", "sdr_lead"):            (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("call", "pool"):                (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("call", "handed"):              (LOGIN, DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("call", "other_team"):          (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE, 404),
 
-    ("checklist", "sdr_lead"):       (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("checklist", "pool"):           (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("checklist", "handed"):         (LOGIN, DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404),
-    ("checklist", "other_team"):     (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
+    ("checklist", "sdr_lead"):       (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("checklist", "pool"):           (LOGIN, 403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("checklist", "handed"):         (LOGIN, DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("checklist", "other_team"):     (LOGIN, 404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE, 404),
 
     # Claiming your own lead again is a harmless no-op; only SDRs and BDRs claim.
     # A team-mate's lead: the claimer hears who was first (the loser of a claim race).
-    ("claim", "sdr_lead"):           (LOGIN, SAME, LIST, LIST, 404,  404,  403,  404,  403,  404,  404),
-    ("claim", "pool"):               (LOGIN, DONE, DONE, DONE, 404,  404,  403,  404,  403,  404,  404),
-    ("claim", "handed"):             (LOGIN, SAME, LIST, LIST,  403,  404,  403,  404,  403,  404,  404),
-    ("claim", "other_team"):         (LOGIN, 404,  404,  404,  404,  404,  404,  404,  403,  403,  SAME),
+    ("claim", "sdr_lead"):           (LOGIN, SAME, LIST, LIST, 404,  404,  403,  404,  403,  404,  404, 404),
+    ("claim", "pool"):               (LOGIN, DONE, DONE, DONE, 404,  404,  403,  404,  403,  404,  404, 404),
+    ("claim", "handed"):             (LOGIN, SAME, LIST, LIST,  403,  404,  403,  404,  403,  404,  404, 404),
+    ("claim", "other_team"):         (LOGIN, 404,  404,  404,  404,  404,  404,  404,  403,  403,  SAME, 404),
 
     # Bulk assign to Alpha's sdr2. Only managers (and admins) may; leads out of the manager's
     # scope are ignored, an owner outside the manager's team is refused. The admin has no
     # team, so no SDR to choose from: refused with a message.
-    ("bulk_assign", "sdr_lead"):     (LOGIN, 403,  403,  403,  403,  403,  DONE, 403,  SAME, SAME, 403),
-    ("bulk_assign", "pool"):         (LOGIN, 403,  403,  403,  403,  403,  DONE, 403,  SAME, SAME, 403),
-    ("bulk_assign", "handed"):       (LOGIN, 403,  403,  403,  403,  403,  DONE, 403,  SAME, SAME, 403),
-    ("bulk_assign", "other_team"):   (LOGIN, 403,  403,  403,  403,  403,  SAME, 403,  SAME, SAME, 403),
+    ("bulk_assign", "sdr_lead"):     (LOGIN, 403,  403,  403,  403,  403,  DONE, 403,  SAME, SAME, 403, 403),
+    ("bulk_assign", "pool"):         (LOGIN, 403,  403,  403,  403,  403,  DONE, 403,  SAME, SAME, 403, 403),
+    ("bulk_assign", "handed"):       (LOGIN, 403,  403,  403,  403,  403,  DONE, 403,  SAME, SAME, 403, 403),
+    ("bulk_assign", "other_team"):   (LOGIN, 403,  403,  403,  403,  403,  SAME, 403,  SAME, SAME, 403, 403),
 }  # fmt: skip
 
 # The REST API with a personal token of each role: the same scopes as the pages. DONE is a 200
 # with the change made; anonymous is 401 (no login redirect). ("api_list", None) is the list.
 API_MATRIX = {
-    #                                 anon  sdr   sdr2  bdr   ae    ae2   mgr   mkt   admin o_mgr o_sdr
-    ("api_list", None):              (401,  200,  200,  200,  200,  200,  200,  403,  200,  200,  200),
-    ("api_view", "sdr_lead"):        (401,  200,  404,  404,  404,  404,  200,  404,  200,  404,  404),
-    ("api_view", "pool"):            (401,  200,  200,  200,  404,  404,  200,  404,  200,  404,  404),
-    ("api_view", "handed"):          (401,  200,  404,  404,  200,  404,  200,  404,  200,  404,  404),
-    ("api_view", "other_team"):      (401,  404,  404,  404,  404,  404,  404,  404,  200,  200,  200),
-    ("api_timeline", "handed"):      (401,  200,  404,  404,  200,  404,  200,  404,  200,  404,  404),
-    ("api_qualification", "pool"):   (401,  200,  200,  200,  404,  404,  200,  404,  200,  404,  404),
-    ("api_edit", "sdr_lead"):        (401,  DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("api_edit", "pool"):            (401,  403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("api_edit", "handed"):          (401,  DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404),
-    ("api_edit", "other_team"):      (401,  404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE),
-    ("api_start_research", "sdr_lead"): (401, DONE, 404, 404, 404,  404,  DONE, 404,  DONE, 404,  404),
-    ("api_start_research", "pool"):  (401,  403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("api_start_research", "other_team"): (401, 404, 404, 404, 404, 404,  404,  404,  DONE, DONE, DONE),
-    ("api_accept", "handed"):        (401,  403,  404,  404,  DONE, 404,  403,  404,  DONE, 404,  404),
+    #                                 anon  sdr   sdr2  bdr   ae    ae2   mgr   mkt   admin o_mgr o_sdr privacy
+    ("api_list", None):              (401,  200,  200,  200,  200,  200,  200,  403,  200,  200,  200, 403),
+    ("api_view", "sdr_lead"):        (401,  200,  404,  404,  404,  404,  200,  404,  200,  404,  404, 403),
+    ("api_view", "pool"):            (401,  200,  200,  200,  404,  404,  200,  404,  200,  404,  404, 403),
+    ("api_view", "handed"):          (401,  200,  404,  404,  200,  404,  200,  404,  200,  404,  404, 403),
+    ("api_view", "other_team"):      (401,  404,  404,  404,  404,  404,  404,  404,  200,  200,  200, 403),
+    ("api_timeline", "handed"):      (401,  200,  404,  404,  200,  404,  200,  404,  200,  404,  404, 403),
+    ("api_qualification", "pool"):   (401,  200,  200,  200,  404,  404,  200,  404,  200,  404,  404, 403),
+    ("api_edit", "sdr_lead"):        (401,  DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404, 403),
+    ("api_edit", "pool"):            (401,  403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404, 403),
+    ("api_edit", "handed"):          (401,  DONE, 404,  404,  403,  404,  DONE, 404,  DONE, 404,  404, 403),
+    ("api_edit", "other_team"):      (401,  404,  404,  404,  404,  404,  404,  404,  DONE, DONE, DONE, 403),
+    ("api_start_research", "sdr_lead"): (401, DONE, 404, 404, 404,  404,  DONE, 404,  DONE, 404,  404, 403),
+    ("api_start_research", "pool"):  (401,  403,  403,  403,  404,  404,  DONE, 404,  DONE, 404,  404, 403),
+    ("api_start_research", "other_team"): (401, 404, 404, 404, 404, 404,  404,  404,  DONE, DONE, DONE, 403),
+    ("api_accept", "handed"):        (401,  403,  404,  404,  DONE, 404,  403,  404,  DONE, 404,  404, 403),
 }  # fmt: skip
 
 # Creating a lead (POST /leads/new/).
-CREATE = (LOGIN, DONE, DONE, DONE, 403, 403, DONE, 403, 403, DONE, DONE)
+CREATE = (LOGIN, DONE, DONE, DONE, 403, 403, DONE, 403, 403, DONE, DONE, 403)
 
 # URLs that only take POST answer GET with 405 (and pages that only take GET answer POST so).
 POST_ONLY = [
@@ -429,14 +431,12 @@ def _api_request(world: World, action: str, lead: Lead | None):
 def test_api_action(world, key, role, expected):
     from rest_framework.test import APIClient
 
-    from api.services import api_token_create
-
     action, lead_key = key
     lead = world.leads[lead_key] if lead_key else None
     user = world.user(role)
     client = APIClient()
     if user is not None:
-        raw = api_token_create(actor=user, name="matrix").raw
+        raw = api_token_for(user)
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     method, path, data = _api_request(world, action, lead)
     before = _snapshot(lead.pk) if lead else None
@@ -450,3 +450,84 @@ def test_api_action(world, key, role, expected):
         assert response.json()["id"] == lead.pk
     else:
         assert after == before
+
+
+# --- The data-subject page (/privacy/): one person held by both teams ------------------------
+# Cells: the teams whose row the request reaches ("A" Alpha, "B" Beta, "AB" both): the search
+# lists them, the export holds them, the erasure erases them and leaves the other team's row
+# exactly as it was; 403 and LOGIN change nothing.
+SUBJECT_MATRIX = {
+    #           anon   sdr  sdr2 bdr  ae   ae2  mgr  mkt  admin o_mgr o_sdr privacy
+    "search":  (LOGIN, 403, 403, 403, 403, 403, "A", 403, "AB", "B", 403,  "AB"),
+    "export":  (LOGIN, 403, 403, 403, 403, 403, "A", 403, "AB", "B", 403,  "AB"),
+    "erase":   (LOGIN, 403, 403, 403, 403, 403, "A", 403, "AB", "B", 403,  "AB"),
+}  # fmt: skip
+SUBJECT_PATHS = {"search": "/privacy/", "export": "/privacy/export/", "erase": "/privacy/erase/"}
+SUBJECT_EMAIL = "solveig.subject@shared.example"
+
+assert all(len(row) == len(ROLES) for row in SUBJECT_MATRIX.values())
+
+
+def _subject_rows(prospect_id: int) -> dict:
+    from audit.models import AuditEntry
+    from leads.models import Prospect
+
+    p = Prospect.objects.get(pk=prospect_id)
+    return {
+        "name": (p.first_name, p.last_name, p.email, p.phone, p.title),
+        "events": list(LeadEvent.objects.filter(lead__prospect=p).order_by("pk").values()),
+        "audit": AuditEntry.objects.filter(target_id=str(p.pk)).count(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("action", "role", "expected"),
+    [
+        pytest.param(action, role, expected, id=f"{action}-{role}-{expected}")
+        for action, row in SUBJECT_MATRIX.items()
+        for role, expected in zip(ROLES, row, strict=True)
+    ],
+)
+def test_data_subject_page(world, client, action, role, expected):
+    import json
+
+    from leads.models import Prospect
+    from privacy.registry import ERASED_NAME
+
+    held = {
+        "A": world.crew.lead(owner="sdr", prospect__email=SUBJECT_EMAIL).prospect_id,
+        "B": world.other_crew.lead(owner="sdr", prospect__email=SUBJECT_EMAIL).prospect_id,
+    }
+    before = {team: _subject_rows(pk) for team, pk in held.items()}
+    path = SUBJECT_PATHS[action]
+    data = {"email": SUBJECT_EMAIL.upper()}
+    if action == "erase":
+        data.update(confirm="erase", reason="DSR-17")
+
+    response = _client_for(client, world.user(role)).post(path, data)
+
+    reached = set(expected) if expected not in (LOGIN, 403) else set()
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, f"/login/?next={path}")
+    elif expected == 403:
+        assert response.status_code == 403
+    elif action == "search":
+        assert response.status_code == 200
+        assert sorted(p.pk for p in response.context["people"]) == sorted(held[t] for t in reached)
+    elif action == "export":
+        assert response.status_code == 200
+        assert json.loads(response.content)["prospect_ids"] == sorted(held[t] for t in reached)
+    else:
+        assert (response.status_code, response["Location"]) == (302, "/privacy/")
+    for team, pk in held.items():
+        after = _subject_rows(pk)
+        if action == "erase" and team in reached:
+            assert after["name"] == (ERASED_NAME, "", None, "", "")
+            assert after["audit"] == before[team]["audit"] + 1
+        elif action == "export" and team in reached:
+            assert after == dict(before[team], audit=before[team]["audit"] + 1)
+        else:
+            assert after == before[team]
+    assert Prospect.objects.filter(email=SUBJECT_EMAIL).count() == 2 - (
+        len(reached) if action == "erase" else 0
+    )

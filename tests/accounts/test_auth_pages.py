@@ -291,6 +291,7 @@ def test_the_url_list_is_complete():
         "/dashboards/time-in-stage/", "/dashboards/leads/",
         "/coaching/", "/coaching/leads/1/", "/coaching/1/acknowledge/",
         "/account/two-factor/", "/account/two-factor/remove/", "/account/two-factor/verify/",
+        "/privacy/", "/privacy/export/", "/privacy/erase/",
         "/privacy/leads/1/export/", "/privacy/leads/1/erase/",
     ])  # fmt: skip
 

@@ -155,6 +155,7 @@ class Command(BaseCommand):
         for username, first, last, role, _title in USERS:
             self.stdout.write(f"  {username:<8} {Role(role).label:<18} {first} {last}")
         self.stdout.write(f"  {'admin':<8} {'Administrator':<18} (Django admin at /admin/)")
+        self.stdout.write(f"  {'petra':<8} {'Privacy officer':<18} (data subjects at /privacy/)")
 
     def _seed_other_apps(self) -> None:
         """Apps that build on leads seed their own demo data with a ``seed_demo_<app>``
@@ -183,6 +184,13 @@ class Command(BaseCommand):
         admin.email = "admin@nordlys.example"
         admin.set_password(DEMO_PASSWORD)
         admin.save()
+        # The privacy officer: every team's data subjects, and nothing of the sales work.
+        petra, _ = User.objects.get_or_create(username="petra")
+        petra.first_name, petra.last_name, petra.title = "Petra", "Vik", "Privacy officer"
+        petra.role, petra.team = Role.PRIVACY, None
+        petra.email = "petra@nordlys.example"
+        petra.set_password(DEMO_PASSWORD)
+        petra.save()
         return users
 
     def _leads(self, users: dict[str, User]) -> int:
