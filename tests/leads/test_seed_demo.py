@@ -68,7 +68,12 @@ def test_creates_the_documented_users_in_one_team(seeded):
         Role.ADMIN, True, True, None,
     )  # fmt: skip
     assert admin.check_password(DEMO_PASSWORD)
-    assert User.objects.count() == 8
+    petra = User.objects.get(username="petra")
+    assert (petra.role, petra.is_superuser, petra.is_staff, petra.team_id) == (
+        Role.PRIVACY, False, False, None,
+    )  # fmt: skip
+    assert petra.check_password(DEMO_PASSWORD)
+    assert User.objects.count() == 9
 
 
 def test_creates_40_leads_covering_every_state(seeded):
@@ -115,9 +120,21 @@ def test_prints_the_logins(seeded):
     lines = seeded.splitlines()
     logins = [line.split()[0] for line in lines[lines.index(
         f"Demo logins (password for all: {DEMO_PASSWORD})") + 1:]]  # fmt: skip
-    assert logins == ["maria", "sara", "sindre", "bjorn", "anders", "ingrid", "mia", "admin"]
+    assert logins == [
+        "maria", "sara", "sindre", "bjorn", "anders", "ingrid", "mia", "admin", "petra",
+    ]  # fmt: skip
     assert "  maria    Sales manager      Maria Berg" in lines
     assert "  admin    Administrator      (Django admin at /admin/)" in lines
+    assert "  petra    Privacy officer    (data subjects at /privacy/)" in lines
+
+
+def test_the_demo_privacy_officer_lands_on_the_data_subject_page(seeded, client):
+    client.post("/login/", {"username": "petra", "password": DEMO_PASSWORD})
+    assert client.get("/")["Location"] == "/privacy/"
+    response = client.post("/privacy/", {"email": Prospect.objects.first().email})
+    assert response.status_code == 200
+    assert [p.team.name for p in response.context["people"]] == ["Nordlys Sales"]
+    assert client.get("/leads/").status_code == 403
 
 
 def test_demo_users_can_log_in_and_see_their_work(seeded, client):

@@ -15,33 +15,34 @@ from tests.qualification.conftest import BRIEF, company_lead, qualification_snap
 
 ROLES = (
     "anon", "sdr", "sdr2", "bdr", "ae", "ae2", "manager", "marketing", "admin",
-    "o_manager", "o_sdr",
+    "o_manager", "o_sdr", "privacy",
 )  # fmt: skip
 LOGIN, DONE = "LOGIN", "DONE"
 
 PAGES = {
-    #                                      anon   sdr  sdr2 bdr  ae   ae2  mgr  mkt  admin o_mgr o_sdr
-    "/qualification/model/":              (LOGIN, 403, 403, 403, 403, 403, 200, 403, 403, 200, 403),
-    "/qualification/queue/":              (LOGIN, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403),
-    "/qualification/handoffs/":           (LOGIN, 200, 200, 200, 403, 403, 200, 403, 403, 200, 200),
-    "/qualification/notifications/":      (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
-    "/qualification/notifications/badge/": (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    #                                      anon   sdr  sdr2 bdr  ae   ae2  mgr  mkt  admin o_mgr o_sdr privacy
+    "/qualification/model/":              (LOGIN, 403, 403, 403, 403, 403, 200, 403, 403, 200, 403, 403),
+    "/qualification/queue/":              (LOGIN, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403),
+    "/qualification/handoffs/":           (LOGIN, 200, 200, 200, 403, 403, 200, 403, 403, 200, 200, 403),
+    # Notifications: every role of the sales work; a privacy officer has none.
+    "/qualification/notifications/":      (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    "/qualification/notifications/badge/": (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
 }  # fmt: skip
 
 LEAD = "LEAD"  # 302 to the lead's own page
 QUEUE = "/qualification/queue/"
 # (method, path template, lead): cells
 LEAD_MATRIX = {
-    #                                                   anon   sdr   sdr2  bdr   ae    ae2   mgr   mkt   admin o_mgr o_sdr
-    ("GET", "/qualification/leads/{}/", "sdr_lead"):    (LOGIN, 200,  404,  404,  404,  404,  200,  404,  200,  404,  404),
-    ("GET", "/qualification/leads/{}/", "pool"):        (LOGIN, 403,  403,  403,  404,  404,  200,  404,  200,  404,  404),
-    ("GET", "/qualification/leads/{}/", "handed"):      (LOGIN, LEAD, 404,  404,  403,  404,  LEAD, 404,  LEAD, 404,  404),
-    ("GET", "/qualification/leads/{}/", "other_team"):  (LOGIN, 404,  404,  404,  404,  404,  404,  404,  200,  200,  200),
-    ("GET", "/qualification/leads/{}/preview/", "sdr_lead"): (LOGIN, 200, 404, 404, 404, 404, 200, 404, 200, 404, 404),
-    ("POST", "/qualification/leads/{}/", "sdr_lead"):   (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404),
-    ("POST", "/qualification/leads/{}/", "pool"):       (LOGIN, 403,  403,  403,  404,  404,  400,  404,  400,  404,  404),
-    ("POST", "/qualification/leads/{}/accept/", "handed"): (LOGIN, 403, 404, 404, DONE, 404, 403,  404,  DONE, 404,  404),
-    ("POST", "/qualification/leads/{}/reject/", "handed"): (LOGIN, 403, 404, 404, DONE, 404, 403,  404,  DONE, 404,  404),
+    #                                                   anon   sdr   sdr2  bdr   ae    ae2   mgr   mkt   admin o_mgr o_sdr privacy
+    ("GET", "/qualification/leads/{}/", "sdr_lead"):    (LOGIN, 200,  404,  404,  404,  404,  200,  404,  200,  404,  404, 404),
+    ("GET", "/qualification/leads/{}/", "pool"):        (LOGIN, 403,  403,  403,  404,  404,  200,  404,  200,  404,  404, 404),
+    ("GET", "/qualification/leads/{}/", "handed"):      (LOGIN, LEAD, 404,  404,  403,  404,  LEAD, 404,  LEAD, 404,  404, 404),
+    ("GET", "/qualification/leads/{}/", "other_team"):  (LOGIN, 404,  404,  404,  404,  404,  404,  404,  200,  200,  200, 404),
+    ("GET", "/qualification/leads/{}/preview/", "sdr_lead"): (LOGIN, 200, 404, 404, 404, 404, 200, 404, 200, 404, 404, 404),
+    ("POST", "/qualification/leads/{}/", "sdr_lead"):   (LOGIN, DONE, 404,  404,  404,  404,  DONE, 404,  DONE, 404,  404, 404),
+    ("POST", "/qualification/leads/{}/", "pool"):       (LOGIN, 403,  403,  403,  404,  404,  400,  404,  400,  404,  404, 404),
+    ("POST", "/qualification/leads/{}/accept/", "handed"): (LOGIN, 403, 404, 404, DONE, 404, 403,  404,  DONE, 404,  404, 404),
+    ("POST", "/qualification/leads/{}/reject/", "handed"): (LOGIN, 403, 404, 404, DONE, 404, 403,  404,  DONE, 404,  404, 404),
 }  # fmt: skip
 
 QUALIFY = {
