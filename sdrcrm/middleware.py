@@ -67,9 +67,11 @@ class ApiErrorMiddleware:
             {"detail": _api_detail(response.status_code, response.reason_phrase)},
             status=response.status_code,
         )
-        for header in ("Allow", "Retry-After", "WWW-Authenticate", "Vary"):
-            if header in response:
-                json[header] = response[header]
+        # Every header the inner middleware set (Allow, Retry-After, the security headers and
+        # the Content-Security-Policy) still describes the answer; only the body changed.
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length"):
+                json[header] = value
         return json
 
 
