@@ -13,7 +13,7 @@ from django.http import Http404
 
 from accounts.models import Role, User
 
-from .models import Lead, LeadEvent
+from .models import Lead, LeadEvent, _works_lead
 
 
 def lead_scope(user: User) -> QuerySet[Lead]:
@@ -318,3 +318,8 @@ def team_state_counts(*, user: User) -> list[dict]:
     return [
         {"state": s.value, "label": s.label, "count": by_state.get(s.value, 0)} for s in LeadState
     ]
+
+
+def user_works_lead(user: User, lead: Lead) -> bool:
+    """May ``user`` work this lead (notes, calls, research, edits)? No queries."""
+    return _works_lead(lead, user)

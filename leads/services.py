@@ -33,7 +33,7 @@ from .models import (
     ProspectRole,
 )
 from .normalize import normalize_domain, normalize_email, normalize_name
-from .selectors import lead_scope
+from .selectors import lead_scope, user_works_lead
 
 
 class LeadError(Exception):
@@ -331,13 +331,6 @@ def lead_recycle_due_nurture(*, today: date | None = None, batch_size: int = 500
 
 
 # --- Notes, calls, research ---------------------------------------------------------------
-
-
-def user_works_lead(user: User, lead: Lead) -> bool:
-    """May ``user`` work this lead (notes, calls, research, edits)? No queries."""
-    from .models import _works_lead
-
-    return _works_lead(lead, user)
 
 
 def _require_works(actor: User, lead: Lead) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -45,7 +44,7 @@ from leads.services import (
 )
 
 from . import bayes, rescore, routing
-from .clock import add_business_hours
+from .clock import handoff_due_at
 from .models import (
     AEProfile,
     Decision,
@@ -71,8 +70,10 @@ from .scoring import (
     Timeline,
     effective_authority,
     industry_key,
+    lead_facts,
     score_lead,
 )
+from .selectors import scoring_model_current, scoring_model_default
 
 log = logging.getLogger(__name__)
 
@@ -100,15 +101,6 @@ def _may_manage_team(actor: User, team_id: int) -> bool:
 
 
 # --- The scoring model ----------------------------------------------------------------------
-
-
-def scoring_model_current(team_id: int) -> ScoringModel | None:
-    return ScoringModel.objects.filter(team_id=team_id).order_by("-version").first()
-
-
-def scoring_model_default(team_id: int) -> ScoringModel:
-    """An unsaved version 0 with the default settings, for a team that has none yet."""
-    return ScoringModel(team_id=team_id, version=0, config=DEFAULT_CONFIG)
 
 
 def _ensure_model(team_id: int) -> ScoringModel:
@@ -235,21 +227,6 @@ class Answers:
                 raise LeadInvalid(f"Choose a valid {name}.", field=name)
         if self.budget is not None and self.budget < 0:
             raise LeadInvalid("A budget cannot be negative.", field="budget")
-
-
-def lead_facts(prospect: Prospect, answers: Answers | LeadAnswers | None) -> LeadFacts:
-    company = prospect.company
-    return LeadFacts(
-        employee_count=company.employee_count if company else None,
-        industry=(company.industry or "") if company else "",
-        budget=answers.budget if answers else None,
-        timeline=answers.timeline if answers else "",
-        authority=answers.authority if answers else "",
-        need=answers.need if answers else "",
-        fit=answers.fit if answers else "",
-        prospect_role=prospect.role or "",
-        prospect_is_decision_maker=prospect.is_decision_maker,
-    )
 
 
 def _lock_workable(actor: User, lead_id: int) -> Lead:
@@ -885,15 +862,6 @@ def notification_email_send(*, notification_id: int) -> bool:
 
 
 # --- Escalation -------------------------------------------------------------------------------
-
-
-def _team_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def handoff_due_at(handed_off_at: datetime, hours: int) -> datetime:
-    day = settings.SDRCRM_BUSINESS_HOURS
-    return add_business_hours(handed_off_at, hours, _team_tz(), tuple(day))
 
 
 def handoff_escalate_overdue(*, now: datetime | None = None) -> int:
