@@ -30,6 +30,7 @@ from cadences.services import (
 from leads.models import ACTIVE_STATES, EventKind, Lead, LeadEvent
 from leads.normalize import normalize_email
 from leads.services import LeadForbidden, LeadInvalid
+from sdrcrm.tasks import enqueue
 
 from . import signing
 from .models import (
@@ -537,11 +538,10 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[int
 def _enqueue_after_commit(ids: list[int]) -> None:
     if not ids:
         return
-    from .tasks import webhook_delivery_send_task
 
     def send():
         for pk in ids:
-            webhook_delivery_send_task.delay(pk)
+            enqueue("api.webhook_delivery_send_task", pk)
 
     transaction.on_commit(send)
 

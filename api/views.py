@@ -39,6 +39,7 @@ from leads.services import (
 from qualification import selectors as qualification_selectors
 from qualification import services as qualification_services
 from sdrcrm.inputs import parse_id
+from sdrcrm.tasks import enqueue_on_commit
 
 from . import serializers as s
 from .models import EVENT_FOR_STATE
@@ -103,9 +104,7 @@ def _conflict(lead_id: int, error: LeadConflict) -> Response:
 def _after_transition(lead: Lead) -> None:
     """Outgoing webhooks for the states they exist for go out without waiting for the tick."""
     if lead.state in EVENT_FOR_STATE:
-        from .tasks import webhook_outbox_task
-
-        webhook_outbox_task.delay_on_commit()
+        enqueue_on_commit("api.webhook_outbox_task")
 
 
 # --- Leads ------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from leads.services import (
     user_works_lead,
 )
 from sdrcrm import clock
+from sdrcrm.tasks import enqueue
 
 from . import schedule, templating
 from .context import enrollment_recipient, recipient_for, render_context
@@ -468,10 +469,8 @@ def enrollment_create(
 
 def _ring_dispatcher() -> None:
     """Ask a worker to look for due emails now rather than at the next tick."""
-    from .tasks import touch_dispatch_task
-
     try:
-        touch_dispatch_task.delay()
+        enqueue("cadences.touch_dispatch_task")
     except Exception:  # noqa: BLE001 - the tick will find the work anyway
         log.warning("Could not reach the broker; the next tick dispatches", exc_info=True)
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, Team, User
 from leads.models import LeadSource, Prospect
 from sdrcrm.inputs import is_ascii_digits
+from sdrcrm.tasks import enqueue
 
 from . import engine, reader
 from .models import (
@@ -312,9 +313,7 @@ def import_start(*, actor: User | None, job_id: int, options: ImportOptions) -> 
 
 
 def _enqueue(job_id: int) -> None:
-    from .tasks import import_run_task
-
-    import_run_task.delay(job_id)
+    enqueue("intake.import_run_task", job_id)
 
 
 # --- Run --------------------------------------------------------------------------------------
@@ -765,9 +764,7 @@ def _email_of(cells: list[str], imap: dict[int, str]) -> str | None:
 def _after_import() -> None:
     """Score the new leads now rather than at the next periodic sweep."""
     try:
-        from qualification.tasks import lead_scores_sweep_task
-
-        lead_scores_sweep_task.delay()
+        enqueue("qualification.lead_scores_sweep_task")
     except Exception:  # the broker being down only delays scoring to the next sweep
         log.warning("could not enqueue the score sweep after an import", exc_info=True)
 

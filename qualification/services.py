@@ -42,6 +42,7 @@ from leads.services import (
     lead_transition,
     user_works_lead,
 )
+from sdrcrm.tasks import enqueue_on_commit
 
 from . import bayes, rescore, routing
 from .clock import handoff_due_at
@@ -88,12 +89,6 @@ DISQUALIFIER_REASONS = {
 NOT_OUTCOMES = (DisqualifyReason.DUPLICATE, DisqualifyReason.BAD_DATA)
 
 
-def _tasks():
-    from . import tasks  # tasks import this module
-
-    return tasks
-
-
 def _may_manage_team(actor: User, team_id: int) -> bool:
     return actor.is_active and (
         actor.is_admin_role or (actor.is_manager and actor.team_id == team_id)
@@ -120,8 +115,8 @@ def _ensure_model(team_id: int) -> ScoringModel:
 
 
 def _after_model_change(model: ScoringModel) -> None:
-    transaction.on_commit(lambda: _tasks().scoring_model_rescore_task.delay(model.pk))
-    transaction.on_commit(lambda: _tasks().outcome_model_rebuild_task.delay(model.team_id))
+    enqueue_on_commit("qualification.scoring_model_rescore_task", model.pk)
+    enqueue_on_commit("qualification.outcome_model_rebuild_task", model.team_id)
 
 
 def scoring_model_save(
@@ -770,9 +765,7 @@ def _notification_for(event: LeadEvent) -> list[Notification]:
 def _email_after_commit(notifications: list[Notification]) -> None:
     for n in notifications:
         if n.pk:
-            transaction.on_commit(
-                lambda pk=n.pk: _tasks().notification_email_task.delay(pk), robust=True
-            )
+            enqueue_on_commit("qualification.notification_email_task", n.pk, robust=True)
 
 
 def notify_inbound(*, lead: Lead, form_name: str, message: str, again: bool) -> Notification | None:
@@ -946,7 +939,7 @@ def _escalate_one(
 
 
 def _outcome_changed(team_id: int) -> None:
-    transaction.on_commit(lambda: _tasks().outcome_model_rebuild_task.delay(team_id))
+    enqueue_on_commit("qualification.outcome_model_rebuild_task", team_id)
 
 
 def _outcome_leads():
