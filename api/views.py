@@ -15,7 +15,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -78,8 +78,6 @@ class IdCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         # DRF answers a forged cursor with 404; it is bad input: 400, naming the parameter.
-        from rest_framework.exceptions import NotFound
-
         try:
             return super().decode_cursor(request)
         except NotFound:

@@ -12,6 +12,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -44,8 +45,6 @@ def prospect_for(actor, lead_id: int) -> Prospect:
     (403 for the others)."""
     lead = lead_scope(actor).select_related("prospect").filter(pk=lead_id).first()
     if lead is None:
-        from django.http import Http404
-
         raise Http404("No such lead")
     if not may_handle_personal_data(actor):
         raise PermissionDenied
