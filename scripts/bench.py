@@ -14,7 +14,7 @@ a JSON file this script merges:
                               (+ scripts/bench_dashboards.py when present: see bench_pages)
   scripts/bench_dispatch.py   the touch dispatcher vs one Celery task per touch, stream
                               lateness, Celery worker memory over the batch
-  qualification/bench.py      rescoring every open lead
+  scripts/bench_rescore.py    rescoring every open lead
   scripts/bench_import.py     import of 100,000 rows vs django-import-export (intake issue),
                               when present; not at size tiny
 
@@ -68,7 +68,7 @@ SIZES = {
 BENCHMARKS = [
     ("pages", [PY, "scripts/bench_pages.py", "--size", "{size}"], "scripts/bench_pages.py", None),
     ("dispatch", [PY, "scripts/bench_dispatch.py"], "scripts/bench_dispatch.py", None),
-    ("rescore", [PY, "-m", "qualification.bench"], "qualification/bench.py", None),
+    ("rescore", [PY, "scripts/bench_rescore.py"], "scripts/bench_rescore.py", None),
     # The intake issue's: 100,000 CSV rows end to end against django-import-export, and the
     # peak memory of a 1,000,000-row file (scratch database <DATABASE_URL name>_bench_import).
     ("import", [PY, "scripts/bench_import.py"], "scripts/bench_import.py", None),

@@ -299,7 +299,7 @@ def start_workers(
                     "-n",
                     f"bench{i}@%h",
                     "-I",
-                    "cadences.bench_tasks",
+                    "scripts.bench_tasks",
                     "--without-gossip",
                     "--without-mingle",
                     "--without-heartbeat",
@@ -454,7 +454,7 @@ def main() -> None:
         # 2. Baseline: one Celery task per touch, enqueued from here.
         generate(team, cadence, steps, args.baseline, "b", "now() - interval '1 minute'")
         ids = touch_ids("b")
-        from cadences.bench_tasks import bench_send_one_touch_task
+        from scripts.bench_tasks import bench_send_one_touch_task
 
         started = time.monotonic()
         with app.producer_or_acquire() as producer:
