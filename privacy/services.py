@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from audit.services import audit_record
-from cadences.models import Suppression, email_hash
+from cadences.models import email_hash
 from cadences.services import email_is_suppressed, email_record_erasure
 from leads.models import Company, Lead, Prospect
 from leads.selectors import lead_scope
@@ -137,8 +137,3 @@ def prospect_erase(*, actor, lead_id: int) -> dict[str, int]:
 
 def prospect_is_erased(prospect: Prospect) -> bool:
     return prospect.first_name == ERASED_NAME and prospect.email is None
-
-
-def suppression_is_erased(email: str) -> bool:
-    """True when a person with this address was erased (only the hash of it is left)."""
-    return Suppression.objects.filter(email_hash=email_hash(email), email__isnull=True).exists()

@@ -251,12 +251,6 @@ class ScoringConfig:
             "escalate_after_hours": self.escalate_after_hours,
         }  # fmt: skip
 
-    def scoring_part(self) -> dict[str, Any]:
-        """Everything that decides a score (not the escalation time)."""
-        d = self.to_dict()
-        d.pop("escalate_after_hours")
-        return d
-
     def max_points(self) -> int:
         """The most points a lead can get (for the editor's hint)."""
         best = [
