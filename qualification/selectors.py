@@ -110,7 +110,8 @@ _DECISION = ("decision", "created_at", "score", "routed", "override", "override_
              "ae")  # fmt: skip
 # What the panel reads of the lead's stored score (the model's version), answers (all: they are
 # scored) and last judgement with its people (their names): not the score's inputs, the model's
-# configuration or the judgement's breakdown and brief (JSON parsed for nothing). 3.0 → 1.9 ms.
+# configuration or the judgement's breakdown and brief, JSON the panel would parse for nothing
+# (docs/performance.md).
 _PANEL_FIELDS = (
     "id",
     "rule_score__model__version",

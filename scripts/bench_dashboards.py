@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of the dashboard pages (issue 6): timings and query counts per page.
+"""Benchmark of the dashboard pages: timings and query counts per page.
 
 ``measure(client)`` is the reusable part: given a Django test ``Client`` logged in as someone
 (a manager, an SDR, an admin…), it opens every dashboard page ``runs`` times after ``warmup``

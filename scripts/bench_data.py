@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The benchmark data set (issue 9): a year-old sales floor in PostgreSQL, made in minutes.
+"""The benchmark data set: a year-old sales floor in PostgreSQL, made in minutes.
 
   scripts/bench_data.py --size full     1,000,000 leads, 10,000,000 timeline entries,
                                         2,000,000 touches (≈ 5 minutes on 2 cores)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of the touch dispatcher (issue 4), on PostgreSQL and Redis with real Celery
+"""Benchmark of the touch dispatcher, on PostgreSQL and Redis with real Celery
 workers. Prints a table and writes var/bench/dispatch.json.
 
   1. batch:    N due automatic emails, W worker processes draining them with the product's

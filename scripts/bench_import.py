@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Lead import speed (issue 3): our engine against django-import-export, and peak memory.
+"""Lead import speed: our engine against django-import-export, and peak memory.
 
   python scripts/bench_import.py [--rows 100000] [--baseline-rows 10000] [--memory-rows 1000000]
 

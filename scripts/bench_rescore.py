@@ -9,8 +9,8 @@ leads with COPY (one prospect each, a company per four leads, answers for a thir
 then times the real rescore (``qualification.services.scoring_model_rescore``, what the Celery
 task runs) twice: the first scoring of every lead (inputs read from leads, prospects,
 companies and answers), and, after a VACUUM ANALYZE such as autovacuum runs on a table that
-just got a million rows, the rescore after a model change that changes most scores (the figure
-the issue asks for). It prints leads/s for both, checks a sample against the pure scoring
+just got a million rows, the rescore after a model change that changes most scores (the
+figure that matters: a manager saving a new model). It prints leads/s for both, checks a sample against the pure scoring
 function, and drops the scratch database unless --keep.
 """
 
