@@ -14,7 +14,8 @@ user, requested in turn with the page (page, admin, page, …) so both see the s
 The clock (sdrcrm.clock, what the Today queue reads) is set back to the moment the data set was
 made, so a data set reused days later still has today's work due today.
 
-Dashboards: scripts/bench_dashboards.py's ``measure(client, repeat)`` is called with a client logged in as a manager; see DASHBOARDS.
+Dashboards: scripts/bench_dashboards.py's ``measure(client, repeat)`` is called with a client
+logged in as a manager; see DASHBOARDS.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ then times the real rescore (``qualification.services.scoring_model_rescore``, w
 task runs) twice: the first scoring of every lead (inputs read from leads, prospects,
 companies and answers), and, after a VACUUM ANALYZE such as autovacuum runs on a table that
 just got a million rows, the rescore after a model change that changes most scores (the
-figure that matters: a manager saving a new model). It prints leads/s for both, checks a sample against the pure scoring
-function, and drops the scratch database unless --keep.
+figure that matters: a manager saving a new model). It prints leads/s for both, checks a
+sample against the pure scoring function, and drops the scratch database unless --keep.
 """
 
 from __future__ import annotations
