@@ -19,6 +19,10 @@ database of ``DATABASE_URL`` (``sdrcrm_bench_dashboards`` for ``.../sdrcrm``, sc
 dropped and rebuilt unless ``--keep`` finds it already built).
 """
 
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
+
 import argparse
 import os
 import statistics

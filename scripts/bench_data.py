@@ -31,6 +31,10 @@ lead is enrolled (one step due now-ish, earlier ones done, later ones planned), 
 closed leads have finished enrollments to make the total.
 """
 
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
+
 from __future__ import annotations
 
 import argparse

@@ -23,6 +23,10 @@ figure ``celery_worker.rss`` (start, peak, end, MB, summed over the workers) sho
 worker's memory grows with the number of touches it sends.
 """
 
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
+
 import argparse
 import json
 import os

@@ -14,6 +14,10 @@ On a scratch database (``<DATABASE_URL's name>_bench_import``, recreated):
 Writes var/bench/import.json (or --json PATH).
 """
 
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
+
 import argparse
 import csv
 import json

@@ -18,6 +18,10 @@ Dashboards: scripts/bench_dashboards.py's ``measure(client, repeat)`` is called 
 logged in as a manager; see DASHBOARDS.
 """
 
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
+
 from __future__ import annotations
 
 import argparse

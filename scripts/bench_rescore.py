@@ -14,6 +14,10 @@ figure that matters: a manager saving a new model). It prints leads/s for both, 
 sample against the pure scoring function, and drops the scratch database unless --keep.
 """
 
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
+
 from __future__ import annotations
 
 import argparse
