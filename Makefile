@@ -8,7 +8,7 @@
 #   make screenshots  run the role journeys in the browser, copy the README's screenshots to docs/
 #   make test-faults  fault injection and concurrency at the issue's full counts (SDRCRM_FAULT_SCALE=1)
 #   make bench     benchmarks on a million leads (SIZE=small|tiny for quick runs); var/bench/latest.json
-#   make lint      ruff check
+#   make lint      ruff check and the import contracts (lint-imports, pyproject.toml)
 #   make audit     bandit and pip-audit; accepted findings, with reasons, in security-audit.toml
 #   make upgrade   refresh the lock files (requirements*.txt) from pyproject.toml, newest allowed
 #   make clean     stop the private PostgreSQL; remove var/ (its data, broker files, static),
@@ -102,6 +102,7 @@ bench: deps
 
 lint: deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 audit: deps
 	$(PY) scripts/security_audit.py

@@ -31,6 +31,7 @@ from intake.rows import FIELDS
 from intake.uploads import upload_refusal
 from leads.models import LeadSource
 
+from .errors import Conflict
 from .views import ERRORS, IdCursorPagination, _errors
 
 # A path under the temporary directory, quoted or not, without the punctuation after it.
@@ -171,8 +172,6 @@ def _start(request, job: ImportJob, d: dict) -> ImportJob:
     except intake_services.IntakeForbidden as exc:
         raise PermissionDenied(str(exc)) from exc
     except intake_services.IntakeConflict as exc:
-        from .errors import Conflict
-
         raise Conflict(str(exc)) from exc
     except intake_services.IntakeError as exc:
         raise ValidationError({exc.field or "non_field_errors": [str(exc)]}) from exc

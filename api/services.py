@@ -8,12 +8,16 @@ enrollment by itself.
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -30,6 +34,7 @@ from cadences.services import (
 from leads.models import ACTIVE_STATES, EventKind, Lead, LeadEvent
 from leads.normalize import normalize_email
 from leads.services import LeadForbidden, LeadInvalid
+from sdrcrm.tasks import enqueue
 
 from . import signing
 from .models import (
@@ -236,10 +241,6 @@ def url_blocked_reason(url: str) -> str:
     private, link-local or otherwise internal address (a webhook must not reach into the
     server's own network), unless SDRCRM_WEBHOOK_ALLOW_PRIVATE is on (tests, intranet tools).
     Checked when a subscription is saved and again before every POST."""
-    import ipaddress
-    import socket
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "Enter an http(s) URL."
@@ -436,8 +437,6 @@ class PostResult:
 
 
 def _post(delivery: WebhookDelivery) -> PostResult:
-    import requests
-
     blocked = url_blocked_reason(delivery.subscription.url)
     if blocked:
         return PostResult(False, None, blocked)
@@ -539,11 +538,10 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[int
 def _enqueue_after_commit(ids: list[int]) -> None:
     if not ids:
         return
-    from .tasks import webhook_delivery_send_task
 
     def send():
         for pk in ids:
-            webhook_delivery_send_task.delay(pk)
+            enqueue("api.webhook_delivery_send_task", pk)
 
     transaction.on_commit(send)
 

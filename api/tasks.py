@@ -4,6 +4,7 @@ outgoing webhook; these only ring the bell."""
 from celery import shared_task
 
 from . import services
+from .models import WebhookDelivery
 
 
 @shared_task(name="api.webhook_outbox_task", acks_late=True, ignore_result=True)
@@ -20,8 +21,6 @@ def webhook_delivery_send_task(self, delivery_id: int) -> str:
     message only delays a delivery."""
     outcome = services.delivery_send(delivery_id)
     if outcome == "retry":
-        from .models import WebhookDelivery
-
         row = WebhookDelivery.objects.filter(pk=delivery_id).values("attempts").first()
         if row is not None:
             delay = services.retry_delay(row["attempts"]).total_seconds()

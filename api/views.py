@@ -15,7 +15,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,6 +39,7 @@ from leads.services import (
 from qualification import selectors as qualification_selectors
 from qualification import services as qualification_services
 from sdrcrm.inputs import parse_id
+from sdrcrm.tasks import enqueue_on_commit
 
 from . import serializers as s
 from .models import EVENT_FOR_STATE
@@ -77,8 +78,6 @@ class IdCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         # DRF answers a forged cursor with 404; it is bad input: 400, naming the parameter.
-        from rest_framework.exceptions import NotFound
-
         try:
             return super().decode_cursor(request)
         except NotFound:
@@ -103,9 +102,7 @@ def _conflict(lead_id: int, error: LeadConflict) -> Response:
 def _after_transition(lead: Lead) -> None:
     """Outgoing webhooks for the states they exist for go out without waiting for the tick."""
     if lead.state in EVENT_FOR_STATE:
-        from .tasks import webhook_outbox_task
-
-        webhook_outbox_task.delay_on_commit()
+        enqueue_on_commit("api.webhook_outbox_task")
 
 
 # --- Leads ------------------------------------------------------------------------------------

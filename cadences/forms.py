@@ -7,6 +7,7 @@ from sdrcrm.inputs import validate_date_range
 
 from . import templating
 from .models import Channel, OffsetFrom, StopReason, TaskOutcome
+from .schedule import zone
 
 WEEKDAY_CHOICES = [
     ("0", "Mon"),
@@ -103,8 +104,6 @@ class PreviewForm(forms.Form):
     country = forms.CharField(max_length=2, required=False, initial="NO", label="Country")
 
     def clean_timezone(self):
-        from .schedule import zone
-
         value = self.cleaned_data["timezone"].strip()
         if zone(value) is None:
             raise forms.ValidationError("Unknown time zone; use a name like Europe/Oslo.")
@@ -114,8 +113,6 @@ class PreviewForm(forms.Form):
         return self.cleaned_data.get("country", "").strip().upper()
 
     def start_in_zone(self) -> datetime:
-        from .schedule import zone
-
         start = self.cleaned_data["start"]
         tz = zone(self.cleaned_data["timezone"])
         return start.replace(tzinfo=None).replace(tzinfo=tz)

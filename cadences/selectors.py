@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -35,8 +35,6 @@ def cadence_scope(user: User) -> QuerySet[Cadence]:
 
 
 def cadence_list(*, user: User, archived: bool = False) -> QuerySet[Cadence]:
-    from django.db.models import Count
-
     return (
         cadence_scope(user)
         .filter(is_archived=archived)

@@ -13,21 +13,25 @@ Cadences react to the lead's state rather than the other way round (``leads`` kn
 ``contacting`` is stopped.
 """
 
+import json
 import logging
 import time as time_module
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
+from django.db.models.base import ModelState
 from django.http import Http404
 from django.utils import timezone
+from psycopg2.extras import execute_values
 
 from accounts.models import User
-from leads.models import EventKind, Lead, LeadEvent, LeadState
+from leads.models import Company, DisqualifyReason, EventKind, Lead, LeadEvent, LeadState, Prospect
+from leads.normalize import normalize_email
 from leads.selectors import lead_scope
 from leads.services import (
     LeadConflict,
@@ -40,6 +44,7 @@ from leads.services import (
     user_works_lead,
 )
 from sdrcrm import clock
+from sdrcrm.tasks import enqueue
 
 from . import schedule, templating
 from .context import enrollment_recipient, recipient_for, render_context
@@ -62,6 +67,8 @@ from .models import (
     email_domain,
     email_hash,
 )
+from .selectors import today_queue
+from .standard import STANDARD_DESCRIPTION, STANDARD_NAME, STANDARD_STEPS
 
 log = logging.getLogger(__name__)
 
@@ -297,8 +304,6 @@ def cadence_set_archived(*, actor: User, cadence_id: int, archived: bool) -> Cad
 
 def cadence_ensure_standard(*, team_id: int, actor: User | None = None) -> Cadence:
     """The playbook cadence for a team (created once; idempotent)."""
-    from .standard import STANDARD_DESCRIPTION, STANDARD_NAME, STANDARD_STEPS
-
     with transaction.atomic():
         cadence, created = Cadence.objects.get_or_create(
             team_id=team_id,
@@ -468,10 +473,8 @@ def enrollment_create(
 
 def _ring_dispatcher() -> None:
     """Ask a worker to look for due emails now rather than at the next tick."""
-    from .tasks import touch_dispatch_task
-
     try:
-        touch_dispatch_task.delay()
+        enqueue("cadences.touch_dispatch_task")
     except Exception:  # noqa: BLE001 - the tick will find the work anyway
         log.warning("Could not reach the broker; the next tick dispatches", exc_info=True)
 
@@ -742,8 +745,6 @@ def suppressed_emails(emails) -> set[str]:
 def email_is_suppressed(email: str) -> bool:
     """For importers: True when this address must never be emailed (also after the person
     was erased, through the kept hash, or when their domain is suppressed)."""
-    from leads.normalize import normalize_email
-
     email = normalize_email(email or "")
     return bool(email) and bool(suppressed_emails([email]))
 
@@ -785,9 +786,6 @@ def email_record_erasure(*, email: str) -> int:
 
 
 def _suppress(email: str, reason: str, stop_reason: str, note: str, flag: bool = False) -> int:
-    from leads.models import Prospect
-    from leads.normalize import normalize_email
-
     email = normalize_email(email)
     if not email:
         return 0
@@ -842,8 +840,6 @@ def enrollment_stop_for_moved_leads() -> int:
 def enrollment_scrap_unanswered(*, now: datetime | None = None, batch_size: int = 200) -> int:
     """Break-up emails that got no answer within their wait: the lead is disqualified with
     'no response' (which the SDR sees on the lead and can undo). Claimed with SKIP LOCKED."""
-    from leads.models import DisqualifyReason
-
     now = now or clock.now()
     done = 0
     with transaction.atomic():
@@ -1229,8 +1225,6 @@ def _release_sends(key: tuple[int, object], n: int, cursor=None) -> None:
 
 
 def _as_date(value):
-    from datetime import date
-
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
@@ -1422,10 +1416,6 @@ def _load_claimed(ids: list[int]) -> list[Touch]:
     """The claimed touches with their enrollment, lead, prospect and company, in one query.
     Instances are built without ``Model.__init__`` (a third of the send path's time in the
     ORM's row-to-object step); fields not loaded are deferred as with ``only()``."""
-    from django.db.models.base import ModelState
-
-    from leads.models import Company, Prospect
-
     columns = {
         Touch: _LOAD_COLUMNS[Touch],
         Enrollment: _LOAD_COLUMNS[Enrollment],
@@ -1675,9 +1665,6 @@ def _email_events(touches: list[Touch], now: datetime) -> None:
     if connection.vendor != "postgresql":
         LeadEvent.objects.bulk_create(events)
         return
-    import json
-
-    from psycopg2.extras import execute_values
 
     with connection.cursor() as cursor:
         execute_values(
@@ -1700,7 +1687,6 @@ def _bulk_update(touches: list[Touch], fields: list[str]) -> None:
     if connection.vendor != "postgresql":
         Touch.objects.bulk_update(touches, fields, batch_size=500)
         return
-    from psycopg2.extras import execute_values
 
     columns = [Touch._meta.get_field(f).column for f in fields]
     casts = {
@@ -1834,8 +1820,6 @@ def tick(*, now: datetime | None = None) -> dict:
 def digest_send_due(*, now: datetime | None = None, hour: int = 7) -> int:
     """Send each SDR their morning digest (due tasks and reminders) once per local day, from
     ``hour`` o'clock in their time zone. The DigestLog row makes it idempotent."""
-    from .selectors import today_queue
-
     now = now or clock.now()
     sent = 0
     for user in User.objects.filter(role__in=["sdr", "bdr"], is_active=True).exclude(email=""):

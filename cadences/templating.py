@@ -36,10 +36,6 @@ FIELDS = {
 }
 
 
-class TemplateSyntaxProblem(ValueError):
-    pass
-
-
 def validate(text: str) -> list[str]:
     """Problems with a template, for the form that saves it. Empty: the template is fine."""
     problems = []

@@ -22,8 +22,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Aggregate, Count, DateField, F, FloatField, QuerySet, Sum
 from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
-from accounts.models import Team, User
+from accounts.models import Role, Team, User
+from cadences.models import Cadence, CadenceStep, Enrollment
 from leads.models import STALL_STATES, DisqualifyReason, Lead, LeadState
 from leads.selectors import lead_scope
 
@@ -120,8 +122,6 @@ def dashboard_scope(user: User, *, team_id: int | None = None) -> Scope:
 
 
 def scope_today(scope: Scope) -> date:
-    from django.utils import timezone
-
     return timezone.now().astimezone(scope.tz).date()
 
 
@@ -162,8 +162,6 @@ def _counts(scope: Scope, f: Filters, metrics) -> tuple[QuerySet, object]:
     if scope.kind == "ae" or f.cadence:
         qs = Fact.objects.filter(metric__in=metrics)
         if f.cadence:
-            from cadences.models import Enrollment
-
             qs = qs.filter(
                 lead_id__in=Enrollment.objects.filter(cadence_id=f.cadence).values("lead_id")
             )
@@ -277,8 +275,6 @@ def stalled_leads(
     days, now: the count per state (capped) and the oldest ``limit``. Two queries.
     Starts from ``lead_scope(user)``; an SDR sees their own leads, an AE their pending
     hand-offs, marketing nothing."""
-    from django.utils import timezone
-
     if not scope.sees_leads:
         return {"by_state": [], "leads": [], "total": 0, "days": days}
     cutoff = timezone.now() - timedelta(days=days)
@@ -509,8 +505,6 @@ def _per_lead_rows_from_facts(scope, f, by) -> list[tuple]:
 
 
 def _cadence_filter(qs, cadence_id):
-    from cadences.models import Enrollment
-
     return qs.filter(lead_id__in=Enrollment.objects.filter(cadence_id=cadence_id).values("lead_id"))
 
 
@@ -636,8 +630,6 @@ def cadence_performance(scope: Scope, f: Filters, *, cadence_ids: list[int]) -> 
     """Per cadence and email step: sent, replied, bounced, unsubscribed (each enrolment end
     counted at the last email step sent before it) and the reply rate; the step with most
     replies is marked best (ties: the earlier step). Two queries."""
-    from cadences.models import Cadence, CadenceStep
-
     if scope.kind not in ("all", "team", "sdr"):
         raise PermissionDenied
     cadences = {c.pk: c for c in _cadences(scope).filter(pk__in=cadence_ids)}
@@ -719,8 +711,6 @@ def cadence_performance(scope: Scope, f: Filters, *, cadence_ids: list[int]) -> 
 
 
 def _cadences(scope: Scope):
-    from cadences.models import Cadence
-
     qs = Cadence.objects.all()
     if scope.kind == "all":
         return qs
@@ -737,8 +727,6 @@ def people_choices(scope: Scope) -> list[User]:
     """The SDRs and BDRs whose figures the scope may filter on: those of the team (of every
     team for an admin), active or not, since a departed SDR's figures and commission stay
     reachable for any period. Active ones first. One query."""
-    from accounts.models import Role
-
     if scope.kind not in ("all", "team"):
         return []
     qs = User.objects.filter(role__in=[Role.SDR, Role.BDR])

@@ -26,7 +26,7 @@ from django.utils import timezone
 from leads.models import LeadEvent
 
 from .metrics import WORKED_METRICS
-from .models import RollupCursor
+from .models import DayCount, Fact, RollupCursor, WorkedCount, WorkedDay
 
 CURSOR = "facts"
 LOCK_KEY = 0x5D2C_DA5B  # pg advisory lock: one rollup at a time (a second run just skips)
@@ -419,8 +419,6 @@ def facts_backfill(*, batch_size: int | None = None) -> int:
     The same rows as ``facts_refresh`` makes one batch at a time, for a fresh database (a bulk
     load, the benchmark's data set). One transaction; refuses (ValueError) if there are facts
     already or another rollup is running. Returns the number of facts."""
-    from .models import DayCount, Fact, WorkedCount, WorkedDay
-
     batch_size = batch_size or settings.SDRCRM_DASHBOARDS_BATCH
     added = 0
     with transaction.atomic(), connection.cursor() as cursor:

@@ -3,6 +3,7 @@
 Every page runs a fixed number of queries whatever the data (tests pin them)."""
 
 import functools
+from datetime import timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -157,8 +158,6 @@ def _cells(scope, f, row, columns, start, end, *, uid=None, base=None):
 @require_GET
 @_needs_postgresql
 def activity(request):
-    from datetime import timedelta
-
     scope, form, f = _setup(request, allow=("all", "team", "sdr", "ae"), with_cadences=True)
     if f is None:
         return _invalid(request, scope, form, _("SDR activity"))

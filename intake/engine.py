@@ -17,6 +17,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import IntegrityError, transaction
+from psycopg2 import IntegrityError as CopyIntegrityError  # COPY errors are not wrapped
+
 from leads.models import ACTIVE_STATES, Company, Lead, LeadEvent, Prospect
 
 from .rows import Row
@@ -102,9 +105,6 @@ def _defaults(model, given: set[str]) -> tuple[list[str], list]:
 def write_batch(cursor, **kw) -> BatchResult:
     """Write one batch: COPY straight into the tables when nothing in it exists yet (the usual
     case), else (duplicates to fill in, a concurrent writer) the staged path."""
-    from django.db import IntegrityError, transaction
-    from psycopg2 import IntegrityError as CopyIntegrityError  # COPY errors are not wrapped
-
     if kw["rows"] and not kw["update_empty"]:
         try:
             with transaction.atomic():

@@ -206,8 +206,8 @@ class InboundRotation(models.Model):
 class CaptureOutcome(models.TextChoices):
     CREATED = "created", "New lead"
     EXISTING = "existing", "Existing lead (noted on it)"
-    # Rows from before teams owned their prospects (issue 16); no longer made: a team's form
-    # looks only at the team's own people.
+    # Kept for rows recorded when teams shared prospects; never made now: a team's form looks
+    # only at the team's own people.
     ELSEWHERE = "elsewhere", "Prospect already worked by another team"
 
 

@@ -252,6 +252,8 @@ def _cell_text(value) -> str:
 
 
 def _iter_xlsx(chunks: Iterable[bytes], *, preview: bool = False) -> Iterator[Record]:
+    # Imported here: xlsx imports this module (FileRejected), so a top-level import would be
+    # a cycle; and only an XLSX file needs it.
     from . import xlsx
 
     limit_cols, limit_cell = max_columns(), max_cell()

@@ -18,16 +18,27 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import psycopg2
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import (
+    DataError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
+from cadences.models import Suppression, email_hash
 from leads.models import LeadSource, Prospect
+from leads.normalize import normalize_email
 from sdrcrm.inputs import is_ascii_digits
+from sdrcrm.tasks import enqueue
 
 from . import engine, reader
 from .models import (
@@ -41,7 +52,15 @@ from .models import (
     IssueKind,
 )
 from .reader import FileRejected
-from .rows import RowError, is_blank, mapping_problems, normalise_row, propose_mapping
+from .rows import (
+    RowError,
+    field_for_header,
+    is_blank,
+    mapping_problems,
+    normalise_row,
+    propose_mapping,
+)
+from .selectors import import_scope
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +174,6 @@ def import_upload(
         job.encoding = detected.encoding
         job.delimiter = detected.delimiter
         records = _first_records(job, 20)
-        from .rows import field_for_header
 
         header = reader.header_guess(records, field_for_header)
         if not any(not is_blank(r.cells) for r in records[header + 1 :]):
@@ -270,8 +288,6 @@ def _validate_options(actor: User | None, job: ImportJob, o: ImportOptions) -> N
 
 
 def import_get_for_user(*, user: User, job_id: int, lock: bool = False) -> ImportJob:
-    from .selectors import import_scope
-
     qs = import_scope(user)
     if lock:
         qs = qs.select_for_update(of=("self",))
@@ -312,9 +328,7 @@ def import_start(*, actor: User | None, job_id: int, options: ImportOptions) -> 
 
 
 def _enqueue(job_id: int) -> None:
-    from .tasks import import_run_task
-
-    import_run_task.delay(job_id)
+    enqueue("intake.import_run_task", job_id)
 
 
 # --- Run --------------------------------------------------------------------------------------
@@ -471,15 +485,8 @@ def import_run(job_id: int) -> ImportJob | None:
 
 
 def _transient_errors() -> tuple[type[BaseException], ...]:
-    from django.db import InterfaceError, OperationalError
-
-    errors: list[type[BaseException]] = [OperationalError, InterfaceError]
-    try:
-        import psycopg2
-
-        errors += [psycopg2.OperationalError, psycopg2.InterfaceError]  # COPY's are not wrapped
-    except ImportError:  # pragma: no cover  SQLite only
-        pass
+    # psycopg2's own errors too: those of COPY are not wrapped by Django.
+    errors = [OperationalError, InterfaceError, psycopg2.OperationalError, psycopg2.InterfaceError]
     return tuple(errors)
 
 
@@ -574,14 +581,8 @@ UNSTORABLE_REASON = (
 
 def _unstorable(exc: BaseException) -> bool:
     """A value the database refuses (not a fault of the database or of this code)."""
-    from django.db import DataError
-
     if isinstance(exc, DataError | UnicodeEncodeError):
         return True
-    try:
-        import psycopg2
-    except ImportError:  # pragma: no cover  SQLite only
-        return False
     if isinstance(exc, psycopg2.DataError):  # COPY's errors are not wrapped by Django
         return True
     return isinstance(exc, ValueError) and "NUL (0x00)" in str(exc)  # psycopg2's own check
@@ -626,8 +627,6 @@ class _Writer:
         self.thread.start()
 
     def _run(self) -> None:
-        from django.db import connections
-
         try:
             while (batch := self.queue.get()) is not None:
                 if self.error is None:
@@ -726,7 +725,6 @@ def _without_erased(job: ImportJob, rows, owners, issues):
     again: one query per batch."""
     if not rows:
         return rows, owners
-    from cadences.models import Suppression, email_hash
 
     hashes = {email_hash(r.email): r for r in rows}
     if connection.vendor == "postgresql":  # one array parameter, not 5,000 placeholders
@@ -754,8 +752,6 @@ def _without_erased(job: ImportJob, rows, owners, issues):
 
 
 def _email_of(cells: list[str], imap: dict[int, str]) -> str | None:
-    from leads.normalize import normalize_email
-
     for i, f in imap.items():
         if f == "email":
             return normalize_email(cells[i] if i < len(cells) else "")
@@ -765,9 +761,7 @@ def _email_of(cells: list[str], imap: dict[int, str]) -> str | None:
 def _after_import() -> None:
     """Score the new leads now rather than at the next periodic sweep."""
     try:
-        from qualification.tasks import lead_scores_sweep_task
-
-        lead_scores_sweep_task.delay()
+        enqueue("qualification.lead_scores_sweep_task")
     except Exception:  # the broker being down only delays scoring to the next sweep
         log.warning("could not enqueue the score sweep after an import", exc_info=True)
 

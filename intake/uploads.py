@@ -17,13 +17,13 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext as _
 
+from .xlsx import human_size
+
 FORM_OVERHEAD = 1_000_000  # bytes of a body that are not the file: other fields, part headers
 REFUSAL_ATTR = "sdrcrm_upload_refusal"
 
 
 def too_large_message(size: int | None = None) -> str:
-    from .xlsx import human_size
-
     limit = human_size(settings.SDRCRM_IMPORT_MAX_BYTES)
     if size is None:
         return _("The file is larger than the limit of %(limit)s. Split it into smaller files.") % {

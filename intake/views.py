@@ -20,6 +20,7 @@ from . import capture, selectors, services
 from .forms import MappingForm, UploadForm, WebFormForm
 from .models import ImportStatus, IssueKind
 from .reader import FileRejected
+from .rows import propose_mapping
 from .uploads import upload_refusal
 
 
@@ -104,7 +105,6 @@ def import_preview(request, job_id: int):
     try:
         mapping = form.mapping() if header_row == job.header_row else None
         if mapping is None:  # another header row: propose afresh from its cells
-            from .rows import propose_mapping
 
             mapping = propose_mapping(services.import_header_cells(job, header_row))
         preview = services.import_preview(job, mapping, header_row)

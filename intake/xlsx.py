@@ -180,6 +180,8 @@ def _too_many_strings(limit: int) -> FileRejected:
 def iter_shared_strings(src, limit: int) -> Iterator[str]:
     """The table's texts in order, streamed (a cleared element at a time). Refused as soon as
     the table declares, or turns out to hold, more than ``limit`` texts."""
+    # openpyxl is imported where an XLSX is read, not at the top: it takes about 0.4 s, and
+    # the web process imports this module for its size checks (uploads.py).
     from openpyxl.cell.text import Text
     from openpyxl.xml.constants import SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse
@@ -224,6 +226,7 @@ class _LazyStrings:
 
 
 def _reader_class():
+    # openpyxl is imported here, not at the top: see iter_shared_strings.
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.xml.constants import SHARED_STRINGS
 

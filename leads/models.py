@@ -303,10 +303,6 @@ class Lead(FSMModelMixin, models.Model):
         return f"Lead #{self.pk}"
 
     @property
-    def is_unassigned(self) -> bool:
-        return self.owner_id is None
-
-    @property
     def checklist(self) -> list[tuple[str, str, bool]]:
         return [(name, label, getattr(self, name)) for name, label in self.CHECKLIST_FIELDS]
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import Role, User
 
-from .models import Lead, LeadEvent
+from .models import Lead, LeadEvent, LeadState, _works_lead
 
 
 def lead_scope(user: User) -> QuerySet[Lead]:
@@ -307,10 +307,6 @@ def lead_paginate(
 def team_state_counts(*, user: User) -> list[dict]:
     """Lead counts per state for the user's team (all teams for an admin), in lifecycle order.
     Aggregates only: marketing may read these but no lead. One query."""
-    from django.db.models import Count
-
-    from .models import LeadState
-
     qs = Lead.objects.all()
     if not user.is_admin_role:
         qs = qs.filter(team_id=user.team_id) if user.team_id else qs.none()
@@ -318,3 +314,8 @@ def team_state_counts(*, user: User) -> list[dict]:
     return [
         {"state": s.value, "label": s.label, "count": by_state.get(s.value, 0)} for s in LeadState
     ]
+
+
+def user_works_lead(user: User, lead: Lead) -> bool:
+    """May ``user`` work this lead (notes, calls, research, edits)? No queries."""
+    return _works_lead(lead, user)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
@@ -33,7 +34,7 @@ from .models import (
     ProspectRole,
 )
 from .normalize import normalize_domain, normalize_email, normalize_name
-from .selectors import lead_scope
+from .selectors import lead_scope, user_works_lead
 
 
 class LeadError(Exception):
@@ -107,8 +108,6 @@ def lead_events_erase(*, events: QuerySet[LeadEvent]) -> int:
 
 def _lock(actor: User, lead_id: int) -> Lead:
     """Lock the lead row, starting from what ``actor`` may see (404 otherwise)."""
-    from django.http import Http404
-
     try:
         return lead_scope(actor).select_for_update(of=("self",)).get(pk=lead_id)
     except (Lead.DoesNotExist, ValueError, TypeError):
@@ -333,13 +332,6 @@ def lead_recycle_due_nurture(*, today: date | None = None, batch_size: int = 500
 # --- Notes, calls, research ---------------------------------------------------------------
 
 
-def user_works_lead(user: User, lead: Lead) -> bool:
-    """May ``user`` work this lead (notes, calls, research, edits)? No queries."""
-    from .models import _works_lead
-
-    return _works_lead(lead, user)
-
-
 def _require_works(actor: User, lead: Lead) -> None:
     if not user_works_lead(actor, lead):
         raise LeadForbidden("Only the lead's SDR or a manager of its team can do this.")
@@ -413,7 +405,6 @@ def lead_claim(*, actor: User, lead_id: int) -> Lead:
     """An SDR/BDR takes a lead from the team's unassigned pool. First click wins."""
     if not actor.is_prospector:
         raise LeadForbidden("Only SDRs and BDRs claim leads from the pool.")
-    from django.http import Http404
 
     with transaction.atomic():
         # Lock among the team's leads, not the claimer's scope: a lead someone else claimed

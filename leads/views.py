@@ -3,9 +3,12 @@
 Domain errors become form errors or messages (never a 500); non-htmx POSTs redirect.
 """
 
+import csv
+import itertools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,8 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from sdrcrm.inputs import parse_ids
+from sdrcrm.spreadsheet import Echo, neutralise, xlsx_file
 
 from . import selectors, services
+from .export import HEADER, XLSX_MAX_ROWS, lead_export_rows
 from .forms import (
     DISQUALIFY_CHOICES,
     BulkAssignForm,
@@ -71,15 +76,6 @@ def lead_list(request):
 @require_GET
 def lead_export(request):
     """The lead list with its current filters as CSV or XLSX (``?format=xlsx``)."""
-    import csv
-    import itertools
-
-    from django.http import FileResponse, StreamingHttpResponse
-
-    from sdrcrm.spreadsheet import Echo, neutralise, xlsx_file
-
-    from .export import HEADER, XLSX_MAX_ROWS, lead_export_rows
-
     user = request.user
     _require_lead_reader(user)
     params = request.GET.copy()

@@ -13,11 +13,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Team
 from audit.services import audit_record
-from cadences.models import Suppression, email_hash
+from cadences.models import email_hash
 from cadences.services import email_is_suppressed, email_record_erasure
 from leads.models import Company, Lead, Prospect
 from leads.normalize import normalize_email
@@ -97,8 +98,6 @@ def prospect_for(actor, lead_id: int) -> Prospect:
     (403 for the others)."""
     lead = lead_scope(actor).select_related("prospect").filter(pk=lead_id).first()
     if lead is None:
-        from django.http import Http404
-
         raise Http404("No such lead")
     if not may_handle_personal_data(actor):
         raise PermissionDenied
@@ -240,8 +239,3 @@ def _erase(actor, subjects: list[Prospect], *, reason: str = "") -> dict[str, in
 
 def prospect_is_erased(prospect: Prospect) -> bool:
     return prospect.first_name == ERASED_NAME and prospect.email is None
-
-
-def suppression_is_erased(email: str) -> bool:
-    """True when a person with this address was erased (only the hash of it is left)."""
-    return Suppression.objects.filter(email_hash=email_hash(email), email__isnull=True).exists()

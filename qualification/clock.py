@@ -8,6 +8,9 @@ holiday. The hours of a business day can be changed with the Django setting
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 
 WORKDAYS = frozenset({0, 1, 2, 3, 4})  # Monday … Friday
 DEFAULT_DAY = (8, 16)
@@ -58,3 +61,10 @@ def business_hours_between(
                 total += hi - lo
         d += timedelta(days=1)
     return total.total_seconds() / 3600
+
+
+def handoff_due_at(handed_off_at: datetime, hours: int) -> datetime:
+    """When a hand-off made at ``handed_off_at`` is overdue: ``hours`` business hours later, in
+    the site's time zone and ``SDRCRM_BUSINESS_HOURS``."""
+    day = settings.SDRCRM_BUSINESS_HOURS
+    return add_business_hours(handed_off_at, hours, ZoneInfo(settings.TIME_ZONE), tuple(day))

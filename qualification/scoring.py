@@ -251,12 +251,6 @@ class ScoringConfig:
             "escalate_after_hours": self.escalate_after_hours,
         }  # fmt: skip
 
-    def scoring_part(self) -> dict[str, Any]:
-        """Everything that decides a score (not the escalation time)."""
-        d = self.to_dict()
-        d.pop("escalate_after_hours")
-        return d
-
     def max_points(self) -> int:
         """The most points a lead can get (for the editor's hint)."""
         best = [
@@ -324,6 +318,23 @@ class LeadFacts:
     fit: str = ""
     prospect_role: str = ""
     prospect_is_decision_maker: bool = False
+
+
+def lead_facts(prospect, answers) -> LeadFacts:
+    """The facts of a prospect (``leads.Prospect``, its company loaded) and the SDR's answers
+    (``LeadAnswers``, ``services.Answers`` or None)."""
+    company = prospect.company
+    return LeadFacts(
+        employee_count=company.employee_count if company else None,
+        industry=(company.industry or "") if company else "",
+        budget=answers.budget if answers else None,
+        timeline=answers.timeline if answers else "",
+        authority=answers.authority if answers else "",
+        need=answers.need if answers else "",
+        fit=answers.fit if answers else "",
+        prospect_role=prospect.role or "",
+        prospect_is_decision_maker=prospect.is_decision_maker,
+    )
 
 
 @dataclass(frozen=True)

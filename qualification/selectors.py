@@ -13,19 +13,29 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from leads.models import OPEN_STATES, EventKind, Lead, LeadEvent, LeadState
-from leads.selectors import TIMELINE_FIELDS
-from leads.services import user_works_lead
+from leads.selectors import TIMELINE_FIELDS, user_works_lead
 
 from . import bayes
-from .clock import business_hours_between
-from .models import AEProfile, Escalation, LeadAnswers, LeadScore, Notification, OutcomeModel
-from .scoring import ScoreResult, score_lead
-from .services import (
-    handoff_due_at,
-    lead_facts,
-    scoring_model_current,
-    scoring_model_default,
+from .clock import business_hours_between, handoff_due_at
+from .models import (
+    AEProfile,
+    Escalation,
+    LeadAnswers,
+    LeadScore,
+    Notification,
+    OutcomeModel,
+    ScoringModel,
 )
+from .scoring import DEFAULT_CONFIG, ScoreResult, lead_facts, score_lead
+
+
+def scoring_model_current(team_id: int) -> ScoringModel | None:
+    return ScoringModel.objects.filter(team_id=team_id).order_by("-version").first()
+
+
+def scoring_model_default(team_id: int) -> ScoringModel:
+    """An unsaved version 0 with the default settings, for a team that has none yet."""
+    return ScoringModel(team_id=team_id, version=0, config=DEFAULT_CONFIG)
 
 
 def scoring_model_for_team(team_id: int):
@@ -34,8 +44,6 @@ def scoring_model_for_team(team_id: int):
 
 
 def scoring_model_history(team_id: int, limit: int = 20):
-    from .models import ScoringModel
-
     return list(
         ScoringModel.objects.filter(team_id=team_id)
         .select_related("created_by")
@@ -102,7 +110,8 @@ _DECISION = ("decision", "created_at", "score", "routed", "override", "override_
              "ae")  # fmt: skip
 # What the panel reads of the lead's stored score (the model's version), answers (all: they are
 # scored) and last judgement with its people (their names): not the score's inputs, the model's
-# configuration or the judgement's breakdown and brief (JSON parsed for nothing). 3.0 → 1.9 ms.
+# configuration or the judgement's breakdown and brief, JSON the panel would parse for nothing
+# (docs/performance.md).
 _PANEL_FIELDS = (
     "id",
     "rule_score__model__version",

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -43,9 +42,10 @@ from leads.services import (
     lead_transition,
     user_works_lead,
 )
+from sdrcrm.tasks import enqueue_on_commit
 
 from . import bayes, rescore, routing
-from .clock import add_business_hours
+from .clock import handoff_due_at
 from .models import (
     AEProfile,
     Decision,
@@ -71,8 +71,10 @@ from .scoring import (
     Timeline,
     effective_authority,
     industry_key,
+    lead_facts,
     score_lead,
 )
+from .selectors import scoring_model_current, scoring_model_default
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +89,6 @@ DISQUALIFIER_REASONS = {
 NOT_OUTCOMES = (DisqualifyReason.DUPLICATE, DisqualifyReason.BAD_DATA)
 
 
-def _tasks():
-    from . import tasks  # tasks import this module
-
-    return tasks
-
-
 def _may_manage_team(actor: User, team_id: int) -> bool:
     return actor.is_active and (
         actor.is_admin_role or (actor.is_manager and actor.team_id == team_id)
@@ -100,15 +96,6 @@ def _may_manage_team(actor: User, team_id: int) -> bool:
 
 
 # --- The scoring model ----------------------------------------------------------------------
-
-
-def scoring_model_current(team_id: int) -> ScoringModel | None:
-    return ScoringModel.objects.filter(team_id=team_id).order_by("-version").first()
-
-
-def scoring_model_default(team_id: int) -> ScoringModel:
-    """An unsaved version 0 with the default settings, for a team that has none yet."""
-    return ScoringModel(team_id=team_id, version=0, config=DEFAULT_CONFIG)
 
 
 def _ensure_model(team_id: int) -> ScoringModel:
@@ -128,8 +115,8 @@ def _ensure_model(team_id: int) -> ScoringModel:
 
 
 def _after_model_change(model: ScoringModel) -> None:
-    transaction.on_commit(lambda: _tasks().scoring_model_rescore_task.delay(model.pk))
-    transaction.on_commit(lambda: _tasks().outcome_model_rebuild_task.delay(model.team_id))
+    enqueue_on_commit("qualification.scoring_model_rescore_task", model.pk)
+    enqueue_on_commit("qualification.outcome_model_rebuild_task", model.team_id)
 
 
 def scoring_model_save(
@@ -235,21 +222,6 @@ class Answers:
                 raise LeadInvalid(f"Choose a valid {name}.", field=name)
         if self.budget is not None and self.budget < 0:
             raise LeadInvalid("A budget cannot be negative.", field="budget")
-
-
-def lead_facts(prospect: Prospect, answers: Answers | LeadAnswers | None) -> LeadFacts:
-    company = prospect.company
-    return LeadFacts(
-        employee_count=company.employee_count if company else None,
-        industry=(company.industry or "") if company else "",
-        budget=answers.budget if answers else None,
-        timeline=answers.timeline if answers else "",
-        authority=answers.authority if answers else "",
-        need=answers.need if answers else "",
-        fit=answers.fit if answers else "",
-        prospect_role=prospect.role or "",
-        prospect_is_decision_maker=prospect.is_decision_maker,
-    )
 
 
 def _lock_workable(actor: User, lead_id: int) -> Lead:
@@ -793,9 +765,7 @@ def _notification_for(event: LeadEvent) -> list[Notification]:
 def _email_after_commit(notifications: list[Notification]) -> None:
     for n in notifications:
         if n.pk:
-            transaction.on_commit(
-                lambda pk=n.pk: _tasks().notification_email_task.delay(pk), robust=True
-            )
+            enqueue_on_commit("qualification.notification_email_task", n.pk, robust=True)
 
 
 def notify_inbound(*, lead: Lead, form_name: str, message: str, again: bool) -> Notification | None:
@@ -887,15 +857,6 @@ def notification_email_send(*, notification_id: int) -> bool:
 # --- Escalation -------------------------------------------------------------------------------
 
 
-def _team_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def handoff_due_at(handed_off_at: datetime, hours: int) -> datetime:
-    day = settings.SDRCRM_BUSINESS_HOURS
-    return add_business_hours(handed_off_at, hours, _team_tz(), tuple(day))
-
-
 def handoff_escalate_overdue(*, now: datetime | None = None) -> int:
     """Escalate to the team's managers every hand-off its AE has neither accepted nor
     rejected within the model's number of business hours. Once per hand-off (a unique row
@@ -978,7 +939,7 @@ def _escalate_one(
 
 
 def _outcome_changed(team_id: int) -> None:
-    transaction.on_commit(lambda: _tasks().outcome_model_rebuild_task.delay(team_id))
+    enqueue_on_commit("qualification.outcome_model_rebuild_task", team_id)
 
 
 def _outcome_leads():

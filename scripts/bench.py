@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """`make bench`: run the benchmarks, print one table, write var/bench/latest.json.
 
-  --size full   the sizes the issues state: 1,000,000 leads (10,000,000 timeline entries,
+  --size full   the target sizes: 1,000,000 leads (10,000,000 timeline entries,
                 2,000,000 touches), 100,000 touches dispatched, 1,000,000 leads rescored
   --size small  a tenth: a quick run of the same code paths
   --size tiny   seconds: what `make test` runs (tests/test_bench.py) to check the suite works
@@ -14,8 +14,8 @@ a JSON file this script merges:
                               (+ scripts/bench_dashboards.py when present: see bench_pages)
   scripts/bench_dispatch.py   the touch dispatcher vs one Celery task per touch, stream
                               lateness, Celery worker memory over the batch
-  qualification/bench.py      rescoring every open lead
-  scripts/bench_import.py     import of 100,000 rows vs django-import-export (intake issue),
+  scripts/bench_rescore.py    rescoring every open lead
+  scripts/bench_import.py     import of 100,000 rows vs django-import-export,
                               when present; not at size tiny
 
 latest.json: {"size", "machine", "data", "figures": [{"name", "unit", "median", "p95",
@@ -68,8 +68,8 @@ SIZES = {
 BENCHMARKS = [
     ("pages", [PY, "scripts/bench_pages.py", "--size", "{size}"], "scripts/bench_pages.py", None),
     ("dispatch", [PY, "scripts/bench_dispatch.py"], "scripts/bench_dispatch.py", None),
-    ("rescore", [PY, "-m", "qualification.bench"], "qualification/bench.py", None),
-    # The intake issue's: 100,000 CSV rows end to end against django-import-export, and the
+    ("rescore", [PY, "scripts/bench_rescore.py"], "scripts/bench_rescore.py", None),
+    # 100,000 CSV rows end to end against django-import-export, and the
     # peak memory of a 1,000,000-row file (scratch database <DATABASE_URL name>_bench_import).
     ("import", [PY, "scripts/bench_import.py"], "scripts/bench_import.py", None),
 ]  # fmt: skip

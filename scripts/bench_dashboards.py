@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of the dashboard pages (issue 6): timings and query counts per page.
+"""Benchmark of the dashboard pages: timings and query counts per page.
 
 ``measure(client)`` is the reusable part: given a Django test ``Client`` logged in as someone
 (a manager, an SDR, an admin…), it opens every dashboard page ``runs`` times after ``warmup``
@@ -18,6 +18,10 @@ Default: 1,000,000 leads, about 10,000,000 timeline entries over the last 365 da
 database of ``DATABASE_URL`` (``sdrcrm_bench_dashboards`` for ``.../sdrcrm``, scripts/benchdb.py;
 dropped and rebuilt unless ``--keep`` finds it already built).
 """
+
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
 
 import argparse
 import os

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The benchmark data set (issue 9): a year-old sales floor in PostgreSQL, made in minutes.
+"""The benchmark data set: a year-old sales floor in PostgreSQL, made in minutes.
 
   scripts/bench_data.py --size full     1,000,000 leads, 10,000,000 timeline entries,
                                         2,000,000 touches (≈ 5 minutes on 2 cores)
@@ -30,6 +30,10 @@ over the table as it is in production. Touches: an 8-step cadence per team; ever
 lead is enrolled (one step due now-ish, earlier ones done, later ones planned), and enough
 closed leads have finished enrollments to make the total.
 """
+
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
 
 from __future__ import annotations
 

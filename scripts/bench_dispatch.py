@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of the touch dispatcher (issue 4), on PostgreSQL and Redis with real Celery
+"""Benchmark of the touch dispatcher, on PostgreSQL and Redis with real Celery
 workers. Prints a table and writes var/bench/dispatch.json.
 
   1. batch:    N due automatic emails, W worker processes draining them with the product's
@@ -22,6 +22,10 @@ During the batch (step 1) each worker's resident memory is sampled four times a 
 figure ``celery_worker.rss`` (start, peak, end, MB, summed over the workers) shows whether a
 worker's memory grows with the number of touches it sends.
 """
+
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
 
 import argparse
 import json
@@ -299,7 +303,7 @@ def start_workers(
                     "-n",
                     f"bench{i}@%h",
                     "-I",
-                    "cadences.bench_tasks",
+                    "scripts.bench_tasks",
                     "--without-gossip",
                     "--without-mingle",
                     "--without-heartbeat",
@@ -454,7 +458,7 @@ def main() -> None:
         # 2. Baseline: one Celery task per touch, enqueued from here.
         generate(team, cadence, steps, args.baseline, "b", "now() - interval '1 minute'")
         ids = touch_ids("b")
-        from cadences.bench_tasks import bench_send_one_touch_task
+        from scripts.bench_tasks import bench_send_one_touch_task
 
         started = time.monotonic()
         with app.producer_or_acquire() as producer:

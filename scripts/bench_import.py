@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Lead import speed (issue 3): our engine against django-import-export, and peak memory.
+"""Lead import speed: our engine against django-import-export, and peak memory.
 
   python scripts/bench_import.py [--rows 100000] [--baseline-rows 10000] [--memory-rows 1000000]
 
@@ -13,6 +13,10 @@ On a scratch database (``<DATABASE_URL's name>_bench_import``, recreated):
 3. the command line imports a --memory-rows file in a child process; its peak RSS is reported.
 Writes var/bench/import.json (or --json PATH).
 """
+
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
 
 import argparse
 import csv

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Page server time on the benchmark data set (issue 9), with Django's admin as the baseline.
+"""Page server time on the benchmark data set, with Django's admin as the baseline.
 
   scripts/bench_pages.py --size full [--repeat 30] [--json var/bench/pages.json]
 
@@ -14,9 +14,13 @@ user, requested in turn with the page (page, admin, page, …) so both see the s
 The clock (sdrcrm.clock, what the Today queue reads) is set back to the moment the data set was
 made, so a data set reused days later still has today's work due today.
 
-Dashboards: when scripts/bench_dashboards.py exists (the dashboards issue adds it), its
-``measure(client, repeat)`` is called with a client logged in as a manager; see DASHBOARDS.
+Dashboards: scripts/bench_dashboards.py's ``measure(client, repeat)`` is called with a client
+logged in as a manager; see DASHBOARDS.
 """
+
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
 
 from __future__ import annotations
 
@@ -35,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from scripts import bench_data  # noqa: E402
 
-# The hook for the dashboards (another issue): scripts/bench_dashboards.py defines
+# The hook for the dashboards: scripts/bench_dashboards.py defines
 #   measure(client, repeat: int) -> list[dict]
 # taking a test client logged in as a team manager and returning one figure per dashboard page:
 #   {"name": "page.dashboard.<name>", "unit": "ms", "median": …, "p95": …, "queries": …}

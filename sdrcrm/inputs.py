@@ -9,6 +9,7 @@ and the webhooks, so that a hostile value is a clear 4xx wherever it comes in, n
 - JSON is at most ``MAX_JSON_DEPTH`` deep (the parser and any code walking it recurse).
 """
 
+import json
 import re
 from datetime import date, datetime
 
@@ -82,8 +83,6 @@ def check_json(data, *, max_depth: int = MAX_JSON_DEPTH) -> None:
 def loads(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH):
     """Parse JSON bytes: ValueError for text that is not JSON (or not UTF-8), JsonRefused (its
     message safe to show) for JSON too deep or holding a NUL."""
-    import json
-
     try:
         data = json.loads(raw.decode("utf-8"))  # not UTF-8: UnicodeDecodeError, a ValueError
     except RecursionError as exc:

@@ -307,8 +307,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-# Celery's Django fix-up closes the database connection around every task unless this is set
-# (measured: 184 -> 806 tasks/s on PostgreSQL). Celery reads it from Django settings only.
+# Celery's Django fix-up closes the database connection around every task unless this is set,
+# and a new PostgreSQL connection per task makes short tasks several times slower
+# (docs/performance.md). Celery reads it from Django settings only.
 CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "0")) or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

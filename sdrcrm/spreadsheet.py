@@ -26,6 +26,8 @@ class Echo:
 def xlsx_file(header: list[str], rows, *, title: str = "Sheet1"):
     """An XLSX file (a temporary file, rewound) with ``header`` and ``rows``; every text cell
     neutralised and written as text."""
+    # Imported here, not at the top: openpyxl takes about 0.4 s to import, and only an XLSX
+    # export needs it (every web and worker process would pay it at start).
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)

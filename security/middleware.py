@@ -10,6 +10,8 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
+from .models import TOTPDevice
+
 STARTED = "_sdrcrm_started"
 SEEN = "_sdrcrm_seen"
 VERIFIED = "_sdrcrm_2fa"
@@ -73,8 +75,6 @@ class SessionTimeoutMiddleware:
 
 
 def two_factor_required(user) -> bool:
-    from .models import TOTPDevice
-
     return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
 
 

@@ -1,93 +1,10 @@
-"""Cadence panels shown on pages of the leads app. ``leads`` does not import ``cadences``:
-its templates load these tags, which run a bounded number of queries."""
+"""The snippet picker for cadence pages (what cadences shows on the leads app's pages is in
+cadences/panels.py)."""
 
 from django import template
 
-from leads.models import LeadState
-from leads.services import user_works_lead
-from sdrcrm import clock
-
-from ..context import enrollment_recipient
-from ..models import EnrollmentStatus, Reminder, StopReason, TouchStatus
-from ..selectors import cadence_scope, lead_enrollments
-from ..services import touches_project
+from .. import panels
 
 register = template.Library()
 
-
-@register.inclusion_tag("cadences/_lead_panel.html", takes_context=True)
-def cadence_panel(context, lead):
-    user = context["request"].user
-    enrollments = lead_enrollments(user=user, lead=lead)
-    current = next(
-        (e for e in enrollments if e.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)),
-        None,
-    )
-    can_work = user_works_lead(user, lead)
-    cadences = []
-    if can_work and current is None and lead.state in ("new", "researching", "contacting"):
-        cadences = list(cadence_scope(user).filter(is_archived=False, team_id=lead.team_id))
-    if current is not None:
-        _refresh_projection(current)
-    reminders = list(
-        Reminder.objects.filter(lead=lead, done_at__isnull=True)
-        .select_related("owner")
-        .order_by("due_at")[:10]
-    )
-    return {
-        "request": context["request"],
-        "csrf_token": context.get("csrf_token"),
-        "lead": lead,
-        "current": current,
-        "past": [e for e in enrollments if e is not current][:3],
-        "cadences": cadences,
-        "can_work": can_work,
-        "can_reply": can_work and lead.state in (LeadState.RESEARCHING, LeadState.CONTACTING),
-        "reminders": reminders,
-        "stop_reasons": [
-            (v, label)
-            for v, label in StopReason.choices
-            if v in ("manual", "meeting_booked", "replied")
-        ],
-        "now": clock.now(),
-    }
-
-
-def _refresh_projection(enrollment) -> None:
-    """Planned steps show when they would happen if the current one went out on time."""
-    touches = list(enrollment.touches.all())
-    current = next(
-        (
-            t
-            for t in touches
-            if t.status
-            in (TouchStatus.SCHEDULED, TouchStatus.DUE, TouchStatus.HELD, TouchStatus.SENDING)
-        ),
-        None,
-    )
-    if current is None:
-        return
-    planned = [
-        t for t in touches if t.position > current.position and t.status == TouchStatus.PLANNED
-    ]
-    touches_project(
-        enrollment, planned, max(current.due_at, clock.now()), enrollment_recipient(enrollment)
-    )
-
-
-@register.inclusion_tag("cadences/_enroll_controls.html", takes_context=True)
-def enroll_controls(context):
-    user = context["request"].user
-    cadences = []
-    if user.is_prospector or user.is_manager or user.is_admin_role:
-        cadences = list(cadence_scope(user).filter(is_archived=False).only("pk", "name"))
-    return {"cadences": cadences}
-
-
-@register.inclusion_tag("cadences/_snippet_picker.html", takes_context=True)
-def snippet_picker(context, target_id: str):
-    """A select that inserts one of the team's snippets into the textarea ``target_id``."""
-    from ..selectors import snippet_list
-
-    user = context["request"].user
-    return {"snippets": list(snippet_list(user=user)), "target_id": target_id}
+register.inclusion_tag("cadences/_snippet_picker.html", takes_context=True)(panels.snippet_picker)

@@ -24,12 +24,6 @@ def http_url(value) -> str:
 
 
 @register.filter
-def state_label(value) -> str:
-    """'handed_off' -> 'Handed off'."""
-    return _label(LeadState, value)
-
-
-@register.filter
 def disqualify_label(value) -> str:
     return _label(DisqualifyReason, value)
 

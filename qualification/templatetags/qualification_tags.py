@@ -1,7 +1,5 @@
-"""The qualification panel on the lead page (``leads`` does not import ``qualification``: its
-template loads this tag, which runs three queries, score and answers, the team's model, the
-team's outcome counts, whatever the lead), and the score card and hand-off card written in
-Python."""
+"""The score card and hand-off card, written in Python. (The lead page's qualification panel
+is in qualification/panels.py.)"""
 
 from django import template
 from django.template.defaultfilters import floatformat
@@ -14,17 +12,7 @@ from leads.fields import http_url
 from leads.templatetags.leads_extras import timeline_entries
 from sdrcrm.fasthtml import csrf_input, escape, text, url_pattern
 
-from ..selectors import lead_panel
-
 register = template.Library()
-
-
-@register.inclusion_tag("qualification/_lead_panel.html", takes_context=True)
-def qualification_panel(context, lead):
-    user = context["request"].user
-    panel = lead_panel(lead=lead, user=user)
-    panel["is_manager"] = user.is_manager or user.is_admin_role
-    return panel
 
 
 @register.simple_tag(takes_context=True)

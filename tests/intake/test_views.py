@@ -347,12 +347,12 @@ def test_the_lead_page_shows_speed_to_lead_for_an_inbound_lead(
 
 
 def test_the_inbound_panel_costs_no_query_on_other_leads(crew):
-    from intake.templatetags.intake_tags import inbound_panel
+    from intake.panels import inbound_panel
 
     lead = LeadFactory(team=crew.team, owner=crew.sdr, source=LeadSource.MARKETING_LIST)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        assert inbound_panel(lead) == {"capture": None}
+        assert inbound_panel({}, lead) == {"capture": None}
     assert len(ctx.captured_queries) == 0

@@ -172,8 +172,3 @@ def test_checklist_lists_every_item_and_counts_the_done_ones(crew):
         ("linkedin_checked", "LinkedIn checked", False),
     ]
     assert lead.checklist_done == 2
-
-
-def test_unassigned_means_no_owner(crew):
-    assert crew.lead(owner=None).is_unassigned is True
-    assert crew.lead(owner="sdr").is_unassigned is False

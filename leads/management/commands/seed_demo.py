@@ -7,6 +7,8 @@ Idempotent: users are created or reset to the demo password; leads are created o
 import random
 from datetime import timedelta
 
+from django.apps import apps
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -160,9 +162,6 @@ class Command(BaseCommand):
     def _seed_other_apps(self) -> None:
         """Apps that build on leads seed their own demo data with a ``seed_demo_<app>``
         command; leads does not import them."""
-        from django.apps import apps
-        from django.core.management import call_command, get_commands
-
         commands = get_commands()
         for app in apps.get_app_configs():
             name = f"seed_demo_{app.label}"

@@ -1,14 +1,11 @@
-"""The inbound panel on the lead page (``leads`` does not import ``intake``: its template loads
-this tag). No query for leads that did not come from a web form, two for those that did."""
+"""The inbound panel on the lead page (registered in apps.py; leads/panels.py). No query for
+leads that did not come from a web form, two for those that did."""
 
-from django import template
 from django.utils import timezone
 
 from sdrcrm import clock
 
-from ..selectors import lead_inbound_capture
-
-register = template.Library()
+from .selectors import lead_inbound_capture
 
 
 def _duration(seconds: float) -> str:
@@ -23,8 +20,7 @@ def _duration(seconds: float) -> str:
     return f"{hours / 24:.1f} days"
 
 
-@register.inclusion_tag("intake/_inbound_panel.html")
-def inbound_panel(lead):
+def inbound_panel(context, lead) -> dict:
     capture, first = lead_inbound_capture(lead=lead)
     if capture is None:
         return {"capture": None}

@@ -1,17 +1,17 @@
 """The baseline of the dispatch benchmark: one Celery task per touch, the design the product
-does not use. Loaded only by benchmark workers (``celery worker -I cadences.bench_tasks``)."""
+does not use. Loaded only by the benchmark's workers (scripts/bench_dispatch.py starts them
+with ``celery worker -I scripts.bench_tasks`` from the project's root); no app ships it."""
 
 from datetime import timedelta
 
 from celery import shared_task
 
+from cadences import services
+from cadences.models import Channel, Touch, TouchStatus
 from sdrcrm import clock
 
-from . import services
-from .models import Channel, Touch, TouchStatus
 
-
-@shared_task(name="cadences.bench_send_one_touch_task", acks_late=True, ignore_result=True)
+@shared_task(name="bench.send_one_touch_task", acks_late=True, ignore_result=True)
 def bench_send_one_touch_task(touch_id: int) -> int:
     now = clock.now()
     # One UPDATE: the row lock makes a second delivery of the same id a no-op.

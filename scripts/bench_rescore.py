@@ -1,7 +1,7 @@
 """Benchmark: rescore N open leads after a change of the qualification model.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sdrcrm .venv/bin/python -m qualification.bench
-    … -m qualification.bench --n 10000 --batch 5000 --keep
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sdrcrm .venv/bin/python scripts/bench_rescore.py
+    … scripts/bench_rescore.py --n 10000 --batch 5000 --keep
 
 It creates a scratch database beside the one DATABASE_URL names (``<name>_bench_rescore``,
 dropped and recreated; the named database itself is not touched), migrates it, loads N open
@@ -9,10 +9,14 @@ leads with COPY (one prospect each, a company per four leads, answers for a thir
 then times the real rescore (``qualification.services.scoring_model_rescore``, what the Celery
 task runs) twice: the first scoring of every lead (inputs read from leads, prospects,
 companies and answers), and, after a VACUUM ANALYZE such as autovacuum runs on a table that
-just got a million rows, the rescore after a model change that changes most scores (the figure
-the issue asks for). It prints leads/s for both, checks a sample against the pure scoring
-function, and drops the scratch database unless --keep.
+just got a million rows, the rescore after a model change that changes most scores (the
+figure that matters: a manager saving a new model). It prints leads/s for both, checks a
+sample against the pure scoring function, and drops the scratch database unless --keep.
 """
+
+# Django's modules (models, services, the test client) are imported inside the functions
+# below: they can be imported only after django.setup(), which runs once the script has
+# chosen its database.
 
 from __future__ import annotations
 
@@ -22,6 +26,12 @@ import os
 import random
 import sys
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts import benchdb  # noqa: E402
 
 
 def _copy(cursor, table: str, columns: list[str], rows, chunk: int = 200_000) -> None:
@@ -180,8 +190,8 @@ def run(n: int, batch: int, workers: int | None) -> list[dict]:
     from leads.models import Lead
     from qualification.models import LeadAnswers, ScoringModel
     from qualification.rescore import default_workers
-    from qualification.scoring import DEFAULT_CONFIG, score_lead
-    from qualification.services import lead_facts, scoring_model_rescore
+    from qualification.scoring import DEFAULT_CONFIG, lead_facts, score_lead
+    from qualification.services import scoring_model_rescore
 
     workers = default_workers() if workers is None else workers
 
@@ -273,8 +283,6 @@ def main(argv=None) -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the scratch one is made beside it).")
-    from scripts import benchdb  # run from the project's root (python -m qualification.bench)
-
     scratch = benchdb.scratch_name("rescore")
     scratch_url = benchdb.recreate(scratch)
     print(f"Scratch database {scratch}")
@@ -289,7 +297,6 @@ def main(argv=None) -> None:
         figures = run(args.n, args.batch, args.workers)
         if args.json:
             import json
-            from pathlib import Path
 
             Path(args.json).write_text(json.dumps({"figures": figures}, indent=2))
     finally:
