@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Team
 from audit.services import audit_record
-from cadences.models import email_hash
+from cadences.models import Suppression, email_hash
 from cadences.services import email_is_suppressed, email_record_erasure
 from leads.models import Company, Lead, Prospect
 from leads.normalize import normalize_email
@@ -239,3 +239,8 @@ def _erase(actor, subjects: list[Prospect], *, reason: str = "") -> dict[str, in
 
 def prospect_is_erased(prospect: Prospect) -> bool:
     return prospect.first_name == ERASED_NAME and prospect.email is None
+
+
+def suppression_is_erased(email: str) -> bool:
+    """True when a person with this address was erased (only the hash of it is left)."""
+    return Suppression.objects.filter(email_hash=email_hash(email), email__isnull=True).exists()
