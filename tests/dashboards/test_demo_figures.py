@@ -164,4 +164,3 @@ def test_seeding_again_changes_nothing(maria, time_machine):
     output = _seed()
     assert _everything() == before
     assert "Dashboards demo ready (0 stories told, 0 facts added)." in output
-
