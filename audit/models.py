@@ -7,7 +7,7 @@ class AuditEntry(models.Model):
     """Who changed what, outside the lead timeline: users, teams and settings changed in the
     admin, leads, prospects and companies changed in the admin, two-factor on/off, and
     personal-data exports and erasures. Append-only in the database itself (a trigger
-    refuses UPDATE and DELETE: audit/migrations/0002)."""
+    refuses UPDATE and DELETE: sdrcrm.db.append_only_trigger in audit/migrations/0001)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(

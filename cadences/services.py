@@ -1123,49 +1123,31 @@ def touch_claim_due_emails(*, now: datetime, limit: int) -> Claim:
     """Claim up to ``limit`` due automatic-email touches: ``sending`` under a lease, committed.
     Concurrent dispatchers never claim the same row (SKIP LOCKED)."""
     lease = now + timedelta(seconds=settings.SDRCRM_DISPATCH_LEASE_SECONDS)
-    if connection.vendor == "postgresql":
-        # One statement: pick and lock (SKIP LOCKED), mark, return.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE cadences_touch SET status = %s, claimed_at = %s, lease_until = %s, "
-                "attempts = attempts + 1 WHERE id IN ("
-                " SELECT t.id FROM cadences_touch t"
-                " JOIN cadences_enrollment e ON e.id = t.enrollment_id"
-                " WHERE t.status = %s AND t.channel = %s AND t.due_at <= %s"
-                " AND e.status = %s"
-                " ORDER BY t.due_at LIMIT %s FOR UPDATE OF t SKIP LOCKED"
-                ") RETURNING id, attempts",
-                [
-                    TouchStatus.SENDING,
-                    now,
-                    lease,
-                    TouchStatus.SCHEDULED,
-                    Channel.AUTO_EMAIL,
-                    now,
-                    EnrollmentStatus.ACTIVE,
-                    limit,
-                ],
-            )
-            return Claim(cursor.fetchall())
-    with transaction.atomic():
-        ids = list(
-            Touch.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=TouchStatus.SCHEDULED, channel=Channel.AUTO_EMAIL, due_at__lte=now)
+    # One statement: pick and lock (SKIP LOCKED), mark, return.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cadences_touch SET status = %s, claimed_at = %s, lease_until = %s, "
+            "attempts = attempts + 1 WHERE id IN ("
+            " SELECT t.id FROM cadences_touch t"
+            " JOIN cadences_enrollment e ON e.id = t.enrollment_id"
+            " WHERE t.status = %s AND t.channel = %s AND t.due_at <= %s"
             # A paused enrollment's email stays scheduled until resumed: claiming it would
             # only put it back, again and again, until the time budget ran out.
-            .filter(enrollment__status=EnrollmentStatus.ACTIVE)
-            .order_by("due_at")
-            .values_list("pk", flat=True)[:limit]
+            " AND e.status = %s"
+            " ORDER BY t.due_at LIMIT %s FOR UPDATE OF t SKIP LOCKED"
+            ") RETURNING id, attempts",
+            [
+                TouchStatus.SENDING,
+                now,
+                lease,
+                TouchStatus.SCHEDULED,
+                Channel.AUTO_EMAIL,
+                now,
+                EnrollmentStatus.ACTIVE,
+                limit,
+            ],
         )
-        if ids:
-            Touch.objects.filter(pk__in=ids).update(
-                status=TouchStatus.SENDING,
-                claimed_at=now,
-                lease_until=lease,
-                attempts=F("attempts") + 1,
-            )
-        attempts = dict(Touch.objects.filter(pk__in=ids).values_list("pk", "attempts"))
-        return Claim((pk, attempts[pk]) for pk in ids)
+        return Claim(cursor.fetchall())
 
 
 @dataclass
@@ -1459,11 +1441,6 @@ def _load_claimed(ids: list[int]) -> list[Touch]:
         obj._state.db = db
         return obj
 
-    converters = {}
-    for model, cols in columns.items():
-        for col in cols:
-            field = model._meta.get_field(col[:-3] if col.endswith("_id") and col != "id" else col)
-            converters[(model, col)] = field
     result = []
     with connection.cursor() as cursor:
         cursor.execute(sql, [*ids, TouchStatus.SENDING])
@@ -1473,13 +1450,6 @@ def _load_claimed(ids: list[int]) -> list[Touch]:
         for model, cols in columns.items():
             values[model] = dict(zip(cols, row[i : i + len(cols)], strict=True))
             i += len(cols)
-        if connection.vendor != "postgresql":  # SQLite returns strings for some types
-            for model, cols in columns.items():
-                for col in cols:
-                    field = converters[(model, col)]
-                    value = values[model][col]
-                    if value is not None:
-                        values[model][col] = field.to_python(value)
         touch = build(Touch, values[Touch])
         enrollment = build(Enrollment, values[Enrollment])
         lead = build(Lead, values[Lead])
@@ -1662,9 +1632,6 @@ def _email_events(touches: list[Touch], now: datetime) -> None:
         )
         for t in touches
     ]
-    if connection.vendor != "postgresql":
-        LeadEvent.objects.bulk_create(events)
-        return
 
     with connection.cursor() as cursor:
         execute_values(
@@ -1681,12 +1648,8 @@ def _email_events(touches: list[Touch], now: datetime) -> None:
 
 
 def _bulk_update(touches: list[Touch], fields: list[str]) -> None:
-    """``bulk_update`` for the dispatcher's hot path. On PostgreSQL one
-    ``UPDATE … FROM (VALUES …)`` (Django's CASE-per-field bulk_update costs ~3 ms a row to
-    build here); elsewhere (the embedded SQLite default) Django's own."""
-    if connection.vendor != "postgresql":
-        Touch.objects.bulk_update(touches, fields, batch_size=500)
-        return
+    """``bulk_update`` for the dispatcher's hot path: one ``UPDATE … FROM (VALUES …)``
+    (Django's CASE-per-field bulk_update costs ~3 ms a row to build here)."""
 
     columns = [Touch._meta.get_field(f).column for f in fields]
     casts = {

@@ -367,12 +367,6 @@ def _rollup_range(lo: int, hi: int) -> int:
         return added
 
 
-def available() -> bool:
-    """The rollups are PostgreSQL SQL (window functions, LATERAL, advisory locks, casts): on the
-    embedded SQLite default there are none, and the dashboards say so instead of showing zeros."""
-    return connection.vendor == "postgresql"
-
-
 def facts_refresh(
     *, batch_size: int | None = None, max_batches: int | None = None, rebuild: bool = False
 ) -> int:
@@ -380,8 +374,6 @@ def facts_refresh(
     facts added. Each batch is its own transaction; a run that finds another one running
     returns at once (0). ``rebuild`` reads the whole timeline again (facts already there are
     left as they are: nothing is counted twice)."""
-    if not available():
-        return 0
     batch_size = batch_size or settings.SDRCRM_DASHBOARDS_BATCH
     overlap = settings.SDRCRM_DASHBOARDS_OVERLAP_IDS
     added = 0

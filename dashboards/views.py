@@ -2,7 +2,6 @@
 
 Every page runs a fixed number of queries whatever the data (tests pin them)."""
 
-import functools
 from datetime import timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -22,7 +21,7 @@ from sdrcrm.inputs import parse_id
 from . import export, metrics, svg
 from .forms import DashboardFilterForm
 from .metrics import dashboard_scope, duration_text, rate_text
-from .rollup import available, facts_as_of
+from .rollup import facts_as_of
 
 PAGES = [
     ("dashboards:pipeline", "Pipeline"),
@@ -39,19 +38,6 @@ def _pages_for(scope) -> list[tuple[str, str]]:
         "ae": {"dashboards:pipeline", "dashboards:activity", "dashboards:stages"},
     }.get(scope.kind)
     return [(name, label) for name, label in PAGES if allowed is None or name in allowed]
-
-
-def _needs_postgresql(view):
-    """On the embedded SQLite default the dashboards' rollups are not built (rollup.available):
-    each page explains that and how to switch, rather than showing zeros or failing."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not available():
-            return render(request, "dashboards/unavailable.html", {"title": "Dashboards"})
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _setup(request, *, allow=("all", "team", "sdr", "ae", "aggregate"), with_cadences=False):
@@ -97,7 +83,6 @@ def _base_context(request, scope, form, f, title):
 
 
 @require_GET
-@_needs_postgresql
 def pipeline(request):
     scope, form, f = _setup(request, with_cadences=True)
     if f is None:
@@ -156,7 +141,6 @@ def _cells(scope, f, row, columns, start, end, *, uid=None, base=None):
 
 
 @require_GET
-@_needs_postgresql
 def activity(request):
     scope, form, f = _setup(request, allow=("all", "team", "sdr", "ae"), with_cadences=True)
     if f is None:
@@ -207,7 +191,6 @@ OUTCOME_LABELS = {**dict(TaskOutcome.choices), **dict(CallOutcome.choices)}
 
 
 @require_GET
-@_needs_postgresql
 def commission(request):
     scope, form, f = _setup(request, allow=("all", "team", "sdr"))
     if f is None:
@@ -223,7 +206,6 @@ def commission(request):
 
 
 @require_GET
-@_needs_postgresql
 def commission_export(request, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404("No such format")
@@ -241,7 +223,6 @@ def commission_export(request, fmt: str):
 
 
 @require_GET
-@_needs_postgresql
 def cadences(request):
     scope, form, f = _setup(request, allow=("all", "team", "sdr"), with_cadences=True)
     if f is None:
@@ -285,7 +266,6 @@ def cadences(request):
 
 
 @require_GET
-@_needs_postgresql
 def stages(request):
     scope, form, f = _setup(request, allow=("all", "team", "sdr", "ae"), with_cadences=True)
     if f is None:
@@ -307,7 +287,6 @@ def stages(request):
 
 
 @require_GET
-@_needs_postgresql
 def figure_leads(request):
     scope, form, f = _setup(request, allow=("all", "team", "sdr", "ae"))
     if f is None:

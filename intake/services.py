@@ -484,13 +484,13 @@ def import_run(job_id: int) -> ImportJob | None:
     return job
 
 
-def _transient_errors() -> tuple[type[BaseException], ...]:
-    # psycopg2's own errors too: those of COPY are not wrapped by Django.
-    errors = [OperationalError, InterfaceError, psycopg2.OperationalError, psycopg2.InterfaceError]
-    return tuple(errors)
-
-
-TRANSIENT_ERRORS = _transient_errors()
+# COPY's psycopg2 errors are not wrapped by Django.
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    psycopg2.OperationalError,
+    psycopg2.InterfaceError,
+)
 
 
 def _release(job: ImportJob) -> None:
@@ -546,16 +546,10 @@ def _write_batch(job: ImportJob, rows, owners, issues, consumed: int) -> None:
             actor_id=job.created_by_id, import_id=job.pk, import_name=job.file_name,
             update_empty=job.duplicates == DuplicatePolicy.UPDATE_EMPTY, now=now,
         )  # fmt: skip
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SET LOCAL synchronous_commit TO OFF")
-                res = _write_rows(
-                    lambda r, o: engine.write_batch(cur, rows=r, owners=o, **kw),
-                    job.pk, rows, owners, issues,
-                )  # fmt: skip
-        else:
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL synchronous_commit TO OFF")
             res = _write_rows(
-                lambda r, o: engine.write_batch_orm(rows=r, owners=o, **kw),
+                lambda r, o: engine.write_batch(cur, rows=r, owners=o, **kw),
                 job.pk, rows, owners, issues,
             )  # fmt: skip
         for line, email, why in res.duplicate_lines:
@@ -660,11 +654,7 @@ def _write_all(job: ImportJob) -> None:
     turn = job.created_count  # round-robin position: valid rows, continued after a resume
     # Inside an outer transaction (the command line's dry run, tests) another connection would
     # not see it: write on this thread then.
-    writer = (
-        _Writer(job)
-        if connection.vendor == "postgresql" and not connection.in_atomic_block
-        else None
-    )
+    writer = None if connection.in_atomic_block else _Writer(job)
 
     def flush():
         nonlocal rows, owners, issues
@@ -727,20 +717,13 @@ def _without_erased(job: ImportJob, rows, owners, issues):
         return rows, owners
 
     hashes = {email_hash(r.email): r for r in rows}
-    if connection.vendor == "postgresql":  # one array parameter, not 5,000 placeholders
-        with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT email_hash FROM {Suppression._meta.db_table} "
-                "WHERE email_hash = ANY(%s) AND reason = %s",
-                [list(hashes), Suppression.Reason.ERASED],
-            )
-            erased = {h for (h,) in cur.fetchall()}
-    else:
-        erased = set(
-            Suppression.objects.filter(
-                email_hash__in=list(hashes), reason=Suppression.Reason.ERASED
-            ).values_list("email_hash", flat=True)
+    with connection.cursor() as cur:  # one array parameter, not 5,000 placeholders
+        cur.execute(
+            f"SELECT email_hash FROM {Suppression._meta.db_table} "
+            "WHERE email_hash = ANY(%s) AND reason = %s",
+            [list(hashes), Suppression.Reason.ERASED],
         )
+        erased = {h for (h,) in cur.fetchall()}
     if not erased:
         return rows, owners
     gone = {id(hashes[h]) for h in erased}

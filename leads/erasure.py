@@ -9,7 +9,7 @@ email's ``to`` address, a rejection's ``reason`` (the AE's own words, not a code
 values of an edit's ``changes`` (only the names of the changed fields are kept, as
 ``changed_fields``). A key not listed is dropped: a new key is personal until listed here.
 
-The database trigger on ``leads_leadevent`` (leads migration 0009) refuses any UPDATE whose
+The database trigger on ``leads_leadevent`` (leads migration 0001) refuses any UPDATE whose
 result is not exactly this function of the old row, with the same list in SQL; keep both in
 step (tests/privacy/test_erasure_keeps_figures.py runs every kind through both)."""
 

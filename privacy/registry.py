@@ -61,7 +61,7 @@ PERSONAL_DATA: dict[str, Covered] = {
     ),
     # The append-only timeline: the erasure keeps its structure (user ids, states, codes,
     # times: the figures and the commission report are built from them) and removes the rest
-    # (leads/erasure.py); its trigger allows exactly that update (leads 0009).
+    # (leads/erasure.py); its trigger allows exactly that update (leads 0001).
     "leads.leadevent": Covered(
         path="lead__prospect",
         erase={

@@ -169,9 +169,7 @@ def expressions(config: ScoringConfig, col: str) -> tuple[tuple[str, list], tupl
 
 def _clamp(points_sql: str) -> str:
     """The points kept within the score's range."""
-    if connection.vendor == "postgresql":
-        return f"GREATEST({SCORE_MIN}, LEAST({SCORE_MAX}, {points_sql}))"
-    return f"MAX({SCORE_MIN}, MIN({SCORE_MAX}, {points_sql}))"  # SQLite's scalar max/min
+    return f"GREATEST({SCORE_MIN}, LEAST({SCORE_MAX}, {points_sql}))"
 
 
 def score_select(config: ScoringConfig, inputs: tuple[str, list]) -> tuple[str, list]:
@@ -185,14 +183,6 @@ def score_select(config: ScoringConfig, inputs: tuple[str, list]) -> tuple[str, 
         f"FROM ({inputs_sql}) f) t"
     )
     return sql, points_params + dq_params + inputs_params
-
-
-def _created_rows(cursor, table: str) -> int:
-    """Rows the CREATE TABLE … AS just made (SQLite does not report it)."""
-    if cursor.rowcount >= 0:
-        return cursor.rowcount
-    cursor.execute(f"SELECT COUNT(*) FROM {table}")
-    return cursor.fetchone()[0]
 
 
 def _lead_score_update(open_sql: str) -> str:
@@ -211,28 +201,14 @@ def _write(cursor, write_sql: str, write_params: list, lo: int, hi: int) -> tupl
     """Run the write of qualification_leadscore (``write_sql`` RETURNING lead_id, score), then
     copy the written scores to leads_lead. Returns (rows written, leads whose score changed)."""
     open_sql, open_params = _in(OPEN)
-    if connection.vendor == "postgresql":
-        score_t = LeadScore._meta.db_table
-        cursor.execute(
-            f"WITH written AS ({write_sql} RETURNING {score_t}.lead_id, {score_t}.score), "
-            + _lead_score_update(open_sql)
-            + " SELECT (SELECT COUNT(*) FROM written), (SELECT COUNT(*) FROM changed)",
-            [*write_params, lo, hi, *open_params],
-        )
-        return tuple(cursor.fetchone())
-    # Other databases: no data-modifying CTEs. Good enough for the embedded SQLite default.
-    lead_t, score_t = Lead._meta.db_table, LeadScore._meta.db_table
-    cursor.execute(write_sql, write_params)
-    written = cursor.rowcount
+    score_t = LeadScore._meta.db_table
     cursor.execute(
-        f"UPDATE {lead_t} SET score = (SELECT s.score FROM {score_t} s "
-        f"WHERE s.lead_id = {lead_t}.id) "
-        f"WHERE id >= %s AND id < %s AND state IN {open_sql} "
-        f"AND id IN (SELECT lead_id FROM {score_t} WHERE lead_id >= %s AND lead_id < %s) "
-        f"AND score IS NOT (SELECT s.score FROM {score_t} s WHERE s.lead_id = {lead_t}.id)",
-        [lo, hi, *open_params, lo, hi],
+        f"WITH written AS ({write_sql} RETURNING {score_t}.lead_id, {score_t}.score), "
+        + _lead_score_update(open_sql)
+        + " SELECT (SELECT COUNT(*) FROM written), (SELECT COUNT(*) FROM changed)",
+        [*write_params, lo, hi, *open_params],
     )
-    return written, cursor.rowcount
+    return tuple(cursor.fetchone())
 
 
 def rescore_batch_read(
@@ -258,7 +234,7 @@ def rescore_batch_read(
                 "AND s.lead_updated_at = l.updated_at)",
                 [*where_params, lo, hi, model.pk],
             )
-            if _created_rows(cursor, todo) == 0:
+            if cursor.rowcount == 0:
                 cursor.execute(f"DROP TABLE {todo}")
                 return 0, 0
         where += f" AND l.id IN (SELECT id FROM {todo})"
@@ -269,7 +245,7 @@ def rescore_batch_read(
         f"INSERT INTO {score_t} (lead_id, model_id, score, points, disqualifier, {columns}, "
         "lead_updated_at, answers_at) "
         f"SELECT lead_id, %s, score, points, disqualifier, {columns}, lead_updated_at, "
-        f"answers_at FROM {temp} WHERE true "
+        f"answers_at FROM {temp} "
         "ON CONFLICT (lead_id) DO UPDATE SET model_id = excluded.model_id, "
         "score = excluded.score, points = excluded.points, "
         "disqualifier = excluded.disqualifier, "
@@ -281,7 +257,7 @@ def rescore_batch_read(
     )
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE {temp} AS {select_sql}", params)
-        scanned = _created_rows(cursor, temp)
+        scanned = cursor.rowcount
         changed = 0
         if scanned:
             _, changed = _write(cursor, upsert, [model.pk], lo, hi)
@@ -367,15 +343,14 @@ def _batch(model: ScoringModel, mode: str, start: int, end: int) -> RescoreResul
     """One batch in its own transaction; None if a newer model version appeared."""
     part = RescoreResult(batches=1)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # Room for the batch's hash joins in memory instead of on disk.
-                cursor.execute("SET LOCAL work_mem = '64MB'")
-                # A batch's commit need not wait for its WAL to reach the disk: were the
-                # server to crash just after, the batch is lost, not corrupted, and the
-                # periodic sweep scores again every lead whose score is not from the
-                # current version.
-                cursor.execute("SET LOCAL synchronous_commit = off")
+        with connection.cursor() as cursor:
+            # Room for the batch's hash joins in memory instead of on disk.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            # A batch's commit need not wait for its WAL to reach the disk: were the
+            # server to crash just after, the batch is lost, not corrupted, and the
+            # periodic sweep scores again every lead whose score is not from the
+            # current version.
+            cursor.execute("SET LOCAL synchronous_commit = off")
         if ScoringModel.objects.filter(team_id=model.team_id, version__gt=model.version).exists():
             return None
         read = True
@@ -409,7 +384,7 @@ def rescore_team(
     ``batch_size`` lead ids. Stops early if a newer version of the team's model appears: that
     version's own rescore takes over.
 
-    On PostgreSQL, outside a transaction, ``workers`` connections (default 2, the setting
+    Outside a transaction, ``workers`` connections (default 2, the setting
     SDRCRM_RESCORE_WORKERS) take batches in parallel: an UPDATE runs on one core, and the
     batches touch disjoint rows. Inside a transaction (the tests) it runs on the caller's
     connection, one batch after the other."""
@@ -448,12 +423,7 @@ def rescore_team(
             if progress is not None and on_batch is not None:
                 on_batch(progress)
 
-    parallel = (
-        workers > 1
-        and len(starts) > 1
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-    )
+    parallel = workers > 1 and len(starts) > 1 and not connection.in_atomic_block
     if not parallel:
         run()
         return result

@@ -274,8 +274,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
-# The cache (rate limits) is shared by every process: Redis in production, files in the
-# embedded default.
+# The cache (rate limits) is shared by every process: Redis in production, files under var/
+# when there is no Redis (`make run` needs none), like the broker below.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -179,37 +179,3 @@ def test_exports_neutralise_formula_cells(crew, client, week):
 def test_unknown_export_format_is_404(crew, client):
     client.force_login(crew.manager)
     assert client.get("/dashboards/commission/export/pdf/").status_code == 404
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/dashboards/",
-        "/dashboards/activity/",
-        "/dashboards/commission/",
-        "/dashboards/commission/export/csv/",
-        "/dashboards/cadences/",
-        "/dashboards/time-in-stage/",
-        "/dashboards/leads/?figure=call",
-    ],
-)
-def test_on_the_embedded_sqlite_default_each_page_says_it_needs_postgresql(
-    crew, client, monkeypatch, django_assert_max_num_queries, path
-):
-    """The rollups are PostgreSQL SQL: with the vendor check pointed at SQLite, every page is the
-    explanation (no dashboard query, no zeros, no error) and the rollup builds nothing."""
-    from django.db import connection
-
-    from dashboards.models import Fact
-
-    crew.lead(owner="sdr")
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    assert facts_refresh() == 0
-    assert not Fact.objects.exists()
-    client.force_login(crew.manager)
-    with django_assert_max_num_queries(3):  # session, user, nothing of the dashboards
-        response = client.get(path)
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert "The dashboards need PostgreSQL" in content
-    assert "DATABASE_URL" in content

@@ -105,7 +105,6 @@ def test_an_unexpected_error_fails_the_job_once_with_a_message(crew, monkeypatch
         raise RuntimeError("boom in /tmp/tmpx1y2.xlsx")
 
     monkeypatch.setattr(engine, "write_batch", boom)
-    monkeypatch.setattr(engine, "write_batch_orm", boom)
     with caplog.at_level(logging.ERROR, logger="intake.services"):
         job = run_import(crew.marketing, people(10))
     assert (job.status, job.message) == (
@@ -136,7 +135,6 @@ def test_a_lost_database_is_retried_a_few_times_then_the_job_gives_up(crew, monk
         actor=None, job_id=job.pk, options=services.ImportOptions(mapping=job.mapping)
     )
     monkeypatch.setattr(engine, "write_batch", down)
-    monkeypatch.setattr(engine, "write_batch_orm", down)
     result = import_run_task.apply(args=[job.pk])  # the first run and 3 retries
     assert isinstance(result.result, OperationalError)
     job.refresh_from_db()

@@ -443,28 +443,6 @@ def test_concurrent_creation_of_the_same_person_falls_back_to_a_duplicate(crew, 
         other.close()
 
 
-def test_the_orm_path_of_the_embedded_default_gives_the_same_result(crew, monkeypatch):
-    """SQLite has no COPY: the same batch goes through the ORM (run here on PostgreSQL with the
-    vendor check pointed the other way)."""
-    prospect = ProspectFactory(email="kari.nordmann@fjordkraft.no", first_name="Kari", title="")
-    lead = LeadFactory(team=crew.team, owner=crew.sdr, prospect=prospect)
-    monkeypatch.setattr(services.connection, "vendor", "sqlite")
-    job = run_import(crew.marketing, messy_csv(), duplicates="update_empty")
-    assert counts(job) == ("done", 8, 3, 1, 1, 3)
-    prospect.refresh_from_db()
-    assert prospect.title == "Innkjøpssjef"
-    assert LeadEvent.objects.get(lead=lead, kind=EventKind.EDIT).payload["changes"]["title"] == [
-        "",
-        "Innkjøpssjef",
-    ]
-    assert sorted(Lead.objects.values_list("prospect__email", flat=True)) == [
-        "formel@evil.no",
-        "kari.nordmann@fjordkraft.no",
-        "ola@blåbær.no",
-        "siri@lie-consulting.no",
-    ]
-
-
 def test_an_xlsx_list_with_formulas_and_numbers_imports_as_text(crew):
     from .files import xlsx_bytes
 

@@ -1,7 +1,9 @@
-"""The demo data command: the documented users, 40 leads in every state, idempotent, and it
-prints the logins."""
+"""The demo data command: the documented users, 40 leads in every state walked today and 21
+with six weeks of history (seed_demo_dashboards), idempotent, and it prints the logins."""
 
+from datetime import datetime
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -20,15 +22,17 @@ USERS = {
     "ingrid": (Role.AE, "Ingrid"),
     "mia": (Role.MARKETING, "Mia"),
 }
+# seed_demo's 40 leads, plus the history's 21 stories: 3 still in their cadence, 1 handed off,
+# 7 accepted, 10 scrapped (4 by the SDR, 3 after the AE's rejection, 3 after the break-up).
 PER_STATE = {
     LeadState.NEW: 8,
     LeadState.RESEARCHING: 6,
-    LeadState.CONTACTING: 6,
+    LeadState.CONTACTING: 6 + 3,
     LeadState.ENGAGED: 4,
     LeadState.QUALIFIED: 3,
-    LeadState.HANDED_OFF: 3,
-    LeadState.ACCEPTED: 3,
-    LeadState.DISQUALIFIED: 4,
+    LeadState.HANDED_OFF: 3 + 1,
+    LeadState.ACCEPTED: 3 + 7,
+    LeadState.DISQUALIFIED: 4 + 10,
     LeadState.NURTURE: 3,
 }
 
@@ -51,7 +55,9 @@ def _counts() -> dict:
 
 
 @pytest.fixture
-def seeded(db):
+def seeded(db, time_machine):
+    # The history is laid out over the business days before today: a fixed day, fixed figures.
+    time_machine.move_to(datetime(2026, 12, 7, 14, 0, tzinfo=ZoneInfo("Europe/Oslo")), tick=False)
     return _seed()
 
 
@@ -76,12 +82,12 @@ def test_creates_the_documented_users_in_one_team(seeded):
     assert User.objects.count() == 9
 
 
-def test_creates_40_leads_covering_every_state(seeded):
+def test_creates_61_leads_covering_every_state(seeded):
     by_state = {s: Lead.objects.filter(state=s).count() for s in LeadState}
     assert by_state == PER_STATE
-    assert Lead.objects.count() == 40
+    assert Lead.objects.count() == 61
     assert set(by_state) == set(LeadState)
-    assert Lead.objects.filter(team__name="Nordlys Sales").count() == 40
+    assert Lead.objects.filter(team__name="Nordlys Sales").count() == 61
 
 
 def test_leads_have_real_timelines_and_owners(seeded):
@@ -149,4 +155,4 @@ def test_demo_users_can_log_in_and_see_their_work(seeded, client):
     client.post("/login/", {"username": "mia", "password": DEMO_PASSWORD})
     assert client.get("/")["Location"] == "/leads/overview/"
     overview = client.get("/leads/overview/")
-    assert overview.context["total"] == 40
+    assert overview.context["total"] == 61

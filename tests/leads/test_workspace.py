@@ -265,24 +265,3 @@ def test_the_import_counts_only_the_teams_own_people_as_already_in_the_crm(crew,
     assert (b.created_count, b.duplicate_count) == (2, 0)
     assert Prospect.objects.filter(email=KARI).count() == 2
     assert Company.objects.filter(domain="fjordkraft.example").count() == 2
-
-
-def test_the_orm_writer_is_per_team_too(crew, other_crew, theirs):
-    """The writer of the embedded SQLite default (the same rules through the ORM)."""
-    from django.utils import timezone
-
-    from intake.engine import write_batch_orm
-    from intake.rows import normalise_row
-
-    before = a_rows(theirs)
-    mapping = {0: "first_name", 1: "email", 2: "company_name", 3: "website"}
-    row = normalise_row(2, ["Kari", KARI, "Fjordkraft", "fjordkraft.example"], mapping)
-    result = write_batch_orm(
-        rows=[row], owners=[None], team_id=other_crew.team.pk, source="marketing_list",
-        actor_id=None, import_id=1, import_name="orm.csv", update_empty=False,
-        now=timezone.now(),
-    )  # fmt: skip
-    assert (result.created, result.duplicate_lines) == (1, [])
-    lead = Lead.objects.get(team=other_crew.team)
-    assert_b_has_its_own(lead, theirs, other_crew)
-    assert a_rows(theirs) == before

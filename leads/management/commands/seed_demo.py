@@ -117,6 +117,48 @@ TITLES = [
     "CTO",
 ]
 
+# The sole proprietor (no domain) is one person's company; the other companies have several
+# contacts, matched by domain.
+SOLE_PROPRIETOR = next(i for i, c in enumerate(COMPANIES) if c[1] is None)
+
+
+def demo_person(i: int) -> dict:
+    """The demo's i-th person: a distinct name for every i below 400 (the last name moves on
+    by one each time the first names come round again) and an address made from it, so the
+    demo has no two people alike by accident."""
+    first = FIRST[i % len(FIRST)]
+    last = LAST[(7 * i + i // len(FIRST)) % len(LAST)]
+    company = COMPANIES[i % len(COMPANIES)]
+    if company[1] is None and i != SOLE_PROPRIETOR:
+        company = COMPANIES[(i + 1) % len(COMPANIES)]
+    domain = company[1] or "gmail.com"
+    email = f"{first}.{last}@{domain}".lower().replace("ø", "o").replace("å", "a")
+    return {"first": first, "last": last, "email": email, "company": company}
+
+
+def demo_lead_data(i: int, *, owner, source: str, rng: random.Random) -> LeadData:
+    person = demo_person(i)
+    first, last, company = person["first"], person["last"], person["company"]
+    return LeadData(
+        first_name=first,
+        last_name=last,
+        email=person["email"],
+        phone=f"+47 9{rng.randint(1000000, 9999999)}",
+        title=TITLES[i % len(TITLES)],
+        role="decision_maker" if i % 3 == 0 else "influencer",
+        is_decision_maker=i % 3 == 0,
+        linkedin_url=f"https://www.linkedin.com/in/{first}-{last}-{i}".lower(),
+        company_name=company[0],
+        company_website=f"https://{company[1]}" if company[1] else "",
+        company_industry=company[2],
+        company_employee_count=company[3],
+        company_country=company[4],
+        company_time_zone="Europe/Oslo",
+        source=source,
+        owner_id=owner.pk if owner else None,
+    )
+
+
 # The state each demo lead is walked to, through the real services.
 PATHS = {
     "new": [],
@@ -198,37 +240,26 @@ class Command(BaseCommand):
         aes = [users["anders"], users["ingrid"]]
         created = 0
         for i, target in enumerate(PLAN):
-            first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
-            company = COMPANIES[i % len(COMPANIES)]
-            email = f"{first}.{last}{i}@{company[1] or 'gmail.com'}".lower().replace("ø", "o")
-            if Prospect.objects.filter(team_id=users["maria"].team_id, email=email).exists():
+            person = demo_person(i)
+            company = person["company"]
+            if Prospect.objects.filter(
+                team_id=users["maria"].team_id, email=person["email"]
+            ).exists():
+                rng.randint(1000000, 9999999)  # the same phone numbers whatever was there
                 continue
             owner = owners[i % len(owners)] if target == "new" else owners[i % 3]
-            actor = owner or users["maria"]
             lead, _ = lead_create(
-                actor=actor if owner else users["maria"],
-                data=LeadData(
-                    first_name=first,
-                    last_name=last,
-                    email=email,
-                    phone=f"+47 9{rng.randint(1000000, 9999999)}",
-                    title=TITLES[i % len(TITLES)],
-                    role="decision_maker" if i % 3 == 0 else "influencer",
-                    is_decision_maker=i % 3 == 0,
-                    linkedin_url=f"https://www.linkedin.com/in/{first}-{last}-{i}".lower(),
-                    company_name=company[0],
-                    company_website=f"https://{company[1]}" if company[1] else "",
-                    company_industry=company[2],
-                    company_employee_count=company[3],
-                    company_country=company[4],
-                    company_time_zone="Europe/Oslo",
+                actor=owner or users["maria"],
+                data=demo_lead_data(
+                    i,
+                    owner=owner,
                     source=[
                         LeadSource.INBOUND,
                         LeadSource.OUTBOUND,
                         LeadSource.MARKETING_LIST,
                         LeadSource.WEB_FORM,
                     ][i % 4],
-                    owner_id=owner.pk if owner else None,
+                    rng=rng,
                 ),
             )
             created += 1
