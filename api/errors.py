@@ -7,7 +7,8 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from leads.services import LeadConflict, LeadError, LeadForbidden
+from sdrcrm.errors import Conflict as DomainConflict
+from sdrcrm.errors import DomainError, NotAllowed, NotFound
 
 
 class PayloadTooLarge(APIException):
@@ -31,12 +32,15 @@ def input_name(view, field: str) -> str:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, LeadConflict):
+    """The one place where the services' errors (``sdrcrm.errors``) become API answers."""
+    if isinstance(exc, DomainConflict):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, LeadForbidden):
+    if isinstance(exc, NotFound):
+        exc = Http404(str(exc))
+    elif isinstance(exc, NotAllowed):
         exc = PermissionDenied(str(exc))
-    elif isinstance(exc, LeadError):  # LeadInvalid, CadenceInvalid, …: the input is wrong
-        field = getattr(exc, "field", None) or "non_field_errors"
+    elif isinstance(exc, DomainError):  # Invalid and the rest: the input is wrong
+        field = exc.field or "non_field_errors"
         exc = ValidationError({input_name(context.get("view"), field): [str(exc)]})
     response = drf_exception_handler(exc, context)
     if isinstance(exc, Http404) and response is not None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
 from accounts.models import Role, User
+from sdrcrm.errors import Conflict, DomainError, Invalid, NotAllowed
 
 from . import fields as lead_fields
 from .erasure import ERASED, event_erased_payload
@@ -37,24 +38,20 @@ from .normalize import normalize_domain, normalize_email, normalize_name
 from .selectors import lead_scope, user_works_lead
 
 
-class LeadError(Exception):
+class LeadError(DomainError):
     """A change that could not be made; ``str(error)`` is shown to the user."""
 
 
-class LeadConflict(LeadError):
+class LeadConflict(LeadError, Conflict):
     """Someone else changed the lead first."""
 
 
-class LeadForbidden(LeadError):
+class LeadForbidden(LeadError, NotAllowed):
     """The user may see the lead but not make this change."""
 
 
-class LeadInvalid(LeadError):
+class LeadInvalid(LeadError, Invalid):
     """The input is wrong; ``field`` names the form field when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class DuplicateProspect(LeadInvalid):

@@ -8,11 +8,22 @@
 - ``ApiErrorMiddleware`` makes every error under /api/ JSON, whoever produced it: the URL
   resolver's 404 (``/api/leads/abc/``), a 405 of a function view, a 500, a CSRF 403, each
   ``{"detail": "…"}`` with the same status and headers (``Allow`` of a 405).
+
+``DomainErrorMiddleware`` turns the services' errors (``sdrcrm.errors``) that a page view
+let through into responses, in one place: not found and not allowed become Django's 404 and
+403 (their pages); a conflict or wrong input on a POST comes back as a message on the page
+the user came from (Post/Redirect/Get), otherwise as an error page with the message.
 """
 
-from django.http import HttpResponse, JsonResponse
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from sdrcrm.errors import DomainError, NotAllowed, NotFound
 
 API_PREFIX = "/api/"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -83,3 +94,35 @@ def _api_detail(status: int, reason: str) -> str:
     if status >= 500:
         return _("Server error: the request could not be completed.")
     return reason
+
+
+class DomainErrorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError):
+            return None
+        message = str(exception)
+        if _is_api(request):  # an /api/ view that is not DRF's (DRF's have their handler)
+            return JsonResponse({"detail": message}, status=exception.status)
+        if isinstance(exception, NotFound):
+            raise Http404(message) from exception
+        if isinstance(exception, NotAllowed):
+            raise PermissionDenied(message) from exception
+        back = request.headers.get("Referer", "")
+        if (
+            request.method == "POST"
+            and not request.headers.get("HX-Request")
+            and url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+        ):
+            messages.error(request, message)
+            return redirect(back)
+        return render(
+            request, "error.html", {"message": message}, status=exception.status
+        )

@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "security.middleware.SessionTimeoutMiddleware",
     "security.middleware.TwoFactorMiddleware",
+    "sdrcrm.middleware.DomainErrorMiddleware",  # the services' errors as pages
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
