@@ -47,6 +47,13 @@ def render_partial(template_name: str, context: dict) -> SafeString:
     return mark_safe(html)  # noqa: S308 - the output of an autoescaping template
 
 
+def csrf_token(context) -> str:
+    """The CSRF token of a Django template context, or '' (what ``{% csrf_token %}`` reads: the
+    csrf context processor says "NOTPROVIDED" when the request has none)."""
+    token = context.get("csrf_token")
+    return "" if not token or token == "NOTPROVIDED" else str(token)
+
+
 def url_pattern(name: str) -> str:
     """``reverse(name, args=[id])`` as a ``str.format`` pattern: one reverse for a whole list."""
     return reverse(name, args=[_ID]).replace(str(_ID), "{}")

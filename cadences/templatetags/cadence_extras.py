@@ -1,7 +1,7 @@
 from django import template
 from django.urls import reverse
 
-from sdrcrm.partials import dates, render_partial, url_pattern
+from sdrcrm.partials import csrf_token, dates, render_partial, url_pattern
 
 from ..models import TaskOutcome
 
@@ -26,7 +26,7 @@ def today_items(context, items, outcomes, owner):
         {
             "items": items,
             "choices": {channel: outcomes_for(outcomes, channel) for channel in channels},
-            "csrf_token": context.get("csrf_token"),
+            "csrf_token": csrf_token(context),
             "today_url": today_url,
             # an item's outcome brings the SDR back to the day shown (a manager's view of it)
             "own_url": today_url + (f"?sdr={owner.pk}" if owner != context["user"] else ""),

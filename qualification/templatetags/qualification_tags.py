@@ -7,7 +7,7 @@ from django import template
 
 from leads.fields import http_url
 from leads.templatetags.leads_extras import timeline_context
-from sdrcrm.partials import render_partial, url_pattern
+from sdrcrm.partials import csrf_token, render_partial, url_pattern
 
 from ..selectors import lead_panel
 
@@ -61,7 +61,7 @@ def handoff_card(context, entry, ae_view=False):
             "entry": entry,
             "ae_view": ae_view,
             "history_limit": int(context.get("history_limit") or 0),
-            "csrf_token": context.get("csrf_token"),
+            "csrf_token": csrf_token(context),
             "http_url": http_url,  # a link only to http(s), whatever the row holds
             "detail_url": url_pattern("leads:detail"),
             "accept_url": url_pattern("qualification:accept"),

@@ -75,7 +75,9 @@ def test_disqualifiers_who_may_override_and_the_card_id():
     )
     (card,) = for_manager.elements
     assert card["id"] == "score-preview"
-    assert card.find_all("p", class_="small")[-1].text == "A manager can still qualify it, with a reason."
+    assert card.find_all("p", class_="small")[-1].text == (
+        "A manager can still qualify it, with a reason."
+    )
     assert card.one("span", class_="verdict").text == "Hard disqualifier"
 
 
@@ -216,3 +218,14 @@ def test_a_hand_off_card_with_a_company_links_only_to_http(settings):
     assert (link["href"], link["rel"], link.text) == (
         "https://fjord.test/", "noopener noreferrer", "fjord.test",
     )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_hand_off_card_without_a_csrf_token_has_no_token_input():
+    """As ``{% csrf_token %}``: nothing when the context has no token ("NOTPROVIDED")."""
+    for context in ({"csrf_token": "NOTPROVIDED"}, {}):
+        (card,) = parse(handoff_card(Context({**context, "history_limit": 10}), _entry(),
+                                     ae_view=True)).elements  # fmt: skip
+
+        assert len(card.find_all("form")) == 2
+        assert card.find_all("input", name="csrfmiddlewaretoken") == []
