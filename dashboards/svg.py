@@ -1,9 +1,11 @@
 """Charts as SVG rendered on the server: no JavaScript, no CDN. Every chart has a title and
 a description for screen readers, and its page shows the same numbers in a table.
-Colours come from classes in static/css/dashboards.css (no inline styles)."""
+Colours come from classes in static/css/dashboards.css (no inline styles). The geometry is
+worked out here; the SVG is written by partials/dashboards/ (autoescaped Jinja2)."""
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from sdrcrm.partials import render_partial
 
 ROW_HEIGHT = 26
 LABEL_WIDTH = 170
@@ -16,29 +18,31 @@ def hbar_chart(
 ) -> SafeString:
     """Horizontal bars: (label, value, value text) per row; ``highlight`` is a row index.
     Room is kept right of the longest bar for its value text (about 7 px a character)."""
-    height = ROW_HEIGHT * max(1, len(rows)) + 8
     top = max((v for _, v, _ in rows), default=0) or 1
     value_width = max(VALUE_WIDTH, 12 + 7 * max((len(t) for _, _, t in rows), default=0))
     span = max(100, WIDTH - LABEL_WIDTH - value_width)
-    parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
-        f'preserveAspectRatio="xMinYMin meet" aria-labelledby="{_id(title)}-t">',
-        f'<title id="{_id(title)}-t">{escape(title)}</title>',
+    bars = [
+        {
+            "label": label,
+            "text": text,
+            "y": 4 + i * ROW_HEIGHT,
+            "width": max(0.0, span * (value or 0) / top),
+            "best": highlight == i,
+        }
+        for i, (label, value, text) in enumerate(rows)
     ]
-    for i, (label, value, text) in enumerate(rows):
-        y = 4 + i * ROW_HEIGHT
-        w = max(0.0, span * (value or 0) / top)
-        cls = "chart-bar best" if highlight == i else "chart-bar"
-        parts.append(
-            f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + 17}" '
-            f'text-anchor="end">{escape(label)}</text>'
-            f'<rect class="{cls}" x="{LABEL_WIDTH}" y="{y + 3}" width="{w:.1f}" '
-            f'height="{ROW_HEIGHT - 8}" rx="3"></rect>'
-            f'<text class="chart-value" x="{LABEL_WIDTH + w + 6:.1f}" y="{y + 17}">'
-            f"{escape(text)}</text>"
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))
+    return render_partial(
+        "dashboards/_hbar_chart.jinja",
+        {
+            "id": _id(title),
+            "title": title,
+            "width": WIDTH,
+            "height": ROW_HEIGHT * max(1, len(rows)) + 8,
+            "row_height": ROW_HEIGHT,
+            "label_width": LABEL_WIDTH,
+            "bars": bars,
+        },
+    )
 
 
 def column_chart(series: list[tuple[str, float]], *, title: str) -> SafeString:
@@ -48,33 +52,38 @@ def column_chart(series: list[tuple[str, float]], *, title: str) -> SafeString:
     top = max((v for _, v in series), default=0) or 1
     step = (WIDTH - left - 8) / n
     every = max(1, n // 12)
-    parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
-        f'preserveAspectRatio="xMinYMin meet" aria-labelledby="{_id(title)}-t">',
-        f'<title id="{_id(title)}-t">{escape(title)}</title>',
-        f'<line class="chart-axis" x1="{left}" y1="{base}" x2="{WIDTH - 4}" y2="{base}"></line>',
-        f'<text class="chart-value" x="{left - 4}" y="14" text-anchor="end">{_num(top)}</text>',
-        f'<text class="chart-value" x="{left - 4}" y="{base}" text-anchor="end">0</text>',
-    ]
+    columns = []
     for i, (label, value) in enumerate(series):
         h = (base - 16) * (value or 0) / top
         x = left + i * step
-        parts.append(
-            f'<rect class="chart-bar" x="{x + step * 0.15:.1f}" y="{base - h:.1f}" '
-            f'width="{max(1.0, step * 0.7):.1f}" height="{h:.1f}"><title>{escape(label)}: '
-            f"{_num(value)}</title></rect>"
+        columns.append(
+            {
+                "label": label,
+                "value": _num(value),
+                "x": x + step * 0.15,
+                "y": base - h,
+                "width": max(1.0, step * 0.7),
+                "height": h,
+                "label_x": x + step / 2 if i % every == 0 else None,
+            }
         )
-        if i % every == 0:
-            parts.append(
-                f'<text class="chart-label small" x="{x + step / 2:.1f}" y="{base + 16}" '
-                f'text-anchor="middle">{escape(label)}</text>'
-            )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))
+    return render_partial(
+        "dashboards/_column_chart.jinja",
+        {
+            "id": _id(title),
+            "title": title,
+            "width": WIDTH,
+            "height": height,
+            "base": base,
+            "left": left,
+            "top": _num(top),
+            "columns": columns,
+        },
+    )
 
 
 def _num(v) -> str:
-    return f"{v:,.0f}" if isinstance(v, (int, float)) else escape(str(v))
+    return f"{v:,.0f}" if isinstance(v, (int, float)) else str(v)
 
 
 def _id(title: str) -> str:

@@ -5,9 +5,8 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -109,7 +108,7 @@ def import_preview(request, job_id: int):
             mapping = propose_mapping(services.import_header_cells(job, header_row))
         preview = services.import_preview(job, mapping, header_row)
     except services.IntakeError as exc:
-        return HttpResponse(format_html('<p class="form-error" role="alert">{}</p>', exc))
+        return render(request, "intake/_preview_error.html", {"error": exc})
     return render(request, "intake/_preview.html", {"preview": preview, "job": job})
 
 

@@ -128,11 +128,20 @@ TEMPLATES = [
             ],
         },
     },
+    # The partials a page repeats many times (lead rows, timeline, Today items, score and
+    # hand-off cards), rendered by template tags of the pages above: sdrcrm/partials.py.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "partials"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "sdrcrm.partials.environment"},
+    },
 ]
 
-# Django's renderer with the common widget templates written in Python (same HTML, a fraction
-# of the time): sdrcrm/formrender.py.
-FORM_RENDERER = "sdrcrm.formrender.FastRenderer"
+# Form widgets through Django's Jinja2 templates (django/forms/jinja2/), a fraction of the
+# time of its Django templates; other widget templates (the admin's) as Django templates:
+# sdrcrm/formrender.py.
+FORM_RENDERER = "sdrcrm.formrender.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 # PostgreSQL only. Without DATABASE_URL a development run (SDRCRM_DEV=1, as make sets) uses

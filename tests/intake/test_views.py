@@ -10,6 +10,7 @@ from intake import services
 from intake.models import ImportJob, ImportStatus, InboundCapture, WebForm
 from leads.models import EventKind, Lead, LeadEvent, LeadSource
 from tests.factories import LeadFactory, ProspectFactory
+from tests.html import parse
 
 from .conftest import run_import, upload
 from .files import messy_csv, people
@@ -356,3 +357,16 @@ def test_the_inbound_panel_costs_no_query_on_other_leads(crew):
     with CaptureQueriesContext(connection) as ctx:
         assert inbound_panel({}, lead) == {"capture": None}
     assert len(ctx.captured_queries) == 0
+
+
+def test_a_preview_with_a_header_row_past_the_file_says_so(client, crew):
+    job = upload(crew.marketing, messy_csv(), "messy.csv")
+    client.force_login(crew.marketing)
+    form = {f"col_{i}": f for i, f in job.mapping.items()} | {"header_row": "15"}  # of 10 lines
+
+    response = client.post(f"/imports/{job.pk}/preview/", form, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    (alert,) = parse(response.content.decode()).elements
+    assert (alert.tag, alert.attrs) == ("p", {"class": "form-error", "role": "alert"})
+    assert alert.text == "The file has no such row."

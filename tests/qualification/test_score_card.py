@@ -1,6 +1,7 @@
-"""qualification_tags.score_card and handoff_card write the score with its breakdown (the lead
+"""qualification_tags.score_card and handoff_card render the score with its breakdown (the lead
 page's panel, the qualify page and its preview, each hand-off) and the hand-off cards of the AE
-queue and the hand-offs page in Python: their exact HTML, every value escaped."""
+queue and the hand-offs page (partials/qualification/): what each element says, every value
+escaped."""
 
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -10,9 +11,9 @@ from django.template import Context, engines
 
 from qualification.scoring import Disqualifier, FactorResult, ScoreResult
 from qualification.templatetags.qualification_tags import handoff_card, score_card
+from tests.html import parse
 
 NASTY = "<b>\"Tom\" & 'Jerry'</b>"
-NASTY_ESCAPED = "&lt;b&gt;&quot;Tom&quot; &amp; &#x27;Jerry&#x27;&lt;/b&gt;"
 
 
 def _result(**kw):
@@ -30,60 +31,54 @@ def _result(**kw):
     return ScoreResult(**{**fields, **kw})
 
 
-def test_a_qualified_score_with_its_breakdown_exactly():
-    html = score_card(Context({"result": _result(), "model": SimpleNamespace(version=3)}))
+def test_a_qualified_score_with_its_breakdown():
+    card = parse(score_card(Context({"result": _result(), "model": SimpleNamespace(version=3)})))
 
-    assert html == (
-        '<div class="score-card verdict-qualified" id="score-preview" aria-live="polite">\n'
-        '  <div class="score-head">\n'
-        '    <span class="score-number" data-score="72">72</span>\n'
-        "    <div>\n"
-        '      <span class="badge verdict">Qualified</span>\n'
-        '      <p class="muted small">Qualified from 60 · 55 points · model v3</p>\n'
-        "    </div>\n"
-        "  </div>\n"
-        "  \n"
-        '  <ul class="breakdown">\n'
-        "    \n"
-        '    <li class="factor plus" data-factor="size">\n'
-        '      <span class="factor-label">Company size</span> '
-        '<span class="factor-text">51–200 employees: +20</span>\n'
-        "    </li>\n"
-        "    \n"
-        '    <li class="factor unknown" data-factor="budget">\n'
-        f'      <span class="factor-label">Budget</span> <span class="factor-text">{NASTY_ESCAPED}'
-        "</span>\n"
-        "    </li>\n"
-        "    \n"
-        '    <li class="factor minus" data-factor="fit">\n'
-        '      <span class="factor-label">Fit</span> '
-        '<span class="factor-text">Poor fit: -10</span>\n'
-        "    </li>\n"
-        "    \n"
-        "  </ul>\n"
-        "</div>\n"
-    )
+    (div,) = card.elements
+    assert div.attrs == {
+        "class": "score-card verdict-qualified", "id": "score-preview", "aria-live": "polite",
+    }  # fmt: skip
+    number = div.one("span", class_="score-number")
+    assert (number["data-score"], number.text) == ("72", "72")
+    assert div.one("span", class_="verdict").text == "Qualified"
+    assert div.one("p", class_="muted").text == "Qualified from 60 · 55 points · model v3"
+    assert div.find_all("ul", class_="disqualifiers") == []
+    factors = div.one("ul", class_="breakdown").find_all("li")
+    assert [(f.classes, f["data-factor"]) for f in factors] == [
+        (["factor", "plus"], "size"), (["factor", "unknown"], "budget"),
+        (["factor", "minus"], "fit"),
+    ]  # fmt: skip
+    assert [
+        (f.one("span", class_="factor-label").text, f.one("span", class_="factor-text").text)
+        for f in factors
+    ] == [
+        ("Company size", "51–200 employees: +20"), ("Budget", NASTY), ("Fit", "Poor fit: -10"),
+    ]  # fmt: skip
+    assert div.find_all("b") == []  # escaped, not markup
 
 
 def test_disqualifiers_who_may_override_and_the_card_id():
     result = _result(points=1, score=1, disqualifiers=(Disqualifier("competitor", NASTY),))
 
-    for_sdr = score_card(Context({"result": result, "is_manager": False}), score_for=41)
-    for_manager = score_card(Context({"result": result, "is_manager": True}))
+    for_sdr = parse(score_card(Context({"result": result, "is_manager": False}), score_for=41))
+    for_manager = parse(score_card(Context({"result": result, "is_manager": True})))
 
-    assert for_sdr.startswith('<div class="score-card verdict-disqualified" id="score-41">')
-    assert "aria-live" not in for_sdr
-    assert "Qualified from 60 · 1 point · default model</p>" in for_sdr
-    assert (
-        f'<ul class="disqualifiers">\n    <li><strong>Scrap:</strong> {NASTY_ESCAPED}</li>\n'
-        "  </ul>\n"
-        '  <p class="small muted">Only a manager can qualify a lead with a hard disqualifier.</p>'
-    ) in for_sdr
-    assert '<p class="small muted">A manager can still qualify it, with a reason.</p>' in (
-        for_manager
+    (card,) = for_sdr.elements
+    assert card.attrs == {"class": "score-card verdict-disqualified", "id": "score-41"}
+    assert card.one("div", class_="score-head").one("p").text == (
+        "Qualified from 60 · 1 point · default model"
     )
-    assert "Only a manager" not in for_manager
-    assert '<span class="badge verdict">Hard disqualifier</span>' in for_manager
+    (scrap,) = card.one("ul", class_="disqualifiers").find_all("li")
+    assert scrap.text == f"Scrap: {NASTY}" and scrap.find_all("b") == []
+    assert card.find_all("p", class_="small")[-1].text == (
+        "Only a manager can qualify a lead with a hard disqualifier."
+    )
+    (card,) = for_manager.elements
+    assert card["id"] == "score-preview"
+    assert card.find_all("p", class_="small")[-1].text == (
+        "A manager can still qualify it, with a reason."
+    )
+    assert card.one("span", class_="verdict").text == "Hard disqualifier"
 
 
 def test_the_preview_template_renders_the_tag():
@@ -92,7 +87,9 @@ def test_the_preview_template_renders_the_tag():
     context = {"result": _result(score=10), "model": SimpleNamespace(version=0)}
 
     assert template.render(context) == score_card(Context(context))
-    assert "verdict-below_threshold" in template.render(context)
+    assert parse(template.render(context)).find("div")["class"] == (
+        "score-card verdict-below_threshold"
+    )
 
 
 class _Name:
@@ -127,45 +124,108 @@ def _entry(**kw):
 
 
 @pytest.mark.django_db
-def test_a_hand_off_card_exactly_where_it_varies(settings):
+def test_a_hand_off_card_for_the_ae(settings):
     settings.TIME_ZONE = "Europe/Oslo"
     entry = _entry()
     context = Context({"csrf_token": "tok<en>", "history_limit": 10})
 
-    card = handoff_card(context, entry, ae_view=True)
+    (card,) = parse(handoff_card(context, entry, ae_view=True)).elements
 
-    assert card.startswith(
-        '\n<article class="card handoff overdue" id="handoff-7" aria-labelledby="handoff-7-h">\n'
-        '  <header class="handoff-head">\n'
-        f'    <h2 class="h3" id="handoff-7-h"><a href="/leads/7/">{NASTY_ESCAPED}</a>\n'
-        '      <span class="muted small">Title unknown</span></h2>\n'
-        '    <p class="muted small">From the pool · handed off Thu 19 Mar 08:00 · waiting 12.3 '
-        "business hours\n"
-        '      <span class="badge tag-overdue">Overdue since Thu 19 Mar 08:00</span></p>\n'
+    assert card.tag == "article"
+    assert card.attrs == {
+        "class": "card handoff overdue", "id": "handoff-7", "aria-labelledby": "handoff-7-h",
+    }  # fmt: skip
+    heading = card.one("h2")
+    assert (heading["id"], heading.one("a")["href"], heading.one("a").text) == (
+        "handoff-7-h", "/leads/7/", NASTY,
+    )  # fmt: skip
+    assert heading.one("span").text == "Title unknown"
+    assert card.one("header").one("p").text == (
+        "From the pool · handed off Thu 19 Mar 08:00 · waiting 12.3 business hours "
+        "Overdue since Thu 19 Mar 08:00"
     )
-    assert f'<p class="prewrap brief">{NASTY_ESCAPED}</p>' in card
-    assert (
-        '<p class="small override"><strong>Override — qualified below</strong> by Mona &lt;M&gt;: '
-        f"{NASTY_ESCAPED}</p>"
-    ) in card
-    assert "<dt>Email</dt><dd>—</dd>\n        <dt>Phone</dt><dd>—</dd>\n" in card
-    assert "<dt>Buying role</dt><dd>Unknown · decision maker</dd>\n        \n" in card  # no company
-    assert (
-        '<dd><span class="chk done">✓ Role known</span> · <span class="chk">✗ Need understood'
-        "</span></dd>"
-    ) in card
-    assert 'id="score-7"' in card and "Appears once the team has 20 outcomes" in card
-    assert "<summary>Full history (0 events)</summary>" in card
-    token = '<input type="hidden" name="csrfmiddlewaretoken" value="tok&lt;en&gt;">'
-    assert f'<form method="post" action="/qualification/leads/7/accept/">{token}' in card
-    assert f'action="/qualification/leads/7/reject/" class="transition-form">\n        {token}' in (
-        card
+    assert card.one("header").one("span", class_="badge").classes == ["badge", "tag-overdue"]
+    assert card.one("p", class_="brief").text == NASTY
+    assert card.one("p", class_="override").text == (
+        f"Override — qualified below by Mona <M>: {NASTY}"
     )
-    assert card.endswith("  </div>\n  \n</article>\n\n")
+    facts = card.one("dl", class_="facts")
+    pairs = zip(facts.find_all("dt"), facts.find_all("dd"), strict=True)
+    assert [(dt.text, dd.text) for dt, dd in pairs] == [
+        ("Email", "—"), ("Phone", "—"), ("Buying role", "Unknown · decision maker"),
+        ("Checklist", "✓ Role known · ✗ Need understood"),
+    ]  # fmt: skip  (no company: no company facts)
+    assert [c.classes for c in facts.find_all("span")] == [["chk", "done"], ["chk"]]
+    assert card.one("div", class_="score-card")["id"] == "score-7"
+    assert card.one("div", class_="estimate").one("p").text.startswith(
+        "Appears once the team has 20 outcomes"
+    )
+    assert card.one("details", class_="history").one("summary").text == "Full history (0 events)"
+    accept, reject = card.find_all("form")
+    assert (accept["method"], accept["action"]) == ("post", "/qualification/leads/7/accept/")
+    assert (reject["method"], reject["action"]) == ("post", "/qualification/leads/7/reject/")
+    for form in (accept, reject):
+        token = form.one("input", name="csrfmiddlewaretoken")
+        assert (token["type"], token["value"]) == ("hidden", "tok<en>")
+    reason = reject.one("textarea")
+    assert (reason["id"], reason["name"], reason["required"]) == ("reject-7", "reason", "")
+    assert reject.one("label")["for"] == "reject-7"
+    for tag in ("b", "m", "en"):
+        assert card.find_all(tag) == []  # escaped, not markup
 
+
+@pytest.mark.django_db
+def test_a_hand_off_card_on_the_hand_offs_page(settings):
+    settings.TIME_ZONE = "Europe/Oslo"
+    entry = _entry()
     escalated = _entry(escalation=SimpleNamespace(escalated_at=entry.due_at), overdue=False)
-    for_manager = handoff_card(Context({}), escalated)
 
-    assert '<span class="badge tag-overdue">Escalated Thu 19 Mar 08:00</span></p>' in for_manager
-    assert '<p class="small">AE: <strong>Anders &amp; co</strong></p>' in for_manager
-    assert "csrfmiddlewaretoken" not in for_manager and "<details" not in for_manager
+    (card,) = parse(handoff_card(Context({}), escalated)).elements
+
+    assert card.classes == ["card", "handoff"]
+    badge = card.one("header").one("span", class_="badge")
+    assert badge.text == "Escalated Thu 19 Mar 08:00"
+    assert card.find_all("p", class_="small")[-1].text == "AE: Anders & co"
+    assert card.find_all("p", class_="small")[-1].one("strong").text == "Anders & co"
+    assert card.find_all("input") == [] and card.find_all("details") == []
+
+
+@pytest.mark.django_db
+def test_a_hand_off_card_with_a_company_links_only_to_http(settings):
+    company = SimpleNamespace(
+        name="Fjord <AS>", website="javascript:alert(1)", domain="", employee_count=1200,
+        industry="",
+    )  # fmt: skip
+    entry = _entry()
+    entry.lead.prospect.company = company
+    entry.lead.prospect.email = "ada@fjord.test"
+
+    (card,) = parse(handoff_card(Context({}), entry)).elements
+
+    facts = card.one("dl", class_="facts")
+    terms = [dt.text for dt in facts.find_all("dt")]
+    described = dict(zip(terms, facts.find_all("dd"), strict=True))
+    assert described["Email"].one("a")["href"] == "mailto:ada@fjord.test"
+    assert described["Company"].text == "Fjord <AS> · javascript:alert(1)"
+    assert described["Company"].find_all("a") == []  # no javascript: link
+    assert described["Size, industry"].text == "1200 employees · industry unknown"
+    assert card.one("h2").one("span").text == "Title unknown at Fjord <AS>"
+
+    company.website, company.domain = "https://fjord.test/", "fjord.test"
+    (card,) = parse(handoff_card(Context({}), entry)).elements
+
+    link = card.one("dl", class_="facts").one("a", target="_blank")
+    assert (link["href"], link["rel"], link.text) == (
+        "https://fjord.test/", "noopener noreferrer", "fjord.test",
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_hand_off_card_without_a_csrf_token_has_no_token_input():
+    """As ``{% csrf_token %}``: nothing when the context has no token ("NOTPROVIDED")."""
+    for context in ({"csrf_token": "NOTPROVIDED"}, {}):
+        (card,) = parse(handoff_card(Context({**context, "history_limit": 10}), _entry(),
+                                     ae_view=True)).elements  # fmt: skip
+
+        assert len(card.find_all("form")) == 2
+        assert card.find_all("input", name="csrfmiddlewaretoken") == []

@@ -22,6 +22,7 @@ from tests.cadences.helpers import (
     task,
     touches,
 )
+from tests.html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -77,9 +78,12 @@ def test_the_today_page_lists_the_queue_with_one_click_outcomes(crew, calls, now
     assert 'href="tel:+47 1"' in html
 
 
-def test_a_queue_item_is_written_exactly_and_escaped(crew, now, client):
-    """The items are written in Python (cadence_extras.today_items): the whole <li> of a call,
-    with what people typed escaped and the CSRF token in every form."""
+def test_a_queue_item_shows_the_touch_its_outcomes_and_escapes_what_people_typed(
+    crew, now, client
+):
+    """An item of the queue (partials/cadences/_today_items.jinja): a LinkedIn touch with its
+    lead, cadence, step, due time and score, its instructions, a form per outcome and one to
+    skip, each with the CSRF token and the way back to the day; what people typed escaped."""
     cadence = make_cadence(
         crew.manager, [task(Channel.LINKEDIN_CONNECT, instructions="Say <hi> & smile")],
         name="Q4 <push>",
@@ -96,30 +100,38 @@ def test_a_queue_item_is_written_exactly_and_escaped(crew, now, client):
     html = client.get("/today/").content.decode()
 
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
-    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
-    item = re.search(r'<li class="queue-item.*?</li>', html)[0]
+    (item,) = parse(html).one("ol", class_="queue").find_all("li")
     due = timezone.localtime(touch.due_at)
-    done = f"/cadences/touches/{touch.pk}/complete/"
-    assert item == (
-        '<li class="queue-item" data-kind="touch"><div><div class="what">LinkedIn connection '
-        "request · "
-        f'<a href="/leads/{lead.pk}/">&lt;Ada&gt; O&#x27;Neil</a> '
-        '<span class="muted">(Fjord &amp; Co)</span></div>'
-        f'<div class="muted small">Q4 &lt;push&gt;, step 1 · due {due:%a} {due.day} {due:%b} '
-        f"{due:%H:%M} · score 7</div>"
-        '<p class="instructions prewrap">Say &lt;hi&gt; &amp; smile</p></div>'
-        f'<div class="queue-actions"><form method="post" action="{done}">{csrf}'
-        '<input type="hidden" name="outcome" value="linkedin_sent">'
-        '<input type="hidden" name="next" value="/today/">'
-        '<button type="submit" class="primary" data-outcome="linkedin_sent">Sent</button></form>'
-        f'<form method="post" action="{done}">{csrf}'
-        '<input type="hidden" name="outcome" value="linkedin_accepted">'
-        '<input type="hidden" name="next" value="/today/">'
-        '<button type="submit" class="" data-outcome="linkedin_accepted">Accepted</button></form>'
-        f'<form method="post" action="/cadences/touches/{touch.pk}/skip/">{csrf}'
-        '<input type="hidden" name="next" value="/today/">'
-        '<button type="submit" class="link">Skip</button></form></div></li>'
+    assert (item.classes, item["data-kind"]) == (["queue-item"], "touch")
+    what = item.one("div", class_="what")
+    assert what.text == "LinkedIn connection request · <Ada> O'Neil (Fjord & Co)"
+    assert what.one("a")["href"] == f"/leads/{lead.pk}/"
+    assert item.one("div", class_="small").text == (
+        f"Q4 <push>, step 1 · due {due:%a} {due.day} {due:%b} {due:%H:%M} · score 7"
     )
+    assert item.one("p", class_="instructions").text == "Say <hi> & smile"
+    for tag in ("hi", "push", "ada"):
+        assert item.find_all(tag) == []  # escaped, not markup
+
+    forms = item.one("div", class_="queue-actions").find_all("form")
+    done = f"/cadences/touches/{touch.pk}/complete/"
+    assert [(f["method"], f["action"]) for f in forms] == [
+        ("post", done), ("post", done), ("post", f"/cadences/touches/{touch.pk}/skip/"),
+    ]  # fmt: skip
+    for form in forms:
+        hidden = {i["name"]: i["value"] for i in form.find_all("input", type="hidden")}
+        assert hidden.pop("csrfmiddlewaretoken") == token
+        assert hidden.pop("next") == "/today/"
+        assert len(hidden) <= 1
+    sent, accepted, skip = (form.one("button") for form in forms)
+    assert forms[0].one("input", name="outcome")["value"] == "linkedin_sent"
+    assert (sent["data-outcome"], sent.classes, sent.text) == ("linkedin_sent", ["primary"], "Sent")
+    assert forms[1].one("input", name="outcome")["value"] == "linkedin_accepted"
+    assert (accepted["data-outcome"], accepted.classes, accepted.text) == (
+        "linkedin_accepted", [], "Accepted",
+    )  # fmt: skip
+    assert (skip.classes, skip.text) == (["link"], "Skip")
+    assert forms[2].find_all("input", name="outcome") == []
 
 
 @pytest.mark.parametrize("role", ["ae", "marketing"])

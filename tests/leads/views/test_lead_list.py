@@ -11,6 +11,7 @@ import pytest
 from leads.models import EventKind, Lead, LeadEvent, LeadSource
 from tests.factories import CompanyFactory, ProspectFactory
 from tests.fixtures import walk
+from tests.html import parse
 from tests.leads.helpers import lead_snapshot
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -466,9 +467,9 @@ def test_list_rows_show_owner_company_and_state(crew, client):
     assert ">42</td>" in content
 
 
-def test_list_rows_escape_every_value_and_show_the_exact_row(crew, client):
-    """The rows are written in Python (leads_extras.lead_rows): names, titles and companies
-    are escaped, the owner is their full name, no company reads —, the day is the local one."""
+def test_list_rows_escape_every_value_and_show_each_cell(crew, client):
+    """The rows (partials/leads/_lead_rows.jinja): names, titles and companies are escaped,
+    the owner is their full name, no company reads —, the day is the local one."""
     crew.sdr.first_name, crew.sdr.last_name = "Siri", "<b>Selger</b>"
     crew.sdr.save()
     lead = _lead(crew, first='<script>alert("x")</script>', last="O'Hara & Co",
@@ -482,21 +483,24 @@ def test_list_rows_escape_every_value_and_show_the_exact_row(crew, client):
 
     content = client.get("/leads/").content.decode()
 
-    row = content.split("<tbody>", 1)[1].split("</tbody>", 1)[0].strip()
-    name = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Hara &amp; Co"
-    assert row == (
-        f'<tr><td><input type="checkbox" name="lead" value="{lead.pk}" form="bulk-form" '
-        f'aria-label="Select {name}"></td>'
-        f'<td><a href="/leads/{lead.pk}/">{name}</a>'
-        '<div class="muted small">&lt;i&gt;CEO&lt;/i&gt;</div></td>'
-        '<td>—<div class="muted small"></div></td>'
-        '<td><span class="badge state-new">New</span></td>'
-        '<td class="hide-sm">Outbound</td>'
-        '<td class="hide-sm">Siri &lt;b&gt;Selger&lt;/b&gt;</td>'
-        '<td class="num hide-sm">—</td>'
-        '<td class="hide-sm"><time datetime="2026-03-02T00:30:00+01:00">2 Mar 2026</time></td>'
-        "</tr>"
-    )
+    name = '<script>alert("x")</script> O\'Hara & Co'
+    (row,) = parse(content).one("tbody").find_all("tr")
+    select, prospect, company, state, source, owner, score, created = row.find_all("td")
+    checkbox = select.one("input")
+    assert checkbox.attrs == {"type": "checkbox", "name": "lead", "value": str(lead.pk),
+                              "form": "bulk-form", "aria-label": f"Select {name}"}  # fmt: skip
+    link = prospect.one("a")
+    assert (link["href"], link.text) == (f"/leads/{lead.pk}/", name)
+    assert prospect.one("div", class_="muted").text == "<i>CEO</i>"
+    assert (company.text, company.one("div").text) == ("—", "")
+    assert (state.one("span").classes, state.text) == (["badge", "state-new"], "New")
+    assert (source.classes, source.text) == (["hide-sm"], "Outbound")
+    assert owner.text == "Siri <b>Selger</b>"
+    assert (score.classes, score.text) == (["num", "hide-sm"], "—")
+    time = created.one("time")
+    assert (time["datetime"], time.text) == ("2026-03-02T00:30:00+01:00", "2 Mar 2026")
+    for tag in ("script", "i", "b"):
+        assert row.find_all(tag) == []  # escaped, not markup
     assert "<script>alert" not in content
 
 

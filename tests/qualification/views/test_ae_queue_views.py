@@ -9,6 +9,7 @@ from leads.models import Lead, LeadState
 from leads.services import lead_add_note
 from qualification.models import AEProfile
 from qualification.services import lead_qualify
+from tests.html import parse
 from tests.qualification.conftest import BRIEF_TEXT, qualification_snapshot
 from tests.qualification.services.test_lead_qualify import LOW, qualify
 
@@ -48,14 +49,15 @@ def test_the_queue_shows_each_hand_off_with_brief_research_score_and_history(
     assert "score-preview" not in content
     for lead in leads:
         assert content.count(f'id="score-{lead.pk}"') == 1
-    # The history is the lead page's timeline markup (leads_extras.timeline_entries): the note,
-    # with its author and time, and the hand-off as a transition.
-    history = content.split('<details class="history">')[1].split("</details>")[0]
-    assert '<li class="event kind-note"><div class="event-head"><span class="kind">Note</span>' in (
-        history
-    )
-    assert '<p class="prewrap">Spoke to the CFO about budget.</p></li>' in history
-    assert '<span class="badge state-handed_off">Handed off</span>' in history
+    # The history is the lead page's timeline markup (partials/leads/_timeline_entries.jinja):
+    # the note, with its author and time, and the hand-off as a transition.
+    history = parse(content).find("details", class_="history").one("ol", class_="timeline")
+    note = history.find("li", class_="kind-note")
+    assert note.one("span", class_="kind").text == "Note"
+    assert str(crew.sdr) in note.one("div", class_="event-head").text
+    assert note.one("p", class_="prewrap").text == "Spoke to the CFO about budget."
+    handed_off = history.find("span", class_="state-handed_off")
+    assert (handed_off.classes, handed_off.text) == (["badge", "state-handed_off"], "Handed off")
 
 
 @pytest.mark.parametrize("viewer", ["sdr", "manager", "marketing", "admin"])
