@@ -1,0 +1,167 @@
+"""The README's first command on a fresh clone, with no PostgreSQL installed as far as it can
+tell: `make run` starts the private PostgreSQL from the pip wheel, migrates, loads the demo and
+serves every page of every role (the dashboards with the demo's figures); one Ctrl-C stops it
+all, the database included.
+
+The clone gets no virtualenv of its own (installing one takes minutes and is what `make deps`
+is for): `make` is pointed at this test's own interpreter (VENV, with a stamp newer than the
+lock files so nothing is installed). Directories on PATH that hold PostgreSQL's programs
+(`pg_ctl`, `initdb`, `postgres`, `psql`) are left out, so a launcher that looked there would
+fail here.
+"""
+
+import csv
+import io
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_PROGRAMS = ("pg_ctl", "initdb", "postgres", "psql", "pg_ctlcluster")
+DEMO_PASSWORD = "sdrcrm-demo"
+# Each demo user and a page that only their role reaches (besides what their menu links to).
+DEMO_USERS = {
+    "maria": "/dashboards/commission/",
+    "sara": "/today/",
+    "sindre": "/today/",
+    "bjorn": "/today/",
+    "anders": "/qualification/queue/",
+    "ingrid": "/qualification/queue/",
+    "mia": "/imports/",
+    "petra": "/privacy/",
+    "admin": "/admin/",
+}
+NAV = re.compile(r'<nav aria-label="Main">(.*?)</nav>', re.S)
+HREF = re.compile(r'href="(/[^"#?]*)"')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _path_without_postgresql() -> str:
+    kept = []
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if folder and not any((Path(folder) / name).exists() for name in PG_PROGRAMS):
+            kept.append(folder)
+    return os.pathsep.join(kept)
+
+
+def _wait_for(url: str, seconds: float, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "make run stopped before serving"
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def _login(base: str, username: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base}/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    answer = session.post(
+        f"{base}/login/",
+        data={"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/login/"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, (username, answer.status_code)
+    assert "/login/" not in answer.url, username
+    return session
+
+
+@pytest.fixture
+def served(tmp_path):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    stamp = tmp_path / "installed"
+    stamp.touch()
+    future = time.time() + 3600
+    os.utime(stamp, (future, future))
+    port = _free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "PYTHONPATH")
+        and not key.startswith(("PYTEST", "DJANGO_SETTINGS"))
+    }
+    env["PATH"] = _path_without_postgresql()
+    log = (tmp_path / "make-run.log").open("w")
+    proc = subprocess.Popen(
+        ["make", "run", f"PORT={port}", f"VENV={sys.prefix}", f"STAMP={stamp}"],
+        cwd=clone,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base}/healthz", 300, proc)
+        yield base, proc, clone
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            subprocess.run(  # whatever the SIGKILL left: the server of this clone's data
+                [sys.executable, "scripts/embedded_pg.py", "stop"], cwd=clone, env=env
+            )
+        log.close()
+
+
+@pytest.mark.worker
+def test_make_run_serves_every_role_on_the_wheels_postgresql_and_stops_on_ctrl_c(served):
+    base, proc, clone = served
+    for username, own_page in DEMO_USERS.items():
+        session = _login(base, username)
+        home = session.get(f"{base}/", timeout=30)
+        assert home.status_code == 200, username
+        nav = NAV.search(home.text)
+        pages = set(HREF.findall(nav.group(1))) if nav else set()
+        pages.add(own_page)
+        for path in sorted(pages):
+            answer = session.get(f"{base}{path}", timeout=60)
+            assert answer.status_code == 200, (username, path, answer.status_code)
+
+    # The demo's history over the last six weeks is on the manager's dashboards.
+    maria = _login(base, "maria")
+    period = {"start": (date.today() - timedelta(days=60)).isoformat(), "end": date.today()}
+    for page in ("", "activity/", "commission/", "cadences/", "time-in-stage/"):
+        answer = maria.get(f"{base}/dashboards/{page}", params=period, timeout=60)
+        assert answer.status_code == 200, page
+        assert "needs PostgreSQL" not in answer.text
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                maria.get(
+                    f"{base}/dashboards/commission/export/csv/", params=period, timeout=60
+                ).content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert len(rows) > 1, rows  # a header and the accepted leads of the demo's SDRs
+
+    # One Ctrl-C (SIGINT to the foreground process group) stops everything, PostgreSQL too.
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=90) in (0, 130, 2)
+    pid_file = clone / "var" / "postgres" / "data" / "postmaster.pid"
+    assert not pid_file.exists()
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", int(base.rsplit(":", 1)[1]))) != 0
