@@ -5,8 +5,8 @@ all, the database included.
 
 The clone gets no virtualenv of its own (installing one takes minutes and is what `make deps`
 is for): `make` is pointed at this test's own interpreter (VENV, with a stamp newer than the
-lock files so nothing is installed). Directories on PATH that hold PostgreSQL's programs
-(`pg_ctl`, `initdb`, `postgres`, `psql`) are left out, so a launcher that looked there would
+lock files so nothing is installed). Its PATH has every program of the test's PATH but
+PostgreSQL's (`pg_ctl`, `initdb`, `postgres`, `psql`), so a launcher that looked there would
 fail here.
 """
 
@@ -50,12 +50,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _path_without_postgresql() -> str:
-    kept = []
+def _path_without_postgresql(bin_dir: Path) -> str:
+    """One folder of links to every program on PATH but PostgreSQL's (Debian keeps psql in
+    /usr/bin beside make and git, so folders cannot simply be left out)."""
+    bin_dir.mkdir()
     for folder in os.environ.get("PATH", "").split(os.pathsep):
-        if folder and not any((Path(folder) / name).exists() for name in PG_PROGRAMS):
-            kept.append(folder)
-    return os.pathsep.join(kept)
+        if not folder or not Path(folder).is_dir():
+            continue
+        for program in Path(folder).iterdir():
+            link = bin_dir / program.name
+            if program.name not in PG_PROGRAMS and not link.exists() and not link.is_symlink():
+                link.symlink_to(program)
+    return str(bin_dir)
 
 
 def _wait_for(url: str, seconds: float, proc: subprocess.Popen) -> None:
@@ -101,7 +107,7 @@ def served(tmp_path):
         if key not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "PYTHONPATH")
         and not key.startswith(("PYTEST", "DJANGO_SETTINGS"))
     }
-    env["PATH"] = _path_without_postgresql()
+    env["PATH"] = _path_without_postgresql(tmp_path / "bin")
     log = (tmp_path / "make-run.log").open("w")
     proc = subprocess.Popen(
         ["make", "run", f"PORT={port}", f"VENV={sys.prefix}", f"STAMP={stamp}"],
