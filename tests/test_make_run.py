@@ -14,10 +14,12 @@ import csv
 import io
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -64,10 +66,10 @@ def _path_without_postgresql(bin_dir: Path) -> str:
     return str(bin_dir)
 
 
-def _wait_for(url: str, seconds: float, proc: subprocess.Popen) -> None:
+def _wait_for(url: str, seconds: float, proc: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        assert proc.poll() is None, "make run stopped before serving"
+        assert proc.poll() is None, log.read_text()[-3000:]
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return
@@ -93,7 +95,11 @@ def _login(base: str, username: str) -> requests.Session:
 
 
 @pytest.fixture
-def served(tmp_path):
+def served():
+    # Not pytest's tmp_path: as root, the private PostgreSQL runs as another user, who must
+    # be able to reach the clone (pytest's folders are the root user's alone).
+    tmp_path = Path(tempfile.mkdtemp(prefix="sdrcrm-make-run-", dir="/tmp"))
+    tmp_path.chmod(0o755)
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     stamp = tmp_path / "installed"
@@ -108,7 +114,8 @@ def served(tmp_path):
         and not key.startswith(("PYTEST", "DJANGO_SETTINGS"))
     }
     env["PATH"] = _path_without_postgresql(tmp_path / "bin")
-    log = (tmp_path / "make-run.log").open("w")
+    log_path = tmp_path / "make-run.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         ["make", "run", f"PORT={port}", f"VENV={sys.prefix}", f"STAMP={stamp}"],
         cwd=clone,
@@ -120,7 +127,7 @@ def served(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{base}/healthz", 300, proc)
+        _wait_for(f"{base}/healthz", 300, proc, log_path)
         yield base, proc, clone
     finally:
         if proc.poll() is None:
@@ -130,6 +137,7 @@ def served(tmp_path):
                 [sys.executable, "scripts/embedded_pg.py", "stop"], cwd=clone, env=env
             )
         log.close()
+        shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 @pytest.mark.worker
