@@ -9,7 +9,6 @@ from .models import (
     AEProfile,
     Escalation,
     LeadScore,
-    Notification,
     OutcomeModel,
     QualificationDecision,
     ScoringModel,
@@ -54,14 +53,6 @@ class AEProfileAdmin(AuditedAdmin):
     list_display = ["user", "capacity", "is_away", "updated_at"]
     fields = ["user", "capacity", "is_away"]
     raw_id_fields = ["user"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnly):
-    list_display = ["user", "kind", "title", "created_at", "read_at", "emailed_at"]
-    list_filter = ["kind"]
-    raw_id_fields = ["user", "lead", "event"]
-    show_full_result_count = False
 
 
 @admin.register(Escalation)

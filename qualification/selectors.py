@@ -22,7 +22,6 @@ from .models import (
     Escalation,
     LeadAnswers,
     LeadScore,
-    Notification,
     OutcomeModel,
     ScoringModel,
 )
@@ -350,18 +349,3 @@ def team_aes_for_handoff(*, team_id: int) -> list[dict]:
         status = "away" if profile.is_away else ("full" if load >= profile.capacity else "")
         out.append({"user": ae, "load": load, "capacity": profile.capacity, "status": status})
     return out
-
-
-# --- Notifications -------------------------------------------------------------------------------
-
-
-def notifications_for(*, user: User, limit: int = 50) -> list[Notification]:
-    return list(
-        Notification.objects.filter(user=user)
-        .select_related("lead__prospect")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
-def notifications_unread_count(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leads.models import OPEN_STATES, LeadState
 from leads.selectors import lead_get_for_user
 from leads.services import LeadConflict, LeadError, LeadForbidden, LeadInvalid, user_works_lead
-from sdrcrm.inputs import parse_ids
 
 from . import selectors, services
 from .forms import AEProfileForm, AnswersForm, QualifyForm, RejectForm, ScoringModelForm
@@ -274,33 +273,3 @@ def handoffs(request):
     if not (user.is_manager or user.is_prospector) or user.team_id is None:
         raise PermissionDenied
     return render(request, "qualification/handoffs.html", selectors.team_handoffs(user=user))
-
-
-# --- Notifications ----------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def notifications(request):
-    user = request.user
-    if not user.does_sales_work:
-        raise PermissionDenied
-    if request.method == "POST":
-        ids = parse_ids(request.POST.getlist("id"))
-        services.notifications_mark_read(actor=user, ids=ids or None)
-        return redirect("qualification:notifications")
-    return render(
-        request,
-        "qualification/notifications.html",
-        {"notifications": selectors.notifications_for(user=user)},
-    )
-
-
-@require_GET
-def notification_badge(request):
-    if not request.user.does_sales_work:
-        raise PermissionDenied
-    return render(
-        request,
-        "qualification/_badge.html",
-        {"unread": selectors.notifications_unread_count(user=request.user)},
-    )

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "accounts",
     "leads",
     "cadences",
+    "notifications",
     "qualification",
     "intake",
     "api",

@@ -5,6 +5,7 @@ callers write ``from qualification import services`` whatever module holds the f
 - ``scores``: a lead's answers and its score;
 - ``judgement``: the SDR's judgement (qualify and hand off, scrap, nurture) and routing;
 - ``handoff``: the AE's decision (accept, reject) and the AE's profile;
+- ``notify``: who hears about a hand-off and its answer (stored by ``notifications``);
 - ``escalation``: hand-offs left unanswered past the business hours;
 - ``learned``: the learned outcome model.
 
@@ -25,13 +26,7 @@ from .handoff import ae_profile_update, handoff_accept, handoff_reject
 from .judgement import BRIEF_FIELDS, Brief, QualifyInput, QualifyOutcome, lead_qualify
 from .learned import outcome_model_rebuild, outcome_models_refresh
 from .model import lead_scores_sweep, scoring_model_rescore, scoring_model_save
-from .notify import (
-    notification_email_send,
-    notifications_for_events,
-    notifications_mark_read,
-    notifications_sweep,
-    notify_inbound,
-)
+from .notify import notifications_for_events, notifications_sweep
 from .scores import Answers, lead_answers_save, lead_score_backfill
 
 __all__ = [
@@ -50,11 +45,8 @@ __all__ = [
     "lead_qualify",
     "lead_score_backfill",
     "lead_scores_sweep",
-    "notification_email_send",
     "notifications_for_events",
-    "notifications_mark_read",
     "notifications_sweep",
-    "notify_inbound",
     "outcome_model_rebuild",
     "outcome_models_refresh",
     "score_inputs",

@@ -13,15 +13,14 @@ from leads.models import (
     Lead,
     LeadState,
 )
+from notifications.models import Notification, NotificationKind
+from notifications.services import lead_name, notifications_email_after_commit
 
 from ..clock import handoff_due_at
 from ..models import (
     Escalation,
-    Notification,
-    NotificationKind,
 )
 from ..selectors import scoring_model_current, scoring_model_default
-from .notify import _email_after_commit, _lead_name
 
 
 def handoff_escalate_overdue(*, now: datetime | None = None) -> int:
@@ -89,7 +88,7 @@ def _escalate_one(
                     user=manager,
                     lead=lead,
                     kind=NotificationKind.ESCALATED,
-                    title=f"Hand-off waiting too long: {_lead_name(lead)}",
+                    title=f"Hand-off waiting too long: {lead_name(lead)}",
                     body=(
                         f"{lead.assigned_ae} has neither accepted nor rejected this lead, handed "
                         f"off {timezone.localtime(handed_off_at):%a %d %b %H:%M}; it was due by "
@@ -98,5 +97,5 @@ def _escalate_one(
                     created_at=now,
                 )
             )
-        _email_after_commit(created)
+        notifications_email_after_commit(created)
     return True

@@ -17,10 +17,10 @@ from leads.services import (
     TransitionParams,
     lead_transition,
 )
+from notifications.services import notifications_mark_read
 
 from ..models import (
     AEProfile,
-    Notification,
 )
 from .common import _may_manage_team
 from .learned import _outcome_changed
@@ -56,9 +56,7 @@ def _after_ae_decision(actor: User, lead: Lead) -> None:
     """Tell the SDR, count the outcome, and mark read what the AE was told about the lead
     (deciding on it answers the notification)."""
     notifications_for_events(_last_transition_events(lead.pk, 1))
-    Notification.objects.filter(user=actor, lead=lead, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    notifications_mark_read(actor=actor, lead_id=lead.pk)
     _outcome_changed(lead.team_id)
 
 

@@ -1,27 +1,19 @@
-"""Notifications: who hears about a hand-off and its answer, and the e-mail copy."""
+"""Who hears about a hand-off and its answer (the notifications app stores and emails them)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from accounts.models import User
 from leads.models import (
     EventKind,
-    Lead,
     LeadEvent,
 )
-from sdrcrm.tasks import enqueue_on_commit
-
-from ..models import (
-    Notification,
-    NotificationKind,
-)
+from notifications.models import Notification, NotificationKind
+from notifications.services import lead_name, notifications_create_once
 
 
 def _last_transition_events(lead_id: int, n: int) -> list[LeadEvent]:
@@ -32,21 +24,11 @@ def _last_transition_events(lead_id: int, n: int) -> list[LeadEvent]:
     )
 
 
-def _lead_name(lead: Lead) -> str:
-    prospect = lead.prospect
-    company = prospect.company
-    return prospect.full_name + (f" ({company.name})" if company else "")
-
-
-def _path(lead: Lead) -> str:
-    return f"/leads/{lead.pk}/"
-
-
 def _notification_for(event: LeadEvent) -> list[Notification]:
     """Who hears about a timeline event: the AE of a hand-off, the SDR of an accept or
     reject. Other events notify nobody."""
     lead = event.lead
-    name = _lead_name(lead)
+    name = lead_name(lead)
     who = str(event.actor) if event.actor else "The system"
     transition = (event.payload or {}).get("transition")
     if transition == "hand_off":
@@ -80,49 +62,10 @@ def _notification_for(event: LeadEvent) -> list[Notification]:
     return []
 
 
-def _email_after_commit(notifications: list[Notification]) -> None:
-    for n in notifications:
-        if n.pk:
-            enqueue_on_commit("qualification.notification_email_task", n.pk, robust=True)
-
-
-def notify_inbound(*, lead: Lead, form_name: str, message: str, again: bool) -> Notification | None:
-    """Tell the lead's SDR at once that a web form brought them a lead (or that a prospect of
-    theirs submitted again): speed to lead starts at the capture. In the caller's transaction;
-    the email goes after commit. None when the lead has no owner (no active SDR)."""
-    if lead.owner_id is None:
-        return None
-    name = _lead_name(lead)
-    title = (
-        f"{name} submitted the web form “{form_name}” again"
-        if again
-        else f"New inbound lead for you: {name}"
-    )
-    note = Notification.objects.create(
-        user_id=lead.owner_id,
-        lead=lead,
-        kind=NotificationKind.INBOUND,
-        title=title[:200],
-        body=message or f"From the web form “{form_name}”.",
-    )
-    _email_after_commit([note])
-    return note
-
-
 def notifications_for_events(events: list[LeadEvent]) -> list[Notification]:
     """Create the notifications these events call for (at most once per person and event)
     and email them after commit."""
-    created = []
-    for event in events:
-        for n in _notification_for(event):
-            try:
-                with transaction.atomic():
-                    n.save()
-            except IntegrityError:  # already notified (the sweep and the service met)
-                continue
-            created.append(n)
-    _email_after_commit(created)
-    return created
+    return notifications_create_once([n for event in events for n in _notification_for(event)])
 
 
 def notifications_sweep(*, since: timedelta = timedelta(hours=24)) -> int:
@@ -142,31 +85,3 @@ def notifications_sweep(*, since: timedelta = timedelta(hours=24)) -> int:
     )
     with transaction.atomic():
         return len(notifications_for_events(events))
-
-
-def notifications_mark_read(*, actor: User, ids: list[int] | None = None) -> int:
-    qs = Notification.objects.filter(user=actor, read_at__isnull=True)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
-
-
-def notification_email_send(*, notification_id: int) -> bool:
-    """Email one notification through Django's email backend, once. Returns whether it
-    was sent now."""
-    with transaction.atomic():
-        n = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("user", "lead")
-            .filter(pk=notification_id)
-            .first()
-        )
-        if n is None or n.emailed_at is not None or not n.user.email:
-            return False
-        base = settings.SDRCRM_BASE_URL.rstrip("/")
-        link = f"{base}{_path(n.lead)}" if n.lead_id else ""
-        body = "\n\n".join(part for part in (n.body, link and f"Open the lead: {link}") if part)
-        send_mail(n.title, body or n.title, None, [n.user.email])
-        n.emailed_at = timezone.now()
-        n.save(update_fields=["emailed_at"])
-    return True

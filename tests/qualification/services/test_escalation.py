@@ -9,7 +9,8 @@ import time_machine
 
 from accounts.models import Role
 from leads.models import Lead
-from qualification.models import Escalation, Notification, NotificationKind, ScoringModel
+from notifications.models import Notification, NotificationKind
+from qualification.models import Escalation, ScoringModel
 from qualification.scoring import DEFAULT_CONFIG
 from qualification.services import (
     handoff_accept,

@@ -10,12 +10,11 @@ from django.utils import timezone
 
 from leads.models import DisqualifyReason, EventKind, Lead, LeadEvent, LeadState
 from leads.services import LeadConflict, LeadForbidden, LeadInvalid
+from notifications.models import Notification, NotificationKind
 from qualification.models import (
     Decision,
     LeadAnswers,
     LeadScore,
-    Notification,
-    NotificationKind,
     Override,
     QualificationDecision,
 )
