@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
@@ -16,7 +14,7 @@ from leads.models import OPEN_STATES, EventKind, Lead, LeadEvent, LeadState
 from leads.selectors import TIMELINE_FIELDS, user_works_lead
 
 from . import bayes
-from .clock import business_hours_between, handoff_due_at
+from .clock import handoff_due_at, handoff_waiting_hours
 from .models import (
     AEProfile,
     Escalation,
@@ -156,10 +154,6 @@ def lead_panel(*, lead: Lead, user: User) -> dict:
 # --- The AE queue and the team's hand-offs ------------------------------------------------------
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
 @dataclass
 class HandoffEntry:
     lead: Lead
@@ -180,7 +174,6 @@ def _entries(leads: list[Lead], model, now: datetime) -> list[HandoffEntry]:
         for e in Escalation.objects.filter(lead_id__in=[lead.pk for lead in leads])
     }
     config = model.scoring
-    day = tuple(settings.SDRCRM_BUSINESS_HOURS)
     entries = []
     for lead in leads:
         answers = _related(lead, "qualification")
@@ -191,7 +184,7 @@ def _entries(leads: list[Lead], model, now: datetime) -> list[HandoffEntry]:
                 lead=lead,
                 result=result,
                 estimate=estimate_view(result, outcome, config),
-                waiting_hours=business_hours_between(lead.handed_off_at, now, _tz(), day),
+                waiting_hours=handoff_waiting_hours(lead.handed_off_at, now),
                 due_at=due,
                 overdue=due <= now,
                 escalation=escalations.get((lead.pk, lead.handed_off_at)),
