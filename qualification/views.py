@@ -1,6 +1,8 @@
 """Thin views: parse, authorise by starting from the user, call one service, respond.
 
-Domain errors become form errors or messages (never a 500); non-htmx POSTs redirect.
+Domain errors a view does not catch become pages in one place (sdrcrm.middleware: not allowed
+is a 403 page, not found a 404); a view catches wrong input or a conflict only to show it on
+its form or as a message. Non-htmx POSTs redirect.
 """
 
 from django.contrib import messages
@@ -11,8 +13,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leads.models import OPEN_STATES, LeadState
+from leads.pages import lead_changed_meanwhile
 from leads.selectors import lead_get_for_user
-from leads.services import LeadConflict, LeadError, LeadForbidden, LeadInvalid, user_works_lead
+from leads.services import LeadInvalid, user_works_lead
+from sdrcrm.errors import Conflict, Invalid, NotFound
 
 from . import selectors, services
 from .forms import AEProfileForm, AnswersForm, QualifyForm, RejectForm, ScoringModelForm
@@ -45,9 +49,7 @@ def scoring_model(request):
                 based_on_version=form.cleaned_data["based_on_version"],
                 note=form.cleaned_data["note"],
             )
-        except LeadForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except LeadError as exc:
+        except (Conflict, Invalid) as exc:
             form.add_error(None, str(exc))
         else:
             if created:
@@ -133,20 +135,13 @@ def lead_qualify(request, lead_id: int):
                 messages.success(request, "Answers saved.")
                 return redirect("qualification:qualify", lead_id=lead.pk)
             outcome = services.lead_qualify(actor=user, lead_id=lead.pk, data=data)
-        except LeadForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except LeadInvalid as exc:
+        except Invalid as exc:
             field = _FIELD_MAP.get(exc.field, exc.field)
             form.add_error(field if field in form.fields else None, str(exc))
-        except LeadConflict as exc:
+        except Conflict as exc:
             form.add_error(None, str(exc))
-        except Http404:
-            messages.error(
-                request,
-                "Someone else changed this lead meanwhile and it is no longer in your list. "
-                "Nothing was changed by you.",
-            )
-            return redirect("leads:list")
+        except (NotFound, Http404):  # Http404: leads.services' own, until it raises NotFound
+            return lead_changed_meanwhile(request)
         else:
             decision = outcome.decision.decision
             if decision in (Decision.QUALIFY, Decision.HAND_OFF):
@@ -207,14 +202,10 @@ def _ae_decision_view(request, lead_id: int, decide):
         back = reverse("qualification:queue")
     try:
         decide(lead)
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+    except (Conflict, Invalid) as exc:
         messages.error(request, str(exc))
-    except Http404:
-        messages.error(
-            request, "Someone else changed this lead meanwhile. Nothing was changed by you."
-        )
+    except (NotFound, Http404):  # Http404: leads.services' own, until it raises NotFound
+        return lead_changed_meanwhile(request, back)
     return redirect(back)
 
 
@@ -257,9 +248,7 @@ def ae_profile(request, ae_id: int):
                 capacity=d["capacity"],
                 is_away=d["is_away"],
             )
-        except LeadForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except LeadInvalid as exc:
+        except Invalid as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, "Saved.")

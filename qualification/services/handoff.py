@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -18,6 +17,7 @@ from leads.services import (
     lead_transition,
 )
 from notifications.services import notifications_mark_read
+from sdrcrm.errors import NotFound
 
 from ..models import (
     AEProfile,
@@ -69,7 +69,7 @@ def ae_profile_update(
     if ae is None or not (
         actor.is_admin_role or actor.pk == ae.pk or (actor.team_id and actor.team_id == ae.team_id)
     ):
-        raise Http404("No such account executive")
+        raise NotFound("No such account executive")
     manager = _may_manage_team(actor, ae.team_id)
     if not manager and not (actor.pk == ae.pk and capacity is None):
         raise LeadForbidden("Only a manager of the team changes an AE's capacity.")

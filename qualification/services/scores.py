@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,6 +23,7 @@ from leads.services import (
     lead_event_record,
     user_works_lead,
 )
+from sdrcrm.errors import NotFound
 
 from ..models import (
     LeadAnswers,
@@ -72,7 +72,7 @@ def _lock_workable(actor: User, lead_id: int) -> Lead:
     try:
         lead = lead_scope(actor).select_for_update(of=("self",)).get(pk=lead_id)
     except (Lead.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such lead") from None
+        raise NotFound("No such lead") from None
     if not user_works_lead(actor, lead):
         raise LeadForbidden("Only the lead's SDR or a manager of its team can qualify it.")
     return lead
