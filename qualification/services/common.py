@@ -4,10 +4,7 @@ that are not outcomes."""
 from __future__ import annotations
 
 from accounts.models import User
-from leads.models import (
-    DisqualifyReason,
-    LeadState,
-)
+from leads.models import DisqualifyReason, LeadState
 
 # Scraps that say nothing about the lead as a customer are not outcomes to learn from.
 NOT_OUTCOMES = (DisqualifyReason.DUPLICATE, DisqualifyReason.BAD_DATA)

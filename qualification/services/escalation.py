@@ -9,17 +9,12 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Role, User
-from leads.models import (
-    Lead,
-    LeadState,
-)
+from leads.models import Lead, LeadState
 from notifications.models import Notification, NotificationKind
 from notifications.services import lead_name, notifications_email_after_commit
 
 from ..clock import handoff_due_at
-from ..models import (
-    Escalation,
-)
+from ..models import Escalation
 from ..selectors import scoring_model_current, scoring_model_default
 
 

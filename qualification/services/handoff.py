@@ -6,22 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from leads.models import (
-    Lead,
-    LeadState,
-)
-from leads.services import (
-    LeadForbidden,
-    LeadInvalid,
-    TransitionParams,
-    lead_transition,
-)
+from leads.models import Lead, LeadState
+from leads.services import LeadForbidden, LeadInvalid, TransitionParams, lead_transition
 from notifications.services import notifications_mark_read
 from sdrcrm.errors import NotFound
 
-from ..models import (
-    AEProfile,
-)
+from ..models import AEProfile
 from .common import _may_manage_team
 from .learned import _outcome_changed
 from .notify import _last_transition_events, notifications_for_events

@@ -10,12 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Role, User
-from leads.models import (
-    EventKind,
-    Lead,
-    LeadState,
-    Prospect,
-)
+from leads.models import EventKind, Lead, LeadState, Prospect
 from leads.services import (
     LeadConflict,
     LeadForbidden,
@@ -26,17 +21,8 @@ from leads.services import (
 )
 
 from .. import routing
-from ..models import (
-    AEProfile,
-    Decision,
-    Override,
-    QualificationDecision,
-)
-from ..scoring import (
-    ScoreResult,
-    lead_facts,
-    score_lead,
-)
+from ..models import AEProfile, Decision, Override, QualificationDecision
+from ..scoring import ScoreResult, lead_facts, score_lead
 from .common import _OPEN
 from .learned import _outcome_changed
 from .model import _ensure_model

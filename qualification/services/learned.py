@@ -5,20 +5,12 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from leads.models import (
-    Lead,
-    LeadState,
-)
+from leads.models import Lead, LeadState
 from sdrcrm.tasks import enqueue_on_commit
 
 from .. import bayes
-from ..models import (
-    OutcomeModel,
-)
-from ..scoring import (
-    LeadFacts,
-    score_lead,
-)
+from ..models import OutcomeModel
+from ..scoring import LeadFacts, score_lead
 from ..selectors import scoring_model_current, scoring_model_default
 from .common import NOT_OUTCOMES
 

@@ -7,22 +7,13 @@ from django.db.models import OuterRef
 from django.utils import timezone
 
 from accounts.models import Team, User
-from leads.services import (
-    LeadConflict,
-    LeadForbidden,
-    LeadInvalid,
-)
+from leads.services import LeadConflict, LeadForbidden, LeadInvalid
 from sdrcrm.tasks import enqueue_on_commit
 
 from .. import rescore
-from ..models import (
-    ScoringModel,
-)
+from ..models import ScoringModel
 from ..rescore import RescoreResult, rescore_team
-from ..scoring import (
-    DEFAULT_CONFIG,
-    ScoringConfig,
-)
+from ..scoring import DEFAULT_CONFIG, ScoringConfig
 from ..selectors import scoring_model_current
 from .common import _may_manage_team
 

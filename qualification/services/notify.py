@@ -8,10 +8,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from leads.models import (
-    EventKind,
-    LeadEvent,
-)
+from leads.models import EventKind, LeadEvent
 from notifications.models import Notification, NotificationKind
 from notifications.services import lead_name, notifications_create_once
 

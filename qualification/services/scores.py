@@ -9,12 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from leads.models import (
-    EventKind,
-    Lead,
-    LeadState,
-    Prospect,
-)
+from leads.models import EventKind, Lead, LeadState, Prospect
 from leads.selectors import lead_scope
 from leads.services import (
     LeadConflict,
@@ -25,11 +20,7 @@ from leads.services import (
 )
 from sdrcrm.errors import NotFound
 
-from ..models import (
-    LeadAnswers,
-    LeadScore,
-    ScoringModel,
-)
+from ..models import LeadAnswers, LeadScore, ScoringModel
 from ..scoring import (
     Authority,
     Fit,

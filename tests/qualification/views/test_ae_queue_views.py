@@ -280,4 +280,3 @@ def test_a_lead_moved_away_meanwhile_says_so_and_changes_nothing(
         "Nothing was changed by you."
     ]
     assert qualification_snapshot(lead.pk) == before
-
