@@ -2,21 +2,14 @@
 
 from django.contrib import admin
 
+from audit.admin import ReadOnlyAdmin
+
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["user", "kind", "title", "created_at", "read_at", "emailed_at"]
     list_filter = ["kind"]
     raw_id_fields = ["user", "lead", "event"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
