@@ -21,7 +21,7 @@ from sdrcrm.errors import Conflict, Invalid, NotFound
 from . import selectors, services
 from .forms import AEProfileForm, AnswersForm, QualifyForm, RejectForm, ScoringModelForm
 from .models import Decision
-from .scoring import score_lead
+from .scoring import lead_facts, score_lead
 
 # --- The scoring model ------------------------------------------------------------------------
 
@@ -81,7 +81,7 @@ def _qualify_context(request, lead, form, saved_answers):
     user = request.user
     model = selectors.scoring_model_for_team(lead.team_id)
     answers = form.to_answers() if form.is_bound and form.is_valid() else saved_answers
-    result = score_lead(services.lead_facts(lead.prospect, answers), model.scoring)
+    result = score_lead(lead_facts(lead.prospect, answers), model.scoring)
     return {
         "lead": lead,
         "prospect": lead.prospect,
@@ -173,7 +173,7 @@ def lead_qualify_preview(request, lead_id: int):
     form = AnswersForm(request.GET)
     model = selectors.scoring_model_for_team(lead.team_id)
     answers = form.to_answers() if form.is_valid() else None
-    result = score_lead(services.lead_facts(lead.prospect, answers), model.scoring)
+    result = score_lead(lead_facts(lead.prospect, answers), model.scoring)
     return render(
         request,
         "qualification/_score.html",
