@@ -37,13 +37,8 @@ class AuditedAdmin(admin.ModelAdmin):
             super().delete_queryset(request, queryset)
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read only: nobody edits or deletes the log (the database refuses it anyway)."""
-
-    list_display = ["at", "actor_name", "action", "target_type", "target_id"]
-    list_filter = ["action", "target_type"]
-    search_fields = ["actor_name", "target_id"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin that shows and never adds, changes or deletes (rows written by services)."""
 
     def has_add_permission(self, request):
         return False
@@ -53,3 +48,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Read only: nobody edits or deletes the log (the database refuses it anyway)."""
+
+    list_display = ["at", "actor_name", "action", "target_type", "target_id"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["actor_name", "target_id"]

@@ -2,26 +2,22 @@
 
 Pure functions (no database): given when the previous touch happened, when is the next one
 due? Every due time lands inside the recipient's send window, on a business day that is not a
-public holiday of the recipient's country, in the recipient's time zone.
+public holiday of the recipient's country, in the recipient's time zone. Business days and hours
+are those of the one business calendar, ``sdrcrm.calendar``, that qualification's deadlines use
+too.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holidays_lib
+from sdrcrm import calendar
 
-DEFAULT_WINDOW_START = time(8, 0)
-DEFAULT_WINDOW_END = time(17, 0)
-WEEKDAYS = (0, 1, 2, 3, 4)  # Monday to Friday
-
-
-@dataclass(frozen=True)
-class SendWindow:
-    start: time = DEFAULT_WINDOW_START
-    end: time = DEFAULT_WINDOW_END
-    days: tuple[int, ...] = WEEKDAYS  # weekday numbers, Monday = 0
+DEFAULT_WINDOW_START = calendar.OPENS
+DEFAULT_WINDOW_END = calendar.CLOSES
+WEEKDAYS = calendar.WEEKDAYS
+# A send window is the business hours of one recipient: start, end, days (Monday = 0).
+SendWindow = calendar.BusinessHours
 
 
 @dataclass(frozen=True)
@@ -51,54 +47,21 @@ def recipient_zone(*candidates: str | None, default: str = "Europe/Oslo") -> Zon
     return ZoneInfo(default)
 
 
-@lru_cache(maxsize=512)
-def _holidays(country: str, year: int) -> frozenset[date]:
-    if not country:
-        return frozenset()
-    try:
-        return frozenset(holidays_lib.country_holidays(country.upper(), years=year).keys())
-    except NotImplementedError:  # a country the library does not know: no holidays
-        return frozenset()
-
-
 def is_business_day(day: date, recipient: Recipient) -> bool:
-    return day.weekday() in recipient.window.days and day not in _holidays(
-        recipient.country, day.year
-    )
+    return calendar.is_business_day(day, recipient.country, recipient.window.days)
 
 
 def add_business_days(day: date, n: int, recipient: Recipient) -> date:
     """The n-th business day after ``day`` (n = 0: ``day`` itself if it is one, else the next)."""
-    while not is_business_day(day, recipient):
-        day += timedelta(days=1)
-    for _ in range(n):
-        day += timedelta(days=1)
-        while not is_business_day(day, recipient):
-            day += timedelta(days=1)
-    return day
+    return calendar.add_business_days(day, n, recipient.country, recipient.window.days)
 
 
 def next_send_slot(earliest: datetime, recipient: Recipient) -> datetime:
     """The first moment at or after ``earliest`` inside the recipient's send window."""
-    local = earliest.astimezone(recipient.tz)
-    day, clock = local.date(), local.timetz().replace(tzinfo=None)
-    window = recipient.window
-    for _ in range(370):  # at most a year of closed days
-        if is_business_day(day, recipient):
-            if clock < window.start:
-                return _at(day, window.start, recipient.tz)
-            if clock < window.end:
-                return _at(day, clock, recipient.tz)
-        day += timedelta(days=1)
-        clock = time(0, 0)
-    raise ValueError("No send slot within a year: check the send window")
-
-
-def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    # ``fold=0`` and normalising through UTC handles DST gaps and repeats.
-    naive = datetime.combine(day, clock)
-    aware = naive.replace(tzinfo=tz)
-    return aware.astimezone(ZoneInfo("UTC")).astimezone(tz)
+    try:
+        return calendar.next_opening(earliest, recipient.tz, recipient.window, recipient.country)
+    except ValueError:
+        raise ValueError("No send slot within a year: check the send window") from None
 
 
 def local_day_start(moment: datetime, tz: ZoneInfo) -> datetime:
@@ -107,12 +70,7 @@ def local_day_start(moment: datetime, tz: ZoneInfo) -> datetime:
 
 
 def in_send_window(moment: datetime, recipient: Recipient) -> bool:
-    local = moment.astimezone(recipient.tz)
-    clock = local.timetz().replace(tzinfo=None)
-    return (
-        is_business_day(local.date(), recipient)
-        and recipient.window.start <= clock < recipient.window.end
-    )
+    return calendar.in_business_hours(moment, recipient.tz, recipient.window, recipient.country)
 
 
 def due_after(previous: datetime, offset_days: int, recipient: Recipient) -> datetime:
@@ -128,7 +86,9 @@ def due_after(previous: datetime, offset_days: int, recipient: Recipient) -> dat
     target = add_business_days(local_day, offset_days, recipient)
     # add_business_days counts from a business day; if ``previous`` fell on a closed day the
     # first step already lands on the next open one.
-    return next_send_slot(_at(target, recipient.window.start, recipient.tz), recipient)
+    return next_send_slot(
+        calendar.local_at(target, recipient.window.start, recipient.tz), recipient
+    )
 
 
 def step_due(

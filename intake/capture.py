@@ -20,10 +20,11 @@ from django.utils import timezone
 from accounts.models import Role, User
 from leads import fields as lead_fields
 from leads.fields import email_valid
-from leads.models import EventKind, LeadSource
+from leads.models import EventKind, Lead, LeadSource
 from leads.normalize import normalize_email
 from leads.services import LeadData, LeadInvalid, lead_create_inbound, lead_event_record
-from qualification.services import notify_inbound
+from notifications.models import Notification, NotificationKind
+from notifications.services import lead_name, notification_create
 
 from .models import CaptureOutcome, InboundCapture, InboundRotation, WebForm
 
@@ -186,4 +187,25 @@ def _previous(team_id: int, owner_id: int | None) -> int | None:
         .order_by("-pk")
         .values_list("pk", flat=True)
         .first()
+    )
+
+
+def notify_inbound(*, lead: Lead, form_name: str, message: str, again: bool) -> Notification | None:
+    """Tell the lead's SDR at once that a web form brought them a lead (or that a prospect of
+    theirs submitted again): speed to lead starts at the capture. In the caller's transaction;
+    the email goes after commit. None when the lead has no owner (no active SDR)."""
+    if lead.owner_id is None:
+        return None
+    name = lead_name(lead)
+    title = (
+        f"{name} submitted the web form “{form_name}” again"
+        if again
+        else f"New inbound lead for you: {name}"
+    )
+    return notification_create(
+        user_id=lead.owner_id,
+        lead=lead,
+        kind=NotificationKind.INBOUND,
+        title=title[:200],
+        body=message or f"From the web form “{form_name}”.",
     )

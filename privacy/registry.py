@@ -120,7 +120,7 @@ PERSONAL_DATA: dict[str, Covered] = {
             "breakdown": "points per scoring factor",
         },
     ),
-    "qualification.notification": Covered(
+    "notifications.notification": Covered(
         path="lead__prospect",
         erase={"title": "A lead whose personal data was erased", "body": ""},
         keep={

@@ -3,46 +3,34 @@ append-only, and scores are written by the rescore."""
 
 from django.contrib import admin
 
-from audit.admin import AuditedAdmin
+from audit.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import (
     AEProfile,
     Escalation,
     LeadScore,
-    Notification,
     OutcomeModel,
     QualificationDecision,
     ScoringModel,
 )
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ScoringModel)
-class ScoringModelAdmin(ReadOnly):
+class ScoringModelAdmin(ReadOnlyAdmin):
     list_display = ["team", "version", "created_at", "created_by", "note", "rescored_leads"]
     list_filter = ["team"]
     list_select_related = ["team", "created_by"]
 
 
 @admin.register(LeadScore)
-class LeadScoreAdmin(ReadOnly):
+class LeadScoreAdmin(ReadOnlyAdmin):
     list_display = ["lead", "score", "points", "disqualifier", "model", "lead_updated_at"]
     raw_id_fields = ["lead", "model"]
     show_full_result_count = False
 
 
 @admin.register(QualificationDecision)
-class QualificationDecisionAdmin(ReadOnly):
+class QualificationDecisionAdmin(ReadOnlyAdmin):
     list_display = ["lead", "decision", "score", "verdict", "override", "actor", "ae", "created_at"]
     list_filter = ["decision", "override"]
     raw_id_fields = ["lead", "actor", "ae", "model"]
@@ -56,20 +44,12 @@ class AEProfileAdmin(AuditedAdmin):
     raw_id_fields = ["user"]
 
 
-@admin.register(Notification)
-class NotificationAdmin(ReadOnly):
-    list_display = ["user", "kind", "title", "created_at", "read_at", "emailed_at"]
-    list_filter = ["kind"]
-    raw_id_fields = ["user", "lead", "event"]
-    show_full_result_count = False
-
-
 @admin.register(Escalation)
-class EscalationAdmin(ReadOnly):
+class EscalationAdmin(ReadOnlyAdmin):
     list_display = ["lead", "ae", "handed_off_at", "due_at", "escalated_at"]
     raw_id_fields = ["lead", "ae"]
 
 
 @admin.register(OutcomeModel)
-class OutcomeModelAdmin(ReadOnly):
+class OutcomeModelAdmin(ReadOnlyAdmin):
     list_display = ["team", "positives", "negatives", "built_at"]

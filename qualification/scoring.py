@@ -569,3 +569,16 @@ def score_lead(facts: LeadFacts, config: ScoringConfig) -> ScoreResult:
         factors=factors,
         disqualifiers=tuple(dq),
     )
+
+
+def score_inputs(facts: LeadFacts) -> dict:
+    """The inputs as LeadScore stores them (what the cached rescore reads)."""
+    return {
+        "employee_count": facts.employee_count,
+        "industry": industry_key(facts.industry),
+        "budget": facts.budget,
+        "timeline": facts.timeline,
+        "authority": effective_authority(facts)[0],
+        "need": facts.need,
+        "fit": facts.fit,
+    }

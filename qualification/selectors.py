@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
@@ -16,13 +14,12 @@ from leads.models import OPEN_STATES, EventKind, Lead, LeadEvent, LeadState
 from leads.selectors import TIMELINE_FIELDS, user_works_lead
 
 from . import bayes
-from .clock import business_hours_between, handoff_due_at
+from .clock import handoff_due_at, handoff_waiting_hours
 from .models import (
     AEProfile,
     Escalation,
     LeadAnswers,
     LeadScore,
-    Notification,
     OutcomeModel,
     ScoringModel,
 )
@@ -157,10 +154,6 @@ def lead_panel(*, lead: Lead, user: User) -> dict:
 # --- The AE queue and the team's hand-offs ------------------------------------------------------
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
 @dataclass
 class HandoffEntry:
     lead: Lead
@@ -181,7 +174,6 @@ def _entries(leads: list[Lead], model, now: datetime) -> list[HandoffEntry]:
         for e in Escalation.objects.filter(lead_id__in=[lead.pk for lead in leads])
     }
     config = model.scoring
-    day = tuple(settings.SDRCRM_BUSINESS_HOURS)
     entries = []
     for lead in leads:
         answers = _related(lead, "qualification")
@@ -192,7 +184,7 @@ def _entries(leads: list[Lead], model, now: datetime) -> list[HandoffEntry]:
                 lead=lead,
                 result=result,
                 estimate=estimate_view(result, outcome, config),
-                waiting_hours=business_hours_between(lead.handed_off_at, now, _tz(), day),
+                waiting_hours=handoff_waiting_hours(lead.handed_off_at, now),
                 due_at=due,
                 overdue=due <= now,
                 escalation=escalations.get((lead.pk, lead.handed_off_at)),
@@ -350,18 +342,3 @@ def team_aes_for_handoff(*, team_id: int) -> list[dict]:
         status = "away" if profile.is_away else ("full" if load >= profile.capacity else "")
         out.append({"user": ae, "load": load, "capacity": profile.capacity, "status": status})
     return out
-
-
-# --- Notifications -------------------------------------------------------------------------------
-
-
-def notifications_for(*, user: User, limit: int = 50) -> list[Notification]:
-    return list(
-        Notification.objects.filter(user=user)
-        .select_related("lead__prospect")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
-def notifications_unread_count(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -1,7 +1,6 @@
 """Celery tasks: each takes ids, calls one service, and is idempotent (safe to run twice)."""
 
 from celery import shared_task
-from django.db import OperationalError
 
 from . import services
 
@@ -42,17 +41,3 @@ def handoff_escalate_overdue_task() -> int:
 def notifications_sweep_task() -> int:
     """Periodic: notify about hand-offs, accepts and rejects made from any page."""
     return services.notifications_sweep()
-
-
-@shared_task(
-    bind=True,
-    name="qualification.notification_email_task",
-    acks_late=True,
-    autoretry_for=(OSError, OperationalError),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=5,
-)
-def notification_email_task(self, notification_id: int) -> bool:
-    """Email one notification (once: the row records that it was sent)."""
-    return services.notification_email_send(notification_id=notification_id)

@@ -12,6 +12,4 @@ urlpatterns = [
     path("queue/", views.ae_queue, name="queue"),
     path("handoffs/", views.handoffs, name="handoffs"),
     path("aes/<int:ae_id>/", views.ae_profile, name="ae_profile"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/badge/", views.notification_badge, name="badge"),
 ]

@@ -1,6 +1,8 @@
 """Thin views: parse, authorise by starting from the user, call one service, respond.
 
-Domain errors become form errors or messages (never a 500); non-htmx POSTs redirect.
+Domain errors a view does not catch become pages in one place (sdrcrm.middleware: not allowed
+is a 403 page, not found a 404); a view catches wrong input or a conflict only to show it on
+its form or as a message. Non-htmx POSTs redirect.
 """
 
 from django.contrib import messages
@@ -11,14 +13,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leads.models import OPEN_STATES, LeadState
+from leads.pages import lead_changed_meanwhile
 from leads.selectors import lead_get_for_user
-from leads.services import LeadConflict, LeadError, LeadForbidden, LeadInvalid, user_works_lead
-from sdrcrm.inputs import parse_ids
+from leads.services import LeadInvalid, user_works_lead
+from sdrcrm.errors import Conflict, Invalid, NotFound
 
 from . import selectors, services
 from .forms import AEProfileForm, AnswersForm, QualifyForm, RejectForm, ScoringModelForm
 from .models import Decision
-from .scoring import score_lead
+from .scoring import lead_facts, score_lead
 
 # --- The scoring model ------------------------------------------------------------------------
 
@@ -46,9 +49,7 @@ def scoring_model(request):
                 based_on_version=form.cleaned_data["based_on_version"],
                 note=form.cleaned_data["note"],
             )
-        except LeadForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except LeadError as exc:
+        except (Conflict, Invalid) as exc:
             form.add_error(None, str(exc))
         else:
             if created:
@@ -80,7 +81,7 @@ def _qualify_context(request, lead, form, saved_answers):
     user = request.user
     model = selectors.scoring_model_for_team(lead.team_id)
     answers = form.to_answers() if form.is_bound and form.is_valid() else saved_answers
-    result = score_lead(services.lead_facts(lead.prospect, answers), model.scoring)
+    result = score_lead(lead_facts(lead.prospect, answers), model.scoring)
     return {
         "lead": lead,
         "prospect": lead.prospect,
@@ -134,20 +135,13 @@ def lead_qualify(request, lead_id: int):
                 messages.success(request, "Answers saved.")
                 return redirect("qualification:qualify", lead_id=lead.pk)
             outcome = services.lead_qualify(actor=user, lead_id=lead.pk, data=data)
-        except LeadForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except LeadInvalid as exc:
+        except Invalid as exc:
             field = _FIELD_MAP.get(exc.field, exc.field)
             form.add_error(field if field in form.fields else None, str(exc))
-        except LeadConflict as exc:
+        except Conflict as exc:
             form.add_error(None, str(exc))
-        except Http404:
-            messages.error(
-                request,
-                "Someone else changed this lead meanwhile and it is no longer in your list. "
-                "Nothing was changed by you.",
-            )
-            return redirect("leads:list")
+        except (NotFound, Http404):  # Http404: leads.services' own, until it raises NotFound
+            return lead_changed_meanwhile(request)
         else:
             decision = outcome.decision.decision
             if decision in (Decision.QUALIFY, Decision.HAND_OFF):
@@ -179,7 +173,7 @@ def lead_qualify_preview(request, lead_id: int):
     form = AnswersForm(request.GET)
     model = selectors.scoring_model_for_team(lead.team_id)
     answers = form.to_answers() if form.is_valid() else None
-    result = score_lead(services.lead_facts(lead.prospect, answers), model.scoring)
+    result = score_lead(lead_facts(lead.prospect, answers), model.scoring)
     return render(
         request,
         "qualification/_score.html",
@@ -208,14 +202,10 @@ def _ae_decision_view(request, lead_id: int, decide):
         back = reverse("qualification:queue")
     try:
         decide(lead)
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+    except (Conflict, Invalid) as exc:
         messages.error(request, str(exc))
-    except Http404:
-        messages.error(
-            request, "Someone else changed this lead meanwhile. Nothing was changed by you."
-        )
+    except (NotFound, Http404):  # Http404: leads.services' own, until it raises NotFound
+        return lead_changed_meanwhile(request, back)
     return redirect(back)
 
 
@@ -258,9 +248,7 @@ def ae_profile(request, ae_id: int):
                 capacity=d["capacity"],
                 is_away=d["is_away"],
             )
-        except LeadForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except LeadInvalid as exc:
+        except Invalid as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, "Saved.")
@@ -274,33 +262,3 @@ def handoffs(request):
     if not (user.is_manager or user.is_prospector) or user.team_id is None:
         raise PermissionDenied
     return render(request, "qualification/handoffs.html", selectors.team_handoffs(user=user))
-
-
-# --- Notifications ----------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def notifications(request):
-    user = request.user
-    if not user.does_sales_work:
-        raise PermissionDenied
-    if request.method == "POST":
-        ids = parse_ids(request.POST.getlist("id"))
-        services.notifications_mark_read(actor=user, ids=ids or None)
-        return redirect("qualification:notifications")
-    return render(
-        request,
-        "qualification/notifications.html",
-        {"notifications": selectors.notifications_for(user=user)},
-    )
-
-
-@require_GET
-def notification_badge(request):
-    if not request.user.does_sales_work:
-        raise PermissionDenied
-    return render(
-        request,
-        "qualification/_badge.html",
-        {"unread": selectors.notifications_unread_count(user=request.user)},
-    )

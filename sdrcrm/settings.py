@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "accounts",
     "leads",
     "cadences",
+    "notifications",
     "qualification",
     "intake",
     "api",
@@ -464,11 +465,13 @@ SDRCRM_IMPORT_REPORT_DAYS = int(os.environ.get("SDRCRM_IMPORT_REPORT_DAYS", 90))
 # Inbound web forms: submissions accepted per form and visitor address in a minute.
 SDRCRM_WEBFORM_RATE_PER_MINUTE = int(os.environ.get("SDRCRM_WEBFORM_RATE_PER_MINUTE", 10))
 SDRCRM_LIST_COUNT_CAP = 1_000
-# Qualification: the working day (start and end hour, team time zone) hand-off deadlines count
-# in, and the connections the nightly rescore runs its batches on in parallel.
+# The business calendar of hand-off deadlines (sdrcrm/calendar.py): the working day (start and
+# end hour in TIME_ZONE, the hours cadences send in by default) and the country whose public
+# holidays are not working days; and the connections the nightly rescore runs its batches on.
 SDRCRM_BUSINESS_HOURS = tuple(
-    int(hour) for hour in os.environ.get("SDRCRM_BUSINESS_HOURS", "8,16").split(",")
+    int(hour) for hour in os.environ.get("SDRCRM_BUSINESS_HOURS", "8,17").split(",")
 )
+SDRCRM_COUNTRY = os.environ.get("SDRCRM_COUNTRY", "NO")
 SDRCRM_RESCORE_WORKERS = int(os.environ.get("SDRCRM_RESCORE_WORKERS", "2"))
 
 # --- REST API and webhooks (api app; docs/api.md) -------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("leads/", include("leads.urls")),
     path("cadences/", include("cadences.urls")),
+    path("qualification/notifications/", include("notifications.urls")),
     path("qualification/", include("qualification.urls")),
     path("imports/", include("intake.urls")),
     path("in/<str:token>/", intake_views.webform_submit, name="webform_submit"),

@@ -52,8 +52,8 @@ def test_every_task_name_sent_by_name_is_registered():
         "api.webhook_outbox_task",
         "cadences.touch_dispatch_task",
         "intake.import_run_task",
+        "notifications.notification_email_task",
         "qualification.lead_scores_sweep_task",
-        "qualification.notification_email_task",
         "qualification.outcome_model_rebuild_task",
         "qualification.scoring_model_rescore_task",
     ]

@@ -132,25 +132,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('lead', 'handed_off_at'), name='escalation_once_per_handoff')],
             },
         ),
-        migrations.CreateModel(
-            name='Notification',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('handoff', 'Lead handed off to you'), ('accepted', 'Lead accepted'), ('rejected', 'Lead rejected'), ('escalated', 'Hand-off escalated'), ('inbound', 'Inbound lead')], max_length=20)),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='leads.leadevent')),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leads.lead')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'indexes': [models.Index(fields=['user', '-created_at', '-id'], name='notification_user_time'), models.Index(condition=models.Q(('read_at__isnull', True)), fields=['user'], name='notification_unread')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('event__isnull', False)), fields=('user', 'event'), name='notification_once_per_event')],
-            },
-        ),
         migrations.AddConstraint(
             model_name='scoringmodel',
             constraint=models.UniqueConstraint(fields=('team', 'version'), name='scoringmodel_team_version'),

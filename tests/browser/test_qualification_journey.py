@@ -12,7 +12,8 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from leads.models import Lead, LeadState
-from qualification.models import LeadScore, Notification, QualificationDecision, ScoringModel
+from notifications.models import Notification
+from qualification.models import LeadScore, QualificationDecision, ScoringModel
 from qualification.scoring import DEFAULT_CONFIG
 from sdrcrm.celery import app as celery_app
 from tests.factories import CompanyFactory, ProspectFactory

@@ -39,7 +39,8 @@ from cadences.models import Channel, Enrollment, EnrollmentStatus, Reminder, Sto
 from cadences.standard import STANDARD_NAME
 from cadences.tasks import tick_task, touch_dispatch_task
 from leads.models import EventKind, Lead, LeadState
-from qualification.models import Notification, ScoringModel
+from notifications.models import Notification
+from qualification.models import ScoringModel
 from qualification.scoring import DEFAULT_CONFIG
 from sdrcrm import clock
 from sdrcrm.celery import app as celery_app

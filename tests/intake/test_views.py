@@ -204,7 +204,7 @@ def test_a_submission_creates_an_inbound_lead_assigned_round_robin(client, crew)
 @pytest.fixture
 def emailed(monkeypatch):
     """Notification emails queued after commit, recorded instead of sent to the broker."""
-    from qualification import tasks
+    from notifications import tasks
 
     sent = []
     monkeypatch.setattr(tasks.notification_email_task, "delay", lambda pk: sent.append(pk))
@@ -214,7 +214,7 @@ def emailed(monkeypatch):
 def test_the_sdr_is_notified_at_once_of_an_inbound_lead_and_of_a_second_submission(
     client, crew, emailed, django_capture_on_commit_callbacks
 ):
-    from qualification.models import Notification, NotificationKind
+    from notifications.models import Notification, NotificationKind
 
     wf = WebForm.objects.create(team=crew.team, name="Contact us")
     with django_capture_on_commit_callbacks(execute=True):
@@ -242,7 +242,7 @@ def test_no_notification_without_an_active_sdr_nor_for_the_honeypot(
     client, crew, emailed, django_capture_on_commit_callbacks
 ):
     from accounts.models import Role, User
-    from qualification.models import Notification
+    from notifications.models import Notification
 
     wf = WebForm.objects.create(team=crew.team, name="Contact us")
     with django_capture_on_commit_callbacks(execute=True):

@@ -24,9 +24,9 @@ from cadences.services import (
 )
 from leads.models import Lead, LeadEvent, Prospect
 from leads.services import LeadData, lead_add_note, lead_log_call, lead_update
+from notifications.models import Notification
 from privacy.registry import PERSONAL_DATA
 from privacy.services import email_may_be_contacted
-from qualification.models import Notification
 from tests.cadences.helpers import at, email, enroll, make_cadence
 from tests.factories import CompanyFactory, ProspectFactory
 from tests.fixtures import walk
@@ -129,7 +129,7 @@ def test_a_manager_exports_everything_held_on_the_prospect(crew, lead, client):
     assert data["cadences.touch"][0]["rendered_body"].startswith("Hi Zelda")
     assert data["cadences.reminder"][0]["note"] == "Ring Zelda"
     assert data["admin.logentry"][0]["object_repr"] == "Zelda Quixote"
-    assert data["qualification.notification"][0]["title"].endswith("Zelda Quixote")
+    assert data["notifications.notification"][0]["title"].endswith("Zelda Quixote")
     entry = AuditEntry.objects.get(action="privacy_export")
     assert (entry.actor_id, entry.target_type, entry.target_id) == (
         crew.manager.pk, "leads.prospect", str(lead.prospect_id),

@@ -4,12 +4,12 @@ assert that nothing at all changed."""
 
 import pytest
 
+from notifications.models import Notification
 from qualification.models import (
     AEProfile,
     Escalation,
     LeadAnswers,
     LeadScore,
-    Notification,
     QualificationDecision,
     ScoringModel,
 )
@@ -77,14 +77,15 @@ def qualification_snapshot(lead_id: int) -> dict:
 @pytest.fixture
 def on_commit_tasks(monkeypatch):
     """Record the Celery tasks sent after commit instead of sending them to the broker."""
+    from notifications import tasks as notification_tasks
     from qualification import tasks
 
     sent = []
-    for name in (
-        "scoring_model_rescore_task",
-        "outcome_model_rebuild_task",
-        "notification_email_task",
+    for module, name in (
+        (tasks, "scoring_model_rescore_task"),
+        (tasks, "outcome_model_rebuild_task"),
+        (notification_tasks, "notification_email_task"),
     ):
-        task = getattr(tasks, name)
+        task = getattr(module, name)
         monkeypatch.setattr(task, "delay", lambda *args, _name=name: sent.append((_name, *args)))
     return sent

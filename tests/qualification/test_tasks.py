@@ -6,8 +6,10 @@ from django.core import mail
 from django.db import OperationalError
 
 from leads.models import Lead
+from notifications import tasks as notification_tasks
+from notifications.models import Notification
 from qualification import tasks
-from qualification.models import Notification, OutcomeModel
+from qualification.models import OutcomeModel
 from qualification.scoring import DEFAULT_CONFIG
 from qualification.services import scoring_model_save
 from sdrcrm.celery import app
@@ -41,7 +43,8 @@ def test_tasks_run_their_services(crew, make_lead):
     assert tasks.lead_scores_sweep_task() == 0
     assert tasks.lead_scores_sweep_task(full=True) == 1
     assert tasks.notifications_sweep_task() == 2
-    assert tasks.notification_email_task(Notification.objects.get(user=crew.ae).pk) is True
+    note = Notification.objects.get(user=crew.ae)
+    assert notification_tasks.notification_email_task(note.pk) is True
     assert [m.to for m in mail.outbox] == [[crew.ae.email]]
     assert tasks.outcome_model_rebuild_task(crew.team.pk) == 1
     assert tasks.outcome_models_refresh_task() == 0
@@ -52,6 +55,6 @@ def test_tasks_run_their_services(crew, make_lead):
 
 
 def test_the_email_task_retries_only_transient_errors_with_a_cap():
-    task = tasks.notification_email_task
+    task = notification_tasks.notification_email_task
     assert task.autoretry_for == (OSError, OperationalError)
     assert (task.max_retries, task.retry_backoff_max) == (5, 600)

@@ -2,7 +2,6 @@
 scoring model: who may change it, a version per change, a rescore after each."""
 
 import pytest
-from django.http import Http404
 
 from leads.models import EventKind, Lead, LeadEvent
 from leads.services import LeadConflict, LeadForbidden, LeadInvalid
@@ -14,6 +13,7 @@ from qualification.services import (
     scoring_model_rescore,
     scoring_model_save,
 )
+from sdrcrm.errors import NotFound
 from tests.qualification.conftest import HIGH, qualification_snapshot
 
 
@@ -64,7 +64,7 @@ def test_answers_of_someone_elses_lead(crew, model, make_lead):
     pool = make_lead("new", owner=None)
     before = (qualification_snapshot(lead.pk), qualification_snapshot(pool.pk))
 
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         lead_answers_save(actor=crew.sdr2, lead_id=lead.pk, answers=HIGH)
     with pytest.raises(LeadForbidden):
         lead_answers_save(actor=crew.sdr, lead_id=pool.pk, answers=HIGH)

@@ -1,5 +1,6 @@
 """Escalation of hand-offs an AE leaves undecided: with the clock moved, once per hand-off,
-to every manager of the team, and only after the model's number of business hours."""
+to every manager of the team, and only after the model's number of business hours (those of the
+business calendar: Monday to Friday 08:00-17:00, without the site country's public holidays)."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -9,7 +10,8 @@ import time_machine
 
 from accounts.models import Role
 from leads.models import Lead
-from qualification.models import Escalation, Notification, NotificationKind, ScoringModel
+from notifications.models import Notification, NotificationKind
+from qualification.models import Escalation, ScoringModel
 from qualification.scoring import DEFAULT_CONFIG
 from qualification.services import (
     handoff_accept,
@@ -28,6 +30,10 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=OSLO)
 
 
+def april(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 4, day, hour, minute, tzinfo=OSLO)
+
+
 def hand_off(crew, make_lead, when: datetime) -> Lead:
     lead = make_lead("engaged")
     with time_machine.travel(when, tick=False):
@@ -44,21 +50,21 @@ def test_escalated_once_after_eight_business_hours_to_every_manager(
     crew, model, make_lead, django_capture_on_commit_callbacks, on_commit_tasks
 ):
     second_manager = UserFactory(role=Role.MANAGER, team=crew.team)
-    lead = hand_off(crew, make_lead, at(3, 9))  # Tuesday 09:00; due Wednesday 09:00
+    lead = hand_off(crew, make_lead, at(3, 12))  # Tuesday 12:00: 5 hours, then 3 on Wednesday
 
-    assert escalate(at(3, 16)) == 0
-    assert escalate(at(4, 8, 59)) == 0
+    assert escalate(at(3, 17)) == 0
+    assert escalate(at(4, 10, 59)) == 0
     assert not Escalation.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert escalate(at(4, 9)) == 1
+        assert escalate(at(4, 11)) == 1
 
     escalation = Escalation.objects.get()
     assert (escalation.lead_id, escalation.ae_id) == (lead.pk, crew.ae.pk)
     assert (escalation.handed_off_at, escalation.due_at, escalation.escalated_at) == (
-        at(3, 9),
-        at(4, 9),
-        at(4, 9),
+        at(3, 12),
+        at(4, 11),
+        at(4, 11),
     )
     notes = Notification.objects.filter(kind=NotificationKind.ESCALATED).order_by("user_id")
     assert [n.user_id for n in notes] == sorted([crew.manager.pk, second_manager.pk])
@@ -66,8 +72,8 @@ def test_escalated_once_after_eight_business_hours_to_every_manager(
         f"Hand-off waiting too long: {lead.prospect.full_name} ({lead.prospect.company.name})"
     )
     assert notes[0].body == (
-        f"{crew.ae} has neither accepted nor rejected this lead, handed off Tue 03 Mar 09:00; "
-        "it was due by Wed 04 Mar 09:00 (8 business hours)."
+        f"{crew.ae} has neither accepted nor rejected this lead, handed off Tue 03 Mar 12:00; "
+        "it was due by Wed 04 Mar 11:00 (8 business hours)."
     )
     assert sorted(on_commit_tasks) == sorted([("notification_email_task", n.pk) for n in notes])
 
@@ -79,10 +85,22 @@ def test_escalated_once_after_eight_business_hours_to_every_manager(
 
 
 def test_over_a_weekend_only_business_hours_count(crew, model, make_lead):
-    hand_off(crew, make_lead, at(6, 15))  # Friday 15:00: one hour, then Monday from 08:00
+    hand_off(crew, make_lead, at(6, 15))  # Friday 15:00: two hours, then Monday from 08:00
 
-    assert escalate(at(9, 14, 59)) == 0
-    assert escalate(at(9, 15)) == 1
+    assert escalate(at(9, 13, 59)) == 0
+    assert escalate(at(9, 14)) == 1
+
+
+def test_public_holidays_of_the_country_do_not_count(crew, model, make_lead, settings):
+    """Easter 2026 in Norway: Thursday 2, Friday 3 and Monday 6 April are public holidays."""
+    settings.SDRCRM_COUNTRY = "NO"
+    hand_off(crew, make_lead, april(1, 12))  # Wednesday 12:00: 5 hours, then Tuesday 7 April
+
+    assert escalate(april(2, 12)) == 0
+    assert escalate(april(6, 17)) == 0
+    assert escalate(april(7, 10, 59)) == 0
+    assert escalate(april(7, 11)) == 1
+    assert Escalation.objects.get().due_at == april(7, 11)
 
 
 def test_the_models_hours_apply(crew, make_lead):
@@ -113,8 +131,8 @@ def test_a_second_hand_off_of_the_same_lead_is_escalated_on_its_own(crew, model,
         handoff_reject(actor=crew.ae, lead_id=lead.pk, reason="Call me when they have budget")
         lead_qualify(actor=crew.sdr, lead_id=lead.pk, data=qualify(ae_id=crew.ae.pk))
 
-    assert escalate(at(5, 9, 59)) == 0
-    assert escalate(at(5, 10)) == 1
+    assert escalate(at(5, 8, 59)) == 0  # Wednesday 10:00: 7 hours, then one on Thursday
+    assert escalate(at(5, 9)) == 1
     assert list(Escalation.objects.order_by("id").values_list("handed_off_at", flat=True)) == [
         at(3, 9),
         at(4, 10),

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from leads.models import EventKind, Lead, LeadEvent, LeadState
 from leads.services import LeadForbidden, LeadInvalid
-from qualification.models import Notification, NotificationKind
+from notifications.models import Notification, NotificationKind
 from qualification.selectors import handoff_figures
 from qualification.services import handoff_accept, handoff_reject, lead_qualify
 from tests.qualification.conftest import qualification_snapshot

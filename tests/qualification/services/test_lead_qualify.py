@@ -5,21 +5,20 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from django.http import Http404
 from django.utils import timezone
 
 from leads.models import DisqualifyReason, EventKind, Lead, LeadEvent, LeadState
 from leads.services import LeadConflict, LeadForbidden, LeadInvalid
+from notifications.models import Notification, NotificationKind
 from qualification.models import (
     Decision,
     LeadAnswers,
     LeadScore,
-    Notification,
-    NotificationKind,
     Override,
     QualificationDecision,
 )
 from qualification.services import Brief, QualifyInput, lead_qualify
+from sdrcrm.errors import NotFound
 from tests.qualification.conftest import BRIEF, BRIEF_TEXT, HIGH, LOW, qualification_snapshot
 
 
@@ -323,9 +322,9 @@ def test_someone_elses_lead_is_not_found(crew, other_crew, model, make_lead, act
     lead = make_lead("engaged")
     before = qualification_snapshot(lead.pk)
 
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         lead_qualify(actor=getattr(crew, actor), lead_id=lead.pk, data=qualify(ae_id=crew.ae.pk))
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         lead_qualify(actor=other_crew.manager, lead_id=lead.pk,
                      data=qualify(ae_id=crew.ae.pk))  # fmt: skip
 

@@ -5,14 +5,9 @@ from django.conf import settings
 from django.core import mail
 
 from leads.models import Lead
-from qualification.models import Notification, NotificationKind
-from qualification.services import (
-    handoff_accept,
-    lead_qualify,
-    notification_email_send,
-    notifications_mark_read,
-    notifications_sweep,
-)
+from notifications.models import Notification, NotificationKind
+from notifications.services import notification_email_send, notifications_mark_read
+from qualification.services import handoff_accept, lead_qualify, notifications_sweep
 from tests.qualification.services.test_lead_qualify import qualify
 
 

@@ -256,3 +256,29 @@ def test_the_lead_pages_qualification_panel_reads_the_judgement_in_its_queries(
         "<strong>Override — qualified below the threshold:</strong> Their CEO called us: a "
         "&lt;reference&gt; customer.</p>"
     ) in panel
+
+
+def test_a_lead_moved_away_meanwhile_says_so_and_changes_nothing(
+    crew, model, make_lead, client, monkeypatch
+):
+    """The view found the lead, the service no longer does (someone moved it meanwhile): the
+    one "changed meanwhile" answer, back to the queue, nothing written."""
+    from qualification import services
+    from sdrcrm.errors import NotFound
+
+    lead = handed(crew, make_lead)
+    before = qualification_snapshot(lead.pk)
+
+    def moved_meanwhile(**kwargs):
+        raise NotFound("No such lead")
+
+    monkeypatch.setattr(services, "handoff_accept", moved_meanwhile)
+    client.force_login(crew.ae)
+    response = client.post(f"/qualification/leads/{lead.pk}/accept/", follow=True)
+
+    assert response.redirect_chain == [("/qualification/queue/", 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Someone else changed this lead meanwhile and it is no longer in your list. "
+        "Nothing was changed by you."
+    ]
+    assert qualification_snapshot(lead.pk) == before
