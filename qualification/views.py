@@ -10,9 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from leads.flash import lead_gone_meanwhile
 from leads.models import OPEN_STATES, LeadState
 from leads.selectors import lead_get_for_user
 from leads.services import LeadConflict, LeadError, LeadForbidden, LeadInvalid, user_works_lead
+from sdrcrm.errors import NotFound
 from sdrcrm.inputs import parse_ids
 
 from . import selectors, services
@@ -141,13 +143,8 @@ def lead_qualify(request, lead_id: int):
             form.add_error(field if field in form.fields else None, str(exc))
         except LeadConflict as exc:
             form.add_error(None, str(exc))
-        except Http404:
-            messages.error(
-                request,
-                "Someone else changed this lead meanwhile and it is no longer in your list. "
-                "Nothing was changed by you.",
-            )
-            return redirect("leads:list")
+        except (Http404, NotFound):  # Http404 until qualification.services raises NotFound
+            return lead_gone_meanwhile(request)
         else:
             decision = outcome.decision.decision
             if decision in (Decision.QUALIFY, Decision.HAND_OFF):
@@ -212,7 +209,7 @@ def _ae_decision_view(request, lead_id: int, decide):
         raise PermissionDenied(str(exc)) from exc
     except LeadError as exc:
         messages.error(request, str(exc))
-    except Http404:
+    except (Http404, NotFound):
         messages.error(
             request, "Someone else changed this lead meanwhile. Nothing was changed by you."
         )
