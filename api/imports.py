@@ -7,7 +7,6 @@ import re
 import tempfile
 
 from django.conf import settings
-from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
@@ -31,8 +30,7 @@ from intake.rows import FIELDS
 from intake.uploads import upload_refusal
 from leads.models import LeadSource
 
-from .errors import Conflict
-from .views import ERRORS, IdCursorPagination, _errors
+from .views.common import ERRORS, IdCursorPagination, _errors
 
 # A path under the temporary directory, quoted or not, without the punctuation after it.
 _TEMP_PATH = re.compile(
@@ -150,10 +148,7 @@ def _require_importer(user) -> None:
 
 
 def _job(request, job_id: int) -> ImportJob:
-    try:
-        return intake_services.import_get_for_user(user=request.user, job_id=job_id)
-    except Http404:
-        raise Http404("No such import.") from None
+    return intake_services.import_get_for_user(user=request.user, job_id=job_id)
 
 
 def _start(request, job: ImportJob, d: dict) -> ImportJob:
@@ -167,14 +162,8 @@ def _start(request, job: ImportJob, d: dict) -> ImportJob:
         duplicates=d["duplicates"],
         all_or_nothing=d["all_or_nothing"],
     )
-    try:
-        intake_services.import_start(actor=request.user, job_id=job.pk, options=options)
-    except intake_services.IntakeForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except intake_services.IntakeConflict as exc:
-        raise Conflict(str(exc)) from exc
-    except intake_services.IntakeError as exc:
-        raise ValidationError({exc.field or "non_field_errors": [str(exc)]}) from exc
+    # Its errors become 403, 409 or 400 in api.errors.exception_handler.
+    intake_services.import_start(actor=request.user, job_id=job.pk, options=options)
     return intake_services.import_get_for_user(user=request.user, job_id=job.pk)
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from leads.services import LeadError, LeadForbidden
+from leads.services import LeadConflict, LeadError, LeadForbidden, LeadInvalid
 
 from . import selectors, services
 from .forms import SubscriptionForm, TokenForm
@@ -96,12 +96,9 @@ def webhooks(request):
 def webhook_toggle(request, subscription_id: int):
     _require_webhook_manager(request.user)
     active = request.POST.get("active") == "1"
-    try:
-        services.subscription_set_active(
-            actor=request.user, subscription_id=subscription_id, active=active
-        )
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
+    services.subscription_set_active(
+        actor=request.user, subscription_id=subscription_id, active=active
+    )
     messages.success(request, "Subscription turned on." if active else "Subscription paused.")
     return redirect("api_pages:webhooks")
 
@@ -111,9 +108,7 @@ def webhook_resend(request, delivery_id: int):
     _require_webhook_manager(request.user)
     try:
         services.delivery_resend(actor=request.user, delivery_id=delivery_id)
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+    except (LeadConflict, LeadInvalid) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "The delivery is being sent again.")

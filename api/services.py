@@ -21,8 +21,8 @@ import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cadences.services import (
@@ -34,6 +34,7 @@ from cadences.services import (
 from leads.models import ACTIVE_STATES, EventKind, Lead, LeadEvent
 from leads.normalize import normalize_email
 from leads.services import LeadForbidden, LeadInvalid
+from sdrcrm.errors import NotFound
 from sdrcrm.tasks import enqueue
 
 from . import signing
@@ -98,7 +99,7 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(user=actor, pk=token_id).first()
         if token is None:
-            raise Http404("No such token")
+            raise NotFound(_("No such token"))
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
@@ -280,7 +281,7 @@ def subscription_set_active(*, actor: User, subscription_id: int, active: bool):
     with transaction.atomic():
         sub = WebhookSubscription.objects.select_for_update().filter(pk=subscription_id).first()
         if sub is None or not (actor.is_admin_role or actor.team_id == sub.team_id):
-            raise Http404("No such subscription")
+            raise NotFound(_("No such subscription"))
         _require_team_manager(actor, sub.team_id)
         if sub.is_active != active:
             sub.is_active = active
@@ -509,7 +510,7 @@ def delivery_resend(*, actor: User, delivery_id: int) -> WebhookDelivery:
         if delivery is None or not (
             actor.is_admin_role or actor.team_id == delivery.subscription.team_id
         ):
-            raise Http404("No such delivery")
+            raise NotFound(_("No such delivery"))
         _require_team_manager(actor, delivery.subscription.team_id)
         if delivery.status == DeliveryStatus.SENDING:
             raise LeadInvalid("This delivery is being sent right now.")

@@ -44,6 +44,7 @@ from leads.services import (
     user_works_lead,
 )
 from sdrcrm import clock
+from sdrcrm.errors import NotFound
 from sdrcrm.tasks import enqueue
 
 from . import schedule, templating
@@ -491,7 +492,7 @@ def enrollment_bulk_create(*, actor: User, lead_ids: list[int], cadence_id: int)
     for lead_id in sorted(set(lead_ids)):
         try:
             enrollment_create(actor=actor, lead_id=lead_id, cadence_id=cadence_id)
-        except Http404:
+        except (Http404, NotFound):
             result.refused.append((lead_id, "not found"))
         except LeadError as exc:
             result.refused.append((lead_id, str(exc)))

@@ -1,13 +1,14 @@
 """Writes: a manager leaves feedback, the SDR acknowledges it."""
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.models import EventKind, Lead, LeadEvent
 from leads.selectors import lead_scope
 from leads.services import LeadForbidden, LeadInvalid
+from sdrcrm.errors import NotFound
 
 from .models import Feedback, FeedbackKind
 
@@ -40,7 +41,7 @@ def feedback_create(
         try:
             lead = lead_scope(actor).select_related("owner").get(pk=lead_id)
         except (Lead.DoesNotExist, ValueError, TypeError):
-            raise Http404("No such lead") from None
+            raise NotFound(_("No such lead")) from None
         event = None
         if event_id is not None:
             event = (
@@ -72,7 +73,7 @@ def feedback_acknowledge(*, actor: User, feedback_id: int) -> Feedback:
     with transaction.atomic():
         feedback = Feedback.objects.select_for_update().filter(pk=feedback_id).first()
         if feedback is None or feedback.sdr_id != actor.pk:
-            raise Http404("No such feedback")
+            raise NotFound(_("No such feedback"))
         if feedback.acknowledged_at is None:
             feedback.acknowledged_at = timezone.now()
             feedback.save(update_fields=["acknowledged_at"])

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from leads.services import LeadError, LeadForbidden
+from leads.services import LeadConflict, LeadInvalid
 
 from . import selectors, services
 from .forms import FeedbackForm
@@ -43,9 +43,7 @@ def feedback_create(request, lead_id: int):
             body=d["body"],
             event_id=d["event"],
         )
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+    except (LeadConflict, LeadInvalid) as exc:
         messages.error(request, str(exc))
         return redirect(target)
     messages.success(request, "Feedback saved: the SDR sees it on the lead and in their list.")

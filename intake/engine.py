@@ -16,6 +16,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from psycopg2 import IntegrityError as CopyIntegrityError  # COPY errors are not wrapped
@@ -263,6 +264,18 @@ def _write_batch_copy(
     return result
 
 
+def _company_insert(columns: str, params: str, head: str, source: str) -> str:
+    """The one INSERT of new companies from the stage: ``head`` selects the team, name and
+    domain (``%s`` for the team id), the other columns come from the staged row as they are,
+    ``source`` is what they are selected from and what follows (a filter, ON CONFLICT or
+    RETURNING)."""
+    return (
+        f"INSERT INTO {Company._meta.db_table} ({columns}) SELECT {head}, website, industry, "
+        f"employee_count, annual_revenue, country, company_linkedin_url, %s{params} "
+        f"FROM {source}"
+    )
+
+
 def write_batch_staged(
     cursor,
     *,
@@ -306,13 +319,13 @@ def write_batch_staged(
     dcols, dvals = _defaults(Company, set(company_cols.replace(" ", "").split(",")))
     extra = "".join(f", {c}" for c in dcols)
     params = ", %s" * len(dvals)
+    insert = partial(_company_insert, company_cols + extra, params)
     cursor.execute(
-        f"INSERT INTO {Company._meta.db_table} ({company_cols}{extra}) "
-        f"SELECT DISTINCT ON (domain) %s, coalesce(nullif(company_name, ''), domain), "
-        f"domain, website, industry, employee_count, annual_revenue, country, "
-        f"company_linkedin_url, %s{params} FROM {STAGE} WHERE NOT existing "
-        f"AND domain IS NOT NULL ORDER BY domain, line "
-        f"ON CONFLICT (team_id, domain) WHERE domain IS NOT NULL DO NOTHING",
+        insert(
+            "DISTINCT ON (domain) %s, coalesce(nullif(company_name, ''), domain), domain",
+            f"{STAGE} WHERE NOT existing AND domain IS NOT NULL ORDER BY domain, line "
+            f"ON CONFLICT (team_id, domain) WHERE domain IS NOT NULL DO NOTHING",
+        ),
         [team_id, now, *dvals],
     )
     cursor.execute(
@@ -326,10 +339,7 @@ def write_batch_staged(
         f"WITH named AS (SELECT DISTINCT ON (lower(company_name)) * FROM {STAGE} "
         f"  WHERE NOT existing AND domain IS NULL AND company_name <> '' "
         f"  ORDER BY lower(company_name), line), "
-        f"ins AS (INSERT INTO {Company._meta.db_table} ({company_cols}{extra}) "
-        f"  SELECT %s, company_name, NULL, website, industry, employee_count, "
-        f"  annual_revenue, country, company_linkedin_url, %s{params} FROM named "
-        f"  RETURNING id, name) "
+        f"ins AS ({insert('%s, company_name, NULL', 'named RETURNING id, name')}) "
         f"UPDATE {STAGE} s SET company_id = ins.id FROM ins "
         f"WHERE NOT s.existing AND s.domain IS NULL AND lower(s.company_name) = lower(ins.name)",
         [team_id, now, *dvals],

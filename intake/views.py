@@ -53,8 +53,6 @@ def import_list(request):
             )
         except FileRejected as exc:
             form.add_error("file", f"{upload.name}: {exc} Nothing was stored.")
-        except services.IntakeForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
         else:
             return redirect("intake:detail", job_id=job.pk)
     context = {"form": form, "jobs": selectors.import_list(user=user)}
@@ -124,8 +122,8 @@ def import_start(request, job_id: int):
         except services.IntakeConflict as exc:
             messages.info(request, str(exc))
             return redirect("intake:detail", job_id=job.pk)
-        except services.IntakeForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
+        except services.IntakeForbidden:
+            raise  # the 403 page (sdrcrm.middleware)
         except services.IntakeError as exc:
             form.add_error(None if exc.field in (None, "mapping") else exc.field, str(exc))
         else:

@@ -78,6 +78,32 @@ COUNTRY_CODES = frozenset(
 # Codes people write that ISO reserves for the same country.
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
 
+# The fields of a lead's prospect and company that a person types (the form, the API, the
+# import): the one list, in the order the form shows them. The form names the company's
+# ``company_<name>``.
+PROSPECT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "role",
+    "is_decision_maker",
+    "linkedin_url",
+    "time_zone",
+    "do_not_contact",
+)
+COMPANY_FIELDS = (
+    "name",
+    "website",
+    "industry",
+    "employee_count",
+    "annual_revenue",
+    "country",
+    "time_zone",
+    "linkedin_url",
+)
+
 
 def _shown(value: str, limit: int = 60) -> str:
     """The value as quoted in a message: control characters visible, long values cut."""

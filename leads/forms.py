@@ -87,9 +87,7 @@ class LeadForm(forms.Form):
     )
     company_country = forms.CharField(max_length=2, required=False, label="Country (ISO code)")
     company_time_zone = forms.CharField(max_length=64, required=False, label="Company time zone")
-    company_linkedin_url = forms.CharField(
-        max_length=300, required=False, label="Company LinkedIn"
-    )
+    company_linkedin_url = forms.CharField(max_length=300, required=False, label="Company LinkedIn")
     # The lead
     source = forms.ChoiceField(choices=LeadSource.choices, initial=LeadSource.OUTBOUND)
     owner = forms.TypedChoiceField(
@@ -101,28 +99,8 @@ class LeadForm(forms.Form):
         error_messages={"invalid": "This form is out of date: reload the page and try again."},
     )
 
-    PROSPECT_FIELDS = [
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "title",
-        "role",
-        "is_decision_maker",
-        "linkedin_url",
-        "time_zone",
-        "do_not_contact",
-    ]
-    COMPANY_FIELDS = [
-        "company_name",
-        "company_website",
-        "company_industry",
-        "company_employee_count",
-        "company_annual_revenue",
-        "company_country",
-        "company_time_zone",
-        "company_linkedin_url",
-    ]
+    PROSPECT_FIELDS = list(lead_fields.PROSPECT_FIELDS)
+    COMPANY_FIELDS = [f"company_{name}" for name in lead_fields.COMPANY_FIELDS]
 
     def __init__(self, *args, owners=None, **kwargs):
         super().__init__(*args, **kwargs)

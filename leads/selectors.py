@@ -9,9 +9,10 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from sdrcrm.errors import NotFound
 
 from .models import Lead, LeadEvent, LeadState, _works_lead
 
@@ -42,7 +43,7 @@ def lead_get_for_user(*, user: User, lead_id: int) -> Lead:
             .get(pk=lead_id)
         )
     except (Lead.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such lead") from None
+        raise NotFound(_("No such lead")) from None
 
 
 # The lead page shows the newest entries; "the whole timeline" asks for up to the long limit.

@@ -8,18 +8,22 @@ import itertools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from sdrcrm.errors import NotFound
 from sdrcrm.inputs import parse_ids
 from sdrcrm.spreadsheet import Echo, neutralise, xlsx_file
 
 from . import selectors, services
 from .export import HEADER, XLSX_MAX_ROWS, lead_export_rows
+from .fields import COMPANY_FIELDS
+from .flash import lead_gone_meanwhile
 from .forms import (
     DISQUALIFY_CHOICES,
     BulkAssignForm,
@@ -30,7 +34,7 @@ from .forms import (
     TransitionForm,
 )
 from .models import CallOutcome, LeadSource, LeadState
-from .services import LeadData, LeadError, LeadInvalid, TransitionParams
+from .services import LeadConflict, LeadData, LeadError, LeadInvalid, TransitionParams
 
 
 def _require_lead_reader(user):
@@ -167,19 +171,10 @@ def lead_transition(request, lead_id: int, name: str):
             expected_state=d["expected_state"] or None,
             params=params,
         )
-    except services.LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+    except (LeadConflict, LeadInvalid) as exc:
         messages.error(request, str(exc))
-    except Http404:
-        # It was visible a moment ago (checked above): someone moved it out of this user's
-        # scope meanwhile, e.g. the AE rejected it while also clicking accept.
-        messages.error(
-            request,
-            "Someone else changed this lead meanwhile and it is no longer in your list. "
-            "Nothing was changed by you.",
-        )
-        return redirect("leads:list")
+    except NotFound:  # visible a moment ago (checked above)
+        return lead_gone_meanwhile(request)
     else:
         messages.success(request, f"Lead is now {LeadState(lead.state).label}.")
     if request.htmx:
@@ -197,8 +192,6 @@ def lead_note(request, lead_id: int):
             services.lead_add_note(
                 actor=request.user, lead_id=lead_id, body=form.cleaned_data["body"]
             )
-        except services.LeadForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
         except LeadInvalid as exc:
             form.add_error("body", str(exc))
             extra["note_form"] = form
@@ -224,8 +217,6 @@ def lead_call(request, lead_id: int):
                 outcome=form.cleaned_data["outcome"],
                 notes=form.cleaned_data["notes"],
             )
-        except services.LeadForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
         except LeadInvalid as exc:
             form.add_error("outcome", str(exc))
             extra["call_form"] = form
@@ -245,8 +236,6 @@ def lead_checklist(request, lead_id: int):
     done = request.POST.get("done") in ("1", "true", "on")
     try:
         services.lead_set_checklist_item(actor=request.user, lead_id=lead_id, item=item, done=done)
-    except services.LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
     except LeadInvalid as exc:
         return HttpResponse(str(exc), status=400)
     return _after_post(request, lead_id, "leads/_checklist_and_timeline.html")
@@ -260,8 +249,8 @@ def lead_claim(request, lead_id: int):
         services.lead_claim(actor=request.user, lead_id=lead_id)
     except services.LeadForbidden as exc:
         if selectors.lead_scope(request.user).filter(pk=lead_id).exists():
-            raise PermissionDenied(str(exc)) from exc
-        raise Http404("No such lead") from exc
+            raise
+        raise NotFound(_("No such lead")) from exc
     except services.LeadConflict as exc:
         messages.error(request, str(exc))
         return redirect("leads:list")
@@ -338,8 +327,6 @@ def lead_create(request):
             _apply_lead_error(form, exc)
         except LeadInvalid as exc:
             _apply_lead_error(form, exc)
-        except services.LeadForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
         else:
             for notice in notices:
                 messages.info(request, notice)
@@ -361,21 +348,7 @@ def lead_edit(request, lead_id: int):
     prospect, company = lead.prospect, lead.prospect.company
     initial = {name: getattr(prospect, name) for name in LeadForm.PROSPECT_FIELDS}
     if company:
-        initial.update(
-            {
-                f"company_{n}": getattr(company, n)
-                for n in (
-                    "name",
-                    "website",
-                    "industry",
-                    "employee_count",
-                    "annual_revenue",
-                    "country",
-                    "time_zone",
-                    "linkedin_url",
-                )
-            }
-        )
+        initial.update({f"company_{name}": getattr(company, name) for name in COMPANY_FIELDS})
     initial.update(source=lead.source, version=lead.version, email=prospect.email or "")
     form = LeadForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -391,8 +364,6 @@ def lead_edit(request, lead_id: int):
             form.add_error(None, str(exc))
         except LeadInvalid as exc:
             _apply_lead_error(form, exc)
-        except services.LeadForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
         else:
             messages.success(request, "Lead saved.")
             return redirect("leads:detail", lead_id=lead_id)

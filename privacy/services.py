@@ -10,11 +10,10 @@ never emailed."""
 from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Team
 from audit.services import audit_record
@@ -24,6 +23,7 @@ from leads.models import Company, Lead, Prospect
 from leads.normalize import normalize_email
 from leads.selectors import lead_scope
 from leads.services import lead_events_erase
+from sdrcrm.errors import NotAllowed, NotFound
 
 from .registry import ERASED_NAME, PERSONAL_DATA
 
@@ -68,7 +68,7 @@ def subject_find(*, actor, email: str) -> list[Prospect]:
     their team and leads (``subject_leads``): three queries whatever the number of rows. An
     erased person has no address left, so is not found."""
     if not may_act_for_subjects(actor):
-        raise PermissionDenied
+        raise NotAllowed
     email = normalize_email(email)
     if not email:
         return []
@@ -98,9 +98,9 @@ def prospect_for(actor, lead_id: int) -> Prospect:
     (403 for the others)."""
     lead = lead_scope(actor).select_related("prospect").filter(pk=lead_id).first()
     if lead is None:
-        raise Http404("No such lead")
+        raise NotFound(_("No such lead"))
     if not may_handle_personal_data(actor):
-        raise PermissionDenied
+        raise NotAllowed
     return lead.prospect
 
 
@@ -162,7 +162,7 @@ def subject_export(*, actor, email: str) -> dict | None:
     """Everything held on the person with this address in ``actor``'s scope (every team for an
     admin or privacy officer, the own team for a manager), or None when nobody is held."""
     if not may_act_for_subjects(actor):
-        raise PermissionDenied
+        raise NotAllowed
     email = normalize_email(email)
     subjects = list(subject_scope(actor).filter(email=email).order_by("pk")) if email else []
     if not subjects:
@@ -199,7 +199,7 @@ def subject_erase(*, actor, email: str, reason: str) -> dict[str, int] | None:
     click) changes nothing. The rows are locked by address, so of two erasures at once the
     second finds the address gone once the first commits."""
     if not may_act_for_subjects(actor):
-        raise PermissionDenied
+        raise NotAllowed
     email = normalize_email(email)
     if not email:
         return None

@@ -7,7 +7,6 @@ its form or as a message. Non-htmx POSTs redirect.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -140,7 +139,7 @@ def lead_qualify(request, lead_id: int):
             form.add_error(field if field in form.fields else None, str(exc))
         except Conflict as exc:
             form.add_error(None, str(exc))
-        except (NotFound, Http404):  # Http404: leads.services' own, until it raises NotFound
+        except NotFound:
             return lead_changed_meanwhile(request)
         else:
             decision = outcome.decision.decision
@@ -204,7 +203,7 @@ def _ae_decision_view(request, lead_id: int, decide):
         decide(lead)
     except (Conflict, Invalid) as exc:
         messages.error(request, str(exc))
-    except (NotFound, Http404):  # Http404: leads.services' own, until it raises NotFound
+    except NotFound:
         return lead_changed_meanwhile(request, back)
     return redirect(back)
 

@@ -214,12 +214,12 @@ def test_an_anonymous_unknown_api_path_is_a_json_404(client):
 
 
 def test_a_server_error_under_the_api_is_json(crew, api, monkeypatch):
-    from api import views
+    from api.views import today
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views.cadence_selectors, "today_queue", broken)
+    monkeypatch.setattr(today.cadence_selectors, "today_queue", broken)
     client = api(crew.sdr)
     client.raise_request_exception = False
 

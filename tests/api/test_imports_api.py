@@ -24,7 +24,7 @@ def test_upload_starts_with_the_proposed_mapping_and_reports(
     api, crew, monkeypatch, django_capture_on_commit_callbacks
 ):
     sent = []
-    monkeypatch.setattr(intake_services, "_enqueue", sent.append)
+    monkeypatch.setattr(intake_services.start, "_enqueue", sent.append)
     client = api(crew.marketing)
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, messy_csv(), "messy.csv")
@@ -59,7 +59,7 @@ def test_upload_starts_with_the_proposed_mapping_and_reports(
 
 
 def test_upload_only_then_start_with_a_mapping(api, crew, monkeypatch):
-    monkeypatch.setattr(intake_services, "_enqueue", lambda job_id: None)
+    monkeypatch.setattr(intake_services.start, "_enqueue", lambda job_id: None)
     client = api(crew.manager)
     body = upload(client, people(3), start="false").json()
     assert body["status"] == "uploaded"
@@ -114,7 +114,7 @@ def test_bad_uploads_answer_400_and_store_nothing(api, crew, data, fields, expec
 
 
 def test_scopes_and_roles(api, crew, other_crew, monkeypatch):
-    monkeypatch.setattr(intake_services, "_enqueue", lambda job_id: None)
+    monkeypatch.setattr(intake_services.start, "_enqueue", lambda job_id: None)
     mine = upload(api(crew.sdr), people(2)).json()["id"]
     theirs = upload(api(other_crew.manager), people(2, start=5)).json()["id"]
     assert api(crew.sdr2).get(f"/api/imports/{mine}/").status_code == 404

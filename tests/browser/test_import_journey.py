@@ -23,7 +23,7 @@ def test_marketing_imports_a_messy_list(
     page, live_server, transactional_db, crew, login, screenshots, tmp_path, monkeypatch, axe, fits
 ):
     queue = f"test-browser-import-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setattr(services, "_enqueue", send_to(queue))
+    monkeypatch.setattr(services.start, "_enqueue", send_to(queue))
     # The messy rows, then enough clean ones for the progress bar to be seen moving.
     big = (MESSY_HEADER + "\r\n".join(MESSY_ROWS) + "\r\n").encode("utf-8-sig")
     extra = people(20_000, start=1000).decode().replace(",", ";").split("\n", 1)[1]

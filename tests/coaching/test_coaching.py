@@ -2,7 +2,6 @@
 the lead page and in their list, and acknowledges it."""
 
 import pytest
-from django.http import Http404
 
 from coaching.models import Feedback
 from coaching.services import feedback_acknowledge, feedback_create
@@ -14,6 +13,7 @@ from leads.services import (
     lead_event_record,
     lead_log_call,
 )
+from sdrcrm.errors import NotFound
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_only_managers_give_feedback(crew, role):
 
 def test_another_teams_manager_cannot_see_the_lead(crew, other_crew):
     lead = crew.lead(owner="sdr")
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         feedback_create(actor=other_crew.manager, lead_id=lead.pk, kind="praise", body="Hi")
     assert _snapshot() == []
 
@@ -99,7 +99,7 @@ def test_only_the_sdr_acknowledges_once(crew, time_machine):
     lead = crew.lead(owner="sdr")
     fb = feedback_create(actor=crew.manager, lead_id=lead.pk, kind="advice", body="Slow down")
     for someone in (crew.sdr2, crew.manager, crew.ae):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             feedback_acknowledge(actor=someone, feedback_id=fb.pk)
     assert Feedback.objects.get(pk=fb.pk).acknowledged_at is None
 

@@ -84,7 +84,8 @@ def test_admin_activity_known_figures(crew, other_crew, two_teams):
 
 
 def _from_facts(monkeypatch):
-    monkeypatch.setattr(metrics, "_per_lead_rows", metrics._per_lead_rows_from_facts)
+    activity = metrics.activity
+    monkeypatch.setattr(activity, "_per_lead_rows", activity._per_lead_rows_from_facts)
 
 
 def _figures(act):

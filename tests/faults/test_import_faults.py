@@ -75,7 +75,7 @@ def test_a_worker_killed_at_10_50_and_90_percent_leaves_no_duplicate(
     kills = []
     for n, fraction in enumerate((0.10, 0.50, 0.90, None)):
         queue = f"test-import-faults-{uuid.uuid4().hex[:8]}"
-        monkeypatch.setattr(services, "_enqueue", send_to(queue))
+        monkeypatch.setattr(services.start, "_enqueue", send_to(queue))
         with worker_process(queue, tmp_path, **env) as (process, log):
             if n == 0:
                 with django_capture_on_commit_callbacks(execute=True):

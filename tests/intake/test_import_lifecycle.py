@@ -118,7 +118,7 @@ def test_an_unexpected_error_fails_the_job_once_with_a_message(crew, monkeypatch
     # Not run again, not handed on by the sweep.
     assert services.import_run(job.pk) is None
     sent = []
-    monkeypatch.setattr(services, "_enqueue", sent.append)
+    monkeypatch.setattr(services.start, "_enqueue", sent.append)
     assert (services.import_sweep(), sent) == (0, [])
     assert Lead.objects.count() == 0
 

@@ -381,7 +381,7 @@ def test_the_sweep_requeues_lost_and_expired_imports(
     crew, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
-    monkeypatch.setattr(services, "_enqueue", sent.append)
+    monkeypatch.setattr(services.start, "_enqueue", sent.append)
     fresh = upload(crew.marketing, people(1))
     lost = upload(crew.marketing, people(1, start=5))
     dead = upload(crew.marketing, people(1, start=9))

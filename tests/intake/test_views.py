@@ -22,7 +22,7 @@ def test_marketing_uploads_maps_and_starts_an_import(
     client, crew, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
-    monkeypatch.setattr(services, "_enqueue", sent.append)
+    monkeypatch.setattr(services.start, "_enqueue", sent.append)
     client.force_login(crew.marketing)
     assert client.get("/imports/").status_code == 200
     response = client.post("/imports/", {"file": SimpleUploadedFile("messy.csv", messy_csv())})

@@ -42,7 +42,7 @@ def test_a_killed_worker_leaves_a_resumable_import_that_ends_without_duplicates(
     crew, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
     queue = f"test-import-{uuid.uuid4().hex[:10]}"
-    monkeypatch.setattr(services, "_enqueue", send_to(queue))
+    monkeypatch.setattr(services.start, "_enqueue", send_to(queue))
     job = upload(crew.marketing, people(ROWS, bad_every=1000))
     with worker_process(queue, tmp_path, **ENV) as (process, log):
         with django_capture_on_commit_callbacks(execute=True):
@@ -55,7 +55,7 @@ def test_a_killed_worker_leaves_a_resumable_import_that_ends_without_duplicates(
     assert status == "running" and 2_000 <= done < ROWS and attempts == 1
     assert Lead.objects.count() == created  # the committed batches, nothing half-written
     with worker_process(queue + "-2", tmp_path, **ENV) as (process, log):
-        monkeypatch.setattr(services, "_enqueue", send_to(queue + "-2"))
+        monkeypatch.setattr(services.start, "_enqueue", send_to(queue + "-2"))
         wait_for(lambda: services.import_sweep() == 1, 30, "the lease to expire", log)
         wait_for(lambda: job_row(job.pk)[0] == "done", 120, "the import to finish", log)
     status, done, created, rejected, attempts = job_row(job.pk)

@@ -12,7 +12,6 @@ from functools import partial
 
 import pytest
 from django.db import connection, connections
-from django.http import Http404
 from django.utils import timezone
 
 from leads.models import Company, EventKind, Lead, LeadEvent, Prospect
@@ -27,6 +26,7 @@ from leads.services import (
     lead_transition,
     lead_update,
 )
+from sdrcrm.errors import NotFound
 from tests.factories import ProspectFactory
 from tests.fixtures import walk
 
@@ -180,7 +180,7 @@ def test_two_aes_accepting_one_lead(crew):
                 for ae in (crew.ae, crew.ae2)
             ]
         )
-        winner, exc = one_winner(results, loser_type=Http404)
+        winner, exc = one_winner(results, loser_type=NotFound)
         assert winner == 0
         assert transitions(lead.pk)[-1] == ("handed_off", "accepted", crew.ae.pk)
         assert len(transitions(lead.pk)) == 6
@@ -220,7 +220,7 @@ def test_an_ae_accepting_and_rejecting_at_once(crew):
             assert transitions(lead.pk)[-1] == ("handed_off", "accepted", crew.ae.pk)
             expected_row = ("accepted", crew.ae.pk)
         else:
-            assert type(results[0][1]) is Http404
+            assert type(results[0][1]) is NotFound
             assert transitions(lead.pk)[-1] == ("handed_off", "engaged", crew.ae.pk)
             expected_row = ("engaged", None)
         assert len(transitions(lead.pk)) == 6

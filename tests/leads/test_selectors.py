@@ -3,7 +3,6 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role
@@ -16,6 +15,7 @@ from leads.selectors import (
     lead_paginate,
     lead_scope,
 )
+from sdrcrm.errors import NotFound
 from tests.factories import CompanyFactory, LeadFactory, ProspectFactory, UserFactory
 from tests.fixtures import walk
 
@@ -84,7 +84,7 @@ def test_an_anonymous_user_sees_nothing(world):
 def test_lead_get_for_user_is_404_outside_the_scope(crew, world):
     assert lead_get_for_user(user=crew.sdr, lead_id=world["pool"].pk).pk == world["pool"].pk
     for lead_id in (world["sdr2"].pk, world["other_pool"].pk, 10**9, "abc", None):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             lead_get_for_user(user=crew.sdr, lead_id=lead_id)
 
 

@@ -1,8 +1,8 @@
 import pytest
-from django.http import Http404
 
 from leads.models import EventKind, Lead, LeadEvent
 from leads.services import LeadConflict, LeadForbidden, LeadInvalid, lead_bulk_assign, lead_claim
+from sdrcrm.errors import NotFound
 from tests.fixtures import walk
 
 from ..helpers import lead_snapshot
@@ -74,13 +74,13 @@ def test_only_prospectors_claim(crew, who):
 def test_an_sdr_cannot_claim_another_teams_pool_lead(crew, other_crew):
     lead = other_crew.lead(owner=None)
     before = lead_snapshot(lead.pk)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         lead_claim(actor=crew.sdr, lead_id=lead.pk)
     assert lead_snapshot(lead.pk) == before
 
 
 def test_claiming_a_missing_lead_is_404(crew):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         lead_claim(actor=crew.sdr, lead_id=10**9)
 
 

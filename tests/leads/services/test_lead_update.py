@@ -1,5 +1,4 @@
 import pytest
-from django.http import Http404
 from django.utils import timezone
 
 from leads.models import Company, EventKind, Lead, LeadEvent, Prospect
@@ -12,6 +11,7 @@ from leads.services import (
     lead_transition,
     lead_update,
 )
+from sdrcrm.errors import NotFound
 from tests.factories import CompanyFactory, ProspectFactory
 from tests.fixtures import walk
 
@@ -226,10 +226,10 @@ def test_who_may_edit(crew, lead, who):
 @pytest.mark.parametrize(
     ("who", "error"),
     [
-        ("sdr2", Http404),
-        ("bdr", Http404),
-        ("marketing", Http404),
-        ("ae2", Http404),
+        ("sdr2", NotFound),
+        ("bdr", NotFound),
+        ("marketing", NotFound),
+        ("ae2", NotFound),
         ("ae", LeadForbidden),
     ],
 )
@@ -248,7 +248,7 @@ def test_who_may_not_edit(crew, lead, who, error):
 
 def test_another_teams_manager_gets_404(crew, other_crew, lead):
     before = lead_snapshot(lead.pk)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         lead_update(
             actor=other_crew.manager,
             lead_id=lead.pk,

@@ -1,5 +1,4 @@
 import pytest
-from django.http import Http404
 
 from leads.models import EventKind, Lead, LeadEvent
 from leads.services import (
@@ -9,6 +8,7 @@ from leads.services import (
     lead_log_call,
     lead_set_checklist_item,
 )
+from sdrcrm.errors import NotFound
 from tests.fixtures import walk
 
 from ..helpers import lead_snapshot
@@ -40,7 +40,7 @@ def _expect(outcome, call, lead_id):
         with pytest.raises(LeadForbidden):
             call()
     else:
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             call()
     assert lead_snapshot(lead_id) == before
 

@@ -398,17 +398,16 @@ def test_htmx_post_with_the_token_from_the_page_header_is_accepted(crew):
 def test_transition_on_a_lead_that_left_scope_meanwhile_says_so(crew, client, monkeypatch):
     """The AE clicks accept while their own reject (in another tab) wins: the lead is no
     longer theirs. The second click gets a message, not a 404, and changes nothing."""
-    from django.http import Http404
-
     from leads import services
     from leads.models import LeadEvent
+    from sdrcrm.errors import NotFound
     from tests.fixtures import walk
 
     lead = walk(crew.lead(), "handed_off", ae=crew.ae)
     events_before = LeadEvent.objects.filter(lead=lead).count()
 
     def moved_meanwhile(**kwargs):
-        raise Http404("No such lead")
+        raise NotFound("No such lead")
 
     monkeypatch.setattr(services, "lead_transition", moved_meanwhile)
     client.force_login(crew.ae)

@@ -2,7 +2,6 @@
 reason (back to the SDR, engaged; it counts in the SDR's figures). Only the assigned AE."""
 
 import pytest
-from django.http import Http404
 from django.utils import timezone
 
 from leads.models import EventKind, Lead, LeadEvent, LeadState
@@ -10,6 +9,7 @@ from leads.services import LeadForbidden, LeadInvalid
 from notifications.models import Notification, NotificationKind
 from qualification.selectors import handoff_figures
 from qualification.services import handoff_accept, handoff_reject, lead_qualify
+from sdrcrm.errors import NotFound
 from tests.qualification.conftest import qualification_snapshot
 from tests.qualification.services.test_lead_qualify import qualify
 
@@ -83,9 +83,9 @@ def test_reject_needs_a_reason_and_changes_nothing_without(crew, handed_off):
 def test_another_ae_or_sdr_does_not_find_the_lead(crew, handed_off, actor):
     before = qualification_snapshot(handed_off.pk)
 
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         handoff_accept(actor=getattr(crew, actor), lead_id=handed_off.pk)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         handoff_reject(actor=getattr(crew, actor), lead_id=handed_off.pk, reason="No")
 
     assert qualification_snapshot(handed_off.pk) == before

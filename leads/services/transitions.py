@@ -1,0 +1,201 @@
+"""A lead's lifecycle: the transitions of its state machine, and the nightly recycle of nurture
+leads."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
+
+from accounts.models import Role, User
+
+from ..errors import LeadConflict, LeadForbidden, LeadInvalid
+from ..models import (
+    DisqualifyReason,
+    EventKind,
+    Lead,
+    LeadState,
+)
+from .common import _last_changer, _lock, _save, _state_label, _touch
+from .events import lead_event_record
+
+TRANSITION_FIELDS = {
+    "start_research": [],
+    "start_contacting": [],
+    "engage": [],
+    "qualify": ["qualified_at"],
+    "hand_off": [
+        "assigned_ae",
+        "handed_off_at",
+        "handoff_brief",
+        "rejection_reason",
+        "rejected_at",
+    ],
+    "accept": ["accepted_at"],
+    "reject": ["rejection_reason", "rejected_at", "assigned_ae", "handed_off_at"],
+    "disqualify": [
+        "disqualify_reason",
+        "disqualify_note",
+        "disqualified_at",
+        "disqualified_from",
+        "recycle_on",
+    ],
+    "reopen": ["disqualify_reason", "disqualify_note", "disqualified_at", "disqualified_from"],
+    "nurture": ["recycle_on"],
+    "recycle": ["recycle_on"],
+}
+
+
+@dataclass
+class TransitionParams:
+    reason: str = ""
+    note: str = ""
+    recycle_on: date | None = None
+    ae_id: int | None = None
+    brief: str = ""
+
+
+def _transition_kwargs(lead: Lead, name: str, p: TransitionParams, now: datetime) -> dict:
+    """Validate the parameters a transition needs; raise LeadInvalid naming the field."""
+    if name in ("qualify", "accept"):
+        return {"at": now}
+    if name == "hand_off":
+        ae = (
+            User.objects.filter(
+                pk=p.ae_id, role=Role.AE, team_id=lead.team_id, is_active=True
+            ).first()
+            if p.ae_id
+            else None
+        )
+        if ae is None:
+            raise LeadInvalid("Choose an account executive of this team.", field="ae")
+        return {"at": now, "ae": ae, "brief": p.brief.strip()}
+    if name == "reject":
+        if not p.reason.strip():
+            raise LeadInvalid("Say why you reject the lead: the SDR reads it.", field="reason")
+        return {"at": now, "reason": p.reason.strip()}
+    if name == "disqualify":
+        if p.reason not in DisqualifyReason.values:
+            raise LeadInvalid("Choose a reason for disqualifying.", field="reason")
+        if p.reason == DisqualifyReason.OTHER and not p.note.strip():
+            raise LeadInvalid("Describe the reason when you choose 'Other'.", field="note")
+        return {"at": now, "reason": p.reason, "note": p.note.strip()}
+    if name == "nurture":
+        if p.recycle_on is None or p.recycle_on <= timezone.localdate(now):
+            raise LeadInvalid("Choose a recycle date in the future.", field="recycle_on")
+        return {"recycle_on": p.recycle_on}
+    return {}
+
+
+def lead_transition(
+    *,
+    actor: User | None,
+    lead_id: int,
+    name: str,
+    expected_state: str | None = None,
+    params: TransitionParams | None = None,
+    system_actor_ok: bool = False,
+) -> Lead:
+    """Move a lead through its lifecycle.
+
+    ``expected_state`` is the state the user saw when they chose the action: if the lead has
+    moved since, nothing changes and ``LeadConflict`` says who moved it. ``actor=None`` is the
+    system (periodic tasks) and needs ``system_actor_ok``.
+    """
+    if name not in TRANSITION_FIELDS:
+        raise LeadInvalid(f"Unknown action '{name}'.")
+    params = params or TransitionParams()
+    now = timezone.now()
+    with transaction.atomic():
+        if actor is None:
+            if not system_actor_ok:
+                raise LeadForbidden("An actor is required.")
+            lead = Lead.objects.select_for_update().get(pk=lead_id)
+        else:
+            lead = _lock(actor, lead_id)
+        from_state = lead.state
+        if expected_state and expected_state != from_state:
+            raise LeadConflict(
+                f"This lead was moved from {_state_label(expected_state)} to "
+                f"{_state_label(from_state)} by {_last_changer(lead, [EventKind.TRANSITION])}. "
+                "Nothing was changed; "
+                "look at its current state and try again if it still makes sense."
+            )
+        method = getattr(lead, name)
+        if not can_proceed(method):
+            raise LeadConflict(
+                f"This action is not possible while the lead is {_state_label(from_state)}."
+            )
+        if actor is not None and not has_transition_perm(method, actor):
+            raise LeadForbidden("You are not allowed to do this on this lead.")
+        kwargs = _transition_kwargs(lead, name, params, now)
+        try:
+            method(**kwargs)
+        except TransitionNotAllowed as exc:  # pragma: no cover - guarded by can_proceed
+            raise LeadConflict(str(exc)) from exc
+        lead.state_changed_at = now
+        fields = _touch(lead, now, ["state", "state_changed_at", *TRANSITION_FIELDS[name]])
+        try:
+            with transaction.atomic():
+                _save(lead, fields)
+        except IntegrityError as exc:
+            # Only "one active lead per prospect" can fail here: reopening a scrapped lead
+            # whose prospect has a newer active lead.
+            raise LeadConflict(
+                "This prospect already has another active lead; work that one instead."
+            ) from exc
+        payload = {"transition": name}
+        body = ""
+        if name in ("disqualify", "reject"):
+            payload["reason"] = kwargs["reason"]
+            body = kwargs.get("note", "") if name == "disqualify" else kwargs["reason"]
+        if name == "nurture":
+            payload["recycle_on"] = kwargs["recycle_on"].isoformat()
+        if name == "hand_off":
+            payload["ae_id"] = kwargs["ae"].pk
+            payload["ae"] = str(kwargs["ae"])
+            body = kwargs["brief"]
+        lead_event_record(
+            lead=lead,
+            kind=EventKind.TRANSITION,
+            actor=actor,
+            at=now,
+            from_state=from_state,
+            to_state=lead.state,
+            body=body,
+            payload=payload,
+        )
+    return lead
+
+
+def lead_recycle_due_nurture(*, today: date | None = None, batch_size: int = 500) -> int:
+    """Return nurture leads whose recycle date has come to ``new``. Idempotent; safe to run
+    from several workers at once (rows are claimed with SKIP LOCKED)."""
+    today = today or timezone.localdate()
+    done = 0
+    while True:
+        with transaction.atomic():
+            leads = list(
+                Lead.objects.select_for_update(skip_locked=True)
+                .filter(state=LeadState.NURTURE, recycle_on__lte=today)
+                .order_by("recycle_on", "id")[:batch_size]
+            )
+            if not leads:
+                return done
+            now = timezone.now()
+            for lead in leads:
+                lead.recycle()
+                lead.state_changed_at = now
+                _save(lead, _touch(lead, now, ["state", "state_changed_at", "recycle_on"]))
+                lead_event_record(
+                    lead=lead,
+                    kind=EventKind.TRANSITION,
+                    actor=None,
+                    at=now,
+                    from_state=LeadState.NURTURE,
+                    to_state=LeadState.NEW,
+                    body="Recycle date reached: back to new.",
+                    payload={"transition": "recycle", "automatic": True},
+                )
+            done += len(leads)
