@@ -23,7 +23,6 @@ from sdrcrm.spreadsheet import Echo, neutralise, xlsx_file
 from . import selectors, services
 from .export import HEADER, XLSX_MAX_ROWS, lead_export_rows
 from .fields import COMPANY_FIELDS
-from .flash import lead_gone_meanwhile
 from .forms import (
     DISQUALIFY_CHOICES,
     BulkAssignForm,
@@ -34,6 +33,7 @@ from .forms import (
     TransitionForm,
 )
 from .models import CallOutcome, LeadSource, LeadState
+from .pages import lead_changed_meanwhile
 from .services import LeadConflict, LeadData, LeadError, LeadInvalid, TransitionParams
 
 
@@ -174,7 +174,7 @@ def lead_transition(request, lead_id: int, name: str):
     except (LeadConflict, LeadInvalid) as exc:
         messages.error(request, str(exc))
     except NotFound:  # visible a moment ago (checked above)
-        return lead_gone_meanwhile(request)
+        return lead_changed_meanwhile(request)
     else:
         messages.success(request, f"Lead is now {LeadState(lead.state).label}.")
     if request.htmx:
