@@ -298,7 +298,7 @@ def test_two_dispatchers_reserving_cap_for_the_same_sdrs_in_any_order_never_dead
     from datetime import date
 
     from cadences.models import SendCounter
-    from cadences.services import _reserve_sends
+    from cadences.services.dispatch.caps import _reserve_sends
     from tests.factories import UserFactory
 
     owners = [UserFactory(username=f"cap-sdr-{i}") for i in range(30)]

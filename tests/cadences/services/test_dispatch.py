@@ -633,17 +633,17 @@ def test_a_reply_committed_after_the_checks_but_before_the_send_stops_the_email(
 ):
     """The window between the send-time checks and the send itself: the chunk re-reads its
     enrollments under a lock, so a reply that committed in between means no email."""
-    from cadences import services
     from cadences.services import lead_record_reply
+    from cadences.services.dispatch import send
 
     lead, enrollment = enrolled(crew, cadence)
-    real_message = services._message
+    real_message = send._message
 
     def reply_then_build(touch, context):
         lead_record_reply(lead_id=lead.pk, actor=None, body="Interested, call me")
         return real_message(touch, context)
 
-    monkeypatch.setattr(services, "_message", reply_then_build)
+    monkeypatch.setattr(send, "_message", reply_then_build)
     stats = touch_dispatch_due()
 
     assert (stats.claimed, stats.sent, stats.cancelled) == (1, 0, 1)

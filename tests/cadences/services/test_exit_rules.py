@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.http import Http404
 
 from cadences.models import Channel, Enrollment, Suppression, Touch
 from cadences.services import (
@@ -21,6 +20,7 @@ from cadences.services import (
 )
 from leads.models import DisqualifyReason, EventKind, Lead, LeadState, Prospect
 from leads.services import LeadConflict, TransitionParams, lead_transition
+from sdrcrm.errors import NotFound
 from tests.cadences.helpers import (
     at,
     cadence_snapshot,
@@ -119,7 +119,7 @@ def test_a_reply_on_someone_elses_lead_is_not_found(crew, other_crew, running):
     lead, _ = running
     before = cadence_snapshot()
     for actor in (crew.sdr2, crew.ae, other_crew.manager):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             lead_record_reply(lead_id=lead.pk, actor=actor)
     assert cadence_snapshot() == before
 
