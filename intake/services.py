@@ -34,11 +34,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
-from cadences.models import Suppression, email_hash
 from leads.models import LeadSource, Prospect
 from leads.normalize import normalize_email
 from sdrcrm.inputs import is_ascii_digits
 from sdrcrm.tasks import enqueue
+from suppression.models import Suppression, email_hash
 
 from . import engine, reader
 from .models import (

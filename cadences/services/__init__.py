@@ -24,6 +24,7 @@ Cadences react to the lead's state rather than the other way round (``leads`` kn
 """
 
 from leads.services import LeadConflict, LeadForbidden, LeadInvalid
+from suppression.services import email_is_suppressed, suppressed_emails, suppression_add
 
 from ..errors import CadenceError, CadenceInvalid
 from ..projection import touch_due_after, touches_project
@@ -70,7 +71,6 @@ from .exits import (
     enrollment_stop_for_moved_leads,
     lead_record_reply,
 )
-from .suppression import email_is_suppressed, suppressed_emails, suppression_add
 from .tasks import (
     OUTCOMES_BY_CHANNEL,
     TaskResult,

@@ -1,6 +1,5 @@
 """Cadence templates and snippets: written by managers, SDRs and BDRs of a team."""
 
-import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -23,8 +22,6 @@ from ..models import (
     Snippet,
 )
 from ..standard import STANDARD_DESCRIPTION, STANDARD_NAME, STANDARD_STEPS
-
-log = logging.getLogger(__name__)
 
 
 @dataclass

@@ -1,6 +1,5 @@
 """The SDRs' morning digest."""
 
-import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -15,8 +14,6 @@ from ..models import (
     DigestLog,
 )
 from ..selectors import today_queue
-
-log = logging.getLogger(__name__)
 
 
 def digest_send_due(*, now: datetime | None = None, hour: int = 7) -> int:

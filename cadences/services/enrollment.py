@@ -1,6 +1,5 @@
 """Enrolling a lead in a cadence, and the enrollment's life: stop, pause, resume, advance."""
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +18,7 @@ from leads.services import (
 )
 from sdrcrm import clock
 from sdrcrm.errors import NotFound
+from suppression.services import suppressed_emails
 
 from .. import schedule
 from ..context import enrollment_recipient, recipient_for
@@ -35,10 +35,6 @@ from ..models import (
 )
 from ..projection import touch_due_after, touches_project
 from . import ring
-from .suppression import suppressed_emails
-
-log = logging.getLogger(__name__)
-
 
 ENROLLABLE_STATES = (LeadState.NEW, LeadState.RESEARCHING, LeadState.CONTACTING)
 
@@ -169,19 +165,22 @@ def enrollment_bulk_create(*, actor: User, lead_ids: list[int], cadence_id: int)
     return result
 
 
-def _lock_enrollment(actor: User, enrollment_id: int) -> Enrollment:
+def lock_on_worked_lead(actor: User, queryset, pk: int, not_found: str):
+    """Row ``pk`` of ``queryset`` (an enrollment or a touch), locked: NotFound when its lead is
+    outside the actor's scope, NotAllowed unless the actor works the lead."""
     visible = lead_scope(actor).values("pk")
     try:
-        enrollment = (
-            Enrollment.objects.select_for_update(of=("self",))
-            .select_related("lead", "cadence")
-            .get(pk=enrollment_id, lead_id__in=visible)
-        )
-    except (Enrollment.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such enrollment") from None
-    if not user_works_lead(actor, enrollment.lead):
+        row = queryset.select_for_update(of=("self",)).get(pk=pk, lead_id__in=visible)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(not_found) from None
+    if not user_works_lead(actor, row.lead):
         raise LeadForbidden("Only the lead's SDR or a manager of its team can do this.")
-    return enrollment
+    return row
+
+
+def _lock_enrollment(actor: User, enrollment_id: int) -> Enrollment:
+    queryset = Enrollment.objects.select_related("lead", "cadence")
+    return lock_on_worked_lead(actor, queryset, enrollment_id, "No such enrollment")
 
 
 def _cancel_open_touches(enrollment: Enrollment, now: datetime) -> int:
@@ -196,7 +195,7 @@ def _cancel_open_touches(enrollment: Enrollment, now: datetime) -> int:
     ).update(status=TouchStatus.CANCELLED, completed_at=now)
 
 
-def _end(enrollment: Enrollment, status: str, reason: str, note: str, actor, now) -> None:
+def end_enrollment(enrollment: Enrollment, status: str, reason: str, note: str, actor, now) -> None:
     enrollment.status = status
     enrollment.stop_reason = reason
     enrollment.stop_note = note
@@ -227,7 +226,9 @@ def enrollment_stop(
         enrollment = _lock_enrollment(actor, enrollment_id)
         if enrollment.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED):
             raise LeadConflict("This cadence has already ended.")
-        _end(enrollment, EnrollmentStatus.STOPPED, reason, note.strip(), actor, clock.now())
+        end_enrollment(
+            enrollment, EnrollmentStatus.STOPPED, reason, note.strip(), actor, clock.now()
+        )
     return enrollment
 
 
@@ -343,7 +344,7 @@ def _replan_after(enrollment: Enrollment, touch: Touch, recipient) -> None:
         Touch.objects.bulk_update(later, ["due_at"])
 
 
-def _advance(enrollment: Enrollment, touch: Touch, finished_at: datetime) -> None:
+def advance_enrollment(enrollment: Enrollment, touch: Touch, finished_at: datetime) -> None:
     """``touch`` finished: schedule the next one (it slips with this one), or end the cadence
     (a break-up starts the wait for an answer)."""
     nxt = (
@@ -366,4 +367,4 @@ def _advance(enrollment: Enrollment, touch: Touch, finished_at: datetime) -> Non
         )
         enrollment.save(update_fields=["scrap_due_at"])
     else:
-        _end(enrollment, EnrollmentStatus.COMPLETED, "", "", None, finished_at)
+        end_enrollment(enrollment, EnrollmentStatus.COMPLETED, "", "", None, finished_at)

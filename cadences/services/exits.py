@@ -1,7 +1,6 @@
 """Exit rules: what ends an enrollment besides its last step (a reply, a bounce, an
 unsubscribe, an erasure, the lead moving on, no answer to the break-up email)."""
 
-import logging
 from datetime import datetime
 
 from django.db import transaction
@@ -19,17 +18,15 @@ from leads.services import (
 )
 from sdrcrm import clock
 from sdrcrm.errors import NotFound
+from suppression.models import Suppression
+from suppression.services import suppression_add
 
 from ..models import (
     Enrollment,
     EnrollmentStatus,
     StopReason,
-    Suppression,
 )
-from .enrollment import _end
-from .suppression import suppression_add
-
-log = logging.getLogger(__name__)
+from .enrollment import end_enrollment
 
 
 def _active_enrollments_for_lead(lead_id: int):
@@ -68,7 +65,7 @@ def lead_record_reply(
             payload={"source": source},
         )
         for enrollment in enrollments:
-            _end(enrollment, EnrollmentStatus.STOPPED, StopReason.REPLIED, "", actor, now)
+            end_enrollment(enrollment, EnrollmentStatus.STOPPED, StopReason.REPLIED, "", actor, now)
         if lead.state in (LeadState.RESEARCHING, LeadState.CONTACTING):
             lead = lead_transition(
                 actor=actor, lead_id=lead.pk, name="engage", system_actor_ok=actor is None
@@ -120,7 +117,7 @@ def _suppress(email: str, reason: str, stop_reason: str, note: str, flag: bool =
             )
         )
         for enrollment in enrollments:
-            _end(enrollment, EnrollmentStatus.STOPPED, stop_reason, note, None, now)
+            end_enrollment(enrollment, EnrollmentStatus.STOPPED, stop_reason, note, None, now)
             stopped += 1
     return stopped
 
@@ -138,7 +135,7 @@ def enrollment_stop_for_moved_leads() -> int:
             .exclude(lead__state=LeadState.CONTACTING)[:500]
         )
         for enrollment in moved:
-            _end(
+            end_enrollment(
                 enrollment,
                 EnrollmentStatus.STOPPED,
                 StopReason.LEAD_MOVED,
@@ -163,7 +160,9 @@ def enrollment_scrap_unanswered(*, now: datetime | None = None, batch_size: int 
             .order_by("scrap_due_at")[:batch_size]
         )
         for enrollment in due:
-            _end(enrollment, EnrollmentStatus.COMPLETED, StopReason.NO_RESPONSE, "", None, now)
+            end_enrollment(
+                enrollment, EnrollmentStatus.COMPLETED, StopReason.NO_RESPONSE, "", None, now
+            )
             if enrollment.lead.state == LeadState.CONTACTING:
                 lead_transition(
                     actor=None,

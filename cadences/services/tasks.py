@@ -1,6 +1,5 @@
 """Manual touches (calls, LinkedIn, manual emails, tasks) and reminders."""
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,24 +32,14 @@ from ..models import (
     TouchStatus,
 )
 from . import ring
-from .enrollment import _advance, _end
-
-log = logging.getLogger(__name__)
+from .enrollment import advance_enrollment, end_enrollment, lock_on_worked_lead
 
 
 def _lock_touch(actor: User, touch_id: int) -> Touch:
-    visible = lead_scope(actor).values("pk")
-    try:
-        touch = (
-            Touch.objects.select_for_update(of=("self",))
-            .select_related("enrollment__cadence", "lead__prospect__company", "owner")
-            .get(pk=touch_id, lead_id__in=visible)
-        )
-    except (Touch.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such task") from None
-    if not user_works_lead(actor, touch.lead):
-        raise LeadForbidden("Only the lead's SDR or a manager of its team can do this.")
-    return touch
+    queryset = Touch.objects.select_related(
+        "enrollment__cadence", "lead__prospect__company", "owner"
+    )
+    return lock_on_worked_lead(actor, queryset, touch_id, "No such task")
 
 
 OUTCOMES_BY_CHANNEL = {
@@ -126,7 +115,7 @@ def touch_complete(*, actor: User, touch_id: int, outcome: str, note: str = "") 
         )
         result = TaskResult(touch=touch)
         if outcome == TaskOutcome.MEETING_BOOKED:
-            _end(
+            end_enrollment(
                 touch.enrollment,
                 EnrollmentStatus.STOPPED,
                 StopReason.MEETING_BOOKED,
@@ -136,7 +125,7 @@ def touch_complete(*, actor: User, touch_id: int, outcome: str, note: str = "") 
             )
             lead_transition(actor=actor, lead_id=touch.lead_id, name="engage")
         else:
-            _advance(touch.enrollment, touch, now)
+            advance_enrollment(touch.enrollment, touch, now)
         if outcome == TaskOutcome.VOICEMAIL:
             recipient = enrollment_recipient(touch.enrollment)
             result.propose_reminder_at = schedule.due_after(now, 2, recipient)
@@ -165,7 +154,7 @@ def touch_skip(*, actor: User, touch_id: int, note: str = "") -> Touch:
             + (f"\n{touch.note}" if touch.note else ""),
             payload={"touch_id": touch.pk, "step": touch.position, "skipped": True},
         )
-        _advance(touch.enrollment, touch, now)
+        advance_enrollment(touch.enrollment, touch, now)
     return touch
 
 

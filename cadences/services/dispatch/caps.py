@@ -1,14 +1,11 @@
 """The per-SDR daily send cap: room reserved atomically per (SDR, local day)."""
 
-import logging
 from datetime import date
 
 from django.db import connection, transaction
 
-log = logging.getLogger(__name__)
 
-
-def _reserve_sends(
+def reserve_sends(
     wanted: dict[tuple[int, object], int], caps: dict[int, int]
 ) -> dict[tuple[int, object], int]:
     """Reserve daily-cap room for {(owner id, local day): number of emails}; returns how many
@@ -36,11 +33,11 @@ def _reserve_sends(
             allowed[key] = max(0, wanted[key] - over)
             give_back = wanted[key] - allowed[key]
             if give_back:
-                _release_sends(key, give_back, cursor)
+                release_sends(key, give_back, cursor)
     return allowed
 
 
-def _release_sends(key: tuple[int, object], n: int, cursor=None) -> None:
+def release_sends(key: tuple[int, object], n: int, cursor=None) -> None:
     sql = "UPDATE cadences_sendcounter SET sent = sent - %s WHERE owner_id = %s AND day = %s"
     if cursor is not None:
         cursor.execute(sql, [n, key[0], key[1]])

@@ -1,6 +1,5 @@
 """Claiming due emails under a lease, and what tells a worker the claim still holds."""
 
-import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -15,13 +14,11 @@ from ...models import (
     TouchStatus,
 )
 
-log = logging.getLogger(__name__)
-
 
 class Claim(list):
     """The ids of claimed touches, with the attempt number the claim gave each: the token
     that tells, at send time, whether the touch is still this claim's (see
-    ``_lock_still_claimed``)."""
+    ``lock_still_claimed``)."""
 
     def __init__(self, rows=()):
         rows = list(rows)
@@ -60,7 +57,7 @@ def touch_claim_due_emails(*, now: datetime, limit: int) -> Claim:
         return Claim(cursor.fetchall())
 
 
-def _lock_still_claimed(touches: list[Touch]) -> set[int]:
+def lock_still_claimed(touches: list[Touch]) -> set[int]:
     """Lock the touches this worker still holds (``sending`` under the attempt number its
     claim gave them) and return their ids. Rows locked by someone else are skipped: the
     lease recovery or another claim is at them, so they are no longer ours."""
@@ -74,8 +71,8 @@ def _lock_still_claimed(touches: list[Touch]) -> set[int]:
     return {pk for pk, attempts in rows if attempts == expected[pk]}
 
 
-def _claimed(touch: Touch):
-    """The touch's row while this worker's claim on it holds (see ``_lock_still_claimed``)."""
+def claimed_row(touch: Touch):
+    """The touch's row while this worker's claim on it holds (see ``lock_still_claimed``)."""
     return Touch.objects.filter(pk=touch.pk, status=TouchStatus.SENDING, attempts=touch.attempts)
 
 

@@ -1,7 +1,5 @@
 """Loading the claimed touches with what the send path reads, in one query."""
 
-import logging
-
 from django.db import connection
 
 from leads.models import Company, Lead, Prospect
@@ -12,9 +10,6 @@ from ...models import (
     Touch,
     TouchStatus,
 )
-
-log = logging.getLogger(__name__)
-
 
 _LOAD_COLUMNS = {
     Touch: (
@@ -56,7 +51,7 @@ _LOAD_COLUMNS = {
 }
 
 
-def _load_claimed(ids: list[int]) -> list[Touch]:
+def load_claimed(ids: list[int]) -> list[Touch]:
     """The claimed touches with their enrollment, lead, prospect and company, in one query.
     Instances are built by ``sdrcrm.pg.model_from_row`` (without ``Model.__init__``, a third
     of the send path's time); fields not loaded are deferred as with ``only()``."""
@@ -131,7 +126,7 @@ def _load_claimed(ids: list[int]) -> list[Touch]:
     return result
 
 
-def _lookup(cache: dict, model, ids: set[int]) -> dict:
+def lookup(cache: dict, model, ids: set[int]) -> dict:
     known = cache.setdefault(model, {})
     missing = ids - known.keys()
     if missing:

@@ -1,7 +1,6 @@
 """Recording a sent chunk: the touches, their timeline entries, the next steps."""
 
 import json
-import logging
 from datetime import datetime
 
 from django.db import transaction
@@ -16,12 +15,10 @@ from ...models import (
     TouchStatus,
 )
 from ...projection import touch_due_after
-from ..enrollment import _advance
-
-log = logging.getLogger(__name__)
+from ..enrollment import advance_enrollment
 
 
-def _record_sent(touches: list[Touch]) -> None:
+def record_sent(touches: list[Touch]) -> None:
     """Mark a chunk sent, write its timeline entries and schedule the next steps, in one
     transaction."""
     if not touches:
@@ -108,7 +105,7 @@ def _bulk_update(touches: list[Touch], fields: list[str]) -> None:
 
 
 def _advance_many(touches: list[Touch], finished_at: datetime) -> None:
-    """``_advance`` for a chunk of sent touches with a bounded number of queries: the next
+    """``advance_enrollment`` for a chunk of sent touches with a bounded number of queries: the next
     step of each enrollment is scheduled in one bulk update. (Projections of the steps after
     it are refreshed when someone looks at the enrollment.)"""
     by_enrollment = {t.enrollment_id: t for t in touches}
@@ -139,4 +136,4 @@ def _advance_many(touches: list[Touch], finished_at: datetime) -> None:
         _bulk_update(scheduled, ["due_at", "status"])
     for enrollment_id, sent in by_enrollment.items():
         if enrollment_id not in next_of:
-            _advance(sent.enrollment, sent, finished_at)  # the last step: rare
+            advance_enrollment(sent.enrollment, sent, finished_at)  # the last step: rare

@@ -1,6 +1,5 @@
 """The dispatcher's loop and the periodic tick."""
 
-import logging
 import time as time_module
 from datetime import datetime
 
@@ -17,8 +16,6 @@ from ...models import (
 from ..exits import enrollment_scrap_unanswered, enrollment_stop_for_moved_leads
 from .claim import touch_claim_due_emails, touch_recover_expired_leases
 from .send import DispatchStats, touch_send_claimed
-
-log = logging.getLogger(__name__)
 
 
 def touch_dispatch_due(

@@ -1,6 +1,5 @@
 """Sending claimed touches: the send-time checks, the cap, the chunks."""
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr
@@ -13,6 +12,7 @@ from django.db.models import F
 from accounts.models import User
 from leads.models import LeadState
 from sdrcrm import clock
+from suppression.services import suppressed_emails
 
 from ... import schedule, templating
 from ...context import enrollment_recipient, render_context
@@ -24,14 +24,11 @@ from ...models import (
     Touch,
     TouchStatus,
 )
-from ..enrollment import _end
-from ..suppression import suppressed_emails
-from .caps import _release_sends, _reserve_sends
-from .claim import Claim, _claimed, _lock_still_claimed
-from .load import _load_claimed, _lookup
-from .record import _record_sent
-
-log = logging.getLogger(__name__)
+from ..enrollment import end_enrollment
+from .caps import release_sends, reserve_sends
+from .claim import Claim, claimed_row, lock_still_claimed
+from .load import load_claimed, lookup
+from .record import record_sent
 
 
 @dataclass
@@ -64,15 +61,15 @@ def touch_send_claimed(
         return stats
     chunk = chunk or settings.SDRCRM_DISPATCH_CHUNK
     now = now or clock.now()
-    touches = _load_claimed(ids)
+    touches = load_claimed(ids)
     if isinstance(ids, Claim):  # the claim's token, whatever the row says by now
         for t in touches:
             t.attempts = ids.attempts[t.pk]
     # Few cadences and SDRs: fetched once each instead of joined to every row, and kept for
     # the batches of one dispatch run (``lookups``, a few seconds at most).
     lookups = {} if lookups is None else lookups
-    cadences = _lookup(lookups, Cadence, {t.enrollment.cadence_id for t in touches})
-    owners = _lookup(lookups, User, {t.owner_id for t in touches})
+    cadences = lookup(lookups, Cadence, {t.enrollment.cadence_id for t in touches})
+    owners = lookup(lookups, User, {t.owner_id for t in touches})
     for t in touches:
         t.enrollment.cadence = cadences[t.enrollment.cadence_id]
         t.owner = owners[t.owner_id]
@@ -132,7 +129,7 @@ def touch_send_claimed(
         tz = schedule.recipient_zone(touch.owner.time_zone, default=settings.TIME_ZONE)
         touch._cap_key = (touch.owner_id, now.astimezone(tz).date())
         wanted[touch._cap_key] = wanted.get(touch._cap_key, 0) + 1
-    room = _reserve_sends(wanted, {t.owner_id: t.owner.daily_email_cap for t, _, _ in candidates})
+    room = reserve_sends(wanted, {t.owner_id: t.owner.daily_email_cap for t, _, _ in candidates})
     for touch, context, recipient in candidates:
         if room[touch._cap_key] > 0:
             room[touch._cap_key] -= 1
@@ -161,20 +158,20 @@ def touch_send_claimed(
             # find its touches recovered and claimed again by another: it sends only those it
             # still holds under this claim (status and attempt number unchanged), locked until
             # recorded, so that neither the recovery nor another claim can take them meanwhile.
-            ours = _lock_still_claimed([t for t, _ in part])
+            ours = lock_still_claimed([t for t, _ in part])
             for touch, _ in part:
                 if touch.pk not in ours:
-                    _release_sends(touch._cap_key, 1)
+                    release_sends(touch._cap_key, 1)
                     stats.lost_lease += 1
                 elif touch.enrollment_id not in still_active:
                     _set(touch, TouchStatus.CANCELLED, error="cadence ended just before sending")
-                    _release_sends(touch._cap_key, 1)
+                    release_sends(touch._cap_key, 1)
                     stats.cancelled += 1
             part = [(t, m) for t, m in part if t.pk in ours and t.enrollment_id in still_active]
             sent_now = _send_chunk(part)
             stats.sent += len(sent_now)
             stats.failed += len(part) - len(sent_now)
-            _record_sent(sent_now)
+            record_sent(sent_now)
     return stats
 
 
@@ -189,7 +186,7 @@ def _stop_after_send_check(enrollment: Enrollment, reason: str, note: str) -> No
             .first()
         )
         if locked is not None:
-            _end(locked, EnrollmentStatus.STOPPED, reason, note, None, clock.now())
+            end_enrollment(locked, EnrollmentStatus.STOPPED, reason, note, None, clock.now())
 
 
 def _message(touch: Touch, context: dict[str, str]) -> EmailMessage:
@@ -241,7 +238,7 @@ def _send_chunk(part: list[tuple[Touch, EmailMessage]]) -> list[Touch]:
 def _failed(touch: Touch, error: str) -> None:
     """A send that failed goes back to scheduled (retried at the next tick) until it has
     used its attempts. Its room under the daily cap is given back."""
-    _release_sends(touch._cap_key, 1)
+    release_sends(touch._cap_key, 1)
     if touch.attempts >= settings.SDRCRM_DISPATCH_MAX_ATTEMPTS:
         _set(touch, TouchStatus.FAILED, error=error)
         _stop_after_send_check(
@@ -252,7 +249,7 @@ def _failed(touch: Touch, error: str) -> None:
 
 
 def _set(touch: Touch, status: str, error: str = "") -> None:
-    _claimed(touch).update(
+    claimed_row(touch).update(
         status=status,
         error=error,
         lease_until=None,
@@ -265,6 +262,6 @@ def _reschedule(touch: Touch, due_at: datetime, error: str = "", attempt_used: b
     window, over the cap) gives back the attempt its claim counted, so waiting never uses up
     the attempts a provider error is allowed."""
     extra = {} if attempt_used else {"attempts": F("attempts") - 1}
-    _claimed(touch).update(
+    claimed_row(touch).update(
         status=TouchStatus.SCHEDULED, due_at=due_at, lease_until=None, error=error, **extra
     )

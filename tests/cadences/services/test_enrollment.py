@@ -10,7 +10,6 @@ from cadences.models import (
     Channel,
     Enrollment,
     EnrollmentStatus,
-    Suppression,
     Touch,
     TouchStatus,
 )
@@ -28,6 +27,7 @@ from cadences.services import (
 from leads.models import EventKind, Lead, LeadState
 from leads.services import LeadConflict, LeadForbidden
 from sdrcrm.errors import NotFound
+from suppression.models import Suppression
 from tests.cadences.helpers import (
     NEW_YORK,
     at,

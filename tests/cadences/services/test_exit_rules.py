@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from cadences.models import Channel, Enrollment, Suppression, Touch
+from cadences.models import Channel, Enrollment, Touch
 from cadences.services import (
     email_record_bounce,
     email_record_unsubscribe,
@@ -21,6 +21,7 @@ from cadences.services import (
 from leads.models import DisqualifyReason, EventKind, Lead, LeadState, Prospect
 from leads.services import LeadConflict, TransitionParams, lead_transition
 from sdrcrm.errors import NotFound
+from suppression.models import Suppression
 from tests.cadences.helpers import (
     at,
     cadence_snapshot,

@@ -1,19 +1,13 @@
-"""The suppression list: addresses and domains never emailed."""
-
-import logging
+"""Reads and writes of the suppression list. What else happens when an address is suppressed
+(a bounce, an unsubscribe, an erasure stop the cadences emailing it) is the caller's:
+``cadences.services.email_record_*``."""
 
 from django.db.models import Q
 
 from leads.normalize import normalize_email
+from sdrcrm.errors import Invalid
 
-from ..errors import CadenceInvalid
-from ..models import (
-    Suppression,
-    email_domain,
-    email_hash,
-)
-
-log = logging.getLogger(__name__)
+from .models import Suppression, email_domain, email_hash
 
 
 def suppressed_emails(emails) -> set[str]:
@@ -51,6 +45,6 @@ def suppression_add(*, email: str = "", domain: str = "", reason: str) -> Suppre
         return row
     domain = domain.strip().lower().lstrip("@")
     if not domain or "." not in domain or "@" in domain:
-        raise CadenceInvalid("Type a domain such as example.com.", field="domain")
+        raise Invalid("Type a domain such as example.com.", field="domain")
     row, _ = Suppression.objects.get_or_create(domain=domain, defaults={"reason": reason})
     return row
