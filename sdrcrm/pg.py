@@ -14,7 +14,7 @@ else goes through the ORM or a Django cursor's public ``execute``/``fetchall``.
   on what ``Model.from_db`` does (``_state.adding``/``_state.db``), not on a documented API.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import Model
@@ -57,8 +57,3 @@ def model_from_row(model: type[Model], values: dict, db: str | None = None) -> M
     obj._state.adding = False
     obj._state.db = db or connection.alias
     return obj
-
-
-def models_from_rows(model: type[Model], rows: Iterable[dict]) -> list[Model]:
-    db = connection.alias
-    return [model_from_row(model, values, db) for values in rows]
