@@ -5,7 +5,6 @@ enrollment and step) with its due time and status. Celery beat only rings the be
 claim due rows with ``SELECT … FOR UPDATE SKIP LOCKED``.
 """
 
-import hashlib
 import uuid
 from datetime import time
 
@@ -272,59 +271,6 @@ class Touch(models.Model):
     @property
     def is_manual(self) -> bool:
         return self.channel != Channel.AUTO_EMAIL
-
-
-def email_hash(email: str) -> str:
-    """SHA-256 of a normalised address: how a suppression is kept after the address itself
-    was erased, so a re-import of the same person is still never emailed."""
-    normal = (email or "").strip().lower()
-    return hashlib.sha256(f"sdrcrm-suppression:{normal}".encode()).hexdigest()
-
-
-def email_domain(email: str) -> str:
-    return (email or "").strip().lower().rpartition("@")[2]
-
-
-class Suppression(models.Model):
-    """Never email again: an address (unsubscribed, bounced, complained, erased, by hand) or a
-    whole domain. An address is matched by its hash, so it still counts once erased."""
-
-    class Reason(models.TextChoices):
-        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
-        BOUNCED = "bounced", "Bounced"
-        COMPLAINED = "complained", "Complained"
-        MANUAL = "manual", "Added by hand"
-        ERASED = "erased", "Personal data erased"
-
-    # An address entry: email_hash always, email until the person is erased.
-    email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
-    email_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    # A domain entry: every address at the domain (lower case, e.g. "example.com").
-    domain = models.CharField(max_length=253, unique=True, null=True, blank=True)
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(email_hash__isnull=False, domain__isnull=True)
-                    | models.Q(email_hash__isnull=True, email__isnull=True, domain__isnull=False)
-                ),
-                name="suppression_address_or_domain",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.email or self.domain or f"erased address {self.email_hash[:12]}…"
-
-    def save(self, *args, **kwargs):
-        if self.email:
-            self.email = self.email.strip().lower()
-            self.email_hash = email_hash(self.email)
-        if self.domain:
-            self.domain = self.domain.strip().lower().lstrip("@")
-        super().save(*args, **kwargs)
 
 
 class Reminder(models.Model):

@@ -8,8 +8,8 @@ from sdrcrm import clock
 
 from .context import enrollment_recipient
 from .models import EnrollmentStatus, Reminder, StopReason, TouchStatus
+from .projection import touches_project
 from .selectors import cadence_scope, lead_enrollments, snippet_list
-from .services import touches_project
 
 
 def cadence_panel(context, lead) -> dict:

@@ -5,12 +5,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 
 from accounts.models import User
 from leads.models import Lead, LeadState
 from leads.selectors import lead_scope
 from sdrcrm import clock
+from sdrcrm.errors import NotFound
 
 from . import context, schedule
 from .models import (
@@ -52,7 +52,7 @@ def cadence_get_for_user(*, user: User, cadence_id: int) -> Cadence:
     try:
         return cadence_scope(user).prefetch_related("steps").get(pk=cadence_id)
     except (Cadence.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such cadence") from None
+        raise NotFound("No such cadence") from None
 
 
 def cadence_preview(
@@ -151,7 +151,7 @@ def today_queue(*, user: User, now: datetime | None = None, owner: User | None =
     if owner.pk != user.pk and not (
         user.is_admin_role or (user.is_manager and user.team_id == owner.team_id)
     ):
-        raise Http404("No such queue")
+        raise NotFound("No such queue")
     day_start, day_end = _end_of_local_day(owner, now)
     visible = lead_scope(user).values("pk")
     touches = list(

@@ -13,8 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leads.selectors import team_prospectors
-from leads.services import LeadError, LeadForbidden
 from sdrcrm import clock
+from sdrcrm.errors import Conflict, Invalid
 from sdrcrm.inputs import parse_id, parse_ids
 
 from . import selectors, services, templating
@@ -31,6 +31,11 @@ from .forms import (
 )
 from .models import Touch
 from .services import CadenceData, CadenceInvalid, StepData
+
+# A conflict with the lead's state or wrong input is shown as a message on the page the POST
+# names as ``next`` (the middleware would go back to the Referer); NotFound and NotAllowed are
+# the middleware's (404 and 403 pages).
+SHOWN_ERRORS = (Conflict, Invalid)
 
 
 def _require_cadence_user(user):
@@ -110,8 +115,6 @@ def _editor(request, cadence=None):
             except CadenceInvalid as exc:
                 target = exc.field if exc.field in form.fields else None
                 form.add_error(target, str(exc))
-            except LeadForbidden as exc:
-                raise PermissionDenied(str(exc)) from exc
             else:
                 messages.success(request, f"Cadence “{data.name}” saved.")
                 return redirect("cadences:detail", cadence_id=cadence.pk)
@@ -210,10 +213,7 @@ def cadence_add_standard(request):
 @require_POST
 def cadence_copy(request, cadence_id: int):
     _require_cadence_user(request.user)
-    try:
-        copy = services.cadence_copy(actor=request.user, cadence_id=cadence_id)
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
+    copy = services.cadence_copy(actor=request.user, cadence_id=cadence_id)
     messages.success(request, f"Copied as “{copy.name}”. Edit it to make it your own.")
     return redirect("cadences:edit", cadence_id=copy.pk)
 
@@ -222,12 +222,9 @@ def cadence_copy(request, cadence_id: int):
 def cadence_archive(request, cadence_id: int):
     _require_cadence_user(request.user)
     archived = request.POST.get("archived", "1") == "1"
-    try:
-        cadence = services.cadence_set_archived(
-            actor=request.user, cadence_id=cadence_id, archived=archived
-        )
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
+    cadence = services.cadence_set_archived(
+        actor=request.user, cadence_id=cadence_id, archived=archived
+    )
     messages.success(
         request,
         f"“{cadence.name}” archived: it takes no new enrollments."
@@ -247,8 +244,6 @@ def snippet_list(request):
             services.snippet_save(actor=user, **form.cleaned_data)
         except CadenceInvalid as exc:
             form.add_error("title", str(exc))
-        except LeadForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
         else:
             messages.success(request, "Snippet saved.")
             return redirect("cadences:snippets")
@@ -292,9 +287,7 @@ def enroll(request):
 def _enrollment_action(request, enrollment_id: int, action, success: str):
     try:
         enrollment = action()
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+    except SHOWN_ERRORS as exc:
         messages.error(request, str(exc))
         return redirect(_back(request, reverse("today")))
     messages.success(request, success)
@@ -348,11 +341,8 @@ def holiday(request):
     if owner_id is None:
         raise Http404("No such SDR")
     resume = request.POST.get("resume") == "1"
-    try:
-        fn = services.enrollment_resume_all if resume else services.enrollment_pause_all
-        n = fn(actor=user, owner_id=owner_id)
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
+    fn = services.enrollment_resume_all if resume else services.enrollment_pause_all
+    n = fn(actor=user, owner_id=owner_id)
     messages.success(
         request, f"{n} cadence{'s' if n != 1 else ''} {'resumed' if resume else 'paused'}."
     )
@@ -366,9 +356,7 @@ def lead_reply(request, lead_id: int):
         services.lead_record_reply(
             lead_id=lead_id, actor=request.user, body=request.POST.get("body", "")[:5000]
         )
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+    except SHOWN_ERRORS as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Reply recorded: the cadence stopped and the lead is engaged.")
@@ -384,9 +372,7 @@ def reminder_create(request, lead_id: int):
         return redirect(back)
     try:
         services.reminder_create(actor=request.user, lead_id=lead_id, **form.cleaned_data)
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+    except SHOWN_ERRORS as exc:
         messages.error(request, str(exc))
     else:
         proposal = request.session.get("proposed_reminder") or {}
@@ -444,9 +430,7 @@ def touch_complete(request, touch_id: int):
         return redirect(back)
     try:
         result = services.touch_complete(actor=request.user, touch_id=touch_id, **form.cleaned_data)
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+    except SHOWN_ERRORS as exc:
         messages.error(request, str(exc))
         return redirect(back)
     touch = result.touch
@@ -471,9 +455,7 @@ def touch_skip(request, touch_id: int):
         services.touch_skip(
             actor=request.user, touch_id=touch_id, note=request.POST.get("note", "")[:1000]
         )
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+    except SHOWN_ERRORS as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Step skipped; the next one is scheduled.")
@@ -484,9 +466,7 @@ def touch_skip(request, touch_id: int):
 def touch_release(request, touch_id: int):
     try:
         services.touch_release_held(actor=request.user, touch_id=touch_id)
-    except LeadForbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except LeadError as exc:
+    except SHOWN_ERRORS as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "The email will go out at the next sending slot.")

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from audit.admin import AuditedAdmin
-from cadences.models import Suppression
+from suppression.models import Suppression
 
 
 class SuppressionForm(forms.ModelForm):

@@ -152,7 +152,7 @@ PERSONAL_DATA: dict[str, Covered] = {
         },
     ),
     # The suppression row of the address: the erasure keeps only the hash (privacy.services).
-    "cadences.suppression": Covered(
+    "suppression.suppression": Covered(
         path="",
         erase={"email": None},
         keep={

@@ -2,7 +2,8 @@
 and what happens to each field is privacy/registry.py.
 
 For importers: before creating a prospect from an import, call
-``privacy.services.email_may_be_contacted(email)`` (or ``cadences.services.email_is_suppressed``):
+``privacy.services.email_may_be_contacted(email)`` (or
+``suppression.services.email_is_suppressed``):
 False when the address, its domain, or an erased person with that address is suppressed.
 Enrollment and the dispatcher check the same list, so an erased person re-imported is still
 never emailed."""
@@ -17,13 +18,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team
 from audit.services import audit_record
-from cadences.models import Suppression, email_hash
-from cadences.services import email_is_suppressed, email_record_erasure
+from cadences.services import email_record_erasure
 from leads.models import Company, Lead, Prospect
 from leads.normalize import normalize_email
 from leads.selectors import lead_scope
 from leads.services import lead_events_erase
 from sdrcrm.errors import NotAllowed, NotFound
+from suppression.models import Suppression, email_hash
+from suppression.services import email_is_suppressed
 
 from .registry import ERASED_NAME, PERSONAL_DATA
 
@@ -116,7 +118,7 @@ def _rows(label: str, prospects: list[Prospect]):
     model = apps.get_model(label)
     covered = PERSONAL_DATA[label]
     ids = [p.pk for p in prospects]
-    if label == "cadences.suppression":
+    if label == "suppression.suppression":
         hashes = {email_hash(p.email) for p in prospects if p.email}
         return model.objects.filter(email_hash__in=hashes)
     if label == "admin.logentry":
@@ -217,7 +219,7 @@ def _erase(actor, subjects: list[Prospect], *, reason: str = "") -> dict[str, in
         email_record_erasure(email=email)  # suppress by hash, stop cadences
     # The suppression and admin rows are found through the address and the ids, so they
     # go before the prospect rows lose their address.
-    for label in ("cadences.suppression", "admin.logentry"):
+    for label in ("suppression.suppression", "admin.logentry"):
         changed[label] = _rows(label, subjects).update(**PERSONAL_DATA[label].erase)
     for label, covered in PERSONAL_DATA.items():
         if label in changed:

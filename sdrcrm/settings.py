@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "leads",
+    "suppression",
     "cadences",
     "notifications",
     "qualification",

@@ -2,9 +2,10 @@
 refused request can be shown to have written nothing."""
 
 from api.models import ProcessedEvent
-from cadences.models import Enrollment, Reminder, Suppression, Touch
+from cadences.models import Enrollment, Reminder, Touch
 from intake.models import ImportJob, InboundCapture
 from leads.models import Company, Lead, LeadEvent, Prospect
+from suppression.models import Suppression
 
 MODELS = [
     Lead,

@@ -47,4 +47,4 @@ def test_one_initial_migration_per_app():
     )
     apps = sorted({app for app, _ in ours})
     assert ours == [(app, "0001_initial") for app in apps]
-    assert len(apps) == 11
+    assert len(apps) == 12

@@ -121,20 +121,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
-            name='Suppression',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(blank=True, max_length=254, null=True, unique=True)),
-                ('email_hash', models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True)),
-                ('domain', models.CharField(blank=True, max_length=253, null=True, unique=True)),
-                ('reason', models.CharField(choices=[('unsubscribed', 'Unsubscribed'), ('bounced', 'Bounced'), ('complained', 'Complained'), ('manual', 'Added by hand'), ('erased', 'Personal data erased')], max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-            ],
-            options={
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('domain__isnull', True), ('email_hash__isnull', False)), models.Q(('domain__isnull', False), ('email__isnull', True), ('email_hash__isnull', True)), _connector='OR'), name='suppression_address_or_domain')],
-            },
-        ),
-        migrations.CreateModel(
             name='Touch',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

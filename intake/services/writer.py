@@ -18,8 +18,8 @@ from django.db import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cadences.models import Suppression, email_hash
 from leads.normalize import normalize_email
+from suppression.models import Suppression, email_hash
 
 from .. import engine, reader
 from ..models import (

@@ -15,8 +15,9 @@ import pytest
 from api.models import InboundSecret, ProcessedEvent
 from api.services import inbound_secret_rotate
 from api.signing import sign, signed_headers
-from cadences.models import Enrollment, Suppression
+from cadences.models import Enrollment
 from leads.models import EventKind, Lead, LeadEvent, Prospect
+from suppression.models import Suppression
 from tests.cadences.helpers import at, email, enroll, make_cadence, task
 
 

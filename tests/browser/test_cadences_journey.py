@@ -22,7 +22,6 @@ from cadences.models import (
     EnrollmentStatus,
     Reminder,
     StopReason,
-    Suppression,
     TaskOutcome,
     Touch,
     TouchStatus,
@@ -30,6 +29,7 @@ from cadences.models import (
 from cadences.standard import STANDARD_NAME
 from leads.models import EventKind, Lead, LeadState
 from sdrcrm import clock
+from suppression.models import Suppression
 from tests.factories import CompanyFactory, ProspectFactory
 
 pytestmark = pytest.mark.browser

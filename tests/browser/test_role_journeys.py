@@ -132,7 +132,7 @@ def journey(page, live_server, transactional_db, tmp_path, monkeypatch, axe, fit
         with celery_app.connection_for_write(broker_url()) as conn:
             touch_dispatch_task.apply_async(queue=queue, connection=conn)
 
-    monkeypatch.setattr(cadence_services, "_ring_dispatcher", ring)
+    monkeypatch.setattr(cadence_services.ring, "ring_dispatcher", ring)
     page.set_viewport_size({"width": 1280, "height": 900})
     with (
         worker_process(queue, tmp_path, SDRCRM_CLOCK_FILE=str(clock_file)) as (_, log),

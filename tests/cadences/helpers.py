@@ -4,9 +4,10 @@ and snapshots that let a negative test assert that nothing at all happened."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cadences.models import Cadence, CadenceStep, Channel, Enrollment, Reminder, Suppression, Touch
+from cadences.models import Cadence, CadenceStep, Channel, Enrollment, Reminder, Touch
 from cadences.services import CadenceData, StepData, cadence_create, enrollment_create
 from leads.models import Lead, LeadEvent, Prospect
+from suppression.models import Suppression
 
 OSLO = ZoneInfo("Europe/Oslo")
 NEW_YORK = ZoneInfo("America/New_York")

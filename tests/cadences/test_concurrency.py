@@ -74,8 +74,7 @@ def due_emails(crew, n: int, due) -> list[Touch]:
     )
     step = cadence.steps.get()
     prospects = Prospect.objects.bulk_create(
-        Prospect(team=crew.team, first_name=f"P{i}", email=f"p{i}@race.example")
-        for i in range(n)
+        Prospect(team=crew.team, first_name=f"P{i}", email=f"p{i}@race.example") for i in range(n)
     )
     leads = Lead.objects.bulk_create(
         Lead(team=crew.team, prospect=p, source="outbound", owner=crew.sdr, state="contacting")
@@ -298,7 +297,7 @@ def test_two_dispatchers_reserving_cap_for_the_same_sdrs_in_any_order_never_dead
     from datetime import date
 
     from cadences.models import SendCounter
-    from cadences.services import _reserve_sends
+    from cadences.services.dispatch.caps import reserve_sends
     from tests.factories import UserFactory
 
     owners = [UserFactory(username=f"cap-sdr-{i}") for i in range(30)]
@@ -308,7 +307,7 @@ def test_two_dispatchers_reserving_cap_for_the_same_sdrs_in_any_order_never_dead
     backward = {(o.pk, day): 1 for o in reversed(owners)}
     for _ in range(20):
         results = run_threads(
-            partial(_reserve_sends, forward, caps), partial(_reserve_sends, backward, caps)
+            partial(reserve_sends, forward, caps), partial(reserve_sends, backward, caps)
         )
         assert [status for status, _ in results] == [OK, OK], results
     assert sorted(SendCounter.objects.values_list("sent", flat=True)) == [40] * 30

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.http import Http404
 
 from cadences.models import Channel, Reminder, Touch, TouchStatus
 from cadences.selectors import today_queue
@@ -13,6 +12,7 @@ from cadences.services import (
     reminder_create,
 )
 from leads.services import lead_transition
+from sdrcrm.errors import NotFound
 from tests.cadences.helpers import at, email, enroll, make_cadence, task
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +177,7 @@ def test_a_manager_sees_an_sdrs_day(crew, other_crew, day):
     assert described(today_queue(user=crew.admin, owner=crew.sdr)) == expected
     assert today_queue(user=crew.manager).items == []  # the manager's own day
     for user in (crew.sdr2, other_crew.manager, crew.ae):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             today_queue(user=user, owner=crew.sdr)
 
 

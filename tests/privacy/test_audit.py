@@ -105,18 +105,18 @@ def test_admin_deletes_are_logged(crew, client):
 
 
 def test_a_domain_is_suppressed_in_the_admin_and_audited(crew, client):
-    from cadences.models import Suppression
-    from cadences.services import email_is_suppressed
+    from suppression.models import Suppression
+    from suppression.services import email_is_suppressed
 
     client.force_login(crew.admin)
     refused = client.post(
-        "/admin/cadences/suppression/add/",
+        "/admin/suppression/suppression/add/",
         {"email": "a@b.example", "domain": "b.example", "reason": "manual"},
     )
     assert refused.status_code == 200 and not Suppression.objects.exists()
 
     response = client.post(
-        "/admin/cadences/suppression/add/",
+        "/admin/suppression/suppression/add/",
         {"email": "", "domain": "Spam.Example", "reason": "manual"},
     )
 
@@ -126,7 +126,7 @@ def test_a_domain_is_suppressed_in_the_admin_and_audited(crew, client):
     ]
     assert email_is_suppressed("anyone@spam.example")
     entry = AuditEntry.objects.get()
-    assert (entry.action, entry.target_type) == ("admin_add", "cadences.suppression")
+    assert (entry.action, entry.target_type) == ("admin_add", "suppression.suppression")
 
 
 def test_password_changes_are_logged_without_the_password(crew, client):

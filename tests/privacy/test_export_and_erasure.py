@@ -14,7 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, transaction
 
 from audit.models import AuditEntry
-from cadences.models import Reminder, Suppression, Touch, email_hash
+from cadences.models import Reminder, Touch
 from cadences.services import (
     CadenceInvalid,
     email_is_suppressed,
@@ -27,6 +27,7 @@ from leads.services import LeadData, lead_add_note, lead_log_call, lead_update
 from notifications.models import Notification
 from privacy.registry import PERSONAL_DATA
 from privacy.services import email_may_be_contacted
+from suppression.models import Suppression, email_hash
 from tests.cadences.helpers import at, email, enroll, make_cadence
 from tests.factories import CompanyFactory, ProspectFactory
 from tests.fixtures import walk

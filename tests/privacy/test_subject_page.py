@@ -9,10 +9,10 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from audit.models import AuditEntry
-from cadences.models import Suppression, email_hash
 from leads.erasure import event_erased_payload
 from leads.models import Lead, LeadEvent, Prospect
 from privacy.registry import ERASED_NAME, PERSONAL_DATA
+from suppression.models import Suppression, email_hash
 from tests.factories import LeadFactory, ProspectFactory, TeamFactory
 from tests.fixtures import api_token_for, walk
 from tests.privacy.test_workspaces import KARI, _lead_of, rows_of

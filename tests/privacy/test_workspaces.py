@@ -6,11 +6,11 @@ import json
 import pytest
 from django.forms.models import model_to_dict
 
-from cadences.models import Suppression, email_hash
 from cadences.services import email_is_suppressed, email_record_bounce, email_record_unsubscribe
 from leads.models import Lead, LeadEvent, Prospect
 from leads.services import LeadData, TransitionParams, lead_add_note, lead_create, lead_transition
 from privacy.registry import ERASED_NAME
+from suppression.models import Suppression, email_hash
 from tests.fixtures import walk
 
 pytestmark = pytest.mark.django_db

@@ -116,7 +116,7 @@ def demo_clock(at: datetime):
     stories send their own emails at their own times."""
     with (
         mock.patch("django.utils.timezone.now", return_value=at),
-        mock.patch("cadences.services._ring_dispatcher"),
+        mock.patch("cadences.services.ring.ring_dispatcher"),
     ):
         yield
 

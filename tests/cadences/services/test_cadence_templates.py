@@ -4,7 +4,6 @@ enrolled keep the content they were enrolled with; the standard playbook cadence
 from datetime import time
 
 import pytest
-from django.http import Http404
 
 from cadences.models import Cadence, CadenceStep, Channel, OffsetFrom, Snippet, Touch
 from cadences.services import (
@@ -21,6 +20,7 @@ from cadences.services import (
 )
 from cadences.standard import STANDARD_NAME
 from leads.services import LeadForbidden
+from sdrcrm.errors import NotFound
 from tests.cadences.helpers import cadence_snapshot, email, enroll, make_cadence, task
 
 pytestmark = pytest.mark.django_db
@@ -315,11 +315,11 @@ def test_renaming_to_a_taken_name_is_refused(crew):
 def test_another_teams_cadence_is_not_found(crew, other_crew):
     theirs = make_cadence(other_crew.manager, [email()], name="Theirs")
     before = cadence_snapshot()
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         cadence_update(actor=crew.manager, cadence_id=theirs.pk, data=data(name="Mine now"))
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         cadence_copy(actor=crew.sdr, cadence_id=theirs.pk)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         cadence_set_archived(actor=crew.manager, cadence_id=theirs.pk, archived=True)
     assert cadence_snapshot() == before
 
@@ -430,7 +430,7 @@ def test_snippets_are_saved_per_team(crew, other_crew):
         snippet_save(actor=crew.sdr, title="Pricing", body="Again")
     with pytest.raises(CadenceInvalid, match="A snippet needs a title and a text."):
         snippet_save(actor=crew.sdr, title="Empty", body="  ")
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         snippet_save(actor=other_crew.sdr, title="Mine", body="x", snippet_id=snippet.pk)
     with pytest.raises(LeadForbidden):
         snippet_save(actor=crew.ae, title="AE", body="x")

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from cadences.models import Suppression, email_hash
 from cadences.services import (
     CadenceInvalid,
     email_is_suppressed,
@@ -22,6 +21,8 @@ from cadences.services import (
     touch_dispatch_due,
 )
 from leads.models import Prospect
+from sdrcrm.errors import Invalid
+from suppression.models import Suppression, email_hash
 from tests.cadences.helpers import email, enroll, make_cadence, statuses, touches
 from tests.factories import CompanyFactory, ProspectFactory
 
@@ -160,7 +161,7 @@ def test_the_send_time_suppression_check_is_one_query(crew, cadence, now, n):
         stats = touch_dispatch_due()
 
     assert stats.sent == n
-    suppression_queries = [q for q in queries if "cadences_suppression" in q["sql"]]
+    suppression_queries = [q for q in queries if "suppression_suppression" in q["sql"]]
     assert len(suppression_queries) == 1
 
 
@@ -184,8 +185,9 @@ def test_the_suppression_check_matches_address_domain_and_erased_hash(db):
 
 @pytest.mark.parametrize("domain", ["", "example", "a@b.example"])
 def test_a_domain_must_look_like_one(db, domain):
-    with pytest.raises(CadenceInvalid):
+    with pytest.raises(Invalid) as error:
         suppression_add(domain=domain, reason="manual")
+    assert (str(error.value), error.value.field) == ("Type a domain such as example.com.", "domain")
     assert not Suppression.objects.exists()
 
 

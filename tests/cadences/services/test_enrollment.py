@@ -5,13 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.http import Http404
 
 from cadences.models import (
     Channel,
     Enrollment,
     EnrollmentStatus,
-    Suppression,
     Touch,
     TouchStatus,
 )
@@ -28,6 +26,8 @@ from cadences.services import (
 )
 from leads.models import EventKind, Lead, LeadState
 from leads.services import LeadConflict, LeadForbidden
+from sdrcrm.errors import NotFound
+from suppression.models import Suppression
 from tests.cadences.helpers import (
     NEW_YORK,
     at,
@@ -276,11 +276,11 @@ REFUSALS = [
         "other_sdrs_lead",
         lambda crew: crew.lead(owner="sdr2"),
         "sdr",
-        Http404,
+        NotFound,
         "No such lead",
     ),
-    ("ae", lambda crew: crew.lead(), "ae", Http404, "No such lead"),
-    ("marketing", lambda crew: crew.lead(), "marketing", Http404, "No such lead"),
+    ("ae", lambda crew: crew.lead(), "ae", NotFound, "No such lead"),
+    ("marketing", lambda crew: crew.lead(), "marketing", NotFound, "No such lead"),
 ]
 
 
@@ -482,7 +482,7 @@ def test_pause_all_is_for_the_sdr_or_their_manager(crew, other_crew, standard, n
     before = cadence_snapshot()
     with pytest.raises(LeadForbidden):
         enrollment_pause_all(actor=crew.sdr2, owner_id=crew.sdr.pk)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         enrollment_pause_all(actor=other_crew.manager, owner_id=crew.sdr.pk)
     assert cadence_snapshot() == before
 
@@ -516,9 +516,9 @@ def test_someone_elses_enrollment_is_not_found(crew, other_crew, standard, now):
     enrollment = enroll(crew.sdr, crew.lead(), standard)
     before = cadence_snapshot()
     for actor in (crew.sdr2, other_crew.manager, crew.ae):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             enrollment_pause(actor=actor, enrollment_id=enrollment.pk)
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             enrollment_stop(actor=actor, enrollment_id=enrollment.pk)
     assert cadence_snapshot() == before
 
@@ -528,5 +528,5 @@ def test_enrollment_create_is_the_only_way_in(crew, standard, now):
     lead = crew.lead()
     enrollment = enrollment_create(actor=crew.sdr, lead_id=lead.pk, cadence_id=standard.pk)
     assert enrollment.lead_id == lead.pk
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         enrollment_create(actor=crew.sdr, lead_id="nope", cadence_id=standard.pk)

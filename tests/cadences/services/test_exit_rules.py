@@ -5,9 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.http import Http404
 
-from cadences.models import Channel, Enrollment, Suppression, Touch
+from cadences.models import Channel, Enrollment, Touch
 from cadences.services import (
     email_record_bounce,
     email_record_unsubscribe,
@@ -21,6 +20,8 @@ from cadences.services import (
 )
 from leads.models import DisqualifyReason, EventKind, Lead, LeadState, Prospect
 from leads.services import LeadConflict, TransitionParams, lead_transition
+from sdrcrm.errors import NotFound
+from suppression.models import Suppression
 from tests.cadences.helpers import (
     at,
     cadence_snapshot,
@@ -119,7 +120,7 @@ def test_a_reply_on_someone_elses_lead_is_not_found(crew, other_crew, running):
     lead, _ = running
     before = cadence_snapshot()
     for actor in (crew.sdr2, crew.ae, other_crew.manager):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             lead_record_reply(lead_id=lead.pk, actor=actor)
     assert cadence_snapshot() == before
 

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.http import Http404
 
 from cadences.models import Channel, Reminder, Touch, TouchStatus
 from cadences.services import (
@@ -24,6 +23,7 @@ from cadences.services import (
 )
 from leads.models import EventKind, Prospect
 from leads.services import LeadConflict
+from sdrcrm.errors import NotFound
 from tests.cadences.helpers import (
     at,
     cadence_snapshot,
@@ -219,9 +219,9 @@ def test_someone_elses_task_is_not_found(crew, other_crew, now):
     _, _, touch = one_task(crew, Channel.CALL)
     before = cadence_snapshot()
     for actor in (crew.sdr2, crew.ae, other_crew.manager, crew.marketing):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             touch_complete(actor=actor, touch_id=touch.pk, outcome="connected")
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             touch_skip(actor=actor, touch_id=touch.pk)
     assert cadence_snapshot() == before
     # The SDR's manager may do it for them.
@@ -349,10 +349,10 @@ def test_reminder_refusals_change_nothing(crew, other_crew, now):
     with pytest.raises(CadenceInvalid, match="Say what to do."):
         reminder_create(actor=crew.sdr, lead_id=lead.pk, due_at=now, note="  ")
     for actor in (crew.sdr2, other_crew.manager, crew.ae):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             reminder_create(actor=actor, lead_id=lead.pk, due_at=now, note="Theirs")
     for actor in (crew.sdr2, crew.manager):  # a reminder is its owner's
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             reminder_done(actor=actor, reminder_id=reminder.pk)
     assert cadence_snapshot() == before
 

@@ -7,9 +7,10 @@ from django.core import mail, signing
 from django.test import Client
 
 from cadences.context import unsubscribe_token
-from cadences.models import Enrollment, Suppression
+from cadences.models import Enrollment
 from cadences.services import touch_dispatch_due
 from leads.models import Prospect
+from suppression.models import Suppression
 from tests.cadences.helpers import cadence_snapshot, enroll, statuses, touches
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,13 @@
+"""The cadences' domain errors: subclasses of the house's (``sdrcrm.errors``), so that the
+middleware and the API's exception handler answer them like any other."""
+
+from leads.services import LeadError
+from sdrcrm.errors import Invalid
+
+
+class CadenceError(LeadError):
+    """A cadence change that could not be made; the message is for the user."""
+
+
+class CadenceInvalid(CadenceError, Invalid):
+    """Wrong input for a cadence change; ``field`` names the form field when there is one."""

@@ -1,0 +1,137 @@
+"""Writes for cadences, one module per job; the public names are re-exported here so that
+callers import from ``cadences.services``.
+
+- ``authoring``: cadence templates and snippets;
+- ``enrollment``: enrolling a lead, and stopping, pausing, resuming and advancing an enrollment;
+- ``exits``: what ends an enrollment besides its last step (reply, bounce, unsubscribe,
+  erasure, the lead moving on, no answer to the break-up);
+- ``tasks``: manual touches and reminders;
+- ``dispatch/``: the email dispatcher (``claim``, ``load``, ``caps``, ``send``, ``record``,
+  ``run`` with the periodic tick);
+- ``digest``: the SDRs' morning digest.
+
+The database is the record of every scheduled touch. The dispatcher claims due automatic-email
+touches in batches with ``SELECT … FOR UPDATE SKIP LOCKED`` (marking them ``sending`` under a
+lease, committed before anything is sent), sends them, and marks them sent in small chunks. A
+worker killed mid-batch leaves its touches ``sending``; when the lease expires the tick puts them
+back to ``scheduled`` and another worker sends them, with the same ``Message-ID`` (the touch's
+idempotency key) so that the receiving side can drop a repeat of the at most one chunk that was
+sent but not yet recorded.
+
+Cadences react to the lead's state rather than the other way round (``leads`` knows nothing of
+``cadences``): at send time, and on every tick, an enrollment whose lead is no longer
+``contacting`` is stopped.
+"""
+
+from leads.services import LeadConflict, LeadForbidden, LeadInvalid
+from suppression.services import email_is_suppressed, suppressed_emails, suppression_add
+
+from ..errors import CadenceError, CadenceInvalid
+from ..projection import touch_due_after, touches_project
+from .authoring import (
+    CadenceData,
+    StepData,
+    cadence_copy,
+    cadence_create,
+    cadence_ensure_standard,
+    cadence_set_archived,
+    cadence_update,
+    cadence_validate_steps,
+    snippet_save,
+)
+from .digest import digest_send_due
+from .dispatch import (
+    Claim,
+    DispatchStats,
+    has_due_emails,
+    tick,
+    touch_claim_due_emails,
+    touch_dispatch_due,
+    touch_mark_manual_due,
+    touch_recover_expired_leases,
+    touch_send_claimed,
+)
+from .enrollment import (
+    ENROLLABLE_STATES,
+    BulkResult,
+    enrollment_bulk_create,
+    enrollment_create,
+    enrollment_pause,
+    enrollment_pause_all,
+    enrollment_resume,
+    enrollment_resume_all,
+    enrollment_stop,
+)
+from .exits import (
+    email_record_bounce,
+    email_record_complaint,
+    email_record_erasure,
+    email_record_unsubscribe,
+    enrollment_scrap_unanswered,
+    enrollment_stop_for_moved_leads,
+    lead_record_reply,
+)
+from .tasks import (
+    OUTCOMES_BY_CHANNEL,
+    TaskResult,
+    reminder_create,
+    reminder_done,
+    touch_complete,
+    touch_release_held,
+    touch_skip,
+)
+
+__all__ = [
+    "ENROLLABLE_STATES",
+    "OUTCOMES_BY_CHANNEL",
+    "BulkResult",
+    "CadenceData",
+    "CadenceError",
+    "CadenceInvalid",
+    "Claim",
+    "DispatchStats",
+    "LeadConflict",
+    "LeadForbidden",
+    "LeadInvalid",
+    "StepData",
+    "TaskResult",
+    "cadence_copy",
+    "cadence_create",
+    "cadence_ensure_standard",
+    "cadence_set_archived",
+    "cadence_update",
+    "cadence_validate_steps",
+    "digest_send_due",
+    "email_is_suppressed",
+    "email_record_bounce",
+    "email_record_complaint",
+    "email_record_erasure",
+    "email_record_unsubscribe",
+    "enrollment_bulk_create",
+    "enrollment_create",
+    "enrollment_pause",
+    "enrollment_pause_all",
+    "enrollment_resume",
+    "enrollment_resume_all",
+    "enrollment_scrap_unanswered",
+    "enrollment_stop",
+    "enrollment_stop_for_moved_leads",
+    "has_due_emails",
+    "lead_record_reply",
+    "reminder_create",
+    "reminder_done",
+    "snippet_save",
+    "suppressed_emails",
+    "suppression_add",
+    "tick",
+    "touch_claim_due_emails",
+    "touch_complete",
+    "touch_dispatch_due",
+    "touch_due_after",
+    "touch_mark_manual_due",
+    "touch_recover_expired_leases",
+    "touch_release_held",
+    "touch_send_claimed",
+    "touch_skip",
+    "touches_project",
+]

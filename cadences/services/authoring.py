@@ -1,0 +1,277 @@
+"""Cadence templates and snippets: written by managers, SDRs and BDRs of a team."""
+
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from leads.services import (
+    LeadForbidden,
+)
+from sdrcrm import clock
+from sdrcrm.errors import NotFound
+
+from .. import schedule, templating
+from ..errors import CadenceInvalid
+from ..models import (
+    EMAIL_CHANNELS,
+    Cadence,
+    CadenceStep,
+    Channel,
+    OffsetFrom,
+    Snippet,
+)
+from ..standard import STANDARD_DESCRIPTION, STANDARD_NAME, STANDARD_STEPS
+
+
+@dataclass
+class StepData:
+    channel: str
+    day_offset: int = 0
+    offset_from: str = OffsetFrom.PREVIOUS
+    subject_template: str = ""
+    body_template: str = ""
+    instructions: str = ""
+    is_breakup: bool = False
+    breakup_wait_days: int = 5
+    id: int | None = None  # an existing step being edited
+
+
+@dataclass
+class CadenceData:
+    name: str
+    description: str = ""
+    window_start: object = None
+    window_end: object = None
+    window_days: str = "01234"
+    steps: list[StepData] = field(default_factory=list)
+
+
+def _require_cadence_editor(actor: User) -> None:
+    if not (actor.is_manager or actor.is_prospector or actor.is_admin_role):
+        raise LeadForbidden("Only managers, SDRs and BDRs edit cadences.")
+    if actor.team_id is None:
+        raise LeadForbidden("You need to belong to a team to edit cadences.")
+
+
+def cadence_validate_steps(steps: list[StepData]) -> list[tuple[int, str, str]]:
+    """Problems as (step index, field, message); empty when the steps are fine."""
+    problems = []
+    if not steps:
+        problems.append((-1, "", "A cadence needs at least one step."))
+    for i, step in enumerate(steps):
+        if step.channel not in Channel.values:
+            problems.append((i, "channel", "Choose a channel."))
+            continue
+        if step.channel in EMAIL_CHANNELS:
+            if not step.subject_template.strip():
+                problems.append((i, "subject_template", "An email step needs a subject."))
+            if not step.body_template.strip():
+                problems.append((i, "body_template", "An email step needs a body."))
+            for name in ("subject_template", "body_template"):
+                for problem in templating.validate(getattr(step, name)):
+                    problems.append((i, name, problem))
+            if "unsubscribe_url" in templating.fields_used(step.subject_template):
+                problems.append(
+                    (i, "subject_template", "The unsubscribe link belongs in the body.")
+                )
+        elif not step.instructions.strip():
+            problems.append((i, "instructions", "Say what the SDR should do in this step."))
+        if step.is_breakup:
+            if step.channel not in EMAIL_CHANNELS:
+                problems.append((i, "is_breakup", "The break-up step must be an email."))
+            if i != len(steps) - 1:
+                problems.append((i, "is_breakup", "The break-up step must be the last step."))
+        if step.day_offset > 60:
+            problems.append((i, "day_offset", "At most 60 business days between steps."))
+    return problems
+
+
+def _check(data: CadenceData) -> None:
+    if not data.name.strip():
+        raise CadenceInvalid("Give the cadence a name.", field="name")
+    if data.window_start and data.window_end and data.window_start >= data.window_end:
+        raise CadenceInvalid("The send window must end after it starts.", field="window_end")
+    if not data.window_days or any(d not in "0123456" for d in data.window_days):
+        raise CadenceInvalid("Choose at least one sending day.", field="window_days")
+    problems = cadence_validate_steps(data.steps)
+    if problems:
+        index, _field, message = problems[0]
+        prefix = f"Step {index + 1}: " if index >= 0 else ""
+        raise CadenceInvalid(prefix + message, field="steps")
+
+
+def _write_steps(cadence: Cadence, steps: list[StepData]) -> None:
+    existing = {s.pk: s for s in cadence.steps.all()}
+    keep = {s.id for s in steps if s.id in existing}
+    removed = [s for pk, s in existing.items() if pk not in keep]
+    for step in removed:
+        if step.touches.exists():
+            raise CadenceInvalid(
+                f"Step {step.position} has already been used by enrollments and cannot be "
+                "removed; copy the cadence to make a different sequence.",
+                field="steps",
+            )
+        step.delete()
+    # Positions are unique: park the kept steps out of the way before renumbering.
+    for step in existing.values():
+        if step.pk in keep:
+            step.position += 1000
+            step.save(update_fields=["position"])
+    for position, data in enumerate(steps, start=1):
+        values = {
+            "position": position,
+            "channel": data.channel,
+            "day_offset": data.day_offset,
+            "offset_from": data.offset_from,
+            "subject_template": templating.header_safe(data.subject_template),
+            "body_template": data.body_template.strip(),
+            "instructions": data.instructions.strip(),
+            "is_breakup": data.is_breakup,
+            "breakup_wait_days": data.breakup_wait_days,
+        }
+        if data.id in existing:
+            step = existing[data.id]
+            for name, value in values.items():
+                setattr(step, name, value)
+            step.save()
+        else:
+            CadenceStep.objects.create(cadence=cadence, **values)
+
+
+def cadence_create(*, actor: User, data: CadenceData) -> Cadence:
+    _require_cadence_editor(actor)
+    _check(data)
+    try:
+        with transaction.atomic():
+            cadence = Cadence.objects.create(
+                team_id=actor.team_id,
+                name=data.name.strip(),
+                description=data.description.strip(),
+                window_start=data.window_start or schedule.DEFAULT_WINDOW_START,
+                window_end=data.window_end or schedule.DEFAULT_WINDOW_END,
+                window_days=data.window_days,
+                created_by=actor,
+            )
+            _write_steps(cadence, data.steps)
+    except IntegrityError as exc:
+        raise CadenceInvalid("Your team already has a cadence with this name.", "name") from exc
+    return cadence
+
+
+def _lock_cadence(actor: User, cadence_id: int) -> Cadence:
+    qs = (
+        Cadence.objects.all()
+        if actor.is_admin_role
+        else Cadence.objects.filter(team_id=actor.team_id)
+    )
+    try:
+        return qs.select_for_update().get(pk=cadence_id)
+    except (Cadence.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such cadence") from None
+
+
+def cadence_update(*, actor: User, cadence_id: int, data: CadenceData) -> Cadence:
+    """Edit a cadence. Touches already scheduled keep the content they were enrolled with:
+    an edit applies to enrollments made after it."""
+    _require_cadence_editor(actor)
+    _check(data)
+    try:
+        with transaction.atomic():
+            cadence = _lock_cadence(actor, cadence_id)
+            cadence.name = data.name.strip()
+            cadence.description = data.description.strip()
+            cadence.window_start = data.window_start or cadence.window_start
+            cadence.window_end = data.window_end or cadence.window_end
+            cadence.window_days = data.window_days
+            cadence.updated_at = clock.now()
+            cadence.save()
+            _write_steps(cadence, data.steps)
+    except IntegrityError as exc:
+        raise CadenceInvalid("Your team already has a cadence with this name.", "name") from exc
+    return cadence
+
+
+def cadence_copy(*, actor: User, cadence_id: int) -> Cadence:
+    _require_cadence_editor(actor)
+    with transaction.atomic():
+        source = _lock_cadence(actor, cadence_id)
+        base = f"Copy of {source.name}"[:110]
+        name, n = base, 2
+        while Cadence.objects.filter(team_id=source.team_id, name=name).exists():
+            name, n = f"{base} ({n})", n + 1
+        copy = Cadence.objects.create(
+            team_id=source.team_id,
+            name=name,
+            description=source.description,
+            window_start=source.window_start,
+            window_end=source.window_end,
+            window_days=source.window_days,
+            created_by=actor,
+        )
+        CadenceStep.objects.bulk_create(
+            CadenceStep(
+                cadence=copy,
+                position=s.position,
+                day_offset=s.day_offset,
+                offset_from=s.offset_from,
+                channel=s.channel,
+                subject_template=s.subject_template,
+                body_template=s.body_template,
+                instructions=s.instructions,
+                is_breakup=s.is_breakup,
+                breakup_wait_days=s.breakup_wait_days,
+            )
+            for s in source.steps.all()
+        )
+    return copy
+
+
+def cadence_set_archived(*, actor: User, cadence_id: int, archived: bool) -> Cadence:
+    """Archived cadences take no new enrollments; running ones go on."""
+    _require_cadence_editor(actor)
+    with transaction.atomic():
+        cadence = _lock_cadence(actor, cadence_id)
+        cadence.is_archived = archived
+        cadence.updated_at = clock.now()
+        cadence.save(update_fields=["is_archived", "updated_at"])
+    return cadence
+
+
+def cadence_ensure_standard(*, team_id: int, actor: User | None = None) -> Cadence:
+    """The playbook cadence for a team (created once; idempotent)."""
+    with transaction.atomic():
+        cadence, created = Cadence.objects.get_or_create(
+            team_id=team_id,
+            name=STANDARD_NAME,
+            defaults={"description": STANDARD_DESCRIPTION, "created_by": actor},
+        )
+        if created:
+            _write_steps(cadence, [StepData(**step) for step in STANDARD_STEPS])
+    return cadence
+
+
+def snippet_save(*, actor: User, title: str, body: str, snippet_id: int | None = None) -> Snippet:
+    _require_cadence_editor(actor)
+    title, body = title.strip(), body.strip()
+    if not title or not body:
+        raise CadenceInvalid("A snippet needs a title and a text.", field="title")
+    try:
+        with transaction.atomic():
+            if snippet_id is None:
+                return Snippet.objects.create(
+                    team_id=actor.team_id, title=title, body=body, created_by=actor
+                )
+            snippet = (
+                Snippet.objects.select_for_update()
+                .filter(team_id=actor.team_id)
+                .filter(pk=snippet_id)
+                .first()
+            )
+            if snippet is None:
+                raise NotFound("No such snippet")
+            snippet.title, snippet.body = title, body
+            snippet.save(update_fields=["title", "body"])
+            return snippet
+    except IntegrityError as exc:
+        raise CadenceInvalid("A snippet with this title exists.", field="title") from exc
