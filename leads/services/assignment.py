@@ -38,18 +38,25 @@ def lead_claim(*, actor: User, lead_id: int) -> Lead:
             if lead.owner_id == actor.id:
                 return lead
             raise LeadConflict(f"{lead.owner} claimed this lead first.")
-        lead.owner = actor
-        now = timezone.now()
-        _save(lead, _touch(lead, now, ["owner"]))
-        lead_event_record(
-            lead=lead,
-            kind=EventKind.ASSIGNMENT,
-            actor=actor,
-            at=now,
-            body=f"Claimed by {actor}",
-            payload={"from_owner_id": None, "to_owner_id": actor.pk, "claim": True},
+        _owner_set(
+            lead, actor, actor=actor, now=timezone.now(), body=f"Claimed by {actor}", claim=True
         )
     return lead
+
+
+def _owner_set(
+    lead: Lead, owner: User | None, *, actor: User, now, body: str, claim: bool = False
+) -> None:
+    """Give the locked ``lead`` to ``owner`` (None: the pool) and write the assignment entry."""
+    previous_id = lead.owner_id
+    lead.owner = owner
+    _save(lead, _touch(lead, now, ["owner"]))
+    payload = {"from_owner_id": previous_id, "to_owner_id": owner.pk if owner else None}
+    if claim:
+        payload["claim"] = True
+    lead_event_record(
+        lead=lead, kind=EventKind.ASSIGNMENT, actor=actor, at=now, body=body, payload=payload
+    )
 
 
 def lead_bulk_assign(*, actor: User, lead_ids: list[int], owner_id: int | None) -> int:
@@ -84,19 +91,13 @@ def lead_bulk_assign(*, actor: User, lead_ids: list[int], owner_id: int | None) 
             if lead.owner_id == (owner.pk if owner else None):
                 continue
             previous = lead.owner
-            lead.owner = owner
-            _save(lead, _touch(lead, now, ["owner"]))
-            lead_event_record(
-                lead=lead,
-                kind=EventKind.ASSIGNMENT,
+            _owner_set(
+                lead,
+                owner,
                 actor=actor,
-                at=now,
+                now=now,
                 body=f"Assigned to {owner or 'the unassigned pool'}"
                 + (f" (was {previous})" if previous else ""),
-                payload={
-                    "from_owner_id": previous.pk if previous else None,
-                    "to_owner_id": owner.pk if owner else None,
-                },
             )
             changed += 1
     return changed
