@@ -9,6 +9,13 @@ class Team(models.Model):
         default="Europe/Oslo",
         help_text="The team's local day: dashboards count figures per day in this zone",
     )
+    # Where the team's cadence emails leave from (issue 19): each SDR's own mailbox, or the
+    # site-wide email backend (e.g. inbound follow-ups through a provider).
+    email_via = models.CharField(
+        max_length=10,
+        choices=[("mailbox", "The SDR's own mailbox"), ("site", "The site-wide email backend")],
+        default="mailbox",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

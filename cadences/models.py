@@ -78,6 +78,8 @@ class CadenceStep(models.Model):
     breakup_wait_days = models.PositiveSmallIntegerField(
         default=5, help_text="Business days to wait for an answer after the break-up email"
     )
+    # Goes out as a reply to the enrollment's previous email (Re:, In-Reply-To, References).
+    reply_in_thread = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["cadence", "position"]
@@ -128,6 +130,8 @@ class Enrollment(models.Model):
     country = models.CharField(max_length=2, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     paused_at = models.DateTimeField(null=True, blank=True)
+    # Paused by an out-of-office answer: resumed automatically at this moment.
+    resume_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     # Set when the break-up email has gone out: no answer by then scraps the lead.
     scrap_due_at = models.DateTimeField(null=True, blank=True)
@@ -161,6 +165,9 @@ class TouchStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"  # next up, firm due time
     DUE = "due", "Due"  # a manual task that came due: in the SDR's queue
     SENDING = "sending", "Sending"  # claimed by a worker, under a lease
+    # Handed to the mailbox's server but its answer never came: resolved (found in the Sent
+    # folder, or proven not accepted) before any retry, never sent again blindly.
+    UNCERTAIN = "uncertain", "Sent? Being confirmed"
     HELD = "held", "Held: fields missing"
     SENT = "sent", "Sent"
     DONE = "done", "Done"
@@ -208,6 +215,7 @@ class Touch(models.Model):
     offset_from = models.CharField(max_length=12, default=OffsetFrom.PREVIOUS)
     is_breakup = models.BooleanField(default=False)
     breakup_wait_days = models.PositiveSmallIntegerField(default=5)
+    reply_in_thread = models.BooleanField(default=False)
 
     status = models.CharField(
         max_length=12, choices=TouchStatus.choices, default=TouchStatus.PLANNED
@@ -219,6 +227,12 @@ class Touch(models.Model):
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     rendered_subject = models.CharField(max_length=250, blank=True)
     rendered_body = models.TextField(blank=True)
+    # The Message-ID header it went out with, and the mailbox it left from (null: the
+    # site-wide backend).
+    message_id = models.CharField(max_length=255, blank=True)
+    mailbox = models.ForeignKey(
+        "mailboxes.Mailbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(

@@ -80,7 +80,7 @@ PERSONAL_DATA: dict[str, Covered] = {
             n: STATE
             for n in (
                 "id lead cadence owner status stop_reason time_zone started_at paused_at "
-                "ended_at scrap_due_at enrolled_by"
+                "resume_at ended_at scrap_due_at enrolled_by"
             ).split()
         },
     ),
@@ -93,9 +93,11 @@ PERSONAL_DATA: dict[str, Covered] = {
                 for n in (
                     "id enrollment step position owner lead channel day_offset offset_from "
                     "is_breakup breakup_wait_days status due_at claimed_at lease_until attempts "
-                    "idempotency_key sent_at completed_at completed_by outcome"
+                    "idempotency_key sent_at completed_at completed_by outcome reply_in_thread "
+                    "mailbox"
                 ).split()
             },
+            "message_id": "the product's own Message-ID (the touch's key and the SDR's domain)",
             "subject_template": "the cadence step's template, with placeholders, not the text sent",
             "body_template": "the cadence step's template, with placeholders, not the text sent",
             "instructions": "the cadence step's instructions for the SDR",
@@ -118,6 +120,21 @@ PERSONAL_DATA: dict[str, Covered] = {
                 ).split()
             },
             "breakdown": "points per scoring factor",
+        },
+    ),
+    "inbox.inboundmessage": Covered(
+        path="lead__prospect",
+        erase={"from_email": "", "subject": "", "text": "", "bounce_recipient": ""},
+        keep={
+            **{
+                n: STATE
+                for n in (
+                    "id mailbox folder uidvalidity uid kind lead touch matched_by sent_at "
+                    "return_on bounce_status processed_at"
+                ).split()
+            },
+            "message_id": "the message's id, to process it once: not identifying",
+            "in_reply_to": "the product's own Message-ID it answers: not identifying",
         },
     ),
     "notifications.notification": Covered(
@@ -210,6 +227,11 @@ NOT_PERSONAL: dict[str, str] = {
     "cadences.snippet": "text blocks for emails: " + CONFIG,
     "cadences.sendcounter": "emails sent per SDR and day: " + STAFF,
     "cadences.digestlog": STAFF,
+    "mailboxes.mailbox": "an SDR's own mailbox and its settings: " + STAFF,
+    "mailboxes.mailboxsendcounter": "emails sent per mailbox and hour: " + STAFF,
+    "mailboxes.oauthclient": CONFIG,
+    "inbox.foldercursor": "how far a mailbox folder was read: " + CONFIG,
+    "inbox.synclease": "which sync process holds a mailbox: " + CONFIG,
     "qualification.scoringmodel": CONFIG,
     "qualification.aeprofile": STAFF,
     "qualification.escalation": "lead id, AE and dates only",

@@ -81,8 +81,10 @@ INSTALLED_APPS = [
     "suppression",
     "cadences",
     "notifications",
+    "mailboxes",
     "qualification",
     "intake",
+    "inbox",
     "api",
     "dashboards",
     "coaching",
@@ -410,6 +412,15 @@ ANYMAIL = {k.removeprefix("ANYMAIL_"): v for k, v in os.environ.items() if k.sta
 
 # --- Product settings -----------------------------------------------------------------------
 SDRCRM_BASE_URL = os.environ.get("SDRCRM_BASE_URL", "http://127.0.0.1:8000")
+
+# SDR mailboxes (issue 19): the keys their passwords and OAuth tokens are encrypted with
+# (mailboxes/crypto.py), newest first, comma separated; Fernet keys, made with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+# A development run without any uses a fixed key that protects nothing.
+DEVELOPMENT_MAILBOX_KEY = "c2RyY3JtLWRldmVsb3BtZW50LW1haWxib3gta2V5LSE="  # noqa: S105
+SDRCRM_MAILBOX_KEYS = env_list("SDRCRM_MAILBOX_KEYS", "") or (
+    [DEVELOPMENT_MAILBOX_KEY] if DEVELOPMENT else []
+)
 SDRCRM_COMPANY_NAME = os.environ.get("SDRCRM_COMPANY_NAME", "Nordlys CRM")
 # Dispatch of scheduled touches: rows claimed per SKIP LOCKED query, how long a worker may
 # hold a claimed touch before another may take it over, and how many dispatch tasks a tick
