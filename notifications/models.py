@@ -14,6 +14,7 @@ class NotificationKind(models.TextChoices):
     REJECTED = "rejected", "Lead rejected"
     ESCALATED = "escalated", "Hand-off escalated"
     INBOUND = "inbound", "Inbound lead"
+    MAILBOX = "mailbox", "Mailbox not working"  # no lead: about the user's own mailbox
 
 
 class Notification(models.Model):
