@@ -2,6 +2,8 @@
 sending limits. The logins are the fake transport's (conftest.py); the real servers' are in
 test_real_servers.py."""
 
+# ruff: noqa: E501  (the tables of cases and the messages read best one a line)
+
 from datetime import timedelta
 
 import pytest
@@ -84,12 +86,12 @@ def test_a_mailbox_failing_the_test_is_not_saved(crew, fake_transport, enqueued,
     assert enqueued == []
 
 
-def test_a_changed_connection_failing_the_test_leaves_the_saved_one_as_it_was(
-    crew, fake_transport
-):
+def test_a_changed_connection_failing_the_test_leaves_the_saved_one_as_it_was(crew, fake_transport):
     password_mailbox(crew.sdr)
     before = snapshot()
-    fake_transport.imap_error = mailbox_error("IMAP is disabled for this account", kind="imap_disabled")
+    fake_transport.imap_error = mailbox_error(
+        "IMAP is disabled for this account", kind="imap_disabled"
+    )
 
     with pytest.raises(MailboxTestFailed, match="IMAP is disabled for this account"):
         mailbox_connect(actor=crew.sdr, data=data(imap_host="imap2.fjord.example"))

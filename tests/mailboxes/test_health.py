@@ -29,9 +29,7 @@ def test_a_failing_mailbox_records_the_reason_and_notifies_its_owner_once(crew):
     saved = Mailbox.objects.get(pk=mailbox.pk)
     assert (saved.status, saved.last_error) == (MailboxStatus.FAILING, REVOKED)
     assert saved.last_error_at is not None
-    assert notes(crew.sdr) == [
-        ("mailbox", f"Your mailbox {mailbox.email} stopped working", None)
-    ]
+    assert notes(crew.sdr) == [("mailbox", f"Your mailbox {mailbox.email} stopped working", None)]
     assert notes(crew.manager) == []
     body = Notification.objects.get(user=crew.sdr).body
     assert body.startswith(AUTH_FAILED + "\n\nYour cadence emails wait until it works again")
@@ -78,7 +76,9 @@ def test_working_again_clears_the_error_and_releases_the_held_sends_after_commit
     assert enqueued == [("cadences.mailbox_resume_task", mailbox.pk)]
 
 
-def test_a_mailbox_already_working_is_left_alone(crew, enqueued, django_capture_on_commit_callbacks):
+def test_a_mailbox_already_working_is_left_alone(
+    crew, enqueued, django_capture_on_commit_callbacks
+):
     mailbox = password_mailbox(crew.sdr)
     before = Mailbox.objects.filter(pk=mailbox.pk).values().get()
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,5 +1,7 @@
 """mailboxes/hosts.py: what a server may be (pure)."""
 
+# ruff: noqa: E501  (the tables of cases and the messages read best one a line)
+
 import pytest
 
 from mailboxes.hosts import PRESETS, check_server, clean_host, is_loopback

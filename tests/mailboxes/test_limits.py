@@ -1,5 +1,7 @@
 """mailboxes/limits.py: the ramp-up and the safe ranges of the sending limits (pure)."""
 
+# ruff: noqa: E501  (the tables of cases and the messages read best one a line)
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,12 +25,14 @@ def test_the_ramp_rises_in_equal_daily_steps_from_the_start_cap_to_the_full_one(
 
 
 def test_no_ramp_gives_the_full_cap_at_once_and_a_start_above_the_cap_is_the_cap():
-    assert ramp_cap(
-        daily_cap=150, ramp_start_cap=20, ramp_days=0, connected_at=T0, now=T0
-    ).cap_today == 150
-    assert ramp_cap(
-        daily_cap=50, ramp_start_cap=80, ramp_days=10, connected_at=T0, now=T0
-    ).cap_today == 50
+    assert (
+        ramp_cap(daily_cap=150, ramp_start_cap=20, ramp_days=0, connected_at=T0, now=T0).cap_today
+        == 150
+    )
+    assert (
+        ramp_cap(daily_cap=50, ramp_start_cap=80, ramp_days=10, connected_at=T0, now=T0).cap_today
+        == 50
+    )
 
 
 def test_a_clock_before_the_connection_counts_as_the_first_day():

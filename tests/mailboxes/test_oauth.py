@@ -2,6 +2,8 @@
 and renewing an access token, against a stub token endpoint of our own (the full flow with
 the real mail servers is in test_oauth_flow.py)."""
 
+# ruff: noqa: E501  (the tables of cases and the messages read best one a line)
+
 import threading
 import time
 from datetime import timedelta
@@ -93,9 +95,7 @@ def test_microsofts_authorization_request_names_the_tenant(microsoft_client):
 
 
 def test_the_endpoints_follow_the_settings(microsoft_client, settings):
-    settings.SDRCRM_OAUTH_ENDPOINTS = {
-        "microsoft": {"token": "http://127.0.0.1:9/{tenant}/token"}
-    }
+    settings.SDRCRM_OAUTH_ENDPOINTS = {"microsoft": {"token": "http://127.0.0.1:9/{tenant}/token"}}
     assert oauth.endpoints(microsoft_client) == {
         "authorize": (
             "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
@@ -186,8 +186,10 @@ def test_the_code_is_traded_with_the_verifier_and_the_secret(google_client, stub
         "client_id": "google-id", "client_secret": GOOGLE_SECRET, "code_verifier": "v" * 64,
     }]  # fmt: skip
     assert (tokens.access_token, tokens.refresh_token) == ("at-1", "rt-1")
-    assert before + timedelta(seconds=3599) <= tokens.expires_at <= timezone.now() + timedelta(
-        seconds=3599
+    assert (
+        before + timedelta(seconds=3599)
+        <= tokens.expires_at
+        <= timezone.now() + timedelta(seconds=3599)
     )
     assert "at-1" not in repr(tokens) and "rt-1" not in repr(tokens)
     assert oauth.address_from(google_client, flow, tokens) == "kari@fjord.example"
@@ -211,7 +213,9 @@ def test_a_refused_exchange_says_why(google_client, stub_oauth, status, body, sa
 
 
 @pytest.mark.parametrize("status, body", [(503, {"error": "unavailable"}), (200, b"<html>")])
-def test_an_endpoint_answering_nonsense_is_a_temporary_error(google_client, stub_oauth, status, body):
+def test_an_endpoint_answering_nonsense_is_a_temporary_error(
+    google_client, stub_oauth, status, body
+):
     stub_oauth.queue(status, body)
     with pytest.raises(MailboxError) as failed:
         oauth.code_exchange(google_client, _flow(), code="c", redirect_uri=REDIRECT)
@@ -283,7 +287,9 @@ def sender(crew):
     return crew.sdr
 
 
-def test_a_token_valid_for_more_than_five_minutes_is_used_as_it_is(sender, google_client, stub_oauth):
+def test_a_token_valid_for_more_than_five_minutes_is_used_as_it_is(
+    sender, google_client, stub_oauth
+):
     mailbox = oauth_mailbox(sender, expires_in=5 * 60 + 30)
     assert oauth.fresh_access_token(mailbox) == "access-1"
     assert stub_oauth.requests == []
@@ -379,7 +385,9 @@ def test_a_password_mailbox_has_no_access_token(sender):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_processes_renewing_at_once_spend_the_refresh_token_once(crew_tx, google_tx, stub_oauth):
+def test_two_processes_renewing_at_once_spend_the_refresh_token_once(
+    crew_tx, google_tx, stub_oauth
+):
     """The sync and the sender both find the token expiring: the second waits for the
     first's renewal (the row lock) and uses its token; the provider sees one request."""
     mailbox = oauth_mailbox(crew_tx, expires_in=-10)
