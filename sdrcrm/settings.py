@@ -465,6 +465,9 @@ SDRCRM_OAUTH_TIMEOUT_SECONDS = float(os.environ.get("SDRCRM_OAUTH_TIMEOUT_SECOND
 SDRCRM_MAILBOX_TEST_TIMEOUT_SECONDS = float(
     os.environ.get("SDRCRM_MAILBOX_TEST_TIMEOUT_SECONDS", "10")
 )
+# Certificate authorities trusted for mailbox servers besides the system's (a PEM file): a
+# company's own mail server with its own authority (mailboxes/transport.py).
+SDRCRM_MAILBOX_CA_FILE = os.environ.get("SDRCRM_MAILBOX_CA_FILE", "")
 SDRCRM_COMPANY_NAME = os.environ.get("SDRCRM_COMPANY_NAME", "Nordlys CRM")
 # Dispatch of scheduled touches: rows claimed per SKIP LOCKED query, how long a worker may
 # hold a claimed touch before another may take it over, and how many dispatch tasks a tick
