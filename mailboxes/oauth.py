@@ -44,9 +44,10 @@ from django.utils.translation import gettext as _
 
 from sdrcrm.errors import Invalid
 
-from . import crypto
+# ``transport`` as a module: it calls ``fresh_access_token`` and this module raises its
+# ``MailboxError``, so neither takes a name from the other while the other may be importing.
+from . import crypto, transport
 from .models import OAUTH_KINDS, AuthKind, Mailbox, OAuthClient, TransportSecurity
-from .transport import MailboxError
 
 # An access token this close to its expiry is renewed before use.
 REFRESH_MARGIN = timedelta(minutes=5)
@@ -232,8 +233,8 @@ class Tokens:
         return f"Tokens(expires_at={self.expires_at.isoformat()})"
 
 
-def _error(kind: str, message: str, *, permanent: bool) -> MailboxError:
-    return MailboxError(kind=kind, message=message, permanent=permanent)
+def _error(kind: str, message: str, *, permanent: bool) -> transport.MailboxError:
+    return transport.MailboxError(kind=kind, message=message, permanent=permanent)
 
 
 def _post(url: str, data: dict, provider: Provider) -> dict:
