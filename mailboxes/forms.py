@@ -7,6 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from .limits import RANGES
 from .models import AuthKind, TransportSecurity
 
+SECURITY_CHOICES = [
+    (TransportSecurity.TLS.value, TransportSecurity.TLS.label),
+    (TransportSecurity.STARTTLS.value, TransportSecurity.STARTTLS.label),
+    (TransportSecurity.NONE.value, _("None (localhost only)")),
+]
+
 
 class PasswordConnectForm(forms.Form):
     email = forms.EmailField(
@@ -29,18 +35,18 @@ class PasswordConnectForm(forms.Form):
     )
     imap_host = forms.CharField(max_length=253, label=_("IMAP server"))
     imap_port = forms.IntegerField(min_value=1, max_value=65535, label=_("IMAP port"))
-    imap_security = forms.ChoiceField(choices=TransportSecurity.choices, label=_("IMAP security"))
+    imap_security = forms.ChoiceField(choices=SECURITY_CHOICES, label=_("IMAP security"))
     smtp_host = forms.CharField(max_length=253, label=_("SMTP server"))
     smtp_port = forms.IntegerField(min_value=1, max_value=65535, label=_("SMTP port"))
-    smtp_security = forms.ChoiceField(choices=TransportSecurity.choices, label=_("SMTP security"))
+    smtp_security = forms.ChoiceField(choices=SECURITY_CHOICES, label=_("SMTP security"))
 
     def __init__(self, *args, password_stored: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["password"].help_text = (
             _("Leave empty to keep the stored one (it is never shown).")
             if password_stored
-            else _("Stored encrypted, never shown again. Google and Microsoft need an app "
-                   "password here, or use their sign-in buttons above.")
+            else _("Stored encrypted, never shown again. Gmail and Google Workspace need an "
+                   "app password here (made in the Google account's security settings).")
         )  # fmt: skip
 
 

@@ -32,15 +32,20 @@ CONNECTION_INITIAL = (
 _PROVIDER_ERROR = re.compile(r"[a-z_]{1,40}")
 
 
+def _reason(error) -> str:
+    """A test's message as the middle of a sentence (the transport's have no full stop)."""
+    return str(error).rstrip(". ")
+
+
 def _require_sender(user) -> None:
     if not selectors.may_connect_mailbox(user):
         raise PermissionDenied
 
 
-def _connect_initial(mailbox, preset_key: str) -> dict:
+def _connect_initial(user, mailbox, preset_key: str) -> dict:
     preset = PRESETS.get(preset_key)
-    initial = {"imap_port": 993, "imap_security": "tls", "smtp_port": 587,
-               "smtp_security": "starttls"}  # fmt: skip
+    initial = {"email": user.email, "imap_port": 993, "imap_security": "tls",
+               "smtp_port": 587, "smtp_security": "starttls"}  # fmt: skip
     if mailbox is not None and mailbox.auth_kind == AuthKind.PASSWORD:
         initial.update({name: getattr(mailbox, name) for name in CONNECTION_INITIAL})
     elif mailbox is not None:
@@ -62,7 +67,8 @@ def _page(request, *, connect_form=None, limits_form=None, status=200):
     preset = request.GET.get("preset", "")
     if connect_form is None:
         connect_form = PasswordConnectForm(
-            initial=_connect_initial(mailbox, preset), password_stored=_password_stored(mailbox)
+            initial=_connect_initial(user, mailbox, preset),
+            password_stored=_password_stored(mailbox),
         )
     if limits_form is None and mailbox is not None:
         limits_form = LimitsForm(initial={name: getattr(mailbox, name) for name in LIMIT_FIELDS})
@@ -108,8 +114,11 @@ def connect(request):
         try:
             services.mailbox_connect(actor=user, data=data)
         except services.MailboxTestFailed as exc:
-            form.add_error(None, _("The connection test failed: %(reason)s Nothing was saved.")
-                           % {"reason": exc})  # fmt: skip
+            form.add_error(
+                None,
+                _("The connection test failed: %(reason)s. Nothing was saved.")
+                % {"reason": _reason(exc)},
+            )
         except Invalid as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
@@ -126,7 +135,9 @@ def retest(request):
     try:
         services.mailbox_retest(actor=request.user)
     except services.MailboxTestFailed as exc:
-        messages.error(request, _("The connection test failed: %(reason)s") % {"reason": exc})
+        messages.error(
+            request, _("The connection test failed: %(reason)s.") % {"reason": _reason(exc)}
+        )
     else:
         messages.success(request, _("The mailbox works: the IMAP and SMTP logins succeeded."))
     return redirect("mailboxes:mine")
@@ -225,7 +236,8 @@ def oauth_callback(request):
     except services.MailboxTestFailed as exc:
         messages.error(
             request,
-            _("The connection test failed: %(reason)s Nothing was saved.") % {"reason": exc},
+            _("The connection test failed: %(reason)s. Nothing was saved.")
+            % {"reason": _reason(exc)},
         )
     except Invalid as exc:
         messages.error(request, str(exc))

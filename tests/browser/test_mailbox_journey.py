@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from mailboxes import crypto
-from mailboxes.models import Mailbox, MailboxStatus
+from mailboxes.models import Mailbox, MailboxStatus, OAuthClient
 from tests.browser.conftest import name_the_crew
 
 pytestmark = pytest.mark.browser
@@ -18,10 +18,16 @@ def test_an_sdr_connects_a_mailbox_and_the_manager_sees_it(
     mail_user,
 ):  # fmt: skip
     name_the_crew(crew)
+    for provider in ("google", "microsoft"):  # the admin registered both apps: their buttons
+        OAuthClient.objects.create(
+            provider=provider, client_id=f"{provider}-id", client_secret=crypto.encrypt("cs")
+        )
     login(page, crew.sdr)
     page.locator(".user-menu").get_by_role("link", name="Mailbox").click()
     expect(page.get_by_role("heading", level=1, name="Mailbox")).to_be_visible()
     expect(page.get_by_role("heading", name="Connect your mailbox")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in with Google")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in with Microsoft")).to_be_visible()
     page.screenshot(path=str(screenshots / "mailbox-01-empty.png"), full_page=True)
     axe(page, "mailbox page, empty")
     fits(page, "mailbox-empty")

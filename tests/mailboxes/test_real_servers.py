@@ -50,9 +50,9 @@ def test_a_password_mailbox_on_the_real_servers(crew, client, mail_servers, mail
         mail_user.email, MailboxStatus.CONNECTED, "Sent",
     )  # fmt: skip
     assert crypto.decrypt(saved.secret) == mail_user.password
-    assert said(client.post("/mailboxes/test/")) == [
-        ("success", "The mailbox works: the IMAP and SMTP logins succeeded.")
-    ]
+    assert said(client.post("/mailboxes/test/"))[-1] == (
+        "success", "The mailbox works: the IMAP and SMTP logins succeeded.",
+    )  # fmt: skip
 
 
 def test_a_wrong_password_is_named_and_nothing_is_saved(crew, client, mail_servers, mail_user):
@@ -63,7 +63,7 @@ def test_a_wrong_password_is_named_and_nothing_is_saved(crew, client, mail_serve
     assert response.status_code == 400
     (error,) = response.context["connect_form"].non_field_errors()
     assert error.startswith("The connection test failed: Authentication failed")
-    assert error.endswith("Nothing was saved.")
+    assert error.endswith(". Nothing was saved.")
     assert not Mailbox.objects.exists()
 
 
@@ -78,7 +78,7 @@ def test_an_untrusted_certificate_is_named(crew, client, mail_servers, mail_user
     )  # fmt: skip
     (error,) = response.context["connect_form"].non_field_errors()
     assert error == (
-        "The connection test failed: The server's certificate is not trusted Nothing was saved."
+        "The connection test failed: The server's certificate is not trusted. Nothing was saved."
     )
     assert not Mailbox.objects.exists()
 
@@ -128,6 +128,13 @@ def sign_in(client, provider: str) -> object:
     return client.get(f"{back.path}?{back.query}")
 
 
+def _exchanges(server) -> list:
+    """The server's answers to code exchanges (its log is the session's)."""
+    return [
+        r for r in server.requests("token") if r.params.get("grant_type") == "authorization_code"
+    ]
+
+
 @pytest.mark.parametrize("provider", ["google", "microsoft"])
 def test_the_whole_sign_in_renewal_and_revocation(
     crew, client, mail_servers, mail_user, provider_at_local_servers, provider
@@ -140,6 +147,7 @@ def test_the_whole_sign_in_renewal_and_revocation(
     name = oauth.provider_for(provider).name
 
     # Authorize -> callback -> tokens stored encrypted -> IMAP and SMTP XOAUTH2 logins.
+    exchanges_before = len(_exchanges(server))
     response = sign_in(client, provider)
     assert said(response) == [
         (
@@ -154,9 +162,7 @@ def test_the_whole_sign_in_renewal_and_revocation(
     )  # fmt: skip
     assert access not in mailbox.access_token and refresh not in mailbox.refresh_token
     assert server.access_token_email(access) == mail_user.email
-    exchange = [
-        r for r in server.requests("token") if r.params.get("grant_type") == "authorization_code"
-    ]
+    exchange = _exchanges(server)[exchanges_before:]
     # One exchange, accepted by a server that requires PKCE (S256) and checks the verifier.
     assert server.require_pkce is True
     assert [r.status for r in exchange] == [200]

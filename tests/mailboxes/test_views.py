@@ -148,7 +148,7 @@ def test_a_failed_test_says_exactly_what_is_wrong_and_saves_nothing(sdr, client,
 
     assert response.status_code == 400
     assert response.context["connect_form"].non_field_errors() == [
-        f"The connection test failed: {AUTH_FAILED} Nothing was saved."
+        f"The connection test failed: {AUTH_FAILED}. Nothing was saved."
     ]
     assert "app-password-1" not in page  # the password is not sent back
     assert not Mailbox.objects.exists()
@@ -220,7 +220,7 @@ def test_test_again_reports_the_outcome(sdr, client, fake_transport):
     fake_transport.smtp_error = mailbox_error()
     response = client.post("/mailboxes/test/")
     # (the first message was never shown: it is still there)
-    assert said(response)[-1] == ("error", f"The connection test failed: {AUTH_FAILED}")
+    assert said(response)[-1] == ("error", f"The connection test failed: {AUTH_FAILED}.")
     assert Mailbox.objects.get(user=sdr).status == MailboxStatus.FAILING
 
 
@@ -388,7 +388,7 @@ def test_a_sign_in_whose_connection_test_fails_saves_nothing(sdr, client, starte
     response = client.get(f"/mailboxes/oauth/callback/?state={started}&code=the-code")
     assert said(response) == [(
         "error",
-        "The connection test failed: IMAP is disabled for this account Nothing was saved.",
+        "The connection test failed: IMAP is disabled for this account. Nothing was saved.",
     )]  # fmt: skip
     assert not Mailbox.objects.exists()
 
