@@ -19,9 +19,9 @@ from datetime import datetime
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from psycopg2 import IntegrityError as CopyIntegrityError  # COPY errors are not wrapped
 
 from leads.models import ACTIVE_STATES, Company, Lead, LeadEvent, Prospect
+from sdrcrm.pg import copy_from
 
 from .rows import Row
 
@@ -112,7 +112,7 @@ def write_batch(cursor, **kw) -> BatchResult:
                 result = _write_batch_copy(cursor, **kw)
             if result is not None:
                 return result
-        except (IntegrityError, CopyIntegrityError):
+        except IntegrityError:  # an INSERT's or a COPY's (sdrcrm.pg.copy_from wraps it)
             pass  # someone created one of these people or companies just now
     return write_batch_staged(cursor, **kw)
 
@@ -177,8 +177,8 @@ def _copy_csv(cursor, table: str, columns: list[str], rows, not_null: list[str])
     if not_null:
         options += f", FORCE_NOT_NULL ({', '.join(not_null)})"
     buf.seek(0)
-    cursor.copy_expert(
-        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", buf, size=1 << 20
+    copy_from(
+        cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", buf, 1 << 20
     )
 
 
