@@ -93,7 +93,7 @@ class CadenceStep(models.Model):
     # so that editing the cadence later never changes it, and what a cadence's copy takes.
     CONTENT_FIELDS = (
         "channel", "subject_template", "body_template", "instructions", "day_offset",
-        "offset_from", "is_breakup", "breakup_wait_days",
+        "offset_from", "is_breakup", "breakup_wait_days", "reply_in_thread",
     )  # fmt: skip
 
     def __str__(self) -> str:

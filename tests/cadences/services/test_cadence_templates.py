@@ -347,7 +347,7 @@ def test_a_steps_content_is_every_field_but_its_place_and_a_touch_has_each():
     place = {"id", "cadence", "position"}
     assert CadenceStep.CONTENT_FIELDS == (
         "channel", "subject_template", "body_template", "instructions", "day_offset",
-        "offset_from", "is_breakup", "breakup_wait_days",
+        "offset_from", "is_breakup", "breakup_wait_days", "reply_in_thread",
     )  # fmt: skip
     assert set(CadenceStep.CONTENT_FIELDS) == {
         f.name for f in CadenceStep._meta.concrete_fields
