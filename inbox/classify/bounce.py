@@ -38,8 +38,10 @@ from .message import (
     iter_parts,
     parse_address,
     part_text,
+    payload_of,
     raw_header,
     raw_headers,
+    undo_surrogates,
     unfold,
 )
 
@@ -131,18 +133,19 @@ def _fields(block: str) -> dict[str, str]:
 def _report_blocks(part: Message) -> list[dict[str, str]]:
     """The field blocks of a delivery-status part (the stdlib parses message/delivery-status
     into one header block per message; other parts are read as text)."""
-    try:
-        payload = part.get_payload()
-    except Exception:
-        return []
+    payload = payload_of(part)
     if isinstance(payload, list):
         chunks = []
         for sub in payload[:_MAX_BLOCKS]:
             if not isinstance(sub, Message):
                 continue
-            head = "\n".join(f"{k}: {unfold(str(v))[:2000]}" for k, v in sub.raw_items())
-            body = sub.get_payload() if not sub.is_multipart() else ""
-            chunks.append(head + ("\n\n" + body if isinstance(body, str) and body.strip() else ""))
+            head = "\n".join(
+                f"{k}: {undo_surrogates(unfold(str(v))[:2000])}" for k, v in sub.raw_items()
+            )
+            body = payload_of(sub) if not sub.is_multipart() else ""
+            if isinstance(body, str) and body.strip():
+                head += "\n\n" + undo_surrogates(body)
+            chunks.append(head)
         text = "\n\n".join(chunks)
     else:
         text = part_text(part)
@@ -183,10 +186,7 @@ def _original_id(msg: Message, text: str, per_message: dict[str, str]) -> str:
     for part in iter_parts(msg):
         ctype = content_type(part)
         if ctype in ("message/rfc822", "message/global"):
-            try:
-                inner = part.get_payload()
-            except Exception:
-                continue
+            inner = payload_of(part)
             if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 found = first_id(raw_header(inner[0], "Message-ID") or "")
                 if found:

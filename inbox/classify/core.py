@@ -2,7 +2,7 @@
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -89,21 +89,19 @@ def classify(raw: bytes, *, today: date, tz: str = "Europe/Oslo") -> Classified:
 def _classify(msg, head: Headers, today: date) -> Classified:
     bounce = parse_bounce(msg)
     if bounce is not None:
-        original = bounce.original_message_id
-        return Classified(
+        found = _from_headers(
+            head,
             kind=BOUNCE,
-            message_id=head.message_id,
-            in_reply_to=original or head.in_reply_to,
-            references=list(dict.fromkeys(head.references + ([original] if original else []))),
-            from_email=head.from_email,
-            from_name=head.from_name,
-            subject=head.subject,
-            sent_at=head.sent_at,
             text=notification_text(msg)[:_MAX_NOTIFICATION].strip(),
             bounce=bounce,
-            to_emails=list(head.to_emails),
             reason="bounce",
         )
+        original = bounce.original_message_id
+        if not original:
+            return found
+        # The bounced message's id is what the bounce answers: it matches the touch.
+        references = list(dict.fromkeys([*head.references, original]))
+        return replace(found, in_reply_to=original, references=references)
     text = body_text(msg)
     if content_type(msg) == "multipart/report":  # read receipt, abuse report, success DSN
         return _from_headers(head, kind=OTHER, text=reply_text(text), reason="report")

@@ -97,7 +97,7 @@ def raw_header(msg: Message, name: str) -> str | None:
     try:
         for key, value in msg.raw_items():
             if key.lower() == name:
-                return unfold(_undo_surrogates(str(value)[:MAX_HEADER_CHARS]))
+                return unfold(undo_surrogates(str(value)[:MAX_HEADER_CHARS]))
     except Exception:
         return None
     return None
@@ -107,7 +107,7 @@ def raw_headers(msg: Message, name: str) -> list[str]:
     name = name.lower()
     try:
         return [
-            unfold(_undo_surrogates(str(v)[:MAX_HEADER_CHARS]))
+            unfold(undo_surrogates(str(v)[:MAX_HEADER_CHARS]))
             for k, v in msg.raw_items()
             if k.lower() == name
         ][:20]
@@ -136,13 +136,13 @@ def read_headers(msg: Message, tz: tzinfo) -> Headers:
         from_email=from_email,
         from_name=from_name,
         to_emails=list(dict.fromkeys(to))[:50],
-        subject=" ".join(header_text(msg, "Subject").split())[:998],
+        subject=_one_line(header_text(msg, "Subject"))[:998],
         sent_at=parse_date(raw_header(msg, "Date") or "", tz),
     )
 
 
-_ID = re.compile(r"<([^<>\s]{1,900})>")
-_BARE_ID = re.compile(r"[^<>\s\"(),;]{1,900}@[^<>\s\"(),;]{1,900}")
+_ID = re.compile(r"<([^<>\s\x00-\x1f\x7f]{1,900})>")
+_BARE_ID = re.compile(r"[^<>\s\"(),;\x00-\x1f\x7f]{1,900}@[^<>\s\"(),;\x00-\x1f\x7f]{1,900}")
 
 
 def message_ids(value: str) -> list[str]:
@@ -169,7 +169,7 @@ def clean_email(value: str) -> str:
     """An address trimmed and lower-cased whole (as leads store them), or '' when it is not
     one."""
     value = value.strip().strip("<>").strip().lower()
-    if "@" not in value or len(value) > 254 or any(c.isspace() for c in value):
+    if "@" not in value or len(value) > 254 or not value.isprintable() or " " in value:
         return ""
     return value
 
@@ -186,7 +186,7 @@ def parse_address(value: str) -> tuple[str, str]:
     if not addr:
         found = _EMAIL.search(value)
         addr = clean_email(found.group(0)) if found else ""
-    name = " ".join(decode_words(name).split()).strip("\"' ")
+    name = _one_line(decode_words(name)).strip("\"' ")
     return name[:200], addr
 
 
@@ -199,6 +199,11 @@ def address_list(value: str) -> list[str]:
     if not any(found):
         found = [clean_email(m) for m in _EMAIL.findall(value)]
     return [a for a in found if a]
+
+
+def _one_line(value: str) -> str:
+    """Whitespace runs as one space, control characters dropped."""
+    return " ".join(re.sub(r"[\x00-\x08\x0e-\x1f\x7f]", "", value).split())
 
 
 def parse_date(value: str, tz: tzinfo) -> datetime | None:
@@ -219,11 +224,16 @@ def unfold(value: str) -> str:
     return re.sub(r"\r?\n[ \t]*", " ", value).strip()
 
 
-def _undo_surrogates(value: str) -> str:
-    """Header bytes the parser kept as surrogate escapes (raw UTF-8 or Latin-1 in a header)."""
-    if not any("\udc80" <= c <= "\udcff" for c in value):
-        return value
-    return decode_bytes(value.encode("ascii", "surrogateescape"), "utf-8")
+def undo_surrogates(value: str) -> str:
+    """Header bytes the parser kept as surrogate escapes (raw UTF-8 or Latin-1 in a header)
+    decoded, and NUL characters dropped: what this package returns can be stored."""
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        try:
+            data = value.encode("ascii", "surrogateescape")
+        except UnicodeEncodeError:  # not from bytes: other characters beside the escapes
+            data = value.encode("utf-8", "replace")
+        value = decode_bytes(data, "utf-8")
+    return value.replace("\x00", "")
 
 
 _WORD = re.compile(r"=\?([^?\s]{1,60})\?([QqBb])\?([^?\s]*)\?=")
@@ -286,6 +296,15 @@ def is_attachment(part: Message) -> bool:
         return False
 
 
+def payload_of(part: Message):
+    """``part.get_payload()``: a list of parts, a string, or None when the stdlib fails on a
+    broken part."""
+    try:
+        return part.get_payload()
+    except Exception:
+        return None
+
+
 def iter_parts(msg: Message):
     """The MIME tree depth first, at most MAX_PARTS parts and MAX_DEPTH levels, without
     descending into ``message/*`` parts (an attached message is not this message's text)."""
@@ -298,10 +317,7 @@ def iter_parts(msg: Message):
         ctype = content_type(part)
         if depth >= MAX_DEPTH or not ctype.startswith("multipart/"):
             continue
-        try:
-            payload = part.get_payload()
-        except Exception:
-            continue
+        payload = payload_of(part)
         if isinstance(payload, list):
             children = [p for p in payload[:MAX_PARTS] if isinstance(p, Message)]
             stack.extend((p, depth + 1) for p in reversed(children))
@@ -342,7 +358,7 @@ def body_text(msg: Message) -> str:
 
 def normalise_text(text: str) -> str:
     """Line ends as ``\\n``, no-break spaces and zero-width characters as plain space or
-    nothing, capped."""
-    text = text[:MAX_TEXT_CHARS].replace("\r\n", "\n").replace("\r", "\n")
+    nothing, NUL characters dropped (PostgreSQL refuses them in text), capped."""
+    text = text[:MAX_TEXT_CHARS].replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = text.replace("\u00a0", " ").replace("\u202f", " ")
     return re.sub("[\u200b\u200c\u200d\u2060\ufeff]", "", text)

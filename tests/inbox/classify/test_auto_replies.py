@@ -26,7 +26,7 @@ def test_microsoft_365_out_of_office_in_norwegian():
 def test_exchange_out_of_office_marked_only_by_exchanges_own_headers():
     c = classified("oof_exchange_en.eml", today=date(2026, 12, 21))
     assert c.kind == "auto_reply"
-    assert c.reason == "x-auto-response-suppress"
+    assert c.reason == "x-ms-exchange-inbox-rules-loop"
     assert c.return_on == date(2027, 1, 4)  # "until Monday 4 January": back that day
     assert c.references == []
     assert c.in_reply_to == TOUCH_ID
@@ -111,7 +111,6 @@ def _message(headers: str, body: str = "Hei,\n\nTakk for e-posten.\n") -> bytes:
         ("Subject: Hei\nPrecedence: auto_reply\n", "precedence"),
         ("Subject: Hei\nPrecedence: bulk\n", "precedence"),
         ("Subject: Hei\nPrecedence: junk\n", "precedence"),
-        ("Subject: Hei\nX-Auto-Response-Suppress: All\n", "x-auto-response-suppress"),
         (
             "Subject: Hei\nX-MS-Exchange-Inbox-Rules-Loop: kari@fjellmat.example\n",
             "x-ms-exchange-inbox-rules-loop",
@@ -129,6 +128,9 @@ def test_automatic_reply_headers(headers, reason):
     [
         "Subject: Re: Hei\nAuto-Submitted: no\n",
         "Subject: Re: Hei\nX-Auto-Response-Suppress: None\n",
+        # Alone it only asks others not to auto-reply (Exchange sets it on list mail too)
+        "Subject: Re: Hei\nX-Auto-Response-Suppress: All\n",
+        "Subject: Re: Hei\nX-Auto-Response-Suppress: OOF, DR, RN, NRN\n",
         "Subject: Re: Hei\nPrecedence: list\n",
         # A newsletter is not an automatic reply, even with Precedence: bulk
         "Subject: Nyhetsbrev\nPrecedence: bulk\nList-Unsubscribe: <https://x.example/u>\n",
@@ -244,3 +246,21 @@ def test_an_empty_plain_part_beside_the_html_gives_the_html_text():
     )
     c = classify(raw, today=date(2026, 12, 10))
     assert (c.kind, c.text) == ("reply", "Ja, gjerne.")
+
+
+def test_x_auto_response_suppress_with_an_absence_phrase_above_quoted_history():
+    body = (
+        "Jeg er på ferie til og med 3. august.\n\n"
+        "-----Opprinnelig melding-----\nFra: Sara\nSendt: mandag\n\nHei Kari\n"
+    )
+    raw = _message("Subject: Re: Lisenser\nX-Auto-Response-Suppress: All\n", body)
+    c = classify(raw, today=date(2026, 7, 20))
+    assert (c.kind, c.reason, c.return_on) == (
+        "auto_reply",
+        "x-auto-response-suppress",
+        date(2026, 8, 4),
+    )
+    # Without the header, a person's words above quoted history are a reply.
+    assert classify(_message("Subject: Re: Lisenser\n", body), today=date(2026, 7, 20)).kind == (
+        "reply"
+    )

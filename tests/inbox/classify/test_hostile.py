@@ -1,12 +1,15 @@
 """Broken and hostile input: never an exception; what cannot be read is "other", and what is
 read is capped (the raw bytes, the header values parsed, the MIME parts and depth, the text)."""
 
+import dataclasses
 from datetime import date
 
 import pytest
 
 from inbox.classify import Classified, classify
 from inbox.classify.message import MAX_RAW_BYTES, MAX_TEXT_CHARS
+
+from .helpers import FIXTURES
 
 TODAY = date(2026, 12, 10)
 HEAD = b"From: Kari <kari@x.example>\nMessage-ID: <h@x.example>\n"
@@ -145,11 +148,57 @@ def test_a_report_with_ten_thousand_repeated_fields():
 
 
 def test_cr_only_line_ends_and_nul_bytes():
-    raw = b"From: Kari <kari@x.example>\rSubject: Re: hei\r\rJa\x00 takk.\r"
+    raw = b"From: Kari <kari@x.example>\rSubject: Re:\x00 hei\r\rJa\x00 takk.\r"
     c = classify(raw, today=TODAY)
-    assert (c.kind, c.subject, c.text) == ("reply", "Re: hei", "Ja\x00 takk.")
+    # NUL characters are dropped: PostgreSQL refuses them in text columns.
+    assert (c.kind, c.subject, c.text) == ("reply", "Re: hei", "Ja takk.")
 
 
 def test_an_unknown_time_zone_name_is_the_callers_error():
     with pytest.raises(Exception, match="No time zone found"):
         classify(HEAD + b"\nhi\n", today=TODAY, tz="Mars/Olympus")
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from _strings(getattr(value, f.name))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        *(path.read_bytes() for path in sorted(FIXTURES.glob("*.eml"))),
+        b"From: K\x00ari \xff\xfe <k\x00@x.example>\nSubject: \xed\xa0\x80 \x00\x07bell\n"
+        b"Message-ID: <a\x00b@x.example>\nTo: \x00@x, b@x.example\n\nhei\x00 \xff\n",
+        b"From: MAILER-DAEMON@x.example\nMessage-ID: <d@x>\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=z\n\n"
+        b"--z\nContent-Type: message/delivery-status\n\n"
+        b"Final-Recipient: rfc822; a@x.example\nAction: failed\nStatus: 5.1.1\n"
+        b"Diagnostic-Code: smtp; 550 5.1.1 \xff\xfe\x00 gone\n--z--\n",
+    ],
+)
+def test_every_string_returned_can_be_stored(raw):
+    """UTF-8 encodable, no NUL: what PostgreSQL's text columns accept."""
+    for s in _strings(classify(raw, today=TODAY)):
+        assert "\x00" not in s
+        s.encode("utf-8")  # raises on a lone surrogate
+
+
+def test_raw_bytes_and_nul_characters_in_headers():
+    c = classify(
+        b"From: K\x00ari \xc3\xb8 <k@x.example>\nSubject: M\xf8te\nMessage-ID: <a\x00b@x.example>"
+        b"\n\nhei\n",
+        today=TODAY,
+    )
+    assert (c.from_name, c.subject, c.message_id, c.from_email) == (
+        "Kari ø",
+        "Møte",
+        "<ab@x.example>",  # the NUL dropped
+        "k@x.example",
+    )
