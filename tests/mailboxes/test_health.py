@@ -106,3 +106,39 @@ def test_a_long_reason_is_cut_to_what_the_page_shows(crew):
     mailbox = password_mailbox(crew.sdr)
     mailbox_mark_failing(mailbox.pk, "x" * 5000)
     assert len(Mailbox.objects.get(pk=mailbox.pk).last_error) == 2000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sync_and_the_sender_failing_at_once_notify_the_owner_once():
+    """Two processes meet the same refused password at the same moment: the row lock lets one
+    of them make the change and notify; the other finds the mailbox already failing."""
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="both-fail")
+    mailbox = password_mailbox(user)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def fail(message):
+        try:
+            barrier.wait(5)
+            results.append(mailbox_mark_failing(mailbox.pk, message))
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=fail, args=(m,)) for m in (AUTH_FAILED, "Token revoked")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+
+    assert errors == []
+    assert sorted(results) == [False, True]
+    assert Notification.objects.filter(user=user, kind="mailbox").count() == 1
+    assert Mailbox.objects.get(pk=mailbox.pk).status == MailboxStatus.FAILING
