@@ -429,7 +429,7 @@ SDRCRM_SYNC_MAILBOXES = int(os.environ.get("SDRCRM_SYNC_MAILBOXES", "200"))
 SDRCRM_SYNC_THREADS = int(os.environ.get("SDRCRM_SYNC_THREADS", "4"))
 SDRCRM_SYNC_LEASE_SECONDS = int(os.environ.get("SDRCRM_SYNC_LEASE_SECONDS", "90"))
 SDRCRM_SYNC_POLL_SECONDS = int(os.environ.get("SDRCRM_SYNC_POLL_SECONDS", "60"))
-SDRCRM_SYNC_IDLE_SECONDS = int(os.environ.get("SDRCRM_SYNC_IDLE_SECONDS", "1500"))
+SDRCRM_SYNC_IDLE_SECONDS = int(os.environ.get("SDRCRM_SYNC_IDLE_SECONDS", "300"))
 SDRCRM_SYNC_MAX_MESSAGE_BYTES = int(os.environ.get("SDRCRM_SYNC_MAX_MESSAGE_BYTES", "2000000"))
 # What a message read from a mailbox does to a cadence: an automatic reply without a return
 # date pauses it this many days; this many temporary delivery failures of an address count as
@@ -437,6 +437,9 @@ SDRCRM_SYNC_MAX_MESSAGE_BYTES = int(os.environ.get("SDRCRM_SYNC_MAX_MESSAGE_BYTE
 SDRCRM_AUTO_REPLY_PAUSE_DAYS = int(os.environ.get("SDRCRM_AUTO_REPLY_PAUSE_DAYS", "14"))
 SDRCRM_SOFT_BOUNCE_LIMIT = int(os.environ.get("SDRCRM_SOFT_BOUNCE_LIMIT", "3"))
 SDRCRM_SOFT_BOUNCE_RETRY_HOURS = int(os.environ.get("SDRCRM_SOFT_BOUNCE_RETRY_HOURS", "24"))
+# Certificate authorities trusted for mailbox servers besides the system's (a PEM file): a
+# company's own mail server with its own authority (mailboxes/transport.py).
+SDRCRM_MAILBOX_CA_FILE = os.environ.get("SDRCRM_MAILBOX_CA_FILE", "")
 SDRCRM_COMPANY_NAME = os.environ.get("SDRCRM_COMPANY_NAME", "Nordlys CRM")
 # Dispatch of scheduled touches: rows claimed per SKIP LOCKED query, how long a worker may
 # hold a claimed touch before another may take it over, and how many dispatch tasks a tick
