@@ -85,9 +85,12 @@ def stored_messages(scope: Scope, ids: Iterable[str]) -> dict[str, tuple[int, st
 
 
 def already_stored(scope: Scope, message_id: str) -> bool:
-    return bool(message_id) and InboundMessage.objects.filter(
-        mailbox_id=scope.mailbox_id, message_id=message_id
-    ).exists()
+    return (
+        bool(message_id)
+        and InboundMessage.objects.filter(
+            mailbox_id=scope.mailbox_id, message_id=message_id
+        ).exists()
+    )
 
 
 def prospect_leads(scope: Scope, emails: Iterable[str]) -> dict[str, int]:
@@ -143,6 +146,4 @@ def colleague_leads(scope: Scope, domains: Iterable[str]) -> dict[str, int]:
 
 
 def lead_email(lead_id: int) -> str:
-    return (
-        Lead.objects.filter(pk=lead_id).values_list("prospect__email", flat=True).first() or ""
-    )
+    return Lead.objects.filter(pk=lead_id).values_list("prospect__email", flat=True).first() or ""

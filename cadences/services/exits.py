@@ -111,9 +111,7 @@ def lead_record_colleague_reply(*, lead_id: int, body: str = "", payload: dict |
             end_enrollment(
                 enrollment, EnrollmentStatus.STOPPED, StopReason.COLLEAGUE_REPLIED, "", None, now
             )
-        notify_reply(
-            lead, event, _("Someone else at %(name)s replied") % {"name": lead_name(lead)}
-        )
+        notify_reply(lead, event, _("Someone else at %(name)s replied") % {"name": lead_name(lead)})
     return len(enrollments)
 
 

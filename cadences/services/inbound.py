@@ -118,9 +118,7 @@ def email_record_soft_bounce(
         count = max(counts, default=0) + 1
         Prospect.objects.filter(email=email).update(email_soft_bounces=count)
         if count >= settings.SDRCRM_SOFT_BOUNCE_LIMIT:
-            email_record_bounce(
-                email=email, note=note or f"{count} temporary delivery failures"
-            )
+            email_record_bounce(email=email, note=note or f"{count} temporary delivery failures")
             return SoftBounce(count, True, None)
         retry_at = _send_again(touch_id, now) if touch_id else None
     return SoftBounce(count, False, retry_at)

@@ -97,9 +97,12 @@ def message_apply(*, mailbox: Mailbox, holder: str, message: Incoming) -> Inboun
             raise LeaseLost(mailbox.pk)
         cursor.last_uid, cursor.updated_at = message.uid, now
         cursor.save(update_fields=["last_uid", "updated_at"])
-        if env.message_id and InboundMessage.objects.filter(
-            mailbox_id=mailbox.pk, message_id=env.message_id[:998]
-        ).exists():
+        if (
+            env.message_id
+            and InboundMessage.objects.filter(
+                mailbox_id=mailbox.pk, message_id=env.message_id[:998]
+            ).exists()
+        ):
             return None
         row = InboundMessage.objects.create(
             mailbox_id=mailbox.pk,

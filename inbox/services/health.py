@@ -7,9 +7,7 @@ from mailboxes.services import mailbox_mark_failing, mailbox_mark_working
 from sdrcrm import clock
 
 
-def mailbox_synced(
-    *, mailbox: Mailbox, sent_folder: str = "", now: datetime | None = None
-) -> None:
+def mailbox_synced(*, mailbox: Mailbox, sent_folder: str = "", now: datetime | None = None) -> None:
     """A complete pass over ``mailbox`` (as loaded when the pass began): its health says
     when. A mailbox marked failing works again (its held sends are released); the Sent folder
     found on the server is remembered."""

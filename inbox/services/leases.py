@@ -18,9 +18,7 @@ from ..models import SyncLease
 SYNCED_STATUSES = (MailboxStatus.CONNECTED, MailboxStatus.FAILING)
 
 
-def lease_claim(
-    *, holder: str, limit: int, seconds: int, now: datetime | None = None
-) -> list[int]:
+def lease_claim(*, holder: str, limit: int, seconds: int, now: datetime | None = None) -> list[int]:
     """Take up to ``limit`` mailboxes that nobody holds (or whose holder's lease ran out) for
     ``seconds``. Returns their ids."""
     now = now or clock.now()
@@ -65,9 +63,7 @@ def lease_renew(
             .order_by("mailbox_id")
             .values_list("mailbox_id", flat=True)
         )
-        SyncLease.objects.filter(mailbox_id__in=held).update(
-            until=now + timedelta(seconds=seconds)
-        )
+        SyncLease.objects.filter(mailbox_id__in=held).update(until=now + timedelta(seconds=seconds))
     return held
 
 
