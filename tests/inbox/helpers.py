@@ -51,8 +51,15 @@ def message(
 
 
 def delivery_report(
-    *, reporter: str, to: str, recipient: str, status: str, original_id: str, date: datetime,
-    action: str = "failed", message_id: str = "<dsn-1@mx.prospect.example>",
+    *,
+    reporter: str,
+    to: str,
+    recipient: str,
+    status: str,
+    original_id: str,
+    date: datetime,
+    action: str = "failed",
+    message_id: str = "<dsn-1@mx.prospect.example>",
 ) -> bytes:
     """An RFC 3464 report, as Postfix writes them: the returned message's headers included."""
     boundary = "report-boundary-1"
@@ -68,7 +75,8 @@ def delivery_report(
         "\r\n"
         f"--{boundary}\r\n"
         "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
-        f"I'm sorry to have to inform you that your message could not be delivered to {recipient}.\r\n"
+        "I'm sorry to have to inform you that your message could not be delivered to "
+        f"{recipient}.\r\n"
         f"\r\n--{boundary}\r\n"
         "Content-Type: message/delivery-status\r\n\r\n"
         "Reporting-MTA: dns; mx.prospect.example\r\n\r\n"

@@ -55,7 +55,8 @@ def test_a_temporary_failure_is_counted_and_the_email_goes_out_again_later(
     entry = LeadEvent.objects.get(lead=lead, kind=EventKind.BOUNCE)
     assert entry.payload == {
         "matched_by": "thread", "inbound_message_id": row.pk, "status": "4.2.2",
-        "touch_id": touch.pk, "permanent": False, "count": 1, "retry_at": "2027-05-04T10:00:00+02:00",
+        "touch_id": touch.pk, "permanent": False, "count": 1,
+        "retry_at": "2027-05-04T10:00:00+02:00",
     }  # fmt: skip
 
 

@@ -5,15 +5,15 @@ from datetime import timedelta
 
 import pytest
 
-from cadences.models import Enrollment, Touch
+from cadences.models import Enrollment
 from cadences.services import tick
 from inbox.models import FolderCursor, InboundMessage
 from inbox.sync.mailbox import mailbox_sync_pass
-from inbox.sync.runner import Runner, Settings
 from leads.models import EventKind, Lead, LeadEvent, LeadState, Prospect
 from notifications.models import Notification
 from suppression.models import Suppression
-from tests.cadences.helpers import at, local, make_cadence, email as email_step
+from tests.cadences.helpers import email as email_step
+from tests.cadences.helpers import local, make_cadence
 from tests.inbox.helpers import delivery_report, kinds, message, sent_first_email
 
 pytestmark = pytest.mark.django_db
@@ -246,15 +246,16 @@ def test_another_teams_prospect_is_not_matched(
     assert kinds(theirs) == before
 
 
-def test_a_colleague_reply_stops_a_cadence_that_asks_for_it(
-    crew, make_mailbox, mail_servers, now
-):
+def test_a_colleague_reply_stops_a_cadence_that_asks_for_it(crew, make_mailbox, mail_servers, now):
     box = make_mailbox(crew.sdr)
     mailbox_sync_pass(box)
     cadence = make_cadence(crew.manager, [email_step(), email_step(day_offset=2)],
                            stop_on_colleague_reply=True)  # fmt: skip
     lead, enrollment, _touch, _message_id = sent_first_email(
-        crew, cadence, prospect__email="kari@fjord.example", prospect__company__domain="fjord.example"
+        crew,
+        cadence,
+        prospect__email="kari@fjord.example",
+        prospect__company__domain="fjord.example",
     )
     raw = message(
         sender="ola@fjord.example", to=box.email, subject="Kari",
@@ -277,7 +278,10 @@ def test_a_colleague_reply_stops_a_cadence_that_asks_for_it(
 
 def test_without_the_option_a_colleague_is_not_matched(crew, mailbox, standard, mail_servers, now):
     lead, enrollment, _touch, _message_id = sent_first_email(
-        crew, standard, prospect__email="kari@fjord.example", prospect__company__domain="fjord.example"
+        crew,
+        standard,
+        prospect__email="kari@fjord.example",
+        prospect__company__domain="fjord.example",
     )
     raw = message(
         sender="ola@fjord.example", to=mailbox.email, message_id="<c2@fjord.example>", date=now
