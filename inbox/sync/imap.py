@@ -8,6 +8,7 @@ import imaplib
 import itertools
 import re
 import select
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -163,30 +164,40 @@ def supports_idle(imap: imaplib.IMAP4) -> bool:
 
 
 def idle(imap: imaplib.IMAP4, timeout: float, wake_fd: int) -> bool:
-    """IDLE on the examined folder (RFC 2177) until the server reports a change, ``timeout``
-    seconds pass or ``wake_fd`` becomes readable (the process stops). Returns whether the
-    server reported something. Any news counts: the sync that follows reads from the cursor,
-    so a report that says nothing new costs one short pass."""
+    """IDLE on the examined folder (RFC 2177) until the server reports a new message
+    (``* n EXISTS``), ``timeout`` seconds pass or ``wake_fd`` becomes readable (the process
+    stops). Returns whether a new message was reported. Other reports (``* OK Still here``,
+    flags changed) go on waiting."""
     tag = f"IDLE{next(_idle_tags)}".encode()
     imap.send(tag + b" IDLE\r\n")
     line = imap.readline()
     if not line.startswith(b"+"):
         raise imaplib.IMAP4.error(f"IDLE refused: {line[:200]!r}")
     news = False
+    deadline = time.monotonic() + max(timeout, 0)
     try:
-        ready, _w, _x = select.select([imap.sock, wake_fd], [], [], max(timeout, 0))
-        if imap.sock in ready:
-            line = imap.readline()
-            if not line:
-                raise imaplib.IMAP4.abort("the server closed the connection")
-            news = True
+        while not news:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _w, _x = select.select([imap.sock, wake_fd], [], [], left)
+            if wake_fd in ready or not ready:
+                break
+            news = _news(imap.readline())
     finally:
         imap.send(b"DONE\r\n")
         while True:
             line = imap.readline()
-            if not line:
-                raise imaplib.IMAP4.abort("the server closed the connection")
             if line.startswith(tag + b" "):
                 break
-            news = True
+            news = _news(line) or news
     return news
+
+
+_EXISTS = re.compile(rb"^\* \d+ EXISTS")
+
+
+def _news(line: bytes) -> bool:
+    if not line or line.startswith(b"* BYE"):
+        raise imaplib.IMAP4.abort("the server closed the connection")
+    return bool(_EXISTS.match(line))
