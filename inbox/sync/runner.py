@@ -27,11 +27,12 @@ import queue
 import select
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils.translation import gettext as _
 
 from mailboxes.transport import MailboxError, imap_connect
@@ -166,13 +167,20 @@ class Runner:
         ids = lease_claim(
             holder=self.holder, limit=self.cfg.mailboxes, seconds=self.cfg.lease_seconds
         )
+        renewed = [time.monotonic()]
+
+        def renew() -> None:  # the leases of the mailboxes still to do, while one is read
+            if time.monotonic() - renewed[0] > self.cfg.lease_seconds / 3:
+                lease_renew(holder=self.holder, mailbox_ids=ids, seconds=self.cfg.lease_seconds)
+                renewed[0] = time.monotonic()
+
         try:
             for mailbox_id in ids:
                 if self.stopping:
                     break
                 session = Session(self, mailbox_id)
                 try:
-                    self.sync(session)
+                    self.sync(session, between=renew)
                 finally:
                     session.drop()
         finally:
@@ -189,7 +197,10 @@ class Runner:
             worker.start()
         try:
             while not self.stopping:
-                self.balance()
+                try:
+                    self.balance()
+                except DatabaseError:  # PostgreSQL away: the leases are renewed next round
+                    log.exception("The leases could not be renewed")
                 self._stop.wait(max(self.cfg.lease_seconds / 3, 1))
         finally:
             self.stop()
@@ -240,8 +251,15 @@ class Runner:
                 close_old_connections()
         connection.close()
 
-    def sync(self, session: Session) -> PassResult | None:
-        """One pass over the session's mailbox; failures handled here (module docstring)."""
+    def sync(self, session: Session, between=None) -> PassResult | None:
+        """One pass over the session's mailbox; failures handled here (module docstring).
+        ``between`` is called between two messages."""
+
+        def stop() -> bool:
+            if between is not None:
+                between()
+            return session.stopping
+
         mailbox = load_mailbox(session.mailbox_id)
         if mailbox is None:
             session.stopped.set()
@@ -249,9 +267,7 @@ class Runner:
         try:
             if session.imap is None:
                 session.imap = imap_connect(mailbox)
-            result = mailbox_sync_pass(
-                mailbox, session.imap, holder=self.holder, stop=lambda: session.stopping
-            )
+            result = mailbox_sync_pass(mailbox, session.imap, holder=self.holder, stop=stop)
             if not session.stopping:
                 protocol.examine(session.imap, INBOX)  # IDLE watches INBOX
         except LeaseLost:
