@@ -84,8 +84,9 @@ class Prospect(models.Model):
         null=True, blank=True, help_text="The address bounced: fix it before emailing again"
     )
     # Temporary delivery failures (4.x.x) of the address read from the SDR's mailbox: the
-    # third counts as permanent (cadences.services.email_record_soft_bounce).
-    email_soft_bounces = models.PositiveSmallIntegerField(default=0)
+    # third counts as permanent (cadences.services.email_record_soft_bounce). A default in the
+    # database too: the import's COPY and raw inserts name only the columns they fill.
+    email_soft_bounces = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
