@@ -25,7 +25,7 @@ from mailboxes.models import Mailbox
 from sdrcrm import clock
 
 from ..classify import Classified, classify
-from ..envelope import Envelope, read_envelope, returned_ids
+from ..envelope import Envelope, read_envelope
 from ..matching import Batch
 from ..models import MessageKind
 from ..selectors import Scope
@@ -72,24 +72,24 @@ def _start(imap: imaplib.IMAP4, mailbox: Mailbox, folder: str, state) -> int:
 
 def outcome(classified: Classified, *, sent: bool) -> dict:
     """What ``message_apply`` takes of a classification. A message of the Sent folder is the
-    SDR's own, whatever it looks like."""
+    SDR's own, whatever it looks like. A delay report (the server still tries) is neither
+    permanent nor temporary: None."""
     kind = MessageKind.SDR_REPLY if sent else classified.kind
     if kind not in KINDS:
         kind = MessageKind.OTHER
-    status = classified.bounce_status or ""
-    permanent = None
-    if kind == MessageKind.BOUNCE and classified.bounce_action != "delayed":
-        permanent = not status.startswith("4")
-    return {
+    values = {
         "kind": kind,
         "text": classified.text or "",
         "return_on": classified.return_on if kind == MessageKind.AUTO_REPLY else None,
-        "bounce_status": status if kind == MessageKind.BOUNCE else "",
-        "bounce_permanent": permanent,
-        "bounce_recipients": tuple(classified.bounce_recipients or ())
-        if kind == MessageKind.BOUNCE
-        else (),
     }
+    bounce = classified.bounce
+    if kind == MessageKind.BOUNCE and bounce is not None:
+        values.update(
+            bounce_status=bounce.status or "",
+            bounce_permanent=None if bounce.action == "delayed" else bool(bounce.permanent),
+            bounce_recipients=tuple(bounce.recipients),
+        )
+    return values
 
 
 def sync_folder(
@@ -158,14 +158,19 @@ def _incoming(
     zone: ZoneInfo,
     sent: bool,
 ) -> Incoming | None:
-    """The message classified and matched; None when it concerns no lead."""
-    classified = classify(raw, today=received.astimezone(zone).date(), tz=zone)
+    """The message classified and matched; None when it concerns no lead. A return date
+    without a year ("back on Monday 4 January") is read from the day the message was written
+    (its Date; else the day the server received it)."""
+    written = (env.sent_at or received).astimezone(zone).date()
+    classified = classify(raw, today=written, tz=zone.key)
     values = outcome(classified, sent=sent)
+    # A delivery report answers the message it returns (classify reads its id in the copy).
+    bounce = values["kind"] == MessageKind.BOUNCE
     match = batch.match(
         env,
         values["kind"],
-        returned=returned_ids(raw) if values["kind"] == MessageKind.BOUNCE else (),
-        recipients=values["bounce_recipients"],
+        returned=(classified.in_reply_to, *classified.references) if bounce else (),
+        recipients=values.get("bounce_recipients", ()),
     )
     if match is None:
         return None

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from mailboxes.transport import quote_folder
+
 from ..envelope import FIELDS
 
 # An IMAP failure in the middle of a pass (the connection dropped, a refused command): the
@@ -34,11 +36,6 @@ class FolderState:
     uidnext: int | None
 
 
-def quote(folder: str) -> str:
-    """A folder name as an IMAP quoted string (``Sent Items``, ``[Gmail]/Sent Mail``)."""
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _untagged_int(imap: imaplib.IMAP4, name: str) -> int | None:
     _typ, values = imap.response(name)
     for value in values or ():
@@ -49,13 +46,13 @@ def _untagged_int(imap: imaplib.IMAP4, name: str) -> int | None:
 
 def examine(imap: imaplib.IMAP4, folder: str) -> FolderState:
     """Open ``folder`` read-only; its UIDVALIDITY and UIDNEXT."""
-    typ, data = imap.select(quote(folder), readonly=True)
+    typ, data = imap.select(quote_folder(folder), readonly=True)
     if typ != "OK":
         raise FolderMissing(f"cannot examine {folder}: {data!r}"[:300])
     uidvalidity = _untagged_int(imap, "UIDVALIDITY")
     uidnext = _untagged_int(imap, "UIDNEXT")
     if uidvalidity is None:
-        typ, data = imap.status(quote(folder), "(UIDVALIDITY UIDNEXT)")
+        typ, data = imap.status(quote_folder(folder), "(UIDVALIDITY UIDNEXT)")
         text = b" ".join(d for d in data if isinstance(d, bytes))
         found = re.search(rb"UIDVALIDITY (\d+)", text)
         if typ != "OK" or not found:

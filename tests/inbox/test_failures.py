@@ -55,4 +55,6 @@ def test_a_passing_fault_marks_the_mailbox_failing_only_when_it_lasts(
 
     box.refresh_from_db()
     assert (session.failures, box.status) == (2, "failing")
-    assert box.last_error == "Could not connect to the IMAP server"
+    assert box.last_error == (
+        "The server refused the connection: check the server name and the port"
+    )

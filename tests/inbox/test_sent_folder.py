@@ -38,7 +38,8 @@ def test_the_sdr_answering_the_prospect_in_the_thread_makes_the_conversation_liv
     raw = sdr_email(
         mailbox, lead, now, message_id="<s1@sdr.example>", in_reply_to="<p1@prospect.example>",
         references=f"{our_id} <p1@prospect.example>",
-        body="Thursday at 10 works.\n\nOn Mon, Pat wrote:\n> Can we talk Thursday?",
+        body="Thursday at 10 works.\n\nOn Mon, 3 May 2027 at 11:00, Pat <pat@prospect.example> "
+        "wrote:\n> Can we talk Thursday?",
     )  # fmt: skip
     mail_servers.append(mailbox.email, "Sent", raw, date=now)
 

@@ -38,7 +38,11 @@ def deliver(mail_servers, mailbox, raw: bytes, folder: str = "INBOX", when=None)
 
 
 def reply_from(lead, mailbox, message_id, now, **kwargs) -> bytes:
-    kwargs.setdefault("body", "Sounds good, call me on Thursday.\n\nOn Mon, Pat wrote:\n> Hi Pat")
+    kwargs.setdefault(
+        "body",
+        "Sounds good, call me on Thursday.\n\n"
+        f"On Mon, 3 May 2027 at 10:00, Sara <{mailbox.email}> wrote:\n> Hi Pat",
+    )
     return message(
         sender=lead.prospect.email, to=mailbox.email, message_id="<r1@prospect.example>",
         in_reply_to=message_id, date=now, **kwargs,
