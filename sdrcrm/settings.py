@@ -430,7 +430,7 @@ SDRCRM_SYNC_THREADS = int(os.environ.get("SDRCRM_SYNC_THREADS", "4"))
 SDRCRM_SYNC_LEASE_SECONDS = int(os.environ.get("SDRCRM_SYNC_LEASE_SECONDS", "90"))
 SDRCRM_SYNC_POLL_SECONDS = int(os.environ.get("SDRCRM_SYNC_POLL_SECONDS", "60"))
 SDRCRM_SYNC_IDLE_SECONDS = int(os.environ.get("SDRCRM_SYNC_IDLE_SECONDS", "300"))
-SDRCRM_SYNC_MAX_MESSAGE_BYTES = int(os.environ.get("SDRCRM_SYNC_MAX_MESSAGE_BYTES", "2000000"))
+SDRCRM_SYNC_MAX_MESSAGE_BYTES = int(os.environ.get("SDRCRM_SYNC_MAX_MESSAGE_BYTES", "1048576"))
 # What a message read from a mailbox does to a cadence: an automatic reply without a return
 # date pauses it this many days; this many temporary delivery failures of an address count as
 # a permanent one; a temporary failure sends the email again after this many hours.
