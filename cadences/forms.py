@@ -2,6 +2,7 @@ from datetime import datetime, time
 
 from django import forms
 from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
 
 from sdrcrm.inputs import validate_date_range
 
@@ -34,6 +35,14 @@ class CadenceForm(forms.Form):
         initial=["0", "1", "2", "3", "4"],
         widget=forms.CheckboxSelectMultiple,
         label="Sending days",
+    )
+    stop_on_colleague_reply = forms.BooleanField(
+        required=False,
+        label=_("Stop when someone else at the company replies"),
+        help_text=_(
+            "Read from the SDR's mailbox: a reply from another address at the prospect's "
+            "company domain stops the cadence, as the prospect's own reply does."
+        ),
     )
 
     def clean(self):

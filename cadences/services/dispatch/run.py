@@ -13,6 +13,7 @@ from ...models import (
     Touch,
     TouchStatus,
 )
+from ..enrollment import enrollment_resume_due
 from ..exits import enrollment_scrap_unanswered, enrollment_stop_for_moved_leads
 from .claim import touch_claim_due_emails, touch_recover_expired_leases
 from .send import DispatchStats, touch_send_claimed
@@ -71,5 +72,7 @@ def tick(*, now: datetime | None = None) -> dict:
         "manual_due": touch_mark_manual_due(now=now),
         "stopped": enrollment_stop_for_moved_leads(),
         "scrapped": enrollment_scrap_unanswered(now=now),
+        # Enrollments paused by an automatic reply, whose person is back.
+        "resumed": enrollment_resume_due(now=now),
         "emails_due": has_due_emails(now),
     }

@@ -77,6 +77,7 @@ def test_tick_is_idempotent(crew, standard, now, time_machine):
         "manual_due": 1,
         "stopped": 1,
         "scrapped": 1,
+        "resumed": 0,
         "emails_due": True,
     }
     before = cadence_snapshot()
@@ -85,6 +86,7 @@ def test_tick_is_idempotent(crew, standard, now, time_machine):
         "manual_due": 0,
         "stopped": 0,
         "scrapped": 0,
+        "resumed": 0,
         "emails_due": True,
     }
     assert cadence_snapshot() == before
