@@ -6,8 +6,8 @@ callers import from ``cadences.services``.
 - ``exits``: what ends an enrollment besides its last step (reply, bounce, unsubscribe,
   erasure, the lead moving on, no answer to the break-up);
 - ``tasks``: manual touches and reminders;
-- ``dispatch/``: the email dispatcher (``claim``, ``load``, ``caps``, ``send``, ``record``,
-  ``run`` with the periodic tick);
+- ``dispatch/``: the email dispatcher (``claim``, ``load``, ``caps``, ``send``, ``mailbox``,
+  ``outcome``, ``record``, ``uncertain``, ``holds``, ``run`` with the periodic tick);
 - ``digest``: the SDRs' morning digest.
 
 The database is the record of every scheduled touch. The dispatcher claims due automatic-email
@@ -44,12 +44,16 @@ from .dispatch import (
     Claim,
     DispatchStats,
     has_due_emails,
+    has_uncertain_due,
     tick,
     touch_claim_due_emails,
     touch_dispatch_due,
     touch_mark_manual_due,
     touch_recover_expired_leases,
+    touch_release_mailbox_holds,
+    touch_resolve_uncertain,
     touch_send_claimed,
+    touch_settle_uncertain,
 )
 from .enrollment import (
     ENROLLABLE_STATES,
@@ -117,6 +121,7 @@ __all__ = [
     "enrollment_stop",
     "enrollment_stop_for_moved_leads",
     "has_due_emails",
+    "has_uncertain_due",
     "lead_record_reply",
     "reminder_create",
     "reminder_done",
@@ -131,7 +136,10 @@ __all__ = [
     "touch_mark_manual_due",
     "touch_recover_expired_leases",
     "touch_release_held",
+    "touch_release_mailbox_holds",
+    "touch_resolve_uncertain",
     "touch_send_claimed",
+    "touch_settle_uncertain",
     "touch_skip",
     "touches_project",
 ]

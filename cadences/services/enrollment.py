@@ -128,6 +128,7 @@ def enrollment_create(
                 offset_from=step.offset_from,
                 is_breakup=step.is_breakup,
                 breakup_wait_days=step.breakup_wait_days,
+                reply_in_thread=step.reply_in_thread,
                 status=TouchStatus.SCHEDULED if i == 0 else TouchStatus.PLANNED,
                 due_at=due_at,
             )

@@ -128,12 +128,14 @@ def test_the_hourly_cap_holds_the_rest_to_the_next_hour(crew):
     grants = mailbox_reserve_sends({mailbox.pk: 5}, now=NOW)
     assert grants[mailbox.pk].allowed == 3
     assert grants[mailbox.pk].next_slot == datetime(2027, 5, 3, 9, 0, tzinfo=UTC)
-    assert mailbox_reserve_sends({mailbox.pk: 2}, now=NOW + timedelta(minutes=59))[
-        mailbox.pk
-    ].allowed == 0
-    assert mailbox_reserve_sends({mailbox.pk: 2}, now=NOW + timedelta(minutes=60))[
-        mailbox.pk
-    ].allowed == 2
+    assert (
+        mailbox_reserve_sends({mailbox.pk: 2}, now=NOW + timedelta(minutes=59))[mailbox.pk].allowed
+        == 0
+    )
+    assert (
+        mailbox_reserve_sends({mailbox.pk: 2}, now=NOW + timedelta(minutes=60))[mailbox.pk].allowed
+        == 2
+    )
     assert counters(mailbox) == [("2027-05-03 08:00", 3), ("2027-05-03 09:00", 2)]
 
 
@@ -158,12 +160,16 @@ def test_the_daily_cap_counts_the_owners_local_day_and_not_yesterday(crew):
     assert grants[mailbox.pk].allowed == 1
     # The next local day in New York begins at 04:00 UTC tomorrow.
     assert grants[mailbox.pk].next_slot == datetime(2027, 5, 4, 4, 0, tzinfo=UTC)
-    assert mailbox_reserve_sends({mailbox.pk: 1}, now=NOW + timedelta(hours=19, minutes=59))[
-        mailbox.pk
-    ].allowed == 0
-    assert mailbox_reserve_sends({mailbox.pk: 1}, now=NOW + timedelta(hours=20))[
-        mailbox.pk
-    ].allowed == 1
+    assert (
+        mailbox_reserve_sends({mailbox.pk: 1}, now=NOW + timedelta(hours=19, minutes=59))[
+            mailbox.pk
+        ].allowed
+        == 0
+    )
+    assert (
+        mailbox_reserve_sends({mailbox.pk: 1}, now=NOW + timedelta(hours=20))[mailbox.pk].allowed
+        == 1
+    )
 
 
 def test_a_new_mailbox_ramps_up_from_its_start_cap(crew):
@@ -179,9 +185,10 @@ def test_a_new_mailbox_ramps_up_from_its_start_cap(crew):
         ramp_days=5,
     )
     assert mailbox_reserve_sends({mailbox.pk: 5}, now=NOW)[mailbox.pk].allowed == 2
-    assert mailbox_reserve_sends({mailbox.pk: 5}, now=NOW + timedelta(hours=1))[
-        mailbox.pk
-    ].allowed == 0
+    assert (
+        mailbox_reserve_sends({mailbox.pk: 5}, now=NOW + timedelta(hours=1))[mailbox.pk].allowed
+        == 0
+    )
     tomorrow = NOW + timedelta(days=1)
     assert mailbox_reserve_sends({mailbox.pk: 5}, now=tomorrow)[mailbox.pk].allowed == 4
 
@@ -237,7 +244,7 @@ def test_two_dispatchers_reserving_at_once_never_overshoot(crew, gap):
         gate = threading.Barrier(2)
         allowed = []
 
-        def reserve():
+        def reserve(gate=gate, allowed=allowed, moment=moment):
             try:
                 connection.ensure_connection()
                 gate.wait(timeout=20)

@@ -16,6 +16,7 @@ from ...models import (
 from ..exits import enrollment_scrap_unanswered, enrollment_stop_for_moved_leads
 from .claim import touch_claim_due_emails, touch_recover_expired_leases
 from .send import DispatchStats, touch_send_claimed
+from .uncertain import has_uncertain_due
 
 
 def touch_dispatch_due(
@@ -72,4 +73,5 @@ def tick(*, now: datetime | None = None) -> dict:
         "stopped": enrollment_stop_for_moved_leads(),
         "scrapped": enrollment_scrap_unanswered(now=now),
         "emails_due": has_due_emails(now),
+        "uncertain_due": has_uncertain_due(now),
     }

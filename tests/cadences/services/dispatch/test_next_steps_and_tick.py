@@ -78,6 +78,7 @@ def test_tick_is_idempotent(crew, standard, now, time_machine):
         "stopped": 1,
         "scrapped": 1,
         "emails_due": True,
+        "uncertain_due": False,
     }
     before = cadence_snapshot()
     assert tick() == {
@@ -86,6 +87,7 @@ def test_tick_is_idempotent(crew, standard, now, time_machine):
         "stopped": 0,
         "scrapped": 0,
         "emails_due": True,
+        "uncertain_due": False,
     }
     assert cadence_snapshot() == before
     assert mail.outbox == []  # the tick itself sends nothing
