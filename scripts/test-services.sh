@@ -172,6 +172,11 @@ export DATABASE_URL REDIS_URL
 # (sdrcrm/settings.py refuses it otherwise). Workers and `manage.py` subprocesses inherit it.
 export SDRCRM_DEV=${SDRCRM_DEV:-1}
 
+if [[ ! -x /usr/sbin/dovecot ]]; then
+    log "WARNING: /usr/sbin/dovecot is missing, so the mail tests (tests/mail/ and the tests"
+    log "  that use its servers) will fail. Install Debian's Dovecot: apt-get install -y"
+    log "  dovecot-imapd dovecot-lmtpd (.ci/run does this); its service need not run."
+fi
 if [[ ! -x $CHROMIUM ]]; then
     log "WARNING: $CHROMIUM is missing, so the browser tests will fail."
     log "  Install Debian's Chromium: apt-get install -y chromium (.ci/run does this)."

@@ -421,6 +421,9 @@ DEVELOPMENT_MAILBOX_KEY = "c2RyY3JtLWRldmVsb3BtZW50LW1haWxib3gta2V5LSE="  # noqa
 SDRCRM_MAILBOX_KEYS = env_list("SDRCRM_MAILBOX_KEYS", "") or (
     [DEVELOPMENT_MAILBOX_KEY] if DEVELOPMENT else []
 )
+# Certificate authorities trusted for mailbox servers besides the system's (a PEM file): a
+# company's own mail server with its own authority (mailboxes/transport.py).
+SDRCRM_MAILBOX_CA_FILE = os.environ.get("SDRCRM_MAILBOX_CA_FILE", "")
 SDRCRM_COMPANY_NAME = os.environ.get("SDRCRM_COMPANY_NAME", "Nordlys CRM")
 # Dispatch of scheduled touches: rows claimed per SKIP LOCKED query, how long a worker may
 # hold a claimed touch before another may take it over, and how many dispatch tasks a tick

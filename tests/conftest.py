@@ -42,3 +42,13 @@ def _fast_password_hasher(settings):
 
 from tests.factories import *  # noqa: E402,F401,F403  (fixtures below use them)
 from tests.fixtures import *  # noqa: E402,F401,F403
+
+# The real mail servers (Dovecot, SMTP submission, OAuth 2.0), started by the first test that
+# asks for them: tests/mail/.
+from tests.mail.fixtures import (  # noqa: E402,F401
+    mail_servers,
+    mail_user,
+    make_mailbox,
+    oauth_server,
+    trust_test_ca,
+)
