@@ -3,7 +3,7 @@
 from mailboxes.models import AuthKind, Mailbox, MailboxStatus, TransportSecurity
 
 
-def make_mailbox(user, **fields) -> Mailbox:
+def mailbox_row(user, **fields) -> Mailbox:
     """``user``'s mailbox at ``<username>@mail.example`` on a local server, connected, with
     the product's default limits unless ``fields`` say otherwise."""
     values = {

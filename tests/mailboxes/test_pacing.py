@@ -18,7 +18,7 @@ from mailboxes.pacing import (
     mailbox_reserve_sends,
     ramp_cap,
 )
-from tests.mailboxes.helpers import make_mailbox
+from tests.mailboxes.helpers import mailbox_row
 
 OSLO = ZoneInfo("Europe/Oslo")
 UTC = ZoneInfo("UTC")
@@ -75,7 +75,7 @@ def test_no_ramp_and_a_start_cap_above_the_daily_cap():
 @pytest.fixture
 def mailbox(crew):
     """Connected a month ago (no ramp), a 60 s gap with 60 s of jitter, the default caps."""
-    return make_mailbox(crew.sdr, connected_at=NOW - timedelta(days=30))
+    return mailbox_row(crew.sdr, connected_at=NOW - timedelta(days=30))
 
 
 def test_one_email_per_gap_and_the_next_slot_after_gap_and_jitter(mailbox):
@@ -118,7 +118,7 @@ def test_the_jitter_is_random_within_its_bounds(mailbox):
 
 
 def test_the_hourly_cap_holds_the_rest_to_the_next_hour(crew):
-    mailbox = make_mailbox(
+    mailbox = mailbox_row(
         crew.sdr,
         connected_at=NOW - timedelta(days=30),
         min_gap_seconds=0,
@@ -144,7 +144,7 @@ def test_the_daily_cap_counts_the_owners_local_day_and_not_yesterday(crew):
     yesterday's; those at 04:00 and 06:00 UTC count against today's cap of 10."""
     crew.sdr.time_zone = "America/New_York"
     crew.sdr.save(update_fields=["time_zone"])
-    mailbox = make_mailbox(
+    mailbox = mailbox_row(
         crew.sdr,
         connected_at=NOW - timedelta(days=30),
         min_gap_seconds=0,
@@ -175,7 +175,7 @@ def test_the_daily_cap_counts_the_owners_local_day_and_not_yesterday(crew):
 def test_a_new_mailbox_ramps_up_from_its_start_cap(crew):
     """Connected this morning with a start cap of 2 rising to 12 over 5 days: 2 today, 4
     tomorrow."""
-    mailbox = make_mailbox(
+    mailbox = mailbox_row(
         crew.sdr,
         connected_at=NOW - timedelta(hours=2),
         min_gap_seconds=0,
@@ -194,7 +194,7 @@ def test_a_new_mailbox_ramps_up_from_its_start_cap(crew):
 
 
 def test_room_given_back_is_taken_again(crew):
-    mailbox = make_mailbox(
+    mailbox = mailbox_row(
         crew.sdr, connected_at=NOW - timedelta(days=30), min_gap_seconds=0, jitter_seconds=0,
         hourly_cap=2,
     )  # fmt: skip
@@ -207,8 +207,8 @@ def test_room_given_back_is_taken_again(crew):
 
 
 def test_each_mailbox_has_its_own_limits(crew):
-    a = make_mailbox(crew.sdr, connected_at=NOW - timedelta(days=30))
-    b = make_mailbox(crew.sdr2, connected_at=NOW - timedelta(days=30), min_gap_seconds=0,
+    a = mailbox_row(crew.sdr, connected_at=NOW - timedelta(days=30))
+    b = mailbox_row(crew.sdr2, connected_at=NOW - timedelta(days=30), min_gap_seconds=0,
                      jitter_seconds=0)  # fmt: skip
     grants = mailbox_reserve_sends({a.pk: 3, b.pk: 3}, now=NOW, rng=FixedJitter())
     assert (grants[a.pk].allowed, grants[b.pk].allowed) == (1, 3)
@@ -230,7 +230,7 @@ def test_hour_of_truncates_to_the_utc_hour():
 def test_two_dispatchers_reserving_at_once_never_overshoot(crew, gap):
     """Two connections reserve for one mailbox at the same moment, 20 rounds: with a gap, one
     email in all per round; without one, the hourly cap of 5 in all."""
-    mailbox = make_mailbox(
+    mailbox = mailbox_row(
         crew.sdr,
         connected_at=NOW - timedelta(days=30),
         min_gap_seconds=gap,

@@ -14,7 +14,7 @@ from cadences.tasks import mailbox_resume_task
 from mailboxes.models import MailboxStatus
 from tests.cadences.helpers import cadence_snapshot, events, statuses, touches
 from tests.cadences.services.dispatch.helpers import enrolled
-from tests.mailboxes.helpers import make_mailbox
+from tests.mailboxes.helpers import mailbox_row
 
 pytestmark = pytest.mark.django_db
 
@@ -55,14 +55,14 @@ def test_no_mailbox_holds_the_email_with_the_reason_and_sends_nothing(via_mailbo
 
 
 def test_a_disconnected_mailbox_counts_as_none(via_mailbox, cadence, now):
-    make_mailbox(via_mailbox.sdr, status=MailboxStatus.DISCONNECTED)
+    mailbox_row(via_mailbox.sdr, status=MailboxStatus.DISCONNECTED)
     _, enrollment = enrolled(via_mailbox, cadence)
     assert touch_dispatch_due().held == 1
     assert held(touches(enrollment)[0])[:3] == ("held", "no_mailbox", NO_MAILBOX)
 
 
 def test_a_failing_mailbox_holds_with_its_error(via_mailbox, cadence, now):
-    make_mailbox(
+    mailbox_row(
         via_mailbox.sdr,
         status=MailboxStatus.FAILING,
         last_error="Authentication failed: check the username and the (app) password",
@@ -81,7 +81,7 @@ def test_a_failing_mailbox_holds_with_its_error(via_mailbox, cadence, now):
 
 def test_the_site_backend_team_is_not_held(crew, cadence, now):
     """A team that chose the site-wide backend sends as before, mailbox or not."""
-    make_mailbox(crew.sdr, status=MailboxStatus.FAILING, last_error="broken")
+    mailbox_row(crew.sdr, status=MailboxStatus.FAILING, last_error="broken")
     _, enrollment = enrolled(crew, cadence)
     assert touch_dispatch_due().sent == 1
     assert len(mail.outbox) == 1
@@ -93,7 +93,7 @@ def test_the_resume_task_releases_the_held_emails_once_the_mailbox_works(
     via_mailbox, cadence, now, time_machine, ring, django_capture_on_commit_callbacks
 ):
     crew = via_mailbox
-    mailbox = make_mailbox(crew.sdr, status=MailboxStatus.FAILING, last_error="revoked")
+    mailbox = mailbox_row(crew.sdr, status=MailboxStatus.FAILING, last_error="revoked")
     _, mine = enrolled(crew, cadence)
     _, colleagues = enrolled(crew, cadence, owner="sdr2")  # sdr2 has no mailbox
     touch_dispatch_due()
@@ -123,7 +123,7 @@ def test_the_resume_task_releases_the_held_emails_once_the_mailbox_works(
 
 def test_the_resume_task_leaves_emails_held_for_missing_fields(via_mailbox, cadence, now):
     crew = via_mailbox
-    mailbox = make_mailbox(crew.sdr)
+    mailbox = mailbox_row(crew.sdr)
     _, enrollment = enrolled(crew, cadence)
     first = touches(enrollment)[0]
     Touch.objects.filter(pk=first.pk).update(
@@ -135,7 +135,7 @@ def test_the_resume_task_leaves_emails_held_for_missing_fields(via_mailbox, cade
 
 def test_a_held_email_of_an_ended_cadence_is_cancelled_not_released(via_mailbox, cadence, now):
     crew = via_mailbox
-    mailbox = make_mailbox(crew.sdr, status=MailboxStatus.FAILING, last_error="revoked")
+    mailbox = mailbox_row(crew.sdr, status=MailboxStatus.FAILING, last_error="revoked")
     _, enrollment = enrolled(crew, cadence)
     touch_dispatch_due()
     enrollment_stop(actor=crew.sdr, enrollment_id=enrollment.pk)

@@ -18,7 +18,7 @@ from leads.services import LeadConflict
 from sdrcrm.errors import NotFound
 from tests.cadences.helpers import at, cadence_snapshot, events, statuses, touches
 from tests.cadences.services.dispatch.helpers import enrolled
-from tests.mailboxes.helpers import make_mailbox
+from tests.mailboxes.helpers import mailbox_row
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_an_expired_lease_makes_a_touch_being_handed_over_uncertain(
     mailbox (Message-ID committed) becomes uncertain, to be looked for at once; the other,
     never marked, is scheduled again as before."""
     crew = via_mailbox
-    mailbox = make_mailbox(crew.sdr)
+    mailbox = mailbox_row(crew.sdr)
     _, marked = enrolled(crew, cadence)
     _, unmarked = enrolled(crew, cadence)
     touch_claim_due_emails(now=now, limit=10)
@@ -64,7 +64,7 @@ def test_an_expired_lease_makes_a_touch_being_handed_over_uncertain(
 
 def _asking(crew, cadence, owner="sdr"):
     """A lead whose first email's fate no one could know: uncertain, left to the SDR."""
-    mailbox = make_mailbox(getattr(crew, owner))
+    mailbox = mailbox_row(getattr(crew, owner))
     lead, enrollment = enrolled(crew, cadence, owner=owner, prospect__first_name="Kari")
     touch_claim_due_emails(now=at(2027, 5, 3, 10, 0), limit=10)
     touch = touches(enrollment)[0]
