@@ -13,7 +13,7 @@ What is not granted gets ``next_slot``: the earliest moment the mailbox may send
 caller reschedules it there (inside the prospect's send window), and spaces further waiting
 emails by ``spacing`` so that they do not all come due at one moment.
 
-The limits and their defaults: docs/mailboxes.md ("Sending limits").
+How the dispatcher uses it: docs/design.md ("Through the SDR's own mailbox").
 """
 
 import random

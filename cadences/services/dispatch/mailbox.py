@@ -62,7 +62,7 @@ def reserve_mailbox_room(part: list[tuple[Touch, EmailMessage]], now: datetime, 
 
 
 NO_MAILBOX = (
-    "No connected mailbox: the SDR connects theirs on their settings page, and the email "
+    "No connected mailbox: the SDR connects theirs on their Mailbox page, and the email "
     "goes out then."
 )
 

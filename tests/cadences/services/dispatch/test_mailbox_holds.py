@@ -19,7 +19,7 @@ from tests.mailboxes.helpers import mailbox_row
 pytestmark = pytest.mark.django_db
 
 NO_MAILBOX = (
-    "No connected mailbox: the SDR connects theirs on their settings page, and the email "
+    "No connected mailbox: the SDR connects theirs on their Mailbox page, and the email "
     "goes out then."
 )
 
