@@ -211,6 +211,6 @@ def mailbox_release_send(mailbox_id: int, hour: datetime, n: int = 1) -> None:
     )
 
 
-def mailbox_record_sent(mailbox_id: int, at: datetime) -> None:
-    """The mailbox's health: when it last sent."""
-    Mailbox.objects.filter(pk=mailbox_id).update(last_send_at=at)
+def mailbox_record_sent(mailbox_ids: list[int], at: datetime) -> None:
+    """The mailboxes' health: when they last sent."""
+    Mailbox.objects.filter(pk__in=mailbox_ids).update(last_send_at=at)

@@ -12,6 +12,7 @@ does not file one itself.
 
 import logging
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.mail import EmailMessage
@@ -81,7 +82,25 @@ def _mark_handing_over(touches: list[Touch]) -> None:
     )
 
 
-def send_through_mailboxes(part: list[tuple[Touch, EmailMessage]], stats) -> list[Touch]:
+@dataclass
+class Health:
+    """What a chunk learned of its mailboxes, written after the chunk commits: a mailbox row
+    is not locked while the chunk holds its enrollments (another dispatcher reserving room
+    locks mailbox rows in id order, and would wait for the whole chunk, or deadlock)."""
+
+    sent_from: set[int] = field(default_factory=set)
+    failing: dict[int, object] = field(default_factory=dict)
+
+    def report(self) -> None:
+        if self.sent_from:
+            mailbox_record_sent(sorted(self.sent_from), clock.now())
+        for mailbox_id, error in sorted(self.failing.items()):
+            mailbox_mark_failing(mailbox_id, error)
+
+
+def send_through_mailboxes(
+    part: list[tuple[Touch, EmailMessage]], stats, health: Health
+) -> list[Touch]:
     """Send a chunk's mailbox emails: one SMTP connection per mailbox. Returns the touches
     accepted by their server; every other one is held, put back, failed or uncertain."""
     by_mailbox: dict[int, list[tuple[Touch, EmailMessage]]] = defaultdict(list)
@@ -93,7 +112,7 @@ def send_through_mailboxes(part: list[tuple[Touch, EmailMessage]], stats) -> lis
         try:
             smtp = transport.smtp_connect(mailbox)
         except transport.MailboxError as exc:
-            _connect_failed(mailbox, items, exc, stats)
+            _connect_failed(mailbox, items, exc, stats, health)
             continue
         accepted = []
         try:
@@ -117,14 +136,14 @@ def send_through_mailboxes(part: list[tuple[Touch, EmailMessage]], stats) -> lis
         finally:
             close(smtp)
         if accepted:
-            mailbox_record_sent(mailbox.pk, clock.now())
+            health.sent_from.add(mailbox.pk)
             if not mailbox.server_saves_sent:
                 _file_in_sent(mailbox, [raw for _, raw in accepted])
         sent.extend(t for t, _ in accepted)
     return sent
 
 
-def _connect_failed(mailbox, items, exc, stats) -> None:
+def _connect_failed(mailbox, items, exc, stats, health: Health) -> None:
     """The mailbox would not let us in. Permanent (wrong password, revoked token): its emails
     are held with the reason and the mailbox is marked failing (its owner is told); they go
     out when it works again (``cadences.mailbox_resume_task``). Temporary (timeout, refused
@@ -133,7 +152,7 @@ def _connect_failed(mailbox, items, exc, stats) -> None:
         for touch, _ in items:
             hold(touch, HoldReason.MAILBOX_FAILING, str(exc.message))
         stats.held += len(items)
-        mailbox_mark_failing(mailbox.pk, exc)
+        health.failing[mailbox.pk] = exc
     else:
         for touch, _ in items:
             failed(touch, str(exc.message))

@@ -31,7 +31,7 @@ from ...models import (
 from .caps import reserve_sends
 from .claim import Claim, lock_still_claimed
 from .load import load_claimed, lookup
-from .mailbox import NO_MAILBOX, reserve_mailbox_room, send_through_mailboxes
+from .mailbox import NO_MAILBOX, Health, reserve_mailbox_room, send_through_mailboxes
 from .outcome import failed, give_back, hold, reschedule, set_status, stop_after_send_check
 from .record import record_sent
 
@@ -190,6 +190,7 @@ def touch_send_claimed(
         # and recorded: a reply, bounce or unsubscribe (which lock the enrollment to stop it)
         # waits for the chunk, and a chunk that starts after one of them committed sees the
         # enrollment stopped and sends nothing. (Whoever locks both locks enrollments first.)
+        health = Health()
         with transaction.atomic():
             enrollment_ids = sorted({t.enrollment_id for t, _ in part})
             still_active = set(
@@ -216,9 +217,12 @@ def touch_send_claimed(
                     stats.cancelled += 1
             part = [(t, m) for t, m in part if t.pk in ours and t.enrollment_id in still_active]
             sent_now = _send_chunk([p for p in part if p[0].mailbox is None], stats)
-            sent_now += send_through_mailboxes([p for p in part if p[0].mailbox is not None], stats)
+            sent_now += send_through_mailboxes(
+                [p for p in part if p[0].mailbox is not None], stats, health
+            )
             stats.sent += len(sent_now)
             record_sent(sent_now)
+        health.report()
     return stats
 
 
