@@ -90,12 +90,23 @@ class CadenceStep(models.Model):
             )
         ]
 
+    # Everything but the step's place (cadence, position): what a touch copies at enrollment,
+    # so that editing the cadence later never changes it, and what a cadence's copy takes.
+    CONTENT_FIELDS = (
+        "channel", "subject_template", "body_template", "instructions", "day_offset",
+        "offset_from", "is_breakup", "breakup_wait_days", "reply_in_thread",
+    )  # fmt: skip
+
     def __str__(self) -> str:
         return f"{self.cadence} step {self.position}: {self.get_channel_display()}"
 
     @property
     def is_email(self) -> bool:
         return self.channel in EMAIL_CHANNELS
+
+    def content(self) -> dict:
+        """The step's ``CONTENT_FIELDS`` by name, to build a touch or another step from."""
+        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
 
 
 class EnrollmentStatus(models.TextChoices):

@@ -19,9 +19,9 @@ from datetime import datetime
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from psycopg2 import IntegrityError as CopyIntegrityError  # COPY errors are not wrapped
 
 from leads.models import ACTIVE_STATES, Company, Lead, LeadEvent, Prospect
+from sdrcrm.pg import copy_from
 
 from .rows import Row
 
@@ -103,6 +103,14 @@ def _defaults(model, given: set[str]) -> tuple[list[str], list]:
     return cols, values
 
 
+def _insert_columns(model, columns: str) -> tuple[str, str, list]:
+    """For an ``INSERT … SELECT`` of ``columns`` (comma-separated) into ``model``'s table: the
+    column list with the model's other columns added, a ``, %s`` for each of those, and their
+    default values (the parameters that go with them)."""
+    dcols, dvals = _defaults(model, set(columns.replace(" ", "").split(",")))
+    return columns + "".join(f", {c}" for c in dcols), ", %s" * len(dvals), dvals
+
+
 def write_batch(cursor, **kw) -> BatchResult:
     """Write one batch: COPY straight into the tables when nothing in it exists yet (the usual
     case), else (duplicates to fill in, a concurrent writer) the staged path."""
@@ -112,7 +120,7 @@ def write_batch(cursor, **kw) -> BatchResult:
                 result = _write_batch_copy(cursor, **kw)
             if result is not None:
                 return result
-        except (IntegrityError, CopyIntegrityError):
+        except IntegrityError:  # an INSERT's or a COPY's (sdrcrm.pg.copy_from wraps it)
             pass  # someone created one of these people or companies just now
     return write_batch_staged(cursor, **kw)
 
@@ -177,8 +185,8 @@ def _copy_csv(cursor, table: str, columns: list[str], rows, not_null: list[str])
     if not_null:
         options += f", FORCE_NOT_NULL ({', '.join(not_null)})"
     buf.seek(0)
-    cursor.copy_expert(
-        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", buf, size=1 << 20
+    copy_from(
+        cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", buf, 1 << 20
     )
 
 
@@ -316,10 +324,8 @@ def write_batch_staged(
         "team_id, name, domain, website, industry, employee_count, annual_revenue, country, "
         "linkedin_url, created_at"
     )
-    dcols, dvals = _defaults(Company, set(company_cols.replace(" ", "").split(",")))
-    extra = "".join(f", {c}" for c in dcols)
-    params = ", %s" * len(dvals)
-    insert = partial(_company_insert, company_cols + extra, params)
+    columns, params, dvals = _insert_columns(Company, company_cols)
+    insert = partial(_company_insert, columns, params)
     cursor.execute(
         insert(
             "DISTINCT ON (domain) %s, coalesce(nullif(company_name, ''), domain), domain",
@@ -350,11 +356,9 @@ def write_batch_staged(
         "team_id, company_id, first_name, last_name, email, phone, title, linkedin_url, time_zone, "
         "created_at"
     )
-    dcols, dvals = _defaults(Prospect, set(prospect_cols.replace(" ", "").split(",")))
-    extra = "".join(f", {c}" for c in dcols)
-    params = ", %s" * len(dvals)
+    columns, params, dvals = _insert_columns(Prospect, prospect_cols)
     cursor.execute(
-        f"WITH ins AS (INSERT INTO {Prospect._meta.db_table} ({prospect_cols}{extra}) "
+        f"WITH ins AS (INSERT INTO {Prospect._meta.db_table} ({columns}) "
         f"  SELECT %s, company_id, first_name, last_name, email, phone, title, linkedin_url, "
         f"  time_zone, %s{params} FROM {STAGE} WHERE NOT existing ORDER BY line "
         f"  ON CONFLICT (team_id, email) WHERE email IS NOT NULL DO NOTHING RETURNING id, email) "
@@ -365,11 +369,9 @@ def write_batch_staged(
     # 4. Leads and 5. their timeline entries.
     lead_cols = "team_id, prospect_id, source, owner_id, state, state_changed_at, created_at, "
     lead_cols += "updated_at, version"
-    dcols, dvals = _defaults(Lead, set(lead_cols.replace(" ", "").split(",")))
-    extra = "".join(f", {c}" for c in dcols)
-    params = ", %s" * len(dvals)
+    columns, params, dvals = _insert_columns(Lead, lead_cols)
     cursor.execute(
-        f"WITH ins AS (INSERT INTO {Lead._meta.db_table} ({lead_cols}{extra}) "
+        f"WITH ins AS (INSERT INTO {Lead._meta.db_table} ({columns}) "
         f"  SELECT %s, prospect_id, %s, owner_id, 'new', %s, %s, %s, 1{params} FROM {STAGE} "
         f"  WHERE NOT existing AND prospect_id IS NOT NULL ORDER BY line "
         f"  RETURNING id, prospect_id) "
@@ -385,14 +387,11 @@ def write_batch_staged(
         [actor_id, now, f"Imported from {import_name} (import #{import_id})", import_id, source],
     )
     result.created = cursor.rowcount
+    not_filled = " AND NOT coalesce(filled, false)" if update_empty else ""
     cursor.execute(
         f"SELECT line, email, CASE WHEN existing THEN 'already in the CRM' "
         f"ELSE 'created at the same moment by someone else' END "
-        f"FROM {STAGE} WHERE lead_id IS NULL AND NOT coalesce(filled, false) ORDER BY line"
-        if update_empty
-        else f"SELECT line, email, CASE WHEN existing THEN 'already in the CRM' "
-        f"ELSE 'created at the same moment by someone else' END "
-        f"FROM {STAGE} WHERE lead_id IS NULL ORDER BY line"
+        f"FROM {STAGE} WHERE lead_id IS NULL{not_filled} ORDER BY line"
     )
     result.duplicate_lines = cursor.fetchall()
     return result

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from audit.admin import AuditedAdmin
+from audit.admin import AuditedAdmin, ReadOnlyAdmin
 
 from . import fields as lead_fields
 from .models import Company, Lead, LeadEvent, Prospect
@@ -101,17 +101,8 @@ class LeadAdmin(AuditedAdmin):
 
 
 @admin.register(LeadEvent)
-class LeadEventAdmin(admin.ModelAdmin):
+class LeadEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "lead", "kind", "actor", "from_state", "to_state"]
     list_filter = ["kind"]
     list_select_related = ["actor"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -298,29 +298,16 @@ def team_handoffs(*, user: User, now: datetime | None = None) -> dict:
         "manager": manager,
     }
     if manager:
-        aes = list(
-            User.objects.filter(team_id=team_id, role=Role.AE, is_active=True)
-            .select_related("ae_profile")
-            .order_by("first_name", "last_name")
-        )
-        loads = dict(
-            Lead.objects.filter(assigned_ae__in=aes, state=LeadState.HANDED_OFF)
-            .values_list("assigned_ae_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for ae in aes:
-            try:
-                profile = ae.ae_profile
-            except AEProfile.DoesNotExist:
-                profile = AEProfile(user_id=ae.pk)
-            context["aes"].append({"user": ae, "profile": profile, "load": loads.get(ae.pk, 0)})
+        context["aes"] = [
+            {"user": ae, "profile": profile, "load": load}
+            for ae, profile, load in _team_aes(team_id)
+        ]
     return context
 
 
-def team_aes_for_handoff(*, team_id: int) -> list[dict]:
-    """The team's active AEs for the hand-off choice, with load, capacity and away. Two
-    queries."""
+def _team_aes(team_id: int) -> list[tuple[User, AEProfile, int]]:
+    """The team's active AEs by name, each with its profile (an unsaved default one when it has
+    none) and its load, the hand-offs waiting for it. Two queries."""
     aes = list(
         User.objects.filter(team_id=team_id, role=Role.AE, is_active=True)
         .select_related("ae_profile")
@@ -338,7 +325,19 @@ def team_aes_for_handoff(*, team_id: int) -> list[dict]:
             profile = ae.ae_profile
         except AEProfile.DoesNotExist:
             profile = AEProfile(user_id=ae.pk)
-        load = loads.get(ae.pk, 0)
-        status = "away" if profile.is_away else ("full" if load >= profile.capacity else "")
-        out.append({"user": ae, "load": load, "capacity": profile.capacity, "status": status})
+        out.append((ae, profile, loads.get(ae.pk, 0)))
     return out
+
+
+def team_aes_for_handoff(*, team_id: int) -> list[dict]:
+    """The team's active AEs for the hand-off choice, with load, capacity and away. Two
+    queries."""
+    return [
+        {
+            "user": ae,
+            "load": load,
+            "capacity": profile.capacity,
+            "status": "away" if profile.is_away else ("full" if load >= profile.capacity else ""),
+        }
+        for ae, profile, load in _team_aes(team_id)
+    ]

@@ -7,7 +7,11 @@ else goes through the ORM or a Django cursor's public ``execute``/``fetchall``.
   (VALUES …)``) per page of rows, written with plain placeholders and run through the
   cursor's public ``execute`` (no driver helper).
 - ``copy_from``: ``COPY … FROM STDIN``, which only the driver's own cursor can do
-  (psycopg2's ``copy_expert``; with psycopg 3 it becomes ``cursor.copy``).
+  (psycopg2's ``copy_expert``; with psycopg 3 it becomes ``cursor.copy``). Its errors are
+  turned into Django's (``django.db.IntegrityError``, ``DataError``, ``OperationalError``…)
+  as every other statement's are, so callers catch Django's classes only.
+- ``value_refused``: the driver's own refusal of a value before it reaches the server (a NUL
+  character in a string), which Django does not wrap.
 - ``model_from_row``: a model instance from values a query already read, without
   ``Model.__init__`` (on a hot path that reads thousands of rows, ``__init__`` costs a third
   of the time). Fields not given are deferred, as with ``only()``: read on access. It relies
@@ -41,10 +45,20 @@ def execute_values(
                 c.execute(statement, params)
 
 
-def copy_from(cursor, sql: str, file) -> None:
-    """``COPY … FROM STDIN`` (``sql``) reading ``file``, on a Django ``cursor``. Errors come
-    from the driver unwrapped by Django (psycopg2's ``DataError``, ``IntegrityError``…)."""
-    cursor.cursor.copy_expert(sql, file)
+def copy_from(cursor, sql: str, file, size: int = 1 << 20) -> None:
+    """``COPY … FROM STDIN`` (``sql``) reading ``file`` ``size`` characters at a time, on a
+    Django ``cursor``. The driver's errors are raised as Django's (``IntegrityError``,
+    ``DataError``, ``OperationalError``…, the driver's error as ``__cause__``), through the
+    same wrapper Django puts around ``execute``."""
+    with cursor.db.wrap_database_errors:
+        cursor.cursor.copy_expert(sql, file, size=size)
+
+
+def value_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is the driver refusing a value before sending it: psycopg2 raises a
+    plain ``ValueError`` for a string holding a NUL character (PostgreSQL's text cannot),
+    which Django passes on unwrapped."""
+    return isinstance(exc, ValueError) and "NUL (0x00)" in str(exc)
 
 
 def model_from_row(model: type[Model], values: dict, db: str | None = None) -> Model:

@@ -216,19 +216,7 @@ def cadence_copy(*, actor: User, cadence_id: int) -> Cadence:
             created_by=actor,
         )
         CadenceStep.objects.bulk_create(
-            CadenceStep(
-                cadence=copy,
-                position=s.position,
-                day_offset=s.day_offset,
-                offset_from=s.offset_from,
-                channel=s.channel,
-                subject_template=s.subject_template,
-                body_template=s.body_template,
-                instructions=s.instructions,
-                is_breakup=s.is_breakup,
-                breakup_wait_days=s.breakup_wait_days,
-                reply_in_thread=s.reply_in_thread,
-            )
+            CadenceStep(cadence=copy, position=s.position, **s.content())
             for s in source.steps.all()
         )
     return copy

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import psycopg2
 from django.conf import settings
 from django.db import (
     InterfaceError,
@@ -110,13 +109,8 @@ def _fail(job: ImportJob, message: str) -> None:
     job.status, job.message = ImportStatus.FAILED, message
 
 
-# COPY's psycopg2 errors are not wrapped by Django.
-TRANSIENT_ERRORS = (
-    OperationalError,
-    InterfaceError,
-    psycopg2.OperationalError,
-    psycopg2.InterfaceError,
-)
+# The database went away (a COPY's errors are Django's too: sdrcrm.pg.copy_from wraps them).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 def _release(job: ImportJob) -> None:

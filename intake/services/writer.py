@@ -7,7 +7,6 @@ import logging
 import queue
 import threading
 
-import psycopg2
 from django.conf import settings
 from django.db import (
     DataError,
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leads.normalize import normalize_email
+from sdrcrm.pg import value_refused
 from suppression.models import Suppression, email_hash
 
 from .. import engine, reader
@@ -105,11 +105,8 @@ UNSTORABLE_REASON = (
 
 def _unstorable(exc: BaseException) -> bool:
     """A value the database refuses (not a fault of the database or of this code)."""
-    if isinstance(exc, DataError | UnicodeEncodeError):
-        return True
-    if isinstance(exc, psycopg2.DataError):  # COPY's errors are not wrapped by Django
-        return True
-    return isinstance(exc, ValueError) and "NUL (0x00)" in str(exc)  # psycopg2's own check
+    # A COPY's DataError is Django's too (sdrcrm.pg.copy_from wraps the driver's errors).
+    return isinstance(exc, DataError | UnicodeEncodeError) or value_refused(exc)
 
 
 def _write_rows(write, job_id: int, rows, owners, issues) -> engine.BatchResult:

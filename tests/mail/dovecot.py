@@ -41,6 +41,8 @@ listen = 127.0.0.1
 base_dir = {root}/run
 state_dir = {root}/state
 instance_name = sdrcrm-test-{port}
+# Names this server in its greetings: the tests know it is theirs, not another run's.
+login_greeting = {greeting}
 log_path = {root}/dovecot.log
 default_internal_user = {user}
 default_internal_group = {group}
@@ -168,6 +170,10 @@ active_value = true
 """
 
 
+class PortTaken(RuntimeError):
+    """A port chosen free was bound by someone else first."""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -193,13 +199,17 @@ class Dovecot:
         self.root = root
         self.certs = certs
         self.introspect_url = introspect_url
-        self.imap_port, self.imaps_port, self.lmtp_port = free_port(), free_port(), free_port()
+        self._choose_ports()
+        self.greeting = f"sdrcrm-test-{secrets.token_hex(6)}"
         self.account, self.group = _account()
         self.master_password = secrets.token_urlsafe(18)
         self.process: subprocess.Popen | None = None
         self.config = root / "dovecot.conf"
         self.log = root / "dovecot.log"
         self._generation = 0
+
+    def _choose_ports(self) -> None:
+        self.imap_port, self.imaps_port, self.lmtp_port = free_port(), free_port(), free_port()
 
     @property
     def as_root(self) -> bool:
@@ -253,6 +263,7 @@ class Dovecot:
                 root=self.root, user=self.account.pw_name, group=self.group.gr_name,
                 cert=self.certs.cert_file, key=self.certs.key_file, imap_port=self.imap_port,
                 imaps_port=self.imaps_port, lmtp_port=self.lmtp_port, port=self.imap_port,
+                greeting=self.greeting,
             )
         )  # fmt: skip
         os.chmod(self.config, 0o644)
@@ -263,12 +274,23 @@ class Dovecot:
         return {"user": self.account.pw_uid, "group": self.group.gr_gid, "extra_groups": []}
 
     def start(self, timeout: float = 30) -> None:
+        """Started and answering. A free port taken by someone else between choosing it and
+        binding it (other test runs on the machine) means new ports and another try."""
         if not Path(DOVECOT).exists():
             raise RuntimeError(
                 f"{DOVECOT} is missing: install Dovecot (Debian: apt-get install dovecot-imapd "
                 "dovecot-lmtpd; .ci/run does this). The tests start their own; the system "
                 "service need not run."
             )
+        for attempt in range(5):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                if attempt == 4:
+                    raise
+                self._choose_ports()
+
+    def _start(self, timeout: float) -> None:
         self._prepare()
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.config)],
@@ -279,18 +301,21 @@ class Dovecot:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 stderr = self.process.stderr.read().decode(errors="replace")
+                self.process = None
+                if "Address already in use" in stderr + self.log_tail():
+                    raise PortTaken(stderr)
                 raise RuntimeError(f"Dovecot did not start:\n{stderr}\n{self.log_tail()}")
-            if self._answers(self.imap_port, b"* OK") and self._answers(self.lmtp_port, b"220"):
+            if self._answers(self.imap_port) and self._answers(self.lmtp_port):
                 return
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"Dovecot did not answer within {timeout}s:\n{self.log_tail()}")
 
-    @staticmethod
-    def _answers(port: int, greeting: bytes) -> bool:
+    def _answers(self, port: int) -> bool:
+        """Our Dovecot greets on ``port`` (not another server that holds it)."""
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-                return s.recv(100).startswith(greeting)
+                return self.greeting.encode() in s.recv(200)
         except OSError:
             return False
 

@@ -118,6 +118,7 @@ class _State:
     consent_email: str | None = None
     deny: list[str] = field(default_factory=list)
     token_failures: list[tuple[int, dict]] = field(default_factory=list)
+    introspection_failures: int = 0
     log: list[OAuthRequest] = field(default_factory=list)
 
 
@@ -201,11 +202,19 @@ class OAuthServer:
             body = body or {"error": "temporarily_unavailable"}
             self._state.token_failures.append((status, body))
 
+    def fail_next_introspection(self, count: int = 1) -> None:
+        """The next ``count`` /introspect requests answer 503 (Dovecot then answers a login
+        with "[UNAVAILABLE] Temporary authentication failure")."""
+        with self._lock:
+            self._state.introspection_failures += count
+
     def reset_queued(self) -> None:
-        """Queued refusals and failures (``deny_next``, ``fail_next_token_request``) dropped."""
+        """Queued refusals and failures (``deny_next``, ``fail_next_token_request``,
+        ``fail_next_introspection``) dropped."""
         with self._lock:
             self._state.deny.clear()
             self._state.token_failures.clear()
+            self._state.introspection_failures = 0
 
     def issue_tokens(
         self,
@@ -461,6 +470,9 @@ class OAuthServer:
                 with server._lock:
                     if path == "/token":
                         status, body = server._token(params, self._basic())
+                    elif path == "/introspect" and server._state.introspection_failures:
+                        server._state.introspection_failures -= 1
+                        status, body = 503, {"error": "temporarily_unavailable"}
                     elif path == "/introspect":
                         status, body = 200, server._introspect(params)
                     elif path == "/revoke":

@@ -163,7 +163,7 @@ class MailServers:
 
     def check_password(self, login: str, password: str) -> str | None:
         user = self._users.get(login.lower())
-        if user is None or not secrets.compare_digest(user.password, password):
+        if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
             return None
         return user.email
 

@@ -18,6 +18,8 @@ Faults (``SmtpMode.fault``), for the "never twice" tests:
 
 import asyncio
 import base64
+import contextlib
+import errno
 import json
 import logging
 import ssl
@@ -229,25 +231,38 @@ class SubmissionServer:
 
     def __init__(self, handler: SubmissionHandler, *, cert_file, key_file):
         self.handler = handler
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert_file, key_file)
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(cert_file, key_file)
+        self.controllers: list[Controller] = []
+
+    def _build(self) -> None:
         common = {
-            "hostname": "127.0.0.1", "authenticator": handler.authenticate,
+            "hostname": "127.0.0.1", "authenticator": self.handler.authenticate,
             "server_hostname": "mail.sdrcrm.test", "ready_timeout": 10,
         }  # fmt: skip
         self.port, self.starttls_port, self.tls_port = free_port(), free_port(), free_port()
         self.controllers = [
-            Controller(handler, port=self.port, auth_require_tls=False, **common),
-            Controller(handler, port=self.starttls_port, tls_context=context,
+            Controller(self.handler, port=self.port, auth_require_tls=False, **common),
+            Controller(self.handler, port=self.starttls_port, tls_context=self.context,
                        require_starttls=True, auth_require_tls=True, **common),  # fmt: skip
-            Controller(handler, port=self.tls_port, ssl_context=context,
+            Controller(self.handler, port=self.tls_port, ssl_context=self.context,
                        auth_require_tls=False, **common),  # fmt: skip
         ]
 
     def start(self) -> None:
-        for controller in self.controllers:
-            controller.start()
+        """Listening. A free port taken by someone else before we bound it: new ports."""
+        for attempt in range(5):
+            self._build()
+            try:
+                for controller in self.controllers:
+                    controller.start()
+                return
+            except OSError as exc:
+                self.stop()
+                if exc.errno != errno.EADDRINUSE or attempt == 4:
+                    raise
 
     def stop(self) -> None:
         for controller in self.controllers:
-            controller.stop(no_assert=True)
+            with contextlib.suppress(Exception):
+                controller.stop(no_assert=True)

@@ -174,7 +174,8 @@ def _file_in_sent(mailbox, raws: list[bytes]) -> None:
     imap = None
     try:
         imap = transport.imap_connect(mailbox)
-        folder = mailbox.sent_folder or transport.find_sent_folder(imap)
+        # With no Sent folder at all, "Sent" (created by the APPEND: TRYCREATE).
+        folder = mailbox.sent_folder or transport.find_sent_folder(imap) or "Sent"
         for raw in raws:
             transport.append_message(imap, folder, raw)
     except Exception:  # noqa: BLE001 - the sends stand; the missing copy is only logged

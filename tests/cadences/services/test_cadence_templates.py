@@ -341,10 +341,28 @@ def test_other_roles_cannot_edit_copy_or_archive(crew, role):
 # --- Copy and archive -----------------------------------------------------------------------------
 
 
+def test_a_steps_content_is_every_field_but_its_place_and_a_touch_has_each():
+    """What a touch and a cadence's copy take from a step (CadenceStep.content()): a field added
+    to the step fails this until it is said to be content or not."""
+    place = {"id", "cadence", "position"}
+    assert CadenceStep.CONTENT_FIELDS == (
+        "channel", "subject_template", "body_template", "instructions", "day_offset",
+        "offset_from", "is_breakup", "breakup_wait_days", "reply_in_thread",
+    )  # fmt: skip
+    assert set(CadenceStep.CONTENT_FIELDS) == {
+        f.name for f in CadenceStep._meta.concrete_fields
+    } - place
+    assert set(CadenceStep.CONTENT_FIELDS) <= {f.name for f in Touch._meta.concrete_fields}
+
+
 def test_copy_a_cadence(crew):
     source = make_cadence(
         crew.manager,
-        [email(subject="One"), task(day_offset=2), email(subject="Bye", is_breakup=True)],
+        [
+            email(subject="One"),
+            task(day_offset=2, offset_from=OffsetFrom.ENROLLMENT, instructions="Call at ten."),
+            email(subject="Bye", body="Last one.", is_breakup=True, breakup_wait_days=8),
+        ],
         name="Outbound",
         window_days="0246",
     )
@@ -356,6 +374,20 @@ def test_copy_a_cadence(crew):
         crew.sdr.pk, "0246", crew.team.pk,
     )  # fmt: skip
     assert steps_of(first) == steps_of(source) == steps_of(second)
+
+    def content(cadence):
+        return list(
+            cadence.steps.order_by("position").values_list(
+                "position", "channel", "subject_template", "body_template", "instructions",
+                "day_offset", "offset_from", "is_breakup", "breakup_wait_days",
+            )  # fmt: skip
+        )
+
+    assert content(first) == content(source) == content(second)
+    assert content(first)[1:] == [
+        (2, "call", "", "", "Call at ten.", 2, "enrollment", False, 5),
+        (3, "auto_email", "Bye", "Last one.", "", 0, "previous", True, 8),
+    ]
     assert set(first.steps.values_list("pk", flat=True)).isdisjoint(
         source.steps.values_list("pk", flat=True)
     )

@@ -96,6 +96,29 @@ def test_enrolling_creates_one_touch_per_step_and_moves_the_lead_to_contacting(c
     }
 
 
+def test_each_touch_copies_its_steps_content(crew, now):
+    cadence = make_cadence(
+        crew.manager,
+        [
+            email(subject="One", body="First."),
+            task(day_offset=2, offset_from="enrollment", instructions="Call at ten."),
+            email(subject="Bye", body="Last one.", day_offset=1, is_breakup=True,
+                  breakup_wait_days=8),
+        ],
+    )  # fmt: skip
+    enrollment = enroll(crew.sdr, crew.lead(owner="sdr"), cadence)
+
+    assert [
+        (t.position, t.channel, t.subject_template, t.body_template, t.instructions,
+         t.day_offset, t.offset_from, t.is_breakup, t.breakup_wait_days)
+        for t in touches(enrollment)
+    ] == [
+        (1, "auto_email", "One", "First.", "", 0, "previous", False, 5),
+        (2, "call", "", "", "Call at ten.", 2, "enrollment", False, 5),
+        (3, "auto_email", "Bye", "Last one.", "", 1, "previous", True, 8),
+    ]  # fmt: skip
+
+
 def test_a_contacting_lead_stays_where_it_is(crew, standard, now):
     lead = walk(crew.lead(), "contacting")
     enroll(crew.manager, lead, standard)
