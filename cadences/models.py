@@ -300,6 +300,12 @@ class Touch(models.Model):
             models.Index(
                 fields=["lease_until"], name="touch_uncertain", condition=Q(status="uncertain")
             ),
+            # Emails held for their owner's mailbox: released by the tick once it works.
+            models.Index(
+                fields=["owner"],
+                name="touch_mailbox_held",
+                condition=Q(status="held", hold_reason__in=["no_mailbox", "mailbox"]),
+            ),
             models.Index(fields=["owner", "completed_at"], name="touch_owner_completed"),
             # The Today queue's "coming up this week" count: manual steps scheduled or planned.
             models.Index(

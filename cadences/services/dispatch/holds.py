@@ -1,4 +1,8 @@
-"""Emails held for their mailbox go out again once it works."""
+"""Emails held for their mailbox go out again once it works: at once when the mailbox says so
+(``cadences.mailbox_resume_task``, rung after a reconnection), and at the latest at the next
+tick (a bell lost with Redis, a mailbox connected for the first time)."""
+
+from datetime import datetime
 
 from django.db import transaction
 
@@ -37,3 +41,13 @@ def touch_release_mailbox_holds(*, mailbox_id: int) -> int:
         if released:
             transaction.on_commit(ring.ring_dispatcher)
     return released
+
+
+def touch_release_working_mailbox_holds(*, now: datetime | None = None) -> int:
+    """The tick's sweep: every email held for a mailbox whose owner's mailbox is connected now
+    is due now. Set-based, on a partial index of the (few) touches held for a mailbox."""
+    now = now or clock.now()
+    working = Mailbox.objects.filter(status=MailboxStatus.CONNECTED).values("user_id")
+    return Touch.objects.filter(
+        status=TouchStatus.HELD, hold_reason__in=MAILBOX_HOLDS, owner_id__in=working
+    ).update(status=TouchStatus.SCHEDULED, due_at=now, hold_reason="", error="", lease_until=None)

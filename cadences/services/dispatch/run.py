@@ -15,6 +15,7 @@ from ...models import (
 )
 from ..exits import enrollment_scrap_unanswered, enrollment_stop_for_moved_leads
 from .claim import touch_claim_due_emails, touch_recover_expired_leases
+from .holds import touch_release_working_mailbox_holds
 from .send import DispatchStats, touch_send_claimed
 from .uncertain import has_uncertain_due
 
@@ -72,6 +73,7 @@ def tick(*, now: datetime | None = None) -> dict:
         "manual_due": touch_mark_manual_due(now=now),
         "stopped": enrollment_stop_for_moved_leads(),
         "scrapped": enrollment_scrap_unanswered(now=now),
+        "released": touch_release_working_mailbox_holds(now=now),
         "emails_due": has_due_emails(now),
         "uncertain_due": has_uncertain_due(now),
     }

@@ -125,3 +125,20 @@ def test_another_teams_email_is_not_found_and_not_changed(crew, other_crew, emai
     assert client.post(f"/cadences/touches/{unsure.pk}/settle/", {"sent": "1"}).status_code == 404
     assert client.get(f"/cadences/touches/{unsure.pk}/settle/").status_code == 405
     assert cadence_snapshot() == before
+
+
+def test_the_lead_page_says_why_an_email_is_held_for_the_mailbox(crew, emails, now, client):
+    lead, _ = waiting(
+        crew,
+        emails,
+        status=TouchStatus.HELD,
+        hold_reason=HoldReason.MAILBOX_FAILING,
+        error="Authentication failed: check the username and the (app) password",
+    )
+    client.force_login(crew.sdr)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert (
+        '<span class="field-error small touch-reason">The mailbox is not working: '
+        "Authentication failed: check the username and the (app) password</span>"
+    ) in page
+    assert "/settle/" not in page

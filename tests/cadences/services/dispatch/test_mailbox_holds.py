@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from cadences.models import HoldReason, Touch, TouchStatus
-from cadences.services import enrollment_stop, touch_dispatch_due
+from cadences.services import enrollment_stop, tick, touch_dispatch_due
 from cadences.tasks import mailbox_resume_task
 from mailboxes.models import MailboxStatus
 from tests.cadences.helpers import cadence_snapshot, events, statuses, touches
@@ -143,3 +143,30 @@ def test_a_held_email_of_an_ended_cadence_is_cancelled_not_released(via_mailbox,
     mailbox.save(update_fields=["status"])
     assert mailbox_resume_task(mailbox.pk) == 0
     assert statuses(enrollment) == ["cancelled", "cancelled", "cancelled"]
+
+
+def test_the_tick_releases_the_emails_of_an_sdr_who_connects_a_mailbox(
+    via_mailbox, cadence, now, time_machine
+):
+    """No bell needed: an SDR who had no mailbox connects one (or a failing one works again
+    and the bell was lost); the next tick releases their held emails."""
+    crew = via_mailbox
+    _, mine = enrolled(crew, cadence)
+    _, colleagues = enrolled(crew, cadence, owner="sdr2")
+    touch_dispatch_due()
+    mailbox_row(crew.sdr2, status=MailboxStatus.FAILING, last_error="revoked")
+    later = now + timedelta(minutes=5)
+    time_machine.move_to(later, tick=False)
+    assert tick()["released"] == 0
+
+    mailbox_row(crew.sdr)
+    result = tick()
+
+    assert (result["released"], result["emails_due"]) == (1, True)
+    first = touches(mine)[0]
+    assert (first.status, first.hold_reason, first.error, first.due_at) == (
+        "scheduled", "", "", later,
+    )  # fmt: skip
+    # The colleague's mailbox is failing: their email stays held.
+    assert held(touches(colleagues)[0])[:2] == ("held", "no_mailbox")
+    assert tick()["released"] == 0
