@@ -4,6 +4,7 @@ email no one could confirm ("it was sent" / "send it again"). The resolver that 
 Sent folder is tested against Dovecot in test_mailbox_faults.py."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 
@@ -14,6 +15,7 @@ from cadences.services import (
     touch_claim_due_emails,
     touch_settle_uncertain,
 )
+from cadences.tasks import tick_task, touch_resolve_uncertain_task
 from leads.services import LeadConflict
 from sdrcrm.errors import NotFound
 from tests.cadences.helpers import at, cadence_snapshot, events, statuses, touches
@@ -172,3 +174,22 @@ def test_only_who_works_the_lead_settles_it(via_mailbox, other_crew, cadence, no
     assert touch_settle_uncertain(actor=crew.manager, touch_id=touch.pk, sent=True).status == (
         "sent"
     )
+
+
+def test_the_tick_task_rings_the_resolver_only_when_an_uncertain_send_is_due(
+    via_mailbox, cadence, now, time_machine
+):
+    crew = via_mailbox
+    _, enrollment = enrolled(crew, cadence)
+    touch = touches(enrollment)[0]
+    with mock.patch.object(touch_resolve_uncertain_task, "delay") as resolve:
+        tick_task()
+        assert resolve.call_count == 0
+        Touch.objects.filter(pk=touch.pk).update(
+            status=TouchStatus.UNCERTAIN, lease_until=now + timedelta(minutes=2)
+        )
+        tick_task()
+        assert resolve.call_count == 0
+        time_machine.move_to(now + timedelta(minutes=2), tick=False)
+        tick_task()
+        assert resolve.call_count == 1
