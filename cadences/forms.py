@@ -71,6 +71,15 @@ class StepForm(forms.Form):
     breakup_wait_days = forms.IntegerField(
         min_value=1, max_value=30, initial=5, label="Wait for an answer (business days)"
     )
+    reply_in_thread = forms.BooleanField(
+        required=False,
+        label=_("Reply in the same thread"),
+        help_text=_(
+            "Goes out as a reply to the lead's previous email of this cadence (“Re:” and its "
+            "subject), so the prospect sees one conversation. The subject above is used when "
+            "no earlier email was sent."
+        ),
+    )
 
     def clean_subject_template(self):
         return _clean_template(self.cleaned_data.get("subject_template", ""))
@@ -90,6 +99,10 @@ class StepForm(forms.Form):
             self.add_error("instructions", "Say what the SDR should do in this step.")
         if data.get("is_breakup") and channel not in (Channel.AUTO_EMAIL, Channel.MANUAL_EMAIL):
             self.add_error("is_breakup", "The break-up step must be an email.")
+        if data.get("reply_in_thread") and channel != Channel.AUTO_EMAIL:
+            self.add_error(
+                "reply_in_thread", _("Only an automatic email can reply in the same thread.")
+            )
         return data
 
 

@@ -195,12 +195,26 @@ class TouchStatus(models.TextChoices):
     # Handed to the mailbox's server but its answer never came: resolved (found in the Sent
     # folder, or proven not accepted) before any retry, never sent again blindly.
     UNCERTAIN = "uncertain", "Sent? Being confirmed"
-    HELD = "held", "Held: fields missing"
+    HELD = "held", "Held"  # waits for the SDR: see ``Touch.hold_reason``
     SENT = "sent", "Sent"
     DONE = "done", "Done"
     SKIPPED = "skipped", "Skipped"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class HoldReason(models.TextChoices):
+    """Why an email waits for someone (``Touch.hold_reason``)."""
+
+    FIELDS = "fields", _("Fields missing")  # held; "Send now" once the lead is fixed
+    NO_MAILBOX = "no_mailbox", _("No connected mailbox")  # held; released when one connects
+    MAILBOX_FAILING = "mailbox", _("The mailbox is not working")  # held; released when it works
+    # Uncertain, and neither the Sent folder nor the server can tell: the SDR says whether it
+    # went out ("it was sent" / "send it again"); never resent on its own.
+    ASK_SDR = "ask_sdr", _("Not known whether it was sent")
+
+
+MAILBOX_HOLDS = (HoldReason.NO_MAILBOX, HoldReason.MAILBOX_FAILING)
 
 
 OPEN_TOUCH_STATUSES = (
@@ -255,7 +269,9 @@ class Touch(models.Model):
     rendered_subject = models.CharField(max_length=250, blank=True)
     rendered_body = models.TextField(blank=True)
     # The Message-ID header it went out with, and the mailbox it left from (null: the
-    # site-wide backend).
+    # site-wide backend). Through a mailbox, both are committed *before* the message is handed
+    # to the server: a ``sending`` touch with a Message-ID may have gone out, so a lost lease
+    # makes it ``uncertain``, never ``scheduled`` (docs/reliability.md, "Never twice").
     message_id = models.CharField(max_length=255, blank=True)
     mailbox = models.ForeignKey(
         "mailboxes.Mailbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -268,6 +284,8 @@ class Touch(models.Model):
     outcome = models.CharField(max_length=20, choices=TaskOutcome.choices, blank=True)
     note = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    # Why a ``held`` touch (or an ``uncertain`` one left to the SDR) waits; empty otherwise.
+    hold_reason = models.CharField(max_length=16, choices=HoldReason.choices, blank=True)
 
     class Meta:
         constraints = [
@@ -292,6 +310,16 @@ class Touch(models.Model):
             # Expired leases of dead workers.
             models.Index(
                 fields=["lease_until"], name="touch_sending", condition=Q(status="sending")
+            ),
+            # Uncertain sends: the resolver's queue (``lease_until``: when to look again).
+            models.Index(
+                fields=["lease_until"], name="touch_uncertain", condition=Q(status="uncertain")
+            ),
+            # Emails held for their owner's mailbox: released by the tick once it works.
+            models.Index(
+                fields=["owner"],
+                name="touch_mailbox_held",
+                condition=Q(status="held", hold_reason__in=["no_mailbox", "mailbox"]),
             ),
             models.Index(fields=["owner", "completed_at"], name="touch_owner_completed"),
             # The mailbox sync matches a reply's In-Reply-To/References to the touch it answers.

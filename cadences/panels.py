@@ -56,7 +56,13 @@ def _refresh_projection(enrollment) -> None:
             t
             for t in touches
             if t.status
-            in (TouchStatus.SCHEDULED, TouchStatus.DUE, TouchStatus.HELD, TouchStatus.SENDING)
+            in (
+                TouchStatus.SCHEDULED,
+                TouchStatus.DUE,
+                TouchStatus.HELD,
+                TouchStatus.SENDING,
+                TouchStatus.UNCERTAIN,
+            )
         ),
         None,
     )

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.models import Lead, LeadState
@@ -14,10 +15,12 @@ from sdrcrm.errors import NotFound
 
 from . import context, schedule
 from .models import (
+    MAILBOX_HOLDS,
     Cadence,
     Channel,
     Enrollment,
     EnrollmentStatus,
+    HoldReason,
     OffsetFrom,
     Reminder,
     Snippet,
@@ -105,7 +108,9 @@ CHANNEL_ORDER = {
 
 @dataclass
 class QueueItem:
-    kind: str  # "touch", "held" or "reminder"
+    # "touch", "held" (fields missing), "held_mailbox" (no working mailbox), "uncertain" (the
+    # SDR says whether it was sent) or "reminder"
+    kind: str
     obj: object
     lead: Lead
     due_at: datetime
@@ -136,6 +141,27 @@ class Queue:
         return min(100, round(100 * self.done_today / self.target)) if self.target else 0
 
 
+def _item_kind(touch: Touch) -> str:
+    if touch.status == TouchStatus.UNCERTAIN:
+        return "uncertain"
+    if touch.status == TouchStatus.HELD:
+        return "held_mailbox" if touch.hold_reason in MAILBOX_HOLDS else "held"
+    return "touch"
+
+
+def _item_label(kind: str, touch: Touch) -> str:
+    if kind == "held":
+        return f"Held email: {touch.error}"
+    if kind == "held_mailbox":
+        return _("Email held: %(reason)s. %(error)s") % {
+            "reason": touch.get_hold_reason_display(),
+            "error": touch.error,
+        }
+    if kind == "uncertain":
+        return _("Was this email sent? %(error)s") % {"error": touch.error}
+    return touch.get_channel_display()
+
+
 def _end_of_local_day(user: User, now: datetime) -> tuple[datetime, datetime]:
     tz = schedule.recipient_zone(user.time_zone, default=settings.TIME_ZONE)
     start = schedule.local_day_start(now, tz)
@@ -155,16 +181,16 @@ def today_queue(*, user: User, now: datetime | None = None, owner: User | None =
     day_start, day_end = _end_of_local_day(owner, now)
     visible = lead_scope(user).values("pk")
     touches = list(
-        Touch.objects.filter(
-            owner=owner,
-            lead_id__in=visible,
-            enrollment__status=EnrollmentStatus.ACTIVE,
-            lead__state=LeadState.CONTACTING,
-        )
+        Touch.objects.filter(owner=owner, lead_id__in=visible)
         .filter(
-            Q(status__in=[TouchStatus.SCHEDULED, TouchStatus.DUE], due_at__lt=day_end)
-            & ~Q(channel=Channel.AUTO_EMAIL)
-            | Q(status=TouchStatus.HELD)
+            Q(enrollment__status=EnrollmentStatus.ACTIVE, lead__state=LeadState.CONTACTING)
+            & (
+                Q(status__in=[TouchStatus.SCHEDULED, TouchStatus.DUE], due_at__lt=day_end)
+                & ~Q(channel=Channel.AUTO_EMAIL)
+                | Q(status=TouchStatus.HELD)
+            )
+            # An email no one can tell was sent waits for the SDR's word, cadence ended or not.
+            | Q(status=TouchStatus.UNCERTAIN, hold_reason=HoldReason.ASK_SDR)
         )
         .select_related("lead__prospect__company", "enrollment__cadence")
         .order_by("due_at")[:500]
@@ -178,16 +204,17 @@ def today_queue(*, user: User, now: datetime | None = None, owner: User | None =
     )
     items = []
     for t in touches:
-        held = t.status == TouchStatus.HELD
+        kind = _item_kind(t)
+        waiting = kind != "touch"
         items.append(
             QueueItem(
-                kind="held" if held else "touch",
+                kind=kind,
                 obj=t,
                 lead=t.lead,
                 due_at=t.due_at,
-                overdue=t.due_at < day_start or (held and t.due_at < now),
-                label=f"Held email: {t.error}" if held else t.get_channel_display(),
-                group=3 if held else CHANNEL_ORDER.get(t.channel, 4),
+                overdue=t.due_at < day_start or (waiting and t.due_at < now),
+                label=_item_label(kind, t),
+                group=3 if waiting else CHANNEL_ORDER.get(t.channel, 4),
             )
         )
     for r in reminders:

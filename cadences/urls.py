@@ -23,5 +23,6 @@ urlpatterns = [
     path("touches/<int:touch_id>/complete/", views.touch_complete, name="complete"),
     path("touches/<int:touch_id>/skip/", views.touch_skip, name="skip"),
     path("touches/<int:touch_id>/release/", views.touch_release, name="release"),
+    path("touches/<int:touch_id>/settle/", views.touch_settle, name="settle"),
     path("proposal/dismiss/", views.dismiss_proposal, name="dismiss_proposal"),
 ]

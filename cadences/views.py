@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -86,6 +87,7 @@ def _cadence_data(form, formset) -> CadenceData:
                 instructions=d.get("instructions", ""),
                 is_breakup=bool(d.get("is_breakup")),
                 breakup_wait_days=d.get("breakup_wait_days") or 5,
+                reply_in_thread=bool(d.get("reply_in_thread")),
             )
         )
     c = form.cleaned_data
@@ -149,6 +151,7 @@ def _editor(request, cadence=None):
                         "instructions": s.instructions,
                         "is_breakup": s.is_breakup,
                         "breakup_wait_days": s.breakup_wait_days,
+                        "reply_in_thread": s.reply_in_thread,
                     }
                     for s in cadence.steps.all()
                 ],
@@ -473,6 +476,30 @@ def touch_release(request, touch_id: int):
     else:
         messages.success(request, "The email will go out at the next sending slot.")
     return redirect(_back(request, reverse("today")))
+
+
+@require_POST
+def touch_settle(request, touch_id: int):
+    """The SDR's word on an email whose sending no one could confirm: sent, or not."""
+    sent = request.POST.get("sent")
+    back = _back(request, reverse("today"))
+    if sent not in ("0", "1"):
+        messages.error(request, _("Say whether the email was sent."))
+        return redirect(back)
+    try:
+        touch = services.touch_settle_uncertain(
+            actor=request.user, touch_id=touch_id, sent=sent == "1"
+        )
+    except SHOWN_ERRORS as exc:
+        messages.error(request, str(exc))
+    else:
+        if touch.status == "sent":
+            messages.success(request, _("Recorded as sent."))
+        elif touch.status == "scheduled":
+            messages.success(request, _("The email will go out again at the next sending slot."))
+        else:
+            messages.success(request, _("Recorded as not sent; the cadence has ended."))
+    return redirect(back)
 
 
 @require_POST

@@ -95,7 +95,7 @@ PERSONAL_DATA: dict[str, Covered] = {
                     "id enrollment step position owner lead channel day_offset offset_from "
                     "is_breakup breakup_wait_days status due_at claimed_at lease_until attempts "
                     "idempotency_key sent_at completed_at completed_by outcome reply_in_thread "
-                    "mailbox"
+                    "mailbox hold_reason"
                 ).split()
             },
             "message_id": "the product's own Message-ID (the touch's key and the SDR's domain)",

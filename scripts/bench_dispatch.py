@@ -86,7 +86,9 @@ def make_world(n_sdrs: int = 50):
     from cadences.models import Cadence, CadenceStep, Channel
     from cadences.standard import STANDARD_STEPS
 
-    team = Team.objects.create(name="Bench team")
+    # Through the site-wide backend (the discarding one): this measures the dispatcher, not
+    # SMTP sessions to SDRs' mailboxes (make bench's mailbox figures are issue 19's own).
+    team = Team.objects.create(name="Bench team", email_via="site")
     User.objects.bulk_create(
         User(
             username=f"bench-sdr-{i}",
@@ -186,12 +188,13 @@ def generate(team, cadence, steps, n: int, tag: str, due_sql: str) -> None:
             INSERT INTO cadences_touch (enrollment_id, step_id, position, owner_id, lead_id,
                 channel, subject_template, body_template, instructions, day_offset,
                 offset_from, is_breakup, breakup_wait_days, status, due_at, attempts,
-                idempotency_key, rendered_subject, rendered_body, outcome, note, error)
+                idempotency_key, rendered_subject, rendered_body, outcome, note, error,
+                reply_in_thread, message_id, hold_reason)
             SELECT e.id, st.id, st.position, e.owner_id, e.lead_id, 'auto_email',
                    st.subject_template, st.body_template, '', st.day_offset, 'previous',
                    false, 5, CASE st.position WHEN 1 THEN 'scheduled' ELSE 'planned' END,
                    CASE st.position WHEN 1 THEN {due_sql} ELSE now() + interval '3 days' END,
-                   0, gen_random_uuid(), '', '', '', '', ''
+                   0, gen_random_uuid(), '', '', '', '', '', false, '', ''
             FROM (SELECT e.*, row_number() OVER (ORDER BY e.id) AS i
                   FROM cadences_enrollment e JOIN leads_lead l ON l.id = e.lead_id
                   JOIN leads_prospect p ON p.id = l.prospect_id

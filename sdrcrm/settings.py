@@ -496,6 +496,9 @@ SDRCRM_DISPATCH_LEASE_SECONDS = int(os.environ.get("SDRCRM_DISPATCH_LEASE_SECOND
 SDRCRM_DISPATCH_FANOUT = int(os.environ.get("SDRCRM_DISPATCH_FANOUT", "2"))
 SDRCRM_DISPATCH_MAX_SECONDS = float(os.environ.get("SDRCRM_DISPATCH_MAX_SECONDS", "50"))
 SDRCRM_DISPATCH_MAX_ATTEMPTS = int(os.environ.get("SDRCRM_DISPATCH_MAX_ATTEMPTS", "5"))
+# An email handed to a mailbox's server without an answer is looked for in the Sent folder
+# this long after (the server files its copy within seconds; docs/reliability.md).
+SDRCRM_UNCERTAIN_GRACE_SECONDS = int(os.environ.get("SDRCRM_UNCERTAIN_GRACE_SECONDS", "120"))
 SDRCRM_CLOCK_FILE = os.environ.get("SDRCRM_CLOCK_FILE", "")  # tests only: sdrcrm/clock.py
 SDRCRM_LEAD_PAGE_SIZE = 50
 # Lead imports (docs/operations.md): the largest file accepted, the largest an XLSX may unpack

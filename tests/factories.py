@@ -12,6 +12,10 @@ class TeamFactory(factory.django.DjangoModelFactory):
         model = Team
 
     name = factory.Sequence(lambda n: f"Team {n}")
+    # The product's default is "mailbox" (each SDR's own mailbox); the tests that are not
+    # about mailboxes send through the site-wide backend (Django's locmem outbox), and those
+    # that are set "mailbox" themselves.
+    email_via = "site"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

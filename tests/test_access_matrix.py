@@ -102,6 +102,7 @@ ROUTES = {
     "/cadences/touches/<int:touch_id>/complete/": Route(POST),
     "/cadences/touches/<int:touch_id>/skip/": Route(POST),
     "/cadences/touches/<int:touch_id>/release/": Route(POST),
+    "/cadences/touches/<int:touch_id>/settle/": Route(POST),
     "/cadences/proposal/dismiss/": Route(POST),
     "/qualification/model/": Route(GET_POST),
     "/qualification/leads/<int:lead_id>/": Route(GET_POST),

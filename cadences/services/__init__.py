@@ -9,8 +9,8 @@ callers import from ``cadences.services``.
   pauses until the person is back, a temporary failure counts and sends again, the SDR's own
   email in the thread);
 - ``tasks``: manual touches and reminders;
-- ``dispatch/``: the email dispatcher (``claim``, ``load``, ``caps``, ``send``, ``record``,
-  ``run`` with the periodic tick);
+- ``dispatch/``: the email dispatcher (``claim``, ``load``, ``caps``, ``send``, ``mailbox``,
+  ``outcome``, ``record``, ``uncertain``, ``holds``, ``run`` with the periodic tick);
 - ``digest``: the SDRs' morning digest.
 
 The database is the record of every scheduled touch. The dispatcher claims due automatic-email
@@ -47,12 +47,16 @@ from .dispatch import (
     Claim,
     DispatchStats,
     has_due_emails,
+    has_uncertain_due,
     tick,
     touch_claim_due_emails,
     touch_dispatch_due,
     touch_mark_manual_due,
     touch_recover_expired_leases,
+    touch_release_mailbox_holds,
+    touch_resolve_uncertain,
     touch_send_claimed,
+    touch_settle_uncertain,
 )
 from .enrollment import (
     ENROLLABLE_STATES,
@@ -137,6 +141,7 @@ __all__ = [
     "has_due_emails",
     "lead_record_auto_reply",
     "lead_record_colleague_reply",
+    "has_uncertain_due",
     "lead_record_reply",
     "lead_record_sdr_email",
     "reminder_create",
@@ -152,7 +157,10 @@ __all__ = [
     "touch_mark_manual_due",
     "touch_recover_expired_leases",
     "touch_release_held",
+    "touch_release_mailbox_holds",
+    "touch_resolve_uncertain",
     "touch_send_claimed",
+    "touch_settle_uncertain",
     "touch_skip",
     "touches_project",
 ]

@@ -34,6 +34,7 @@ class StepData:
     instructions: str = ""
     is_breakup: bool = False
     breakup_wait_days: int = 5
+    reply_in_thread: bool = False  # sent as a reply to the enrollment's previous email
     id: int | None = None  # an existing step being edited
 
 
@@ -85,6 +86,10 @@ def cadence_validate_steps(steps: list[StepData]) -> list[tuple[int, str, str]]:
                 problems.append((i, "is_breakup", "The break-up step must be an email."))
             if i != len(steps) - 1:
                 problems.append((i, "is_breakup", "The break-up step must be the last step."))
+        if step.reply_in_thread and step.channel != Channel.AUTO_EMAIL:
+            problems.append(
+                (i, "reply_in_thread", "Only an automatic email can reply in the same thread.")
+            )
         if step.day_offset > 60:
             problems.append((i, "day_offset", "At most 60 business days between steps."))
     return problems
@@ -132,6 +137,7 @@ def _write_steps(cadence: Cadence, steps: list[StepData]) -> None:
             "instructions": data.instructions.strip(),
             "is_breakup": data.is_breakup,
             "breakup_wait_days": data.breakup_wait_days,
+            "reply_in_thread": data.reply_in_thread,
         }
         if data.id in existing:
             step = existing[data.id]

@@ -1,5 +1,6 @@
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from sdrcrm.partials import csrf_token, dates, render_partial, url_pattern
 
@@ -35,6 +36,13 @@ def today_items(context, items, outcomes, owner):
             "complete": url_pattern("cadences:complete"),
             "skip": url_pattern("cadences:skip"),
             "release": url_pattern("cadences:release"),
+            "settle": url_pattern("cadences:settle"),
+            "texts": {
+                "try_again": _("Try again"),
+                "was_sent": _("It was sent"),
+                "send_again": _("Send it again"),
+                "not_sent": _("It was not sent"),
+            },
             "reminder_done": url_pattern("cadences:reminder_done"),
             **dates(),
         },

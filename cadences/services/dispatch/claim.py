@@ -78,8 +78,17 @@ def claimed_row(touch: Touch):
 
 def touch_recover_expired_leases(*, now: datetime | None = None) -> int:
     """Touches left ``sending`` by a worker that died go back to ``scheduled`` once their
-    lease has expired; each keeps its idempotency key."""
+    lease has expired; each keeps its idempotency key. One marked as being handed to a
+    mailbox (its Message-ID committed: ``dispatch.mailbox``) may have gone out: it becomes
+    ``uncertain``, to be looked for in the mailbox's Sent folder before anything else."""
     now = now or clock.now()
-    return Touch.objects.filter(status=TouchStatus.SENDING, lease_until__lt=now).update(
+    expired = Touch.objects.filter(status=TouchStatus.SENDING, lease_until__lt=now)
+    uncertain = expired.filter(mailbox__isnull=False).exclude(message_id="")
+    n = uncertain.update(
+        status=TouchStatus.UNCERTAIN,
+        lease_until=now,
+        error="The worker sending it stopped: the Sent folder is checked before any retry.",
+    )
+    return n + expired.update(
         status=TouchStatus.SCHEDULED, lease_until=None, error="recovered after an expired lease"
     )

@@ -30,6 +30,11 @@ _LOAD_COLUMNS = {
         "due_at",
         "attempts",
         "idempotency_key",
+        "reply_in_thread",
+        "message_id",
+        "mailbox_id",
+        "rendered_subject",
+        "rendered_body",
     ),
     Enrollment: (
         "id",
@@ -52,7 +57,13 @@ _LOAD_COLUMNS = {
 
 
 def load_claimed(ids: list[int]) -> list[Touch]:
-    """The claimed touches with their enrollment, lead, prospect and company, in one query.
+    """The claimed (``sending``) touches: see ``load_touches``."""
+    return load_touches(ids, TouchStatus.SENDING)
+
+
+def load_touches(ids: list[int], status: str) -> list[Touch]:
+    """Touches ``ids`` still in ``status`` with their enrollment, lead, prospect and company,
+    and the step after each when planned, in one query.
     Instances are built by ``sdrcrm.pg.model_from_row`` (without ``Model.__init__``, a third
     of the send path's time); fields not loaded are deferred as with ``only()``."""
     columns = {
@@ -90,7 +101,7 @@ def load_claimed(ids: list[int]) -> list[Touch]:
     )
     result = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*ids, TouchStatus.SENDING])
+        cursor.execute(sql, [*ids, status])
         rows = cursor.fetchall()
     for row in rows:
         values, i = {}, 0

@@ -18,9 +18,10 @@ from ...projection import touch_due_after
 from ..enrollment import advance_enrollment
 
 
-def record_sent(touches: list[Touch]) -> None:
-    """Mark a chunk sent, write its timeline entries and schedule the next steps, in one
-    transaction."""
+def record_sent(touches: list[Touch], *, advance: bool = True) -> None:
+    """Mark a chunk sent (with the Message-ID it went out with), write its timeline entries
+    and schedule the next steps, in one transaction. ``advance=False``: an email found sent
+    after its cadence had ended (an uncertain send confirmed late) schedules nothing."""
     if not touches:
         return
     now = clock.now()
@@ -31,6 +32,7 @@ def record_sent(touches: list[Touch]) -> None:
             t.completed_at = now
             t.lease_until = None
             t.error = ""
+            t.hold_reason = ""
         _bulk_update(
             touches,
             [
@@ -39,12 +41,15 @@ def record_sent(touches: list[Touch]) -> None:
                 "completed_at",
                 "lease_until",
                 "error",
+                "hold_reason",
+                "message_id",
                 "rendered_subject",
                 "rendered_body",
             ],
         )
         _email_events(touches, now)
-        _advance_many(touches, now)
+        if advance:
+            _advance_many(touches, now)
 
 
 def _email_events(touches: list[Touch], now: datetime) -> None:
@@ -86,6 +91,8 @@ def _bulk_update(touches: list[Touch], fields: list[str]) -> None:
     casts = {
         "status": "varchar",
         "error": "text",
+        "hold_reason": "varchar",
+        "message_id": "varchar",
         "rendered_subject": "varchar",
         "rendered_body": "text",
         "due_at": "timestamptz",

@@ -1,4 +1,5 @@
-"""Sending claimed touches: the send-time checks, the cap, the chunks."""
+"""Sending claimed touches: the send-time checks, the caps, the chunks, through the site-wide
+email backend or the SDRs' own mailboxes (``mailbox``)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -7,27 +8,31 @@ from email.utils import formataddr
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F
 
-from accounts.models import User
+from accounts.models import Team, User
 from leads.models import LeadState
+from mailboxes.models import Mailbox, MailboxStatus
 from sdrcrm import clock
 from suppression.services import suppressed_emails
 
 from ... import schedule, templating
 from ...context import enrollment_recipient, render_context
+from ...mailthread import SentEmail, thread_of
 from ...models import (
     Cadence,
+    Channel,
     Enrollment,
     EnrollmentStatus,
+    HoldReason,
     StopReason,
     Touch,
     TouchStatus,
 )
-from ..enrollment import end_enrollment
-from .caps import release_sends, reserve_sends
-from .claim import Claim, claimed_row, lock_still_claimed
+from .caps import reserve_sends
+from .claim import Claim, lock_still_claimed
 from .load import load_claimed, lookup
+from .mailbox import NO_MAILBOX, Health, reserve_mailbox_room, send_through_mailboxes
+from .outcome import failed, give_back, hold, reschedule, set_status, stop_after_send_check
 from .record import record_sent
 
 
@@ -39,6 +44,7 @@ class DispatchStats:
     cancelled: int = 0
     rescheduled: int = 0
     failed: int = 0
+    uncertain: int = 0  # handed to a mailbox's server without an answer: being confirmed
     lost_lease: int = 0  # recovered and claimed by another before this worker sent them
 
     def add(self, other: "DispatchStats") -> None:
@@ -54,8 +60,9 @@ def touch_send_claimed(
     lookups: dict | None = None,
 ) -> DispatchStats:
     """Send touches this worker claimed. Checked at send time: the enrollment is active, the
-    lead still contacting, the address not suppressed, bounced or do-not-contact, the SDR under
-    their daily cap, and the moment inside the prospect's send window."""
+    lead still contacting, the address not suppressed, bounced or do-not-contact, the moment
+    inside the prospect's send window, the SDR under their daily cap, and, through a mailbox,
+    the mailbox connected and under its own limits."""
     stats = DispatchStats(claimed=len(ids))
     if not ids:
         return stats
@@ -65,29 +72,36 @@ def touch_send_claimed(
     if isinstance(ids, Claim):  # the claim's token, whatever the row says by now
         for t in touches:
             t.attempts = ids.attempts[t.pk]
-    # Few cadences and SDRs: fetched once each instead of joined to every row, and kept for
-    # the batches of one dispatch run (``lookups``, a few seconds at most).
+    # Few cadences, SDRs and teams: fetched once each instead of joined to every row, and kept
+    # for the batches of one dispatch run (``lookups``, a few seconds at most).
     lookups = {} if lookups is None else lookups
     cadences = lookup(lookups, Cadence, {t.enrollment.cadence_id for t in touches})
     owners = lookup(lookups, User, {t.owner_id for t in touches})
+    teams = lookup(lookups, Team, {o.team_id for o in owners.values() if o.team_id})
     for t in touches:
         t.enrollment.cadence = cadences[t.enrollment.cadence_id]
         t.owner = owners[t.owner_id]
+    # Mailboxes are read afresh for every batch: one may have stopped working meanwhile.
+    via_mailbox = {
+        o.pk for o in owners.values() if o.team_id is None or teams[o.team_id].email_via != "site"
+    }
+    mailboxes = _mailboxes({t.owner_id for t in touches} & via_mailbox)
+    threads = _earlier_emails([t for t in touches if t.reply_in_thread])
     emails = {t.lead.prospect.email for t in touches if t.lead.prospect.email}
     suppressed = suppressed_emails(emails)
-    candidates: list[tuple[Touch, dict, schedule.Recipient]] = []
+    candidates: list[tuple[Touch, dict]] = []
 
-    to_send: list[tuple[Touch, EmailMessage]] = []
     for touch in touches:
         enrollment, lead = touch.enrollment, touch.lead
         prospect = lead.prospect
         recipient = enrollment_recipient(enrollment)
+        touch._recipient = recipient
         if enrollment.status == EnrollmentStatus.PAUSED:
-            _reschedule(touch, touch.due_at, attempt_used=False)  # picked up on resume
+            reschedule(touch, touch.due_at, attempt_used=False)  # picked up on resume
             stats.rescheduled += 1
             continue
         if enrollment.status != EnrollmentStatus.ACTIVE or lead.state != LeadState.CONTACTING:
-            _set(touch, TouchStatus.CANCELLED, error="cadence ended or lead moved")
+            set_status(touch, TouchStatus.CANCELLED, error="cadence ended or lead moved")
             stats.cancelled += 1
             continue
         if (
@@ -96,8 +110,8 @@ def touch_send_claimed(
             or prospect.do_not_contact
             or prospect.email_bounced_at
         ):
-            _set(touch, TouchStatus.CANCELLED, error="address suppressed or do-not-contact")
-            _stop_after_send_check(
+            set_status(touch, TouchStatus.CANCELLED, error="address suppressed or do-not-contact")
+            stop_after_send_check(
                 enrollment,
                 StopReason.UNSUBSCRIBED,
                 "the address is suppressed, bounced or do-not-contact",
@@ -105,7 +119,7 @@ def touch_send_claimed(
             stats.cancelled += 1
             continue
         if not schedule.in_send_window(now, recipient):
-            _reschedule(touch, schedule.next_send_slot(now, recipient), attempt_used=False)
+            reschedule(touch, schedule.next_send_slot(now, recipient), attempt_used=False)
             stats.rescheduled += 1
             continue
         context = render_context(
@@ -115,36 +129,71 @@ def touch_send_claimed(
         body = templating.render(touch.body_template, context)
         missing = sorted(set(subject.missing) | set(body.missing))
         if missing:
-            _set(touch, TouchStatus.HELD, error="Missing: " + ", ".join(missing))
+            hold(touch, HoldReason.FIELDS, "Missing: " + ", ".join(missing))
             stats.held += 1
             continue
-        touch.rendered_subject = templating.header_safe(subject.text)
+        if touch.owner_id in via_mailbox:
+            mailbox = mailboxes.get(touch.owner_id)
+            if mailbox is None or mailbox.status == MailboxStatus.DISCONNECTED:
+                hold(touch, HoldReason.NO_MAILBOX, NO_MAILBOX)
+                stats.held += 1
+                continue
+            if mailbox.status == MailboxStatus.FAILING:
+                hold(touch, HoldReason.MAILBOX_FAILING, mailbox.last_error or MAILBOX_FAILING)
+                stats.held += 1
+                continue
+            touch.mailbox = mailbox
+        else:
+            touch.mailbox = None
+        touch._thread = (
+            thread_of(threads.get(touch.enrollment_id, []), touch.position)
+            if touch.reply_in_thread
+            else None
+        )
+        touch.rendered_subject = (
+            touch._thread.subject if touch._thread else templating.header_safe(subject.text)
+        )
         touch.rendered_body = body.text
-        candidates.append((touch, context, recipient))
+        candidates.append((touch, context))
 
     # The per-SDR daily cap, counted on the SDR's own day and reserved atomically. Each
-    # touch remembers the (SDR, day) it reserved on, so giving room back hits the same row.
+    # touch that got room remembers the (SDR, day) it reserved on, so giving it back hits the
+    # same row.
     wanted: dict[tuple[int, object], int] = {}
-    for touch, _, _ in candidates:
+    keys = {}
+    for touch, _ in candidates:
         tz = schedule.recipient_zone(touch.owner.time_zone, default=settings.TIME_ZONE)
-        touch._cap_key = (touch.owner_id, now.astimezone(tz).date())
-        wanted[touch._cap_key] = wanted.get(touch._cap_key, 0) + 1
-    room = reserve_sends(wanted, {t.owner_id: t.owner.daily_email_cap for t, _, _ in candidates})
-    for touch, context, recipient in candidates:
-        if room[touch._cap_key] > 0:
-            room[touch._cap_key] -= 1
+        keys[touch.pk] = (touch.owner_id, now.astimezone(tz).date())
+        wanted[keys[touch.pk]] = wanted.get(keys[touch.pk], 0) + 1
+    room = reserve_sends(wanted, {t.owner_id: t.owner.daily_email_cap for t, _ in candidates})
+    to_send: list[tuple[Touch, EmailMessage]] = []
+    for touch, context in candidates:
+        key = keys[touch.pk]
+        if room[key] > 0:
+            room[key] -= 1
+            touch._cap_key = key
             to_send.append((touch, _message(touch, context)))
         else:
-            tomorrow = schedule.local_day_start(now, recipient.tz) + timedelta(days=1)
-            _reschedule(touch, schedule.next_send_slot(tomorrow, recipient), attempt_used=False)
+            tomorrow = schedule.local_day_start(now, touch._recipient.tz) + timedelta(days=1)
+            reschedule(
+                touch, schedule.next_send_slot(tomorrow, touch._recipient), attempt_used=False
+            )
             stats.rescheduled += 1
 
     for start in range(0, len(to_send), chunk):
         part = to_send[start : start + chunk]
+        # Through a mailbox: room under its limits, and the mark that it may be handed over
+        # (its Message-ID and mailbox, committed) before anything is.
+        part = [p for p in part if p[0].mailbox is None] + reserve_mailbox_room(
+            [p for p in part if p[0].mailbox is not None], clock.now(), stats
+        )
+        if not part:
+            continue
         # The chunk's enrollments are locked (FOR NO KEY UPDATE, in id order) while it is sent
         # and recorded: a reply, bounce or unsubscribe (which lock the enrollment to stop it)
         # waits for the chunk, and a chunk that starts after one of them committed sees the
         # enrollment stopped and sends nothing. (Whoever locks both locks enrollments first.)
+        health = Health()
         with transaction.atomic():
             enrollment_ids = sorted({t.enrollment_id for t, _ in part})
             still_active = set(
@@ -161,59 +210,99 @@ def touch_send_claimed(
             ours = lock_still_claimed([t for t, _ in part])
             for touch, _ in part:
                 if touch.pk not in ours:
-                    release_sends(touch._cap_key, 1)
+                    give_back(touch)
                     stats.lost_lease += 1
                 elif touch.enrollment_id not in still_active:
-                    _set(touch, TouchStatus.CANCELLED, error="cadence ended just before sending")
-                    release_sends(touch._cap_key, 1)
+                    give_back(touch)
+                    set_status(
+                        touch, TouchStatus.CANCELLED, error="cadence ended just before sending"
+                    )
                     stats.cancelled += 1
             part = [(t, m) for t, m in part if t.pk in ours and t.enrollment_id in still_active]
-            sent_now = _send_chunk(part)
+            sent_now = _send_chunk([p for p in part if p[0].mailbox is None], stats)
+            sent_now += send_through_mailboxes(
+                [p for p in part if p[0].mailbox is not None], stats, health
+            )
             stats.sent += len(sent_now)
-            stats.failed += len(part) - len(sent_now)
             record_sent(sent_now)
+        health.report()
     return stats
 
 
-def _stop_after_send_check(enrollment: Enrollment, reason: str, note: str) -> None:
-    """A touch was cancelled at send time for good (not for the moment): end its enrollment,
-    so it does not sit active with steps that will never come."""
-    with transaction.atomic():
-        locked = (
-            Enrollment.objects.select_for_update(of=("self",))
-            .select_related("lead", "cadence")
-            .filter(pk=enrollment.pk, status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED])
-            .first()
+MAILBOX_FAILING = "The SDR's mailbox is not working: it must be reconnected."
+
+
+def _mailboxes(owner_ids: set[int]) -> dict[int, Mailbox]:
+    if not owner_ids:
+        return {}
+    return {m.user_id: m for m in Mailbox.objects.filter(user_id__in=owner_ids)}
+
+
+def _earlier_emails(touches: list[Touch]) -> dict[int, list[SentEmail]]:
+    """{enrollment id: its emails sent so far} for the touches that reply in the thread; one
+    query."""
+    if not touches:
+        return {}
+    result: dict[int, list[SentEmail]] = {}
+    rows = (
+        Touch.objects.filter(
+            enrollment_id__in={t.enrollment_id for t in touches},
+            status=TouchStatus.SENT,
+            channel=Channel.AUTO_EMAIL,
         )
-        if locked is not None:
-            end_enrollment(locked, EnrollmentStatus.STOPPED, reason, note, None, clock.now())
+        .exclude(message_id="")
+        .values_list(
+            "enrollment_id", "position", "message_id", "rendered_subject", "reply_in_thread"
+        )
+    )
+    for enrollment_id, position, message_id, subject, in_thread in rows:
+        result.setdefault(enrollment_id, []).append(
+            SentEmail(position, message_id, subject, in_thread)
+        )
+    return result
 
 
 def _message(touch: Touch, context: dict[str, str]) -> EmailMessage:
+    """The email, From the SDR's name at their mailbox's address (or, through the site-wide
+    backend, at theirs), with the idempotency key as its Message-ID (kept on the touch)."""
     owner = touch.owner
     from_name = templating.header_safe(owner.get_full_name() or owner.username)
-    from_email = formataddr((from_name, owner.email or settings.DEFAULT_FROM_EMAIL))
+    if touch.mailbox is not None:
+        address = touch.mailbox.email
+    else:
+        address = owner.email or settings.DEFAULT_FROM_EMAIL
+    from_email = formataddr((from_name, address))
     unsubscribe = context["unsubscribe_url"]
     body = touch.rendered_body
     if unsubscribe not in body:
         body += f"\n\n--\nNot interested? Unsubscribe with one click: {unsubscribe}"
-    domain = (settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "sdrcrm.local").strip(">")
+    # The idempotency key: a repeat after a crash carries the same Message-ID.
+    touch.message_id = f"<{touch.idempotency_key}@{_message_id_domain(touch)}>"
+    headers = {
+        "Message-ID": touch.message_id,
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "X-SDRCRM-Touch": str(touch.idempotency_key),
+    }
+    if touch._thread is not None:
+        headers["In-Reply-To"] = touch._thread.in_reply_to
+        headers["References"] = " ".join(touch._thread.references)
     return EmailMessage(
         subject=touch.rendered_subject,
         body=body,
         from_email=from_email,
         to=[touch.lead.prospect.email],
-        headers={
-            # The idempotency key: a repeat after a crash carries the same Message-ID.
-            "Message-ID": f"<{touch.idempotency_key}@{domain}>",
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "X-SDRCRM-Touch": str(touch.idempotency_key),
-        },
+        headers=headers,
     )
 
 
-def _send_chunk(part: list[tuple[Touch, EmailMessage]]) -> list[Touch]:
+def _message_id_domain(touch: Touch) -> str:
+    if touch.mailbox is not None:
+        return touch.mailbox.email.rpartition("@")[2]
+    return (settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "sdrcrm.local").strip(">")
+
+
+def _send_chunk(part: list[tuple[Touch, EmailMessage]], stats: DispatchStats) -> list[Touch]:
     """Send one chunk through Django's email backend; returns the touches that went out."""
     if not part:
         return []
@@ -227,41 +316,11 @@ def _send_chunk(part: list[tuple[Touch, EmailMessage]]) -> list[Touch]:
                 if message.send() == 1:
                     sent.append(touch)
                 else:
-                    _failed(touch, "the email backend did not accept the message")
+                    failed(touch, "the email backend did not accept the message")
+                    stats.failed += 1
             except Exception as exc:  # noqa: BLE001 - a provider error for one message
-                _failed(touch, f"{type(exc).__name__}: {exc}"[:500])
+                failed(touch, f"{type(exc).__name__}: {exc}"[:500])
+                stats.failed += 1
     finally:
         backend.close()
     return sent
-
-
-def _failed(touch: Touch, error: str) -> None:
-    """A send that failed goes back to scheduled (retried at the next tick) until it has
-    used its attempts. Its room under the daily cap is given back."""
-    release_sends(touch._cap_key, 1)
-    if touch.attempts >= settings.SDRCRM_DISPATCH_MAX_ATTEMPTS:
-        _set(touch, TouchStatus.FAILED, error=error)
-        _stop_after_send_check(
-            touch.enrollment, StopReason.SEND_FAILED, f"step {touch.position}: {error}"[:500]
-        )
-    else:
-        _reschedule(touch, clock.now() + timedelta(minutes=2 * touch.attempts), error=error)
-
-
-def _set(touch: Touch, status: str, error: str = "") -> None:
-    claimed_row(touch).update(
-        status=status,
-        error=error,
-        lease_until=None,
-        completed_at=clock.now() if status in (TouchStatus.CANCELLED, TouchStatus.FAILED) else None,
-    )
-
-
-def _reschedule(touch: Touch, due_at: datetime, error: str = "", attempt_used: bool = True) -> None:
-    """Back to scheduled. A touch put back without trying to send it (paused, outside the
-    window, over the cap) gives back the attempt its claim counted, so waiting never uses up
-    the attempts a provider error is allowed."""
-    extra = {} if attempt_used else {"attempts": F("attempts") - 1}
-    claimed_row(touch).update(
-        status=TouchStatus.SCHEDULED, due_at=due_at, lease_until=None, error=error, **extra
-    )

@@ -190,6 +190,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             team, _ = Team.objects.get_or_create(name="Nordlys Sales")
+            # The demo sends through the site-wide backend (make run writes emails to files
+            # under var/mail/), not through mailboxes its SDRs do not have.
+            if team.email_via != "site":
+                team.email_via = "site"
+                team.save(update_fields=["email_via"])
             users = self._users(team)
             created = self._leads(users)
         self._seed_other_apps()

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from cadences.models import Channel, Enrollment, Reminder, Touch, TouchStatus
+from cadences.models import Channel, Enrollment, HoldReason, Reminder, Touch, TouchStatus
 from cadences.services import reminder_create
 from leads.models import EventKind, Prospect
 from tests.cadences.helpers import (
@@ -331,11 +331,21 @@ def test_the_holiday_button_pauses_and_resumes_all(crew, calls, now, client, tim
 
 
 def fill_queue(crew, calls, n: int, now) -> None:
-    """``n`` items of every kind the page shows: calls, LinkedIn, held emails, reminders."""
+    """``n`` items of every kind the page shows: calls, LinkedIn, held emails (for a field,
+    for the mailbox), emails whose sending the SDR confirms, reminders."""
     linkedin = make_cadence(crew.manager, [task(Channel.LINKEDIN_CONNECT)], name=f"LI {n}")
     held = make_cadence(crew.manager, [email(subject="{{ prospect.title }}")], name=f"H {n}")
     for i in range(n):
-        kind = i % 4
+        kind = i % 6
+        if kind >= 4:
+            waiting = {
+                4: {"status": TouchStatus.HELD, "hold_reason": HoldReason.MAILBOX_FAILING},
+                5: {"status": TouchStatus.UNCERTAIN, "hold_reason": HoldReason.ASK_SDR},
+            }[kind]
+            Touch.objects.filter(enrollment=enroll(crew.sdr, crew.lead(), held)).update(
+                error="Authentication failed", **waiting
+            )
+            continue
         if kind == 0:
             due_call(crew, calls, score=i)
         elif kind == 1:

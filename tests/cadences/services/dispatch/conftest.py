@@ -6,6 +6,7 @@ import pytest
 from cadences.models import Channel
 from tests.cadences.helpers import email, make_cadence, task
 from tests.cadences.services.dispatch.helpers import BODY
+from tests.cadences.services.dispatch.mailbox_world import world  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

@@ -78,7 +78,9 @@ def test_tick_is_idempotent(crew, standard, now, time_machine):
         "stopped": 1,
         "scrapped": 1,
         "resumed": 0,
+        "released": 0,
         "emails_due": True,
+        "uncertain_due": False,
     }
     before = cadence_snapshot()
     assert tick() == {
@@ -87,7 +89,9 @@ def test_tick_is_idempotent(crew, standard, now, time_machine):
         "stopped": 0,
         "scrapped": 0,
         "resumed": 0,
+        "released": 0,
         "emails_due": True,
+        "uncertain_due": False,
     }
     assert cadence_snapshot() == before
     assert mail.outbox == []  # the tick itself sends nothing
