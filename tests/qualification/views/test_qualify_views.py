@@ -162,9 +162,8 @@ def test_a_refused_decision_shows_the_score_of_the_submitted_answers(
     lead_answers_save(actor=crew.sdr, lead_id=lead.pk, answers=saved)
     before = qualification_snapshot(lead.pk)
     client.force_login(crew.sdr)
-    assert _score_panel(client.get(f"/qualification/leads/{lead.pk}/").content.decode())[:2] == (
-        50, "50"
-    )
+    page = client.get(f"/qualification/leads/{lead.pk}/").content.decode()
+    assert _score_panel(page)[:2] == (50, "50")
 
     # 20 + 10 + can afford 15 + this quarter 10 + decision maker 15 + confirmed 20 + partly 5
     response = client.post(
