@@ -85,8 +85,9 @@ class Prospect(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     # What the lead list's search reads (leads/search.py): name, email and company name,
-    # folded. Written by the database's triggers (migration leads 0002), never by Python.
-    search = models.TextField(default="", editable=False)
+    # folded. Written by the database's triggers (migration leads 0002), never by Python; the
+    # database default lets an INSERT that does not name it (a script's SQL) still work.
+    search = models.TextField(default="", db_default="", editable=False)
 
     class Meta:
         constraints = [

@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="prospect",
             name="search",
-            field=models.TextField(default="", editable=False),
+            field=models.TextField(db_default="", default="", editable=False),
         ),
         migrations.RunSQL(FUNCTIONS, DROP_FUNCTIONS),
         migrations.AddIndex(
