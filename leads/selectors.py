@@ -147,11 +147,12 @@ def lead_search(*, user: User, q: str) -> Q:
     the prospects: when at most ``SEARCH_ID_LIMIT`` of the user's team match, their ids (the
     lead list and its count then look up those leads and nothing else); when more match, the
     words are common and the condition is the words themselves, for PostgreSQL to test lead
-    by lead, newest first, until it has a page. Either way the cost is bounded by a page,
-    whichever the scope: without the ids, an SDR's search asked PostgreSQL to pick between
-    walking all of the SDR's leads and starting from the matches, and it misjudged how many
-    matches the SDR has (docs/performance.md). The lead list asks once and hands the condition
-    to ``lead_list`` and ``lead_count_parts`` (``search=``)."""
+    by lead, newest first, until it has a page. With the ids, a search costs what its matches
+    cost whichever the scope: without them, PostgreSQL chose between walking all of an SDR's
+    leads and starting from the matches, and misjudged how many matches the SDR has
+    (docs/performance.md, "Search", also for what a common word still costs an SDR). The lead
+    list asks once and hands the condition to ``lead_list`` and ``lead_count_parts``
+    (``search=``)."""
     words = search_words(q)
     if not words:
         return Q()
