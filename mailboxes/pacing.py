@@ -18,14 +18,14 @@ How the dispatcher uses it: docs/design.md ("Through the SDR's own mailbox").
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
-from .limits import ramp_cap
+from .limits import ramp_on
 from .models import Mailbox, MailboxSendCounter
 
 HOUR = timedelta(hours=1)
@@ -68,20 +68,8 @@ def local_day_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime
 
 def day_cap(mailbox: Mailbox, moment: datetime, tz: ZoneInfo) -> int:
     """The cap of the owner's local day around ``moment``, with the ramp-up
-    (``limits.ramp_cap``) counted in the owner's calendar days: the day the mailbox was
-    connected is day 0, whatever the hour."""
-    return ramp_cap(
-        daily_cap=mailbox.daily_cap,
-        ramp_start_cap=mailbox.ramp_start_cap,
-        ramp_days=mailbox.ramp_days,
-        connected_at=_midnight(mailbox.connected_at.astimezone(tz).date()),
-        now=_midnight(moment.astimezone(tz).date()),
-    ).cap_today
-
-
-def _midnight(day: date) -> datetime:
-    # Naive local midnights: their difference is whole days, even across a DST change.
-    return datetime(day.year, day.month, day.day)
+    (``limits.ramp_on``: counted in the owner's calendar days)."""
+    return ramp_on(mailbox, moment, tz).cap_today
 
 
 def grant(

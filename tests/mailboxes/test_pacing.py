@@ -18,6 +18,7 @@ from mailboxes.pacing import (
     mailbox_release_send,
     mailbox_reserve_sends,
 )
+from mailboxes.selectors import health_of
 from tests.mailboxes.helpers import mailbox_row
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -59,6 +60,22 @@ def test_the_days_cap_ramps_in_the_owners_calendar_days(crew, connected, cap):
     mailbox = mailbox_row(crew.sdr, connected_at=connected, daily_cap=200, ramp_start_cap=20,
                           ramp_days=21)  # fmt: skip
     assert day_cap(mailbox, NOW, OSLO) == cap
+
+
+@pytest.mark.parametrize(
+    ("connected", "cap"),
+    [
+        (datetime(2027, 5, 2, 23, 30, tzinfo=OSLO), 28),
+        (datetime(2027, 5, 3, 0, 5, tzinfo=OSLO), 20),
+    ],
+)
+def test_the_mailbox_page_shows_the_cap_the_dispatcher_keeps(crew, connected, cap):
+    """Connected late the evening before: 10.5 hours ago, but the owner's calendar day 1 for
+    the page as for the dispatcher."""
+    mailbox = mailbox_row(crew.sdr, connected_at=connected, daily_cap=200, ramp_start_cap=20,
+                          ramp_days=21)  # fmt: skip
+    health = health_of(mailbox, owner=crew.sdr, now=NOW)
+    assert (health.ramp.cap_today, day_cap(mailbox, NOW, OSLO)) == (cap, cap)
 
 
 def test_the_ramp_across_a_change_of_clocks_counts_calendar_days(crew):
