@@ -2,7 +2,8 @@
 #
 #   make install   virtualenv + locked dependencies (when the lock changed), migrate, demo data
 #   make run       PostgreSQL (private, unless DATABASE_URL) + migrate + demo data, then web
-#                  (runserver) + Celery worker + Celery beat; one Ctrl-C stops them all
+#                  (runserver) + Celery worker + Celery beat + the mailbox sync; one
+#                  Ctrl-C stops them all
 #   make test      pytest against PostgreSQL and Redis (found or started; see scripts/test-services.sh)
 #                  (first `npm ci`: axe-core, pinned in package-lock.json, for the browser tests)
 #   make screenshots  run the role journeys in the browser, copy the README's screenshots to docs/
@@ -76,7 +77,7 @@ jsdeps: $(AXE)
 install: deps
 	$(WITH_DB) bash -c 'set -euo pipefail; $(SETUP_DB)'
 
-# One server start for the whole run: migrate, demo data, then the three processes; Ctrl-C
+# One server start for the whole run: migrate, demo data, then the four processes; Ctrl-C
 # stops them (scripts/run-dev.sh), then the private PostgreSQL (scripts/embedded_pg.py).
 run: deps
 	$(WITH_DB) bash -c 'set -euo pipefail; $(SETUP_DB); \

@@ -354,7 +354,8 @@ class CadenceOut(serializers.ModelSerializer):
         model = Cadence
         fields = [
             "id", "team_id", "name", "description", "window_start", "window_end",
-            "window_days", "is_archived", "created_at", "updated_at", "steps",
+            "window_days", "stop_on_colleague_reply", "is_archived", "created_at", "updated_at",
+            "steps",
         ]  # fmt: skip
 
 

@@ -36,6 +36,14 @@ class CadenceForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Sending days",
     )
+    stop_on_colleague_reply = forms.BooleanField(
+        required=False,
+        label=_("Stop when someone else at the company replies"),
+        help_text=_(
+            "Read from the SDR's mailbox: a reply from another address at the prospect's "
+            "company domain stops the cadence, as the prospect's own reply does."
+        ),
+    )
 
     def clean(self):
         data = super().clean()

@@ -37,6 +37,12 @@ class Cadence(models.Model):
     window_end = models.TimeField(default=time(17, 0))
     # Weekday numbers (Monday = 0) on which touches may go out, e.g. "01234".
     window_days = models.CharField(max_length=7, default="01234")
+    # An exit rule: a human reply from someone else at the prospect's company (the sender's
+    # domain is the company's) stops the cadence, read from the SDR's mailbox (inbox app).
+    stop_on_colleague_reply = models.BooleanField(
+        default=False,
+        verbose_name=_("Stop when someone else at the company replies"),
+    )
     is_archived = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -125,6 +131,9 @@ class StopReason(models.TextChoices):
     MANUAL = "manual", "Stopped by hand"
     NO_RESPONSE = "no_response", "No response after the break-up email"
     SEND_FAILED = "send_failed", "Email could not be sent"
+    # Read from the SDR's mailbox (inbox app).
+    COLLEAGUE_REPLIED = "colleague_replied", _("Someone else at the company replied")
+    SDR_REPLIED = "sdr_replied", _("The SDR answered in the thread from their mailbox")
 
 
 class Enrollment(models.Model):
@@ -165,6 +174,12 @@ class Enrollment(models.Model):
                 fields=["scrap_due_at"],
                 name="enrollment_scrap_due",
                 condition=Q(status="active", scrap_due_at__isnull=False),
+            ),
+            # The tick's resume of enrollments paused by an automatic reply.
+            models.Index(
+                fields=["resume_at"],
+                name="enrollment_resume_due",
+                condition=Q(status="paused", resume_at__isnull=False),
             ),
         ]
 
@@ -307,6 +322,10 @@ class Touch(models.Model):
                 condition=Q(status="held", hold_reason__in=["no_mailbox", "mailbox"]),
             ),
             models.Index(fields=["owner", "completed_at"], name="touch_owner_completed"),
+            # The mailbox sync matches a reply's In-Reply-To/References to the touch it answers.
+            models.Index(
+                fields=["message_id"], name="touch_message_id", condition=~Q(message_id="")
+            ),
             # The Today queue's "coming up this week" count: manual steps scheduled or planned.
             models.Index(
                 fields=["owner", "due_at"],

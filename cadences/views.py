@@ -97,6 +97,7 @@ def _cadence_data(form, formset) -> CadenceData:
         window_start=c["window_start"],
         window_end=c["window_end"],
         window_days="".join(sorted(c["window_days"])),
+        stop_on_colleague_reply=bool(c.get("stop_on_colleague_reply")),
         steps=steps,
     )
 
@@ -134,6 +135,7 @@ def _editor(request, cadence=None):
                     "window_start": cadence.window_start,
                     "window_end": cadence.window_end,
                     "window_days": list(cadence.window_days),
+                    "stop_on_colleague_reply": cadence.stop_on_colleague_reply,
                 }
             )
             formset = StepFormSet(

@@ -82,7 +82,17 @@ class InboundMessage(models.Model):
                 fields=["mailbox", "folder", "uidvalidity", "uid"], name="inboundmessage_position"
             )
         ]
-        indexes = [models.Index(fields=["lead", "processed_at"], name="inboundmessage_lead")]
+        indexes = [
+            models.Index(fields=["lead", "processed_at"], name="inboundmessage_lead"),
+            # A message is processed once per mailbox whatever its place (a folder rebuilt
+            # under a new UIDVALIDITY, a copy filed twice), and a thread is followed through
+            # the messages stored before.
+            models.Index(
+                fields=["mailbox", "message_id"],
+                name="inboundmessage_message_id",
+                condition=~models.Q(message_id=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.message_id}"

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 
 from leads import fields as lead_fields
-from leads.normalize import normalize_domain, normalize_name
+from leads.normalize import FREE_MAIL, normalize_domain, normalize_name
 
 # field -> (label, max length or None)
 FIELDS: dict[str, tuple[str, int | None]] = {
@@ -123,11 +123,6 @@ def mapping_problems(mapping: dict[str, str]) -> list[str]:
 
 # --- Values -----------------------------------------------------------------------------------
 
-FREE_MAIL = frozenset(
-    """gmail.com googlemail.com hotmail.com hotmail.no outlook.com live.com live.no msn.com
-    yahoo.com yahoo.no icloud.com me.com mac.com aol.com proton.me protonmail.com online.no
-    gmx.com gmx.net mail.com yandex.com zoho.com""".split()
-)
 COUNTRIES = {
     **{
         k: v

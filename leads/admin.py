@@ -59,6 +59,8 @@ class ProspectAdmin(TeamOwnedAdmin):
     list_filter = ["team"]
     list_select_related = ["company", "team"]
     raw_id_fields = ["company"]
+    # Counted by the mailbox sync (cadences.services.email_record_soft_bounce).
+    readonly_fields = ["email_soft_bounces"]
     show_full_result_count = False
 
 

@@ -33,7 +33,16 @@ KEPT_PAYLOAD_KEYS: dict[str, tuple[str, ...]] = {
     "edit": ("import_id", "line", CHANGED_FIELDS),
     "checklist": ("item", "done"),
     "cadence": ("enrollment_id", "cadence_id", "action", "reason"),
-    "reply": ("source",),
+    "reply": ("source", "matched_by", "inbound_message_id", "colleague"),
+    # What the sync of the SDR's mailbox read (inbox app): codes, dates and ids; the sender's
+    # address and the text are in the body, which goes.
+    "auto_reply": ("source", "matched_by", "inbound_message_id", "return_on", "resume_at"),
+    "bounce": (
+        "source", "matched_by", "inbound_message_id", "touch_id", "status", "permanent", "count",
+        "retry_at",
+    ),
+    "opt_out": ("source", "matched_by", "inbound_message_id"),
+    "sdr_email": ("source", "matched_by", "inbound_message_id", "live"),
 }
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 
@@ -82,6 +83,10 @@ class Prospect(models.Model):
     email_bounced_at = models.DateTimeField(
         null=True, blank=True, help_text="The address bounced: fix it before emailing again"
     )
+    # Temporary delivery failures (4.x.x) of the address read from the SDR's mailbox: the
+    # third counts as permanent (cadences.services.email_record_soft_bounce). A default in the
+    # database too: the import's COPY and raw inserts name only the columns they fill.
+    email_soft_bounces = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -455,6 +460,11 @@ class EventKind(models.TextChoices):
     CADENCE = "cadence", "Cadence"
     TASK = "task", "Task"
     REPLY = "reply", "Reply"
+    # What the sync of the SDR's mailbox read (inbox app): each outcome its own kind.
+    AUTO_REPLY = "auto_reply", _("Automatic reply")
+    BOUNCE = "bounce", _("Delivery failure")
+    OPT_OUT = "opt_out", _("Opt-out by reply")
+    SDR_EMAIL = "sdr_email", _("Email from the SDR's mailbox")
 
 
 class CallOutcome(models.TextChoices):

@@ -5,6 +5,14 @@ from urllib.parse import urlsplit
 
 from .fields import ascii_host
 
+# Providers of personal addresses: their domain says nothing of the company (an import does not
+# make a company of it; the mailbox sync does not take a sender there for a colleague).
+FREE_MAIL = frozenset(
+    """gmail.com googlemail.com hotmail.com hotmail.no outlook.com live.com live.no msn.com
+    yahoo.com yahoo.no icloud.com me.com mac.com aol.com proton.me protonmail.com online.no
+    gmx.com gmx.net mail.com yandex.com zoho.com""".split()
+)
+
 
 def normalize_email(value: str | None) -> str | None:
     value = (value or "").strip().lower()

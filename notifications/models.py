@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationKind(models.TextChoices):
@@ -14,6 +15,8 @@ class NotificationKind(models.TextChoices):
     REJECTED = "rejected", "Lead rejected"
     ESCALATED = "escalated", "Hand-off escalated"
     INBOUND = "inbound", "Inbound lead"
+    # A reply found by the system (the SDR's mailbox, an email provider's webhook).
+    REPLY = "reply", _("Reply to your cadence")
 
 
 class Notification(models.Model):

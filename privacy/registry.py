@@ -42,6 +42,7 @@ PERSONAL_DATA: dict[str, Covered] = {
             "role": "buying role (economic buyer, champion…), not identifying",
             "is_decision_maker": STATE,
             "email_bounced_at": STATE,
+            "email_soft_bounces": STATE,
             "created_at": STATE,
         },
     ),

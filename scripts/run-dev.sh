@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Development server: Django runserver, a Celery worker and Celery beat in one foreground
-# command. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops all three and everything they started;
-# if any of the three exits on its own, the others are stopped too and the script fails.
+# Development server: Django runserver, a Celery worker, Celery beat and the mailbox sync
+# (`manage.py mailbox_sync`: it reads the SDRs' connected mailboxes; with none connected, as in
+# the demo, it only waits) in one foreground command. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops
+# all four and everything they started; if any of them exits on its own, the others are stopped
+# too and the script fails.
 #
 # Each child runs in its own session (setsid), so its whole process group (runserver's
 # autoreloader child, the worker's prefork pool) can be signalled at once and nothing is
@@ -83,7 +85,7 @@ stop_all() {
 
 on_signal() {
     echo
-    echo "run-dev: stopping web, worker and beat..."
+    echo "run-dev: stopping web, worker, beat and the mailbox sync..."
     stop_all
     echo "run-dev: stopped."
     exit "$1"
@@ -98,6 +100,7 @@ start web "$PY" manage.py runserver "127.0.0.1:${PORT}"
 start worker "$PY" -m celery -A sdrcrm worker --loglevel=INFO
 start beat "$PY" -m celery -A sdrcrm beat --loglevel=INFO \
     --schedule "${VAR_DIR}/celerybeat-schedule"
+start sync "$PY" manage.py mailbox_sync
 
 # Announce once the web process answers /healthz (give up if it exits, or after 60 s).
 if "$PY" - "${URL}healthz" "${pids[0]}" <<'EOF'; then
@@ -134,7 +137,7 @@ EOF
         echo
         echo "=================================================================="
         echo " sdrcrm is running at ${URL}"
-        echo " (web + Celery worker + Celery beat; Ctrl-C stops all three)"
+        echo " (web + Celery worker + Celery beat + mailbox sync; Ctrl-C stops them all)"
         if [[ -s $logins ]]; then
             echo
             sed 's/^/ /' "$logins"

@@ -421,6 +421,22 @@ DEVELOPMENT_MAILBOX_KEY = "c2RyY3JtLWRldmVsb3BtZW50LW1haWxib3gta2V5LSE="  # noqa
 SDRCRM_MAILBOX_KEYS = env_list("SDRCRM_MAILBOX_KEYS", "") or (
     [DEVELOPMENT_MAILBOX_KEY] if DEVELOPMENT else []
 )
+# The sync of SDRs' mailboxes (`manage.py mailbox_sync`, docs/operations.md): mailboxes one
+# process holds, its sync threads, the lease it holds them under (renewed every third of it),
+# the poll of a mailbox whose server has no IDLE (and of the Sent folder), the longest IDLE
+# before it is renewed, and the most of one message read (a reply's attachments are not).
+SDRCRM_SYNC_MAILBOXES = int(os.environ.get("SDRCRM_SYNC_MAILBOXES", "200"))
+SDRCRM_SYNC_THREADS = int(os.environ.get("SDRCRM_SYNC_THREADS", "4"))
+SDRCRM_SYNC_LEASE_SECONDS = int(os.environ.get("SDRCRM_SYNC_LEASE_SECONDS", "90"))
+SDRCRM_SYNC_POLL_SECONDS = int(os.environ.get("SDRCRM_SYNC_POLL_SECONDS", "60"))
+SDRCRM_SYNC_IDLE_SECONDS = int(os.environ.get("SDRCRM_SYNC_IDLE_SECONDS", "300"))
+SDRCRM_SYNC_MAX_MESSAGE_BYTES = int(os.environ.get("SDRCRM_SYNC_MAX_MESSAGE_BYTES", "1048576"))
+# What a message read from a mailbox does to a cadence: an automatic reply without a return
+# date pauses it this many days; this many temporary delivery failures of an address count as
+# a permanent one; a temporary failure sends the email again after this many hours.
+SDRCRM_AUTO_REPLY_PAUSE_DAYS = int(os.environ.get("SDRCRM_AUTO_REPLY_PAUSE_DAYS", "14"))
+SDRCRM_SOFT_BOUNCE_LIMIT = int(os.environ.get("SDRCRM_SOFT_BOUNCE_LIMIT", "3"))
+SDRCRM_SOFT_BOUNCE_RETRY_HOURS = int(os.environ.get("SDRCRM_SOFT_BOUNCE_RETRY_HOURS", "24"))
 # Certificate authorities trusted for mailbox servers besides the system's (a PEM file): a
 # company's own mail server with its own authority (mailboxes/transport.py).
 SDRCRM_MAILBOX_CA_FILE = os.environ.get("SDRCRM_MAILBOX_CA_FILE", "")

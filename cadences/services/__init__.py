@@ -5,6 +5,9 @@ callers import from ``cadences.services``.
 - ``enrollment``: enrolling a lead, and stopping, pausing, resuming and advancing an enrollment;
 - ``exits``: what ends an enrollment besides its last step (reply, bounce, unsubscribe,
   erasure, the lead moving on, no answer to the break-up);
+- ``inbound``: what else a message read from the SDR's mailbox does (an automatic reply
+  pauses until the person is back, a temporary failure counts and sends again, the SDR's own
+  email in the thread);
 - ``tasks``: manual touches and reminders;
 - ``dispatch/``: the email dispatcher (``claim``, ``load``, ``caps``, ``send``, ``mailbox``,
   ``outcome``, ``record``, ``uncertain``, ``holds``, ``run`` with the periodic tick);
@@ -62,8 +65,10 @@ from .enrollment import (
     enrollment_create,
     enrollment_pause,
     enrollment_pause_all,
+    enrollment_pause_until,
     enrollment_resume,
     enrollment_resume_all,
+    enrollment_resume_due,
     enrollment_stop,
 )
 from .exits import (
@@ -73,7 +78,15 @@ from .exits import (
     email_record_unsubscribe,
     enrollment_scrap_unanswered,
     enrollment_stop_for_moved_leads,
+    lead_record_colleague_reply,
     lead_record_reply,
+)
+from .inbound import (
+    SoftBounce,
+    auto_reply_resume_at,
+    email_record_soft_bounce,
+    lead_record_auto_reply,
+    lead_record_sdr_email,
 )
 from .tasks import (
     OUTCOMES_BY_CHANNEL,
@@ -94,11 +107,13 @@ __all__ = [
     "CadenceInvalid",
     "Claim",
     "DispatchStats",
+    "SoftBounce",
     "LeadConflict",
     "LeadForbidden",
     "LeadInvalid",
     "StepData",
     "TaskResult",
+    "auto_reply_resume_at",
     "cadence_copy",
     "cadence_create",
     "cadence_ensure_standard",
@@ -110,19 +125,25 @@ __all__ = [
     "email_record_bounce",
     "email_record_complaint",
     "email_record_erasure",
+    "email_record_soft_bounce",
     "email_record_unsubscribe",
     "enrollment_bulk_create",
     "enrollment_create",
     "enrollment_pause",
     "enrollment_pause_all",
+    "enrollment_pause_until",
     "enrollment_resume",
     "enrollment_resume_all",
+    "enrollment_resume_due",
     "enrollment_scrap_unanswered",
     "enrollment_stop",
     "enrollment_stop_for_moved_leads",
     "has_due_emails",
     "has_uncertain_due",
+    "lead_record_auto_reply",
+    "lead_record_colleague_reply",
     "lead_record_reply",
+    "lead_record_sdr_email",
     "reminder_create",
     "reminder_done",
     "snippet_save",

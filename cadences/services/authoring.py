@@ -46,6 +46,9 @@ class CadenceData:
     window_end: object = None
     window_days: str = "01234"
     steps: list[StepData] = field(default_factory=list)
+    # The exit rule "someone else at the company replied" (None: off for a new cadence,
+    # unchanged by an edit).
+    stop_on_colleague_reply: bool | None = None
 
 
 def _require_cadence_editor(actor: User) -> None:
@@ -157,6 +160,7 @@ def cadence_create(*, actor: User, data: CadenceData) -> Cadence:
                 window_start=data.window_start or schedule.DEFAULT_WINDOW_START,
                 window_end=data.window_end or schedule.DEFAULT_WINDOW_END,
                 window_days=data.window_days,
+                stop_on_colleague_reply=bool(data.stop_on_colleague_reply),
                 created_by=actor,
             )
             _write_steps(cadence, data.steps)
@@ -190,6 +194,8 @@ def cadence_update(*, actor: User, cadence_id: int, data: CadenceData) -> Cadenc
             cadence.window_start = data.window_start or cadence.window_start
             cadence.window_end = data.window_end or cadence.window_end
             cadence.window_days = data.window_days
+            if data.stop_on_colleague_reply is not None:
+                cadence.stop_on_colleague_reply = data.stop_on_colleague_reply
             cadence.updated_at = clock.now()
             cadence.save()
             _write_steps(cadence, data.steps)
@@ -213,6 +219,7 @@ def cadence_copy(*, actor: User, cadence_id: int) -> Cadence:
             window_start=source.window_start,
             window_end=source.window_end,
             window_days=source.window_days,
+            stop_on_colleague_reply=source.stop_on_colleague_reply,
             created_by=actor,
         )
         CadenceStep.objects.bulk_create(

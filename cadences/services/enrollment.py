@@ -241,14 +241,17 @@ def _change_one(actor: User, enrollment_id: int, action) -> Enrollment:
     return enrollment
 
 
-def _record_pause_or_resume(enrollment: Enrollment, actor, now, action: str, word: str) -> None:
+def _record_pause_or_resume(
+    enrollment: Enrollment, actor, now, action: str, word: str, reason: str = ""
+) -> None:
     lead_event_record(
         lead=enrollment.lead,
         kind=EventKind.CADENCE,
         actor=actor,
         at=now,
         body=f"{enrollment.cadence.name}: {word}",
-        payload={"enrollment_id": enrollment.pk, "action": action},
+        payload={"enrollment_id": enrollment.pk, "action": action}
+        | ({"reason": reason} if reason else {}),
     )
 
 
@@ -262,7 +265,7 @@ def _pause(enrollment: Enrollment, actor, now) -> None:
     _record_pause_or_resume(enrollment, actor, now, "pause", "paused")
 
 
-def _resume(enrollment: Enrollment, actor, now) -> None:
+def _resume(enrollment: Enrollment, actor, now, reason: str = "") -> None:
     """Later touches are rescheduled: the current one from now, keeping what was left of its
     wait, and the following ones shift with it."""
     if enrollment.status != EnrollmentStatus.PAUSED:
@@ -290,8 +293,55 @@ def _resume(enrollment: Enrollment, actor, now) -> None:
         )
     enrollment.status = EnrollmentStatus.ACTIVE
     enrollment.paused_at = None
-    enrollment.save(update_fields=["status", "paused_at", "scrap_due_at"])
-    _record_pause_or_resume(enrollment, actor, now, "resume", "resumed")
+    enrollment.resume_at = None
+    enrollment.save(update_fields=["status", "paused_at", "resume_at", "scrap_due_at"])
+    _record_pause_or_resume(enrollment, actor, now, "resume", "resumed", reason)
+
+
+def enrollment_pause_until(
+    enrollment: Enrollment, resume_at: datetime, now: datetime, reason: str
+) -> bool:
+    """Pause a locked enrollment until ``resume_at``, when the tick resumes it
+    (``enrollment_resume_due``); one already paused until a moment gets the new one. One
+    paused by hand is left alone: the SDR resumes it. Returns whether anything changed."""
+    if enrollment.status == EnrollmentStatus.PAUSED and enrollment.resume_at is None:
+        return False
+    if enrollment.status == EnrollmentStatus.PAUSED:
+        if enrollment.resume_at == resume_at:
+            return False
+        enrollment.resume_at = resume_at
+        enrollment.save(update_fields=["resume_at"])
+    elif enrollment.status == EnrollmentStatus.ACTIVE:
+        enrollment.status = EnrollmentStatus.PAUSED
+        enrollment.paused_at = now
+        enrollment.resume_at = resume_at
+        enrollment.save(update_fields=["status", "paused_at", "resume_at"])
+    else:
+        return False
+    day = resume_at.astimezone(enrollment_recipient(enrollment).tz).date()
+    _record_pause_or_resume(
+        enrollment, None, now, "pause", f"paused until {day.isoformat()}", reason
+    )
+    return True
+
+
+def enrollment_resume_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
+    """Resume the enrollments paused until a moment that has come (an automatic reply's
+    return date), each with a timeline entry. Run by the tick; claimed with SKIP LOCKED, so
+    two ticks never resume one twice. Returns how many resumed."""
+    now = now or clock.now()
+    done = 0
+    with transaction.atomic():
+        due = (
+            Enrollment.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("lead", "cadence")
+            .filter(status=EnrollmentStatus.PAUSED, resume_at__lte=now)
+            .order_by("resume_at")[:batch_size]
+        )
+        for enrollment in due:
+            _resume(enrollment, None, now, reason="back")
+            done += 1
+    return done
 
 
 def enrollment_pause_all(*, actor: User, owner_id: int) -> int:

@@ -4,6 +4,7 @@ unsubscribe, an erasure, the lead moving on, no answer to the break-up email).""
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.models import DisqualifyReason, EventKind, Lead, LeadState, Prospect
@@ -16,6 +17,8 @@ from leads.services import (
     lead_transition,
     user_works_lead,
 )
+from notifications.models import Notification, NotificationKind
+from notifications.services import lead_name, notifications_create_once
 from sdrcrm import clock
 from sdrcrm.errors import NotFound
 from suppression.models import Suppression
@@ -38,10 +41,17 @@ def _active_enrollments_for_lead(lead_id: int):
 
 
 def lead_record_reply(
-    *, lead_id: int, actor: User | None = None, body: str = "", source: str = "marked by the SDR"
+    *,
+    lead_id: int,
+    actor: User | None = None,
+    body: str = "",
+    source: str = "marked by the SDR",
+    payload: dict | None = None,
 ) -> Lead:
     """The prospect answered: the cadence stops and the lead moves to engaged.
-    ``actor=None`` is an inbound webhook. Idempotent: a second reply changes nothing more."""
+    ``actor=None`` is the system (a provider's webhook, the SDR's mailbox): the lead's SDR is
+    then notified. ``payload`` adds to the timeline entry's. Idempotent: a second reply
+    changes nothing more."""
     now = clock.now()
     with transaction.atomic():
         scope = Lead.objects.all() if actor is None else lead_scope(actor)
@@ -56,21 +66,71 @@ def lead_record_reply(
         # the timeline), so locking the lead first could deadlock with it.
         enrollments = list(_active_enrollments_for_lead(lead.pk))
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
-        lead_event_record(
+        event = lead_event_record(
             lead=lead,
             kind=EventKind.REPLY,
             actor=actor,
             at=now,
             body=body.strip(),
-            payload={"source": source},
+            payload={**(payload or {}), "source": source},
         )
         for enrollment in enrollments:
             end_enrollment(enrollment, EnrollmentStatus.STOPPED, StopReason.REPLIED, "", actor, now)
+        if actor is None:
+            notify_reply(lead, event, _("%(name)s replied") % {"name": lead_name(lead)})
         if lead.state in (LeadState.RESEARCHING, LeadState.CONTACTING):
             lead = lead_transition(
                 actor=actor, lead_id=lead.pk, name="engage", system_actor_ok=actor is None
             )
     return lead
+
+
+def lead_record_colleague_reply(*, lead_id: int, body: str = "", payload: dict | None = None):
+    """Someone else at the prospect's company answered (read from the SDR's mailbox): the
+    cadences that ask for it (``Cadence.stop_on_colleague_reply``) stop, and the SDR is told.
+    The lead stays where it is: whether the company is engaged is the SDR's call. Returns how
+    many enrollments stopped."""
+    now = clock.now()
+    with transaction.atomic():
+        enrollments = [
+            e for e in _active_enrollments_for_lead(lead_id) if e.cadence.stop_on_colleague_reply
+        ]
+        try:
+            lead = Lead.objects.select_for_update().get(pk=lead_id)
+        except (Lead.DoesNotExist, ValueError, TypeError):
+            raise NotFound("No such lead") from None
+        event = lead_event_record(
+            lead=lead,
+            kind=EventKind.REPLY,
+            actor=None,
+            at=now,
+            body=body.strip(),
+            payload={**(payload or {}), "source": "mailbox", "colleague": True},
+        )
+        for enrollment in enrollments:
+            end_enrollment(
+                enrollment, EnrollmentStatus.STOPPED, StopReason.COLLEAGUE_REPLIED, "", None, now
+            )
+        notify_reply(lead, event, _("Someone else at %(name)s replied") % {"name": lead_name(lead)})
+    return len(enrollments)
+
+
+def notify_reply(lead: Lead, event, title: str) -> None:
+    """Tell the lead's SDR of a reply the system found (once per timeline entry)."""
+    if lead.owner_id is None:
+        return
+    notifications_create_once(
+        [
+            Notification(
+                user_id=lead.owner_id,
+                lead=lead,
+                kind=NotificationKind.REPLY,
+                event=event,
+                title=title[:200],
+                body=event.body[:2000],
+            )
+        ]
+    )
 
 
 def email_record_bounce(*, email: str, note: str = "") -> int:

@@ -13,6 +13,7 @@ from ...models import (
     Touch,
     TouchStatus,
 )
+from ..enrollment import enrollment_resume_due
 from ..exits import enrollment_scrap_unanswered, enrollment_stop_for_moved_leads
 from .claim import touch_claim_due_emails, touch_recover_expired_leases
 from .holds import touch_release_working_mailbox_holds
@@ -74,6 +75,8 @@ def tick(*, now: datetime | None = None) -> dict:
         "stopped": enrollment_stop_for_moved_leads(),
         "scrapped": enrollment_scrap_unanswered(now=now),
         "released": touch_release_working_mailbox_holds(now=now),
+        # Enrollments paused by an automatic reply, whose person is back.
+        "resumed": enrollment_resume_due(now=now),
         "emails_due": has_due_emails(now),
         "uncertain_due": has_uncertain_due(now),
     }

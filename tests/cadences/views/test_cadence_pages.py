@@ -474,3 +474,22 @@ def test_the_panel_offers_no_enrollment_to_a_paused_lead_or_an_ae(crew, standard
     client.force_login(crew.ae)
     page = client.get(f"/leads/{handed.pk}/").content.decode()
     assert 'action="/cadences/enroll/"' not in page
+
+
+def test_the_exit_rule_someone_else_at_the_company_replied_is_set_on_the_editor(crew, client):
+    cadence = make_cadence(crew.manager, [email(subject="Old")], name="Outbound")
+    step = cadence.steps.get()
+    client.force_login(crew.sdr)
+    page = client.get(f"/cadences/{cadence.pk}/edit/").content.decode()
+    assert 'name="stop_on_colleague_reply"' in page
+    assert "Stop when someone else at the company replies" in page
+    data = editor_post("Outbound", [{**EMAIL_STEP, "id": str(step.pk)}])
+    data["steps-INITIAL_FORMS"] = "1"
+
+    client.post(f"/cadences/{cadence.pk}/edit/", {**data, "stop_on_colleague_reply": "on"})
+    assert Cadence.objects.get(pk=cadence.pk).stop_on_colleague_reply is True
+    page = client.get(f"/cadences/{cadence.pk}/edit/").content.decode()
+    assert 'id="id_stop_on_colleague_reply" checked' in page
+
+    client.post(f"/cadences/{cadence.pk}/edit/", data)  # the box left empty
+    assert Cadence.objects.get(pk=cadence.pk).stop_on_colleague_reply is False

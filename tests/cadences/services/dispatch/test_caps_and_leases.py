@@ -124,6 +124,7 @@ def test_the_tick_recovers_expired_leases(crew, cadence, now, time_machine):
         "stopped": 0,
         "scrapped": 0,
         "released": 0,
+        "resumed": 0,
         "emails_due": True,
         "uncertain_due": False,
     }

@@ -78,6 +78,7 @@ def test_tick_is_idempotent(crew, standard, now, time_machine):
         "stopped": 1,
         "scrapped": 1,
         "released": 0,
+        "resumed": 0,
         "emails_due": True,
         "uncertain_due": False,
     }
@@ -88,6 +89,7 @@ def test_tick_is_idempotent(crew, standard, now, time_machine):
         "stopped": 0,
         "scrapped": 0,
         "released": 0,
+        "resumed": 0,
         "emails_due": True,
         "uncertain_due": False,
     }
