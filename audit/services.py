@@ -24,11 +24,16 @@ def _plain(value):
     return str(value)
 
 
+def _is_secret(name: str) -> bool:
+    """A password or a secret: the log says it changed, never what it is."""
+    return "password" in name or "secret" in name
+
+
 def redact(label: str, changes: dict) -> dict:
     if label in VALUES_NOT_KEPT:
         return {name: "changed" for name in changes}
     return {
-        name: ("changed" if "password" in name else [_plain(old), _plain(new)])
+        name: ("changed" if _is_secret(name) else [_plain(old), _plain(new)])
         for name, (old, new) in changes.items()
     }
 

@@ -57,3 +57,15 @@ def reencrypt(token: str) -> str:
         raise SecretUnreadable(
             "A stored mailbox secret cannot be read with the configured keys."
         ) from None
+
+
+def under_newest_key(token: str) -> bool:
+    """Whether ``token`` is encrypted under the newest key (a rotation leaves it alone)."""
+    keys = settings.SDRCRM_MAILBOX_KEYS
+    if not token or not keys:
+        return False
+    try:
+        _fernet((keys[0],)).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True

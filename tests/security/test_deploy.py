@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "k3y-" + "x7Qp9vLm2RtZ8wYb4NcJ6hGd1sFa5eUo0iKy" * 2,
+    "SDRCRM_MAILBOX_KEYS": "bWFpbGJveC1rZXktZm9yLXRoZS1kZXBsb3ktdGVzdHM=",
     "DJANGO_ALLOWED_HOSTS": "crm.example.com",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://crm.example.com",
     "SDRCRM_HTTPS": "1",
@@ -104,7 +105,11 @@ def test_development_mode_runs_on_the_development_key(tmp_path, mode):
 
 
 def test_with_a_key_it_runs_with_debug_off(tmp_path):
-    env = {**ONLY_A_DATABASE, "DJANGO_SECRET_KEY": PRODUCTION["DJANGO_SECRET_KEY"]}
+    env = {
+        **ONLY_A_DATABASE,
+        "DJANGO_SECRET_KEY": PRODUCTION["DJANGO_SECRET_KEY"],
+        "SDRCRM_MAILBOX_KEYS": PRODUCTION["SDRCRM_MAILBOX_KEYS"],
+    }
 
     result = _run(["-c", SHOW_SETTINGS], env, tmp_path)
 
