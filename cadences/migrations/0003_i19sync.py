@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cadences", "0003_i19send"),
+        ("cadences", "0002_mailboxes"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cadences", "0002_mailboxes"),
+        ("cadences", "0003_i19sync"),
         ("leads", "0001_initial"),
         ("mailboxes", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
