@@ -192,5 +192,21 @@ def reply(target: dict) -> bytes:
     ]).encode()  # fmt: skip
 
 
+def newsletter(to: str) -> bytes:
+    """A message from nobody the team knows: the sync reads its headers and leaves it."""
+    return "\r\n".join([
+        "From: News <news@newsletter.example>",
+        f"To: <{to}>",
+        "Subject: This week's news",
+        f"Date: {format_datetime(datetime.now(UTC))}",
+        f"Message-ID: <{uuid.uuid4().hex}@newsletter.example>",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "Nothing for a cadence here.",
+        "",
+    ]).encode()  # fmt: skip
+
+
 def percentile(ordered: list[float], q: float) -> float:
     return ordered[round(q * (len(ordered) - 1))]

@@ -70,6 +70,8 @@ def test_bench_mailboxes_tiny_runs_and_writes_its_json(tmp_path):
     assert cpu["unit"] == "CPU ms/min per 100 mailboxes"
     assert set(cpu["cpu_seconds_at"]) == {"2", "4"}  # half the mailboxes, then all
     assert all(v >= 0 for v in cpu["cpu_seconds_at"].values())
+    # Idle for good adds a pass per mailbox every SDRCRM_SYNC_IDLE_SECONDS, measured apart.
+    assert cpu["idle_refresh_seconds"] == 300 and cpu["cpu_ms_per_pass"] > 0
     memory = figures["mailboxes.sync_idle_memory"]
     assert memory["median"] == memory["rss_mb_at"]["4"] > 0
     # A watcher thread per mailbox held.
