@@ -145,8 +145,11 @@ def touch_send_claimed(
             touch.mailbox = mailbox
         else:
             touch.mailbox = None
-        thread = thread_of(threads.get(touch.enrollment_id, []), touch.position)
-        touch._thread = thread if touch.reply_in_thread else None
+        touch._thread = (
+            thread_of(threads.get(touch.enrollment_id, []), touch.position)
+            if touch.reply_in_thread
+            else None
+        )
         touch.rendered_subject = (
             touch._thread.subject if touch._thread else templating.header_safe(subject.text)
         )
