@@ -50,6 +50,7 @@ def test_every_task_name_sent_by_name_is_registered():
     assert sorted(found) == [
         "api.webhook_delivery_send_task",
         "api.webhook_outbox_task",
+        "cadences.mailbox_resume_task",
         "cadences.touch_dispatch_task",
         "intake.import_run_task",
         "notifications.notification_email_task",

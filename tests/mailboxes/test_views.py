@@ -443,6 +443,7 @@ def test_an_admin_sees_every_teams_mailboxes_but_changes_no_setting(crew, other_
 
 
 def test_the_manager_chooses_where_the_teams_emails_leave_from(crew, other_crew, client):
+    Team.objects.update(email_via="mailbox")  # the product's default; the factories' is "site"
     client.force_login(crew.manager)
     assert client.get("/mailboxes/team/").context["form"].initial == {"email_via": "mailbox"}
     response = client.post("/mailboxes/team/", {"email_via": "site"})
@@ -458,6 +459,7 @@ def test_the_manager_chooses_where_the_teams_emails_leave_from(crew, other_crew,
 
 @pytest.mark.parametrize("value", ["smtp", "", "mailbox\x00"])
 def test_a_wrong_choice_is_refused(crew, client, value):
+    Team.objects.update(email_via="mailbox")  # the product's default; the factories' is "site"
     client.force_login(crew.manager)
     response = client.post("/mailboxes/team/", {"email_via": value})
     assert response.status_code == 400
@@ -465,6 +467,7 @@ def test_a_wrong_choice_is_refused(crew, client, value):
 
 
 def test_an_sdr_cannot_change_the_team_setting(crew, client):
+    Team.objects.update(email_via="mailbox")  # the product's default; the factories' is "site"
     client.force_login(crew.sdr)
     assert client.post("/mailboxes/team/", {"email_via": "site"}).status_code == 403
     assert Team.objects.get(pk=crew.team.pk).email_via == "mailbox"
