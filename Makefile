@@ -27,10 +27,13 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 ARGS ?=
 
-# `make run` serves with DEBUG on, so runserver serves static files straight from the source
-# tree (no collectstatic). Run `make run DJANGO_DEBUG=0` to try the production static pipeline:
-# scripts/run-dev.sh then runs collectstatic first and WhiteNoise serves var/staticfiles.
-DJANGO_DEBUG ?= 1
+# `make run` serves with DEBUG off, as production does: every error page is the product's own
+# (a newcomer never sees Django's debug pages), and WhiteNoise serves the static files straight
+# from the source tree (no collectstatic). `make run DJANGO_DEBUG=1` brings Django's debug
+# pages back; `make run SDRCRM_STATIC_FROM_SOURCE=0` tries the production static pipeline
+# (scripts/run-dev.sh then runs collectstatic first and WhiteNoise serves var/staticfiles).
+DJANGO_DEBUG ?= 0
+SDRCRM_STATIC_FROM_SOURCE ?= 1
 # Every target here is a development run: the app may use the development secret key
 # (sdrcrm/settings.py refuses it outside development mode). Production sets DJANGO_SECRET_KEY.
 export SDRCRM_DEV ?= 1
@@ -83,7 +86,8 @@ install: deps
 # stops them (scripts/run-dev.sh), then the private PostgreSQL (scripts/embedded_pg.py).
 run: deps
 	$(WITH_DB) bash -c 'set -euo pipefail; $(SETUP_DB); \
-		PORT=$(PORT) DJANGO_DEBUG=$(DJANGO_DEBUG) PY=$(PY) exec bash scripts/run-dev.sh'
+		PORT=$(PORT) DJANGO_DEBUG=$(DJANGO_DEBUG) \
+		SDRCRM_STATIC_FROM_SOURCE=$(SDRCRM_STATIC_FROM_SOURCE) PY=$(PY) exec bash scripts/run-dev.sh'
 
 test: deps jsdeps
 	PY=$(PY) bash scripts/test-services.sh $(ARGS)

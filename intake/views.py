@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leads.selectors import team_prospectors
+from leads.selectors import lead_scope, team_prospectors
 from sdrcrm.spreadsheet import Echo, neutralise
 from security.client_ip import client_ip
 
@@ -89,6 +89,24 @@ def import_detail(request, job_id: int):
     if request.htmx and request.GET.get("fragment") == "progress":
         return render(request, "intake/_progress.html", context)
     return render(request, "intake/import_detail.html", context)
+
+
+@require_GET
+def import_leads(request, job_id: int):
+    """The leads an import created, for whoever may see the import (marketing included): the
+    facts from the file, the owner and the state, each linked to its page for those who may
+    open it (leads.selectors.lead_scope)."""
+    user = request.user
+    job = services.import_get_for_user(user=user, job_id=job_id)
+    rows = selectors.import_created_leads(job=job, limit=selectors.IMPORT_LEADS_SHOWN)
+    ids = [r["lead_id"] for r in rows]
+    openable = (
+        set(lead_scope(user).filter(pk__in=ids).values_list("pk", flat=True))
+        if ids and user.sees_leads
+        else set()
+    )
+    context = {"job": job, "rows": rows, "openable": openable}
+    return render(request, "intake/import_leads.html", context)
 
 
 @require_POST

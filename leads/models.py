@@ -7,6 +7,7 @@ through ``leads.services`` which locks the row, calls the transition, saves with
 """
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -88,6 +89,10 @@ class Prospect(models.Model):
     # database too: the import's COPY and raw inserts name only the columns they fill.
     email_soft_bounces = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    # What the lead list's search reads (leads/search.py): name, email and company name,
+    # folded. Written by the database's triggers (migration leads 0002), never by Python; the
+    # database default lets an INSERT that does not name it (a script's SQL) still work.
+    search = models.TextField(default="", db_default="", editable=False)
 
     class Meta:
         constraints = [
@@ -102,6 +107,8 @@ class Prospect(models.Model):
             # Organisation-wide by address: the suppression list (a bounce or unsubscribe
             # flags every team's row) and a data subject's export or erasure across teams.
             models.Index(fields=["email"], name="prospect_email", condition=Q(email__isnull=False)),
+            # The lead list's search (leads/search.py): trigrams of the folded text.
+            GinIndex(fields=["search"], opclasses=["gin_trgm_ops"], name="prospect_search"),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from sdrcrm.errors import NotFound
 
-from .models import Lead, LeadEvent, LeadState, _works_lead
+from .models import Lead, LeadEvent, LeadState, Prospect, _works_lead
+from .search import SEARCH_ID_LIMIT, all_words, search_words
 
 
 def lead_scope(user: User) -> QuerySet[Lead]:
@@ -141,17 +142,41 @@ class LeadFilters:
     sort: str = DEFAULT_SORT
 
 
-def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
+def lead_search(*, user: User, q: str) -> Q:
+    """The condition on leads of the search ``q`` (leads/search.py), found with one query of
+    the prospects: when at most ``SEARCH_ID_LIMIT`` of the user's team match, their ids (the
+    lead list and its count then look up those leads and nothing else); when more match, the
+    words are common and the condition is the words themselves, for PostgreSQL to test lead
+    by lead, newest first, until it has a page. With the ids, a search costs what its matches
+    cost whichever the scope: without them, PostgreSQL chose between walking all of an SDR's
+    leads and starting from the matches, and misjudged how many matches the SDR has
+    (docs/performance.md, "Search", also for what a common word still costs an SDR). The lead
+    list asks once and hands the condition to ``lead_list`` and ``lead_count_parts``
+    (``search=``)."""
+    words = search_words(q)
+    if not words:
+        return Q()
+    people = Prospect.objects.filter(*all_words("search", words))
+    if not user.is_admin_role:  # a team is a workspace: lead_scope says the same of leads
+        people = people.filter(team_id=user.team_id)
+    ids = list(people.values_list("id", flat=True)[: SEARCH_ID_LIMIT + 1])
+    if len(ids) <= SEARCH_ID_LIMIT:
+        return Q(prospect_id__in=ids)
+    return Q(*all_words("prospect__search", words))
+
+
+def lead_list(*, user: User, filters: LeadFilters, search: Q | None = None) -> QuerySet[Lead]:
+    """The leads of ``user`` that pass ``filters``; ``search``: ``lead_search`` of its ``q``
+    when the caller has it already."""
     qs = lead_scope(user).select_related("prospect__company", "owner", "assigned_ae")
-    f = filters
-    if f.q:
-        term = f.q.strip()
-        qs = qs.filter(
-            Q(prospect__email__icontains=term)
-            | Q(prospect__first_name__icontains=term)
-            | Q(prospect__last_name__icontains=term)
-            | Q(prospect__company__name__icontains=term)
-        )
+    return _lead_filter(qs, user, filters, search)
+
+
+def _lead_filter(
+    qs: QuerySet[Lead], user: User, f: LeadFilters, search: Q | None
+) -> QuerySet[Lead]:
+    if f.q:  # name, email or company (leads/search.py)
+        qs = qs.filter(lead_search(user=user, q=f.q) if search is None else search)
     if f.states:
         qs = qs.filter(state__in=f.states)
     if f.source:
@@ -188,14 +213,22 @@ LIST_ROW_FIELDS = (
 )  # fmt: skip
 
 
-def lead_count_parts(*, user: User, qs: QuerySet[Lead]) -> list[QuerySet[Lead]]:
-    """``qs`` (a ``lead_list`` of ``user``) in disjoint parts that count cheaply. An SDR's scope
-    is "mine or the pool": counting an OR takes a bitmap scan that reads every counted row from
+def lead_count_parts(
+    *, user: User, filters: LeadFilters, search: Q | None = None
+) -> list[QuerySet[Lead]]:
+    """``lead_list(user, filters)`` in disjoint parts that count cheaply. An SDR's scope is
+    "mine or the pool": counting an OR takes a bitmap scan that reads every counted row from
     the table (4–6 ms for the capped 1,001 of a million-lead team); "mine" and "the pool" apart
-    are two index-only scans of ``lead_owner_team`` (0.2 ms together)."""
-    if user.is_prospector:
-        return [qs.filter(owner_id=user.id), qs.filter(owner__isnull=True)]
-    return [qs]
+    are two index-only scans of ``lead_owner_team`` (0.2 ms together). Each half is made
+    afresh rather than as the list with an owner added: the OR and the half's own owner in one
+    query make PostgreSQL expect a fiftieth of the SDR's leads, and a search then walks all of
+    them instead of starting from the few prospects that match (docs/performance.md)."""
+    scope = lead_scope(user)
+    if user.is_prospector and not user.is_admin_role and not scope.query.is_empty():
+        team = Lead.objects.filter(team_id=user.team_id)  # lead_scope's two halves
+        halves = (team.filter(owner_id=user.id), team.filter(owner__isnull=True))
+        return [_lead_filter(half, user, filters, search) for half in halves]
+    return [_lead_filter(scope, user, filters, search)]
 
 
 @dataclass
@@ -257,15 +290,17 @@ def lead_paginate(
     size: int | None = None,
     fields: tuple[str, ...] | None = None,
     count_parts: list[QuerySet[Lead]] | None = None,
+    count_cap: int | None = None,
 ) -> Page:
     """Keyset pagination: constant time at any depth; the count is capped. With ``fields``
     the items are dicts of those values (and the sort keys) instead of model instances.
-    ``count_parts`` (``lead_count_parts``): disjoint querysets whose counts add up to qs's."""
+    ``count_parts`` (``lead_count_parts``): disjoint querysets whose counts add up to qs's;
+    ``count_cap``: count up to this many (default ``SDRCRM_LIST_COUNT_CAP``)."""
     size = size or settings.SDRCRM_LEAD_PAGE_SIZE
     keys = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
     order = [f"-{n}" if d else n for n, d in keys]
     reverse_order = [n if d else f"-{n}" for n, d in keys]
-    cap = settings.SDRCRM_LIST_COUNT_CAP
+    cap = count_cap or settings.SDRCRM_LIST_COUNT_CAP
     # Capped counts of each part, before values() (its joins would stay). They select team_id,
     # which every scope index holds, so a count can be an index-only scan (the id would send
     # it to the table for every counted row).

@@ -34,6 +34,7 @@ from .forms import (
 )
 from .models import CallOutcome, LeadSource, LeadState
 from .pages import lead_changed_meanwhile
+from .search import MAX_WORDS, SEARCH_COUNT_CAP, search_words
 from .services import LeadConflict, LeadData, LeadError, LeadInvalid, TransitionParams
 
 
@@ -53,11 +54,13 @@ def lead_list(request):
     )
     form = LeadFilterForm(request.GET or None, owners=owners, show_owner_filter=not user.is_ae)
     filters = form.to_filters() if request.GET else LeadFilterForm().to_filters()
-    qs = selectors.lead_list(user=user, filters=filters)
+    search = selectors.lead_search(user=user, q=filters.q)  # one query when there is a search
+    qs = selectors.lead_list(user=user, filters=filters, search=search)
     cursor = form.cleaned_data.get("cursor", "") if form.is_bound else ""
     page = selectors.lead_paginate(
         qs, sort=filters.sort, cursor=cursor, fields=selectors.LIST_ROW_FIELDS,
-        count_parts=selectors.lead_count_parts(user=user, qs=qs),
+        count_parts=selectors.lead_count_parts(user=user, filters=filters, search=search),
+        count_cap=SEARCH_COUNT_CAP if search else None,
     )  # fmt: skip
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -68,6 +71,8 @@ def lead_list(request):
         "bulk_form": BulkAssignForm(owners=owners) if owners else None,
         "show_select": bool(owners) or user.is_prospector,
         "filters": filters,
+        "search_cut": len(search_words(filters.q, limit=None)) > MAX_WORDS,
+        "search_max_words": MAX_WORDS,
     }
     template = (
         "leads/_lead_rows.html"

@@ -11,7 +11,8 @@ change them within the ranges below, never to the providers' maxima.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,24 @@ class Ramp:
     @property
     def done(self) -> bool:
         return self.cap_today >= self.full_cap
+
+
+def ramp_on(mailbox, moment: datetime, tz: ZoneInfo) -> Ramp:
+    """The ramp-up of ``mailbox`` on the owner's local day around ``moment``, counted in the
+    owner's calendar days: the day the mailbox was connected is day 0, whatever the hour. The
+    dispatcher (``pacing.day_cap``) and the pages both read it here, so they agree."""
+    return ramp_cap(
+        daily_cap=mailbox.daily_cap,
+        ramp_start_cap=mailbox.ramp_start_cap,
+        ramp_days=mailbox.ramp_days,
+        connected_at=_midnight(mailbox.connected_at.astimezone(tz).date()),
+        now=_midnight(moment.astimezone(tz).date()),
+    )
+
+
+def _midnight(day: date) -> datetime:
+    # Naive local midnights: their difference is whole days, even across a DST change.
+    return datetime(day.year, day.month, day.day)
 
 
 def ramp_cap(

@@ -18,13 +18,14 @@ How the dispatcher uses it: docs/design.md ("Through the SDR's own mailbox").
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
+from .limits import ramp_on
 from .models import Mailbox, MailboxSendCounter
 
 HOUR = timedelta(hours=1)
@@ -65,27 +66,10 @@ def local_day_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime
     return start, start + timedelta(days=1)
 
 
-def ramp_cap(
-    *, daily_cap: int, ramp_start_cap: int, ramp_days: int, connected_on: date, day: date
-) -> int:
-    """The day's cap while a new mailbox ramps up: ``ramp_start_cap`` on the day it was
-    connected, rising in a straight line to ``daily_cap`` ``ramp_days`` days later (rounded
-    down), and ``daily_cap`` from then on."""
-    start = min(ramp_start_cap, daily_cap)
-    n = (day - connected_on).days
-    if ramp_days <= 0 or n >= ramp_days:
-        return daily_cap
-    return start + (daily_cap - start) * max(n, 0) // ramp_days
-
-
 def day_cap(mailbox: Mailbox, moment: datetime, tz: ZoneInfo) -> int:
-    return ramp_cap(
-        daily_cap=mailbox.daily_cap,
-        ramp_start_cap=mailbox.ramp_start_cap,
-        ramp_days=mailbox.ramp_days,
-        connected_on=mailbox.connected_at.astimezone(tz).date(),
-        day=moment.astimezone(tz).date(),
-    )
+    """The cap of the owner's local day around ``moment``, with the ramp-up
+    (``limits.ramp_on``: counted in the owner's calendar days)."""
+    return ramp_on(mailbox, moment, tz).cap_today
 
 
 def grant(

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
 
-from .limits import Ramp, ramp_cap
+from .limits import Ramp, ramp_on
 from .models import Mailbox, MailboxSendCounter, OAuthClient
 
 # The roles that send cadence emails and so connect a mailbox.
@@ -68,18 +69,15 @@ class Health:
     ramp: Ramp
 
 
-def health_of(mailbox: Mailbox, *, now: datetime | None = None) -> Health:
+def health_of(mailbox: Mailbox, *, owner: User, now: datetime | None = None) -> Health:
+    """The mailbox's health with today's ramp-up as the dispatcher counts it (in ``owner``'s
+    calendar days: ``limits.ramp_on``)."""
     now = now or timezone.now()
-    return Health(
-        mailbox=mailbox,
-        ramp=ramp_cap(
-            daily_cap=mailbox.daily_cap,
-            ramp_start_cap=mailbox.ramp_start_cap,
-            ramp_days=mailbox.ramp_days,
-            connected_at=mailbox.connected_at,
-            now=now,
-        ),
-    )
+    try:
+        tz = ZoneInfo(owner.time_zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        tz = ZoneInfo(settings.TIME_ZONE)
+    return Health(mailbox=mailbox, ramp=ramp_on(mailbox, now, tz))
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ def team_mailboxes(user: User) -> list[MemberMailbox]:
             MemberMailbox(
                 member=member,
                 mailbox=box,
-                health=health_of(box, now=now) if box is not None else None,
+                health=health_of(box, owner=member, now=now) if box is not None else None,
                 sent_24h=sent.get(box.pk, 0) if box is not None else 0,
             )
         )

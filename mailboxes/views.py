@@ -72,7 +72,7 @@ def _page(request, *, connect_form=None, limits_form=None, status=200):
         )
     if limits_form is None and mailbox is not None:
         limits_form = LimitsForm(initial={name: getattr(mailbox, name) for name in LIMIT_FIELDS})
-    health = selectors.health_of(mailbox) if mailbox is not None else None
+    health = selectors.health_of(mailbox, owner=request.user) if mailbox is not None else None
     response = render(
         request,
         "mailboxes/mine.html",

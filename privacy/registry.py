@@ -44,6 +44,10 @@ PERSONAL_DATA: dict[str, Covered] = {
             "email_bounced_at": STATE,
             "email_soft_bounces": STATE,
             "created_at": STATE,
+            # Not kept as it was: the database's trigger makes it from the fields above
+            # (leads 0002), so the erasure's values remake it ("erased" and the company).
+            "search": "the search's folded copy of the name, email and company name, remade "
+            "by the database from the erased fields",
         },
     ),
     "leads.lead": Covered(

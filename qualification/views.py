@@ -76,10 +76,21 @@ def scoring_model(request):
 # --- Qualifying a lead ------------------------------------------------------------------------
 
 
+def _typed_answers(data) -> services.Answers:
+    """The answers in ``data`` (a POST, or the live preview's GET) as the score reads them:
+    one that is not valid (a budget of "abc") counts as not known yet, the others count."""
+    form = AnswersForm(data)
+    form.is_valid()  # cleaned_data then holds every answer that is valid
+    return form.to_answers()
+
+
 def _qualify_context(request, lead, form, saved_answers):
     user = request.user
     model = selectors.scoring_model_for_team(lead.team_id)
-    answers = form.to_answers() if form.is_bound and form.is_valid() else saved_answers
+    # A refused decision (an empty brief, a missing reason) shows the answers as submitted,
+    # and so their score, as the live preview showed it while they were typed: not the
+    # saved answers the form does not show any more.
+    answers = _typed_answers(form.data) if form.is_bound else saved_answers
     result = score_lead(lead_facts(lead.prospect, answers), model.scoring)
     return {
         "lead": lead,
@@ -169,10 +180,8 @@ def lead_qualify_preview(request, lead_id: int):
     lead = lead_get_for_user(user=user, lead_id=lead_id)
     if not user_works_lead(user, lead):
         raise PermissionDenied
-    form = AnswersForm(request.GET)
     model = selectors.scoring_model_for_team(lead.team_id)
-    answers = form.to_answers() if form.is_valid() else None
-    result = score_lead(lead_facts(lead.prospect, answers), model.scoring)
+    result = score_lead(lead_facts(lead.prospect, _typed_answers(request.GET)), model.scoring)
     return render(
         request,
         "qualification/_score.html",

@@ -33,6 +33,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,6 +53,10 @@ FIGURES = [
     "page.lead_list.filtered",
     "page.lead_list.deep",
     "page.lead_list.sdr_first",
+    "page.lead_list.search_name",
+    "page.lead_list.search_email",
+    "page.lead_list.search_company",
+    "page.lead_list.sdr_search_name",
     "page.lead_detail",
     "page.today",
     "page.ae_queue",
@@ -239,6 +244,40 @@ def run(
         f"Django admin change list, page {middle // 100 + 1} (row {middle:,})",
     )
     add("page.lead_list.sdr_first", sdr, "/leads/", changelist, "Django admin change list")
+    # The search (leads/search.py), as a manager of the first team: a full name ("Kari Hansen":
+    # one person in 204 of the data set), part of an address and a company's name, each of
+    # a prospect of that team; and an SDR's full-name search. The admin's search (icontains
+    # over the prospect's email and last name and the company's name, every word in one of
+    # them) is the baseline where it finds the same leads: not for a first name.
+    manager = _client("manager1")
+    team_id = User.objects.get(username="manager1").team_id
+    with connection.cursor() as cur:
+        # The team's newest company ("Company 249960": its number is its own, where "Company 1"
+        # would also be the start of 11,000 others) and the address of one of its people.
+        cur.execute(
+            "SELECT p.email, c.name FROM leads_company c JOIN leads_prospect p "
+            "ON p.company_id = c.id WHERE c.team_id = %s ORDER BY c.id DESC, p.id LIMIT 1",
+            [team_id],
+        )
+        email, company = cur.fetchone()
+    part_of_email = email[: email.index("@") + 3]  # "p249959@c2", a prefix of the address
+    in_team = f"&team__id__exact={team_id}"
+    add("page.lead_list.search_name", manager, "/leads/?" + urlencode({"q": "Kari Hansen"}))
+    add(
+        "page.lead_list.search_email",
+        manager,
+        "/leads/?" + urlencode({"q": part_of_email}),
+        f"{changelist}?{urlencode({'q': part_of_email})}{in_team}",
+        "Django admin change list, same search in the team",
+    )
+    add(
+        "page.lead_list.search_company",
+        manager,
+        "/leads/?" + urlencode({"q": company}),
+        f"{changelist}?{urlencode({'q': company})}{in_team}",
+        "Django admin change list, same search in the team",
+    )
+    add("page.lead_list.sdr_search_name", sdr, "/leads/?" + urlencode({"q": "Kari Hansen"}))
     # The SDR's open lead with the longest timeline.
     with connection.cursor() as cur:
         cur.execute(

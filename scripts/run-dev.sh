@@ -16,7 +16,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PY=${PY:-.venv/bin/python}
 PORT=${PORT:-8000}
-export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+# DEBUG off, as in production: the product's own error pages (sdrcrm/errorpages.py), never
+# Django's debug pages (DJANGO_DEBUG=1 brings those back). The static files come straight from
+# the source tree through WhiteNoise (SDRCRM_STATIC_FROM_SOURCE=0: collectstatic, as in
+# production).
+export DJANGO_DEBUG=${DJANGO_DEBUG:-0}
+export SDRCRM_STATIC_FROM_SOURCE=${SDRCRM_STATIC_FROM_SOURCE:-1}
 # Development mode: the development secret key is allowed, also with DJANGO_DEBUG=0.
 export SDRCRM_DEV=${SDRCRM_DEV:-1}
 VAR_DIR=${SDRCRM_VAR_DIR:-var}
@@ -33,9 +38,12 @@ is_true() {
     case "${1,,}" in 1 | true | yes | on) return 0 ;; *) return 1 ;; esac
 }
 
-if ! is_true "$DJANGO_DEBUG"; then
-    # Without DEBUG, runserver does not serve static files: WhiteNoise serves the manifest
-    # storage from STATIC_ROOT, which collectstatic fills.
+if is_true "$DJANGO_DEBUG" || is_true "$SDRCRM_STATIC_FROM_SOURCE"; then
+    # WhiteNoise reads the files from their folders; it expects STATIC_ROOT to exist.
+    mkdir -p "$VAR_DIR/staticfiles"
+else
+    # The production pipeline: WhiteNoise serves the manifest storage from STATIC_ROOT, which
+    # collectstatic fills.
     "$PY" manage.py collectstatic --noinput -v0
 fi
 

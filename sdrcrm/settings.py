@@ -223,6 +223,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HTTPS or env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True  # htmx takes the token from the page (base.html), not the cookie
+# A form sent without its token: the product's page, with a way back (sdrcrm/errorpages.py).
+CSRF_FAILURE_VIEW = "sdrcrm.errorpages.csrf_failure"
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 # Session idle and absolute timeouts (security.middleware.SessionTimeoutMiddleware).
 SDRCRM_SESSION_IDLE_SECONDS = int(os.environ.get("SDRCRM_SESSION_IDLE_MINUTES", "60")) * 60
@@ -274,18 +276,23 @@ FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a bare domain mean
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# `make run` serves with DEBUG off, as production does (its error pages are the product's),
+# and has WhiteNoise serve the static files straight from the source tree: no collectstatic,
+# an edited stylesheet shows on the next reload (scripts/run-dev.sh sets this).
+STATIC_FROM_SOURCE = DEBUG or env_bool("SDRCRM_STATIC_FROM_SOURCE", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": os.environ.get(
             "SDRCRM_STATICFILES_STORAGE",
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if STATIC_FROM_SOURCE
             else "whitenoise.storage.CompressedManifestStaticFilesStorage",
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = STATIC_FROM_SOURCE
+WHITENOISE_AUTOREFRESH = STATIC_FROM_SOURCE
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Celery ---------------------------------------------------------------------------------

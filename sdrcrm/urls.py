@@ -26,3 +26,9 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The product's own error pages (sdrcrm/errorpages.py), whenever DEBUG is off.
+handler400 = "sdrcrm.errorpages.bad_request"
+handler403 = "sdrcrm.errorpages.permission_denied"
+handler404 = "sdrcrm.errorpages.page_not_found"
+handler500 = "sdrcrm.errorpages.server_error"

@@ -75,6 +75,7 @@ ROUTES = {
     "/leads/<int:lead_id>/claim/": Route(POST),
     "/imports/": Route(GET_POST),
     "/imports/<int:job_id>/": Route(GET),
+    "/imports/<int:job_id>/leads/": Route(GET),
     "/imports/<int:job_id>/preview/": Route(POST),
     "/imports/<int:job_id>/start/": Route(POST),
     "/imports/<int:job_id>/issues.csv": Route(GET),

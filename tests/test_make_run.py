@@ -1,7 +1,7 @@
 """The README's first command on a fresh clone, with no PostgreSQL installed as far as it can
 tell: `make run` starts the private PostgreSQL from the pip wheel, migrates, loads the demo and
-serves every page of every role (the dashboards with the demo's figures); one Ctrl-C stops it
-all, the database included.
+serves every page of every role (the dashboards with the demo's figures), with the product's
+own error pages (DEBUG off); one Ctrl-C stops it all, the database included.
 
 The clone gets no virtualenv of its own (installing one takes minutes and is what `make deps`
 is for): `make` is pointed at this test's own interpreter (VENV, with a stamp newer than the
@@ -153,6 +153,15 @@ def test_make_run_serves_every_role_on_the_wheels_postgresql_and_stops_on_ctrl_c
         for path in sorted(pages):
             answer = session.get(f"{base}{path}", timeout=60)
             assert answer.status_code == 200, (username, path, answer.status_code)
+
+    # DEBUG is off: an unknown address is the product's 404 (never Django's page listing the
+    # URL patterns), logged in or not, and the static files come from the source tree.
+    for session in (requests.Session(), _login(base, "maria")):
+        answer = session.get(f"{base}/no-such-page/", timeout=30)
+        assert answer.status_code == 404
+        assert 'class="card narrow error-page"' in answer.text
+        assert "URLconf" not in answer.text and "urlpatterns" not in answer.text
+    assert requests.get(f"{base}/static/css/app.css", timeout=30).status_code == 200
 
     # The demo's history over the last six weeks is on the manager's dashboards.
     maria = _login(base, "maria")

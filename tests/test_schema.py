@@ -19,7 +19,10 @@ def test_the_append_only_tables_have_their_trigger():
         "WHERE NOT t.tgisinternal ORDER BY c.relname"
     ) == [
         ("audit_auditentry", "audit_auditentry_no_update_delete", "audit_auditentry_append_only"),
+        # The lead search's text (leads 0002): a company's new name, a prospect's every write.
+        ("leads_company", "leads_company_search", "leads_company_search_write"),
         ("leads_leadevent", "leads_leadevent_no_update_delete", "leads_leadevent_append_only"),
+        ("leads_prospect", "leads_prospect_search", "leads_prospect_search_write"),
     ]
     assert _rows(
         "SELECT proname FROM pg_proc WHERE proname = 'leads_leadevent_erased_payload'"

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from leads import selectors as lead_selectors
 from leads.models import Lead
+from leads.search import SEARCH_COUNT_CAP
 from leads.services import (
     COMPANY_FIELDS,
     PROSPECT_FIELDS,
@@ -78,8 +79,15 @@ class LeadListView(APIView):
             created_to=d.get("created_to"),
             sort=d.get("sort") or lead_selectors.DEFAULT_SORT,
         )
-        qs = lead_selectors.lead_list(user=user, filters=filters)
-        page = lead_selectors.lead_paginate(qs, sort=filters.sort, cursor=d.get("cursor", ""))
+        # As the lead list page: the search's one query, an SDR's count in halves, a search
+        # counted up to SEARCH_COUNT_CAP.
+        search = lead_selectors.lead_search(user=user, q=filters.q)
+        qs = lead_selectors.lead_list(user=user, filters=filters, search=search)
+        page = lead_selectors.lead_paginate(
+            qs, sort=filters.sort, cursor=d.get("cursor", ""),
+            count_parts=lead_selectors.lead_count_parts(user=user, filters=filters, search=search),
+            count_cap=SEARCH_COUNT_CAP if search else None,
+        )  # fmt: skip
 
         def link(cursor):
             if not cursor:

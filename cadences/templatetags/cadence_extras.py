@@ -37,8 +37,11 @@ def today_items(context, items, outcomes, owner):
             "skip": url_pattern("cadences:skip"),
             "release": url_pattern("cadences:release"),
             "settle": url_pattern("cadences:settle"),
+            # Only its owner can reconnect a mailbox: the link is on their own day.
+            "mailbox_page": reverse("mailboxes:mine") if owner == context["user"] else "",
             "texts": {
                 "try_again": _("Try again"),
+                "your_mailbox": _("Your mailbox"),
                 "was_sent": _("It was sent"),
                 "send_again": _("Send it again"),
                 "not_sent": _("It was not sent"),

@@ -266,7 +266,7 @@ def test_the_url_list_is_complete():
         "/leads/1/", "/leads/1/edit/", "/leads/1/transition/start_research/",
         "/leads/1/notes/", "/leads/1/calls/", "/leads/1/checklist/", "/leads/1/claim/",
         "/leads/export/",
-        "/imports/", "/imports/1/", "/imports/1/preview/", "/imports/1/start/",
+        "/imports/", "/imports/1/", "/imports/1/leads/", "/imports/1/preview/", "/imports/1/start/",
         "/imports/1/issues.csv", "/imports/web-forms/", "/imports/web-forms/1/deactivate/",
         "/in/token/",
         "/today/", "/u/token/",

@@ -359,11 +359,17 @@ def test_an_sdrs_count_adds_mine_and_the_pool_exactly_and_capped(crew, other_cre
             crew.lead(owner=owner)
     other_crew.lead(owner=None)
     qs = lead_list(user=crew.sdr, filters=LeadFilters())
-    parts = lead_count_parts(user=crew.sdr, qs=qs)
+    parts = lead_count_parts(user=crew.sdr, filters=LeadFilters())
     assert [p.count() for p in parts] == [4, 3]
     page = lead_paginate(qs, sort="-created", size=2, count_parts=parts)
     assert (page.count, page.count_capped, len(page.items)) == (7, False, 2)
-    assert lead_count_parts(user=crew.manager, qs=qs) == [qs]
+    counts = lambda user, **f: [p.count() for p in lead_count_parts(  # noqa: E731
+        user=user, filters=LeadFilters(**f))]  # fmt: skip
+    assert counts(crew.manager) == [12]
+    # The filters apply to each part; a user no longer active counts nothing.
+    assert counts(crew.sdr, states=["new"], owner="unassigned") == [0, 3]
+    crew.sdr.is_active = False
+    assert counts(crew.sdr) == [0]
 
     settings.SDRCRM_LIST_COUNT_CAP = 6  # each part is capped at 7; the sum, 7, is over 6
     page = lead_paginate(qs, sort="-created", size=2, count_parts=parts)

@@ -4,7 +4,7 @@ lock so that two dispatchers never overshoot."""
 
 import random
 import threading
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,11 +13,12 @@ from django.db import connection, connections
 from mailboxes.models import Mailbox, MailboxSendCounter
 from mailboxes.pacing import (
     Grant,
+    day_cap,
     hour_of,
     mailbox_release_send,
     mailbox_reserve_sends,
-    ramp_cap,
 )
+from mailboxes.selectors import health_of
 from tests.mailboxes.helpers import mailbox_row
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -41,32 +42,50 @@ def counters(mailbox) -> list[tuple[str, int]]:
     ]
 
 
-# --- The ramp-up (pure) ------------------------------------------------------------------------
+# --- The ramp-up, in the owner's calendar days -----------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("days_after", "cap"),
-    [(0, 20), (1, 28), (10, 105), (20, 191), (21, 200), (60, 200), (-1, 20)],
+    ("connected", "cap"),
+    [
+        # Connected on the evening of the day before: today is already the ramp's day 1.
+        (datetime(2027, 5, 2, 23, 30, tzinfo=OSLO), 28),
+        (datetime(2027, 5, 3, 0, 5, tzinfo=OSLO), 20),
+        (datetime(2027, 4, 23, 12, 0, tzinfo=OSLO), 105),  # day 10
+        (datetime(2027, 4, 12, 9, 0, tzinfo=OSLO), 200),  # day 21: the full cap
+        (datetime(2027, 3, 27, 12, 0, tzinfo=OSLO), 200),  # day 37
+    ],
 )
-def test_the_ramp_rises_in_a_straight_line_from_the_start_cap_to_the_daily_cap(days_after, cap):
-    connected = date(2027, 5, 3)
-    assert (
-        ramp_cap(
-            daily_cap=200,
-            ramp_start_cap=20,
-            ramp_days=21,
-            connected_on=connected,
-            day=connected + timedelta(days=days_after),
-        )
-        == cap
-    )
+def test_the_days_cap_ramps_in_the_owners_calendar_days(crew, connected, cap):
+    mailbox = mailbox_row(crew.sdr, connected_at=connected, daily_cap=200, ramp_start_cap=20,
+                          ramp_days=21)  # fmt: skip
+    assert day_cap(mailbox, NOW, OSLO) == cap
 
 
-def test_no_ramp_and_a_start_cap_above_the_daily_cap():
-    day = date(2027, 5, 3)
-    kwargs = {"connected_on": day, "day": day}
-    assert ramp_cap(daily_cap=50, ramp_start_cap=20, ramp_days=0, **kwargs) == 50
-    assert ramp_cap(daily_cap=10, ramp_start_cap=20, ramp_days=21, **kwargs) == 10
+@pytest.mark.parametrize(
+    ("connected", "cap"),
+    [
+        (datetime(2027, 5, 2, 23, 30, tzinfo=OSLO), 28),
+        (datetime(2027, 5, 3, 0, 5, tzinfo=OSLO), 20),
+    ],
+)
+def test_the_mailbox_page_shows_the_cap_the_dispatcher_keeps(crew, connected, cap):
+    """Connected late the evening before: 10.5 hours ago, but the owner's calendar day 1 for
+    the page as for the dispatcher."""
+    mailbox = mailbox_row(crew.sdr, connected_at=connected, daily_cap=200, ramp_start_cap=20,
+                          ramp_days=21)  # fmt: skip
+    health = health_of(mailbox, owner=crew.sdr, now=NOW)
+    assert (health.ramp.cap_today, day_cap(mailbox, NOW, OSLO)) == (cap, cap)
+
+
+def test_the_ramp_across_a_change_of_clocks_counts_calendar_days(crew):
+    """Connected on Saturday 27 March 2027 at 23:30 in Oslo; the clocks went forward that
+    night. On Monday 29 March at 00:10 (47 hours later, 2 calendar days) the ramp is at day 2."""
+    mailbox = mailbox_row(
+        crew.sdr, connected_at=datetime(2027, 3, 27, 23, 30, tzinfo=OSLO), daily_cap=200,
+        ramp_start_cap=20, ramp_days=21,
+    )  # fmt: skip
+    assert day_cap(mailbox, datetime(2027, 3, 29, 0, 10, tzinfo=OSLO), OSLO) == 20 + 180 * 2 // 21
 
 
 # --- Reserving --------------------------------------------------------------------------------

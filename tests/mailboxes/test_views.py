@@ -442,8 +442,17 @@ def test_an_admin_sees_every_teams_mailboxes_but_changes_no_setting(crew, other_
     assert client.post("/mailboxes/team/", {"email_via": "site"}).status_code == 403
 
 
+def _product_default(*crews) -> None:
+    """The product's default (the tests' factory sends through the site-wide backend)."""
+    Team.objects.filter(pk__in=[c.team.pk for c in crews]).update(email_via="mailbox")
+
+
+def test_a_new_team_sends_from_its_sdrs_mailboxes():
+    assert Team(name="New").email_via == "mailbox"
+
+
 def test_the_manager_chooses_where_the_teams_emails_leave_from(crew, other_crew, client):
-    Team.objects.update(email_via="mailbox")  # the product's default; the factories' is "site"
+    _product_default(crew, other_crew)
     client.force_login(crew.manager)
     assert client.get("/mailboxes/team/").context["form"].initial == {"email_via": "mailbox"}
     response = client.post("/mailboxes/team/", {"email_via": "site"})
@@ -459,7 +468,7 @@ def test_the_manager_chooses_where_the_teams_emails_leave_from(crew, other_crew,
 
 @pytest.mark.parametrize("value", ["smtp", "", "mailbox\x00"])
 def test_a_wrong_choice_is_refused(crew, client, value):
-    Team.objects.update(email_via="mailbox")  # the product's default; the factories' is "site"
+    _product_default(crew)
     client.force_login(crew.manager)
     response = client.post("/mailboxes/team/", {"email_via": value})
     assert response.status_code == 400
@@ -467,7 +476,7 @@ def test_a_wrong_choice_is_refused(crew, client, value):
 
 
 def test_an_sdr_cannot_change_the_team_setting(crew, client):
-    Team.objects.update(email_via="mailbox")  # the product's default; the factories' is "site"
+    _product_default(crew)
     client.force_login(crew.sdr)
     assert client.post("/mailboxes/team/", {"email_via": "site"}).status_code == 403
     assert Team.objects.get(pk=crew.team.pk).email_via == "mailbox"

@@ -74,9 +74,9 @@ def tick(*, now: datetime | None = None) -> dict:
         "manual_due": touch_mark_manual_due(now=now),
         "stopped": enrollment_stop_for_moved_leads(),
         "scrapped": enrollment_scrap_unanswered(now=now),
-        "released": touch_release_working_mailbox_holds(now=now),
         # Enrollments paused by an automatic reply, whose person is back.
         "resumed": enrollment_resume_due(now=now),
+        "released": touch_release_working_mailbox_holds(now=now),
         "emails_due": has_due_emails(now),
         "uncertain_due": has_uncertain_due(now),
     }

@@ -63,9 +63,15 @@ def test_today_shows_the_held_and_the_unconfirmed_emails_with_their_buttons(
     ) in html
     assert "Was this email sent? No one can tell." in html
     assert f'action="/cadences/touches/{held.pk}/release/"' in html
+    assert '<a class="button" href="/mailboxes/">Your mailbox</a>' in html
     assert (f'<form method="post" action="/cadences/touches/{unsure.pk}/settle/">') in html
     assert 'data-settle="sent">It was sent</button>' in html
     assert 'data-settle="again">Send it again</button>' in html
+    # A manager looking at the SDR's day gets no link to a mailbox that is not theirs.
+    client.force_login(crew.manager)
+    managers = client.get("/today/", {"sdr": crew.sdr.pk}).content.decode()
+    assert queue_items(managers) == ["held_mailbox", "uncertain"]
+    assert "Your mailbox" not in managers
 
 
 def test_the_settle_buttons(crew, emails, now, client):

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from leads.models import Lead, LeadState
 from qualification.models import QualificationDecision
+from qualification.services import Answers, lead_answers_save
+from tests.html import parse
 from tests.qualification.conftest import BRIEF, qualification_snapshot
 
 FORM = {
@@ -135,6 +137,86 @@ def test_going_against_the_score_without_a_reason_is_a_form_error(crew, model, m
         response.content.decode()
     )
     assert qualification_snapshot(lead.pk) == before
+
+
+def _score_panel(content: str):
+    """The score column of the qualify page: its number and its factors, read from the HTML."""
+    panel = parse(content).one("aside", class_="score-col")
+    number = panel.one("span", class_="score-number")
+    return (
+        int(number["data-score"]),
+        number.text,
+        [f.text for f in panel.find_all("span", class_="factor-text")],
+    )
+
+
+def test_a_refused_decision_shows_the_score_of_the_submitted_answers(
+    crew, model, make_lead, client
+):
+    """Saved answers score 50; the SDR sets answers that score 95, chooses to qualify and
+    forgets the brief: the page comes back with the brief's error, the answers as typed and
+    their score, 95, not the saved 50."""
+    lead = make_lead("engaged")
+    # 20 + 10 + a stretch 5 + this year 5 + influencer 5 + possible 5 + fit not assessed 0
+    saved = Answers(budget=60_000, timeline="this_year", authority="influencer", need="possible")
+    lead_answers_save(actor=crew.sdr, lead_id=lead.pk, answers=saved)
+    before = qualification_snapshot(lead.pk)
+    client.force_login(crew.sdr)
+    page = client.get(f"/qualification/leads/{lead.pk}/").content.decode()
+    assert _score_panel(page)[:2] == (50, "50")
+
+    # 20 + 10 + can afford 15 + this quarter 10 + decision maker 15 + confirmed 20 + partly 5
+    response = client.post(
+        f"/qualification/leads/{lead.pk}/",
+        decide(fit="partly", brief_need="", brief_budget="", brief_timeline="",
+               brief_decision_maker="", brief_next_step=""),
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    doc = parse(content)
+    assert doc.one("p", class_="field-error").text == "The hand-off brief needs the need."
+    assert doc.one("input", name="budget")["value"] == "150000"
+    assert doc.one("select", name="fit").one("option", selected="")["value"] == "partly"
+    assert _score_panel(content) == (
+        95,
+        "95",
+        [
+            "51–200 employees: +20",
+            "Software (target industry): +10",
+            "Budget 150,000 covers the usual deal (120,000): +15",
+            "Buying this quarter: +10",
+            "Talking to the decision maker: +15",
+            "Need confirmed: +20",
+            "Partial fit: +5",
+        ],
+    )
+    assert qualification_snapshot(lead.pk) == before  # nothing saved, the score still 50
+
+
+def test_an_answer_that_is_not_valid_counts_as_not_known_and_the_others_count(
+    crew, model, make_lead, client
+):
+    lead = make_lead("engaged")
+    client.force_login(crew.sdr)
+
+    page = client.post(
+        f"/qualification/leads/{lead.pk}/", {**FORM, "budget": "lots", "action": "save"}
+    )
+    preview = client.get(
+        f"/qualification/leads/{lead.pk}/preview/", {**FORM, "budget": "lots"},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+
+    assert page.status_code == 400
+    assert parse(page.content.decode()).one("p", class_="field-error").text == (
+        "Enter a whole number."
+    )
+    # 100 with every answer; the budget's 15 not counted
+    assert 'data-score="85"' in preview.content.decode()
+    assert _score_panel(page.content.decode())[:2] == (85, "85")
+    assert "Budget not known yet: +0" in _score_panel(page.content.decode())[2]
+    assert not Lead.objects.get(pk=lead.pk).score
 
 
 def test_scrap_and_nurture_through_the_form(crew, model, make_lead, client):

@@ -123,8 +123,8 @@ def test_the_tick_recovers_expired_leases(crew, cadence, now, time_machine):
         "manual_due": 0,
         "stopped": 0,
         "scrapped": 0,
-        "released": 0,
         "resumed": 0,
+        "released": 0,
         "emails_due": True,
         "uncertain_due": False,
     }

@@ -77,8 +77,8 @@ def test_tick_is_idempotent(crew, standard, now, time_machine):
         "manual_due": 1,
         "stopped": 1,
         "scrapped": 1,
-        "released": 0,
         "resumed": 0,
+        "released": 0,
         "emails_due": True,
         "uncertain_due": False,
     }
@@ -88,8 +88,8 @@ def test_tick_is_idempotent(crew, standard, now, time_machine):
         "manual_due": 0,
         "stopped": 0,
         "scrapped": 0,
-        "released": 0,
         "resumed": 0,
+        "released": 0,
         "emails_due": True,
         "uncertain_due": False,
     }
