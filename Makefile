@@ -9,6 +9,7 @@
 #   make screenshots  run the role journeys in the browser, copy the README's screenshots to docs/
 #   make test-faults  fault injection and concurrency at the issue's full counts (SDRCRM_FAULT_SCALE=1)
 #   make bench     benchmarks on a million leads (SIZE=small|tiny for quick runs); var/bench/latest.json
+#                  (ONLY=mailboxes, or another list, runs some of them: scripts/bench.py --only)
 #   make lint      ruff check and the import contracts (lint-imports, pyproject.toml)
 #   make audit     bandit and pip-audit; accepted findings, with reasons, in security-audit.toml
 #   make upgrade   refresh the lock files (requirements*.txt) from pyproject.toml, newest allowed
@@ -38,6 +39,7 @@ SDRCRM_STATIC_FROM_SOURCE ?= 1
 export SDRCRM_DEV ?= 1
 
 SIZE ?= full
+ONLY ?=
 VAR_DIR := $(or $(SDRCRM_VAR_DIR),var)
 
 # The database: DATABASE_URL when set, else the private PostgreSQL of scripts/embedded_pg.py
@@ -103,7 +105,7 @@ test-faults: deps
 	SDRCRM_FAULT_SCALE=$${SDRCRM_FAULT_SCALE:-1} PY=$(PY) bash scripts/test-services.sh -m faults -p no:randomly -s $(ARGS)
 
 bench: deps
-	PY=$(PY) bash scripts/test-services.sh --run $(PY) scripts/bench.py --size $(SIZE)
+	PY=$(PY) bash scripts/test-services.sh --run $(PY) scripts/bench.py --size $(SIZE) $(if $(ONLY),--only $(ONLY))
 
 lint: deps
 	$(VENV)/bin/ruff check .

@@ -5,7 +5,8 @@
                 2,000,000 touches), 100,000 touches dispatched, 1,000,000 leads rescored
   --size small  a tenth: a quick run of the same code paths
   --size tiny   seconds: what `make test` runs (tests/test_bench.py) to check the suite works
-  --only pages,dispatch,rescore   a subset (the JSON then has only those figures)
+  --only pages,dispatch,rescore   a subset (the JSON then has only those figures);
+                `--only mailboxes` runs the mailbox figures alone
 
 Each benchmark is a script of its own that can also be run alone, and writes its figures to
 a JSON file this script merges:
@@ -17,6 +18,11 @@ a JSON file this script merges:
   scripts/bench_rescore.py    rescoring every open lead
   scripts/bench_import.py     import of 100,000 rows vs django-import-export,
                               when present; not at size tiny
+  scripts/bench_mailboxes.py  SDRs' own mailboxes on the test mail servers (a private
+                              Dovecot and the aiosmtpd submission server): a reply to
+                              its enrollment stopped with 200 mailboxes and one or two
+                              `mailbox_sync` processes, their CPU and memory while idle,
+                              sending under the mailboxes' caps (needs Dovecot)
 
 latest.json: {"size", "machine", "data", "figures": [{"name", "unit", "median", "p95",
 "queries", and where there is one "baseline", "baseline_median", "ratio" (times better than
@@ -45,6 +51,8 @@ SIZES = {
                      "--stream-seconds", "40", "--mime-touches", "20000"],
         "rescore": ["--n", "1000000"],
         "import": ["--rows", "100000", "--baseline-rows", "10000", "--memory-rows", "1000000"],
+        "mailboxes": ["--mailboxes", "200", "--replies", "100", "--reply-window", "60",
+                      "--idle-seconds", "60", "--send-mailboxes", "20", "--send-emails", "240"],
     },
     "small": {
         "pages": ["--repeat", "20", "--baseline-repeat", "5"],
@@ -52,6 +60,8 @@ SIZES = {
                      "--stream-seconds", "10", "--mime-touches", "5000"],
         "rescore": ["--n", "50000"],
         "import": ["--rows", "10000", "--baseline-rows", "2000", "--memory-rows", "0"],
+        "mailboxes": ["--mailboxes", "50", "--replies", "25", "--reply-window", "20",
+                      "--idle-seconds", "20", "--send-mailboxes", "5", "--send-emails", "60"],
     },
     "tiny": {
         "pages": ["--repeat", "3", "--baseline-repeat", "2"],
@@ -60,6 +70,8 @@ SIZES = {
         "rescore": ["--n", "1000", "--batch", "500"],
         "import": ["--rows", "2000", "--baseline-rows", "200", "--memory-rows", "0", "--runs",
                    "1"],
+        "mailboxes": ["--mailboxes", "4", "--replies", "4", "--reply-window", "3",
+                      "--idle-seconds", "3", "--send-mailboxes", "2", "--send-emails", "24"],
     },
 }  # fmt: skip
 
@@ -72,6 +84,8 @@ BENCHMARKS = [
     # 100,000 CSV rows end to end against django-import-export, and the
     # peak memory of a 1,000,000-row file (scratch database <DATABASE_URL name>_bench_import).
     ("import", [PY, "scripts/bench_import.py"], "scripts/bench_import.py", None),
+    # Issue 19: 200 mailboxes on the test Dovecot (scratch database <name>_bench_mailboxes).
+    ("mailboxes", [PY, "scripts/bench_mailboxes.py"], "scripts/bench_mailboxes.py", None),
 ]  # fmt: skip
 KEYS = ["name", "unit", "median", "p95", "queries"]
 
@@ -205,10 +219,13 @@ def table(figures: list[dict]) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
-    parser.add_argument("--only", default="", help="comma-separated: pages,dispatch,rescore")
+    names = [name for name, *_ in BENCHMARKS]
+    parser.add_argument("--only", default="", help="comma-separated: " + ",".join(names))
     parser.add_argument("--out", default=str(ROOT / "var" / "bench" / "latest.json"))
     args = parser.parse_args(argv)
     only = {s for s in args.only.split(",") if s}
+    if only - set(names):
+        parser.error(f"--only: no benchmark {', '.join(sorted(only - set(names)))}")
     size = SIZES[args.size]
     info = machine()
     info["speed_at_start"] = speed()
