@@ -156,6 +156,8 @@ class Enrollment(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     # Set when the break-up email has gone out: no answer by then scraps the lead.
     scrap_due_at = models.DateTimeField(null=True, blank=True)
+    # The hard disqualifier (its code) the SDR chose to override: emails go out despite it.
+    disqualifier_overridden = models.CharField(max_length=20, blank=True)
     enrolled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -212,6 +214,12 @@ class HoldReason(models.TextChoices):
     # Uncertain, and neither the Sent folder nor the server can tell: the SDR says whether it
     # went out ("it was sent" / "send it again"); never resent on its own.
     ASK_SDR = "ask_sdr", _("Not known whether it was sent")
+    # A hard disqualifier (qualification, through leads.guards): the SDR scraps the lead or
+    # overrides (``Enrollment.disqualifier_overridden``), then the held emails go out.
+    DISQUALIFIER = "disqualifier", _("Hard disqualifier")
+    # Outside development mode without SDRCRM_BASE_URL: the links would be broken. Released by
+    # the tick once the address is set.
+    NO_BASE_URL = "no_base_url", _("The site's public address is not set")
 
 
 MAILBOX_HOLDS = (HoldReason.NO_MAILBOX, HoldReason.MAILBOX_FAILING)

@@ -145,6 +145,10 @@ def _item_kind(touch: Touch) -> str:
     if touch.status == TouchStatus.UNCERTAIN:
         return "uncertain"
     if touch.status == TouchStatus.HELD:
+        if touch.hold_reason == HoldReason.DISQUALIFIER:
+            return "held_disqualifier"
+        if touch.hold_reason == HoldReason.NO_BASE_URL:
+            return "held_site"
         return "held_mailbox" if touch.hold_reason in MAILBOX_HOLDS else "held"
     return "touch"
 
@@ -152,6 +156,12 @@ def _item_kind(touch: Touch) -> str:
 def _item_label(kind: str, touch: Touch) -> str:
     if kind == "held":
         return f"Held email: {touch.error}"
+    if kind == "held_disqualifier":
+        return _("Email held, hard disqualifier: %(error)s. Scrap the lead, or override.") % {
+            "error": touch.error
+        }
+    if kind == "held_site":
+        return _("Email held: %(error)s") % {"error": touch.error}
     if kind == "held_mailbox":
         return _("Email held: %(reason)s. %(error)s") % {
             "reason": touch.get_hold_reason_display(),

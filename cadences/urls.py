@@ -23,6 +23,8 @@ urlpatterns = [
     path("touches/<int:touch_id>/complete/", views.touch_complete, name="complete"),
     path("touches/<int:touch_id>/skip/", views.touch_skip, name="skip"),
     path("touches/<int:touch_id>/release/", views.touch_release, name="release"),
+    path("touches/<int:touch_id>/override/", views.touch_override, name="override"),
+    path("touches/<int:touch_id>/scrap/", views.touch_scrap, name="scrap"),
     path("touches/<int:touch_id>/settle/", views.touch_settle, name="settle"),
     path("proposal/dismiss/", views.dismiss_proposal, name="dismiss_proposal"),
 ]

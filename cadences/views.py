@@ -479,6 +479,30 @@ def touch_release(request, touch_id: int):
 
 
 @require_POST
+def touch_override(request, touch_id: int):
+    """Send despite the lead's hard disqualifier (recorded on the timeline)."""
+    try:
+        services.touch_override_disqualifier(actor=request.user, touch_id=touch_id)
+    except SHOWN_ERRORS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Overridden: the held emails go out at the next sending slot."))
+    return redirect(_back(request, reverse("today")))
+
+
+@require_POST
+def touch_scrap(request, touch_id: int):
+    """Scrap the lead for its hard disqualifier: the cadence stops, nothing more goes out."""
+    try:
+        services.touch_scrap_disqualified(actor=request.user, touch_id=touch_id)
+    except SHOWN_ERRORS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Lead scrapped; its cadence is stopped."))
+    return redirect(_back(request, reverse("today")))
+
+
+@require_POST
 def touch_settle(request, touch_id: int):
     """The SDR's word on an email whose sending no one could confirm: sent, or not."""
     sent = request.POST.get("sent")

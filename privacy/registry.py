@@ -85,7 +85,7 @@ PERSONAL_DATA: dict[str, Covered] = {
             n: STATE
             for n in (
                 "id lead cadence owner status stop_reason time_zone started_at paused_at "
-                "resume_at ended_at scrap_due_at enrolled_by"
+                "resume_at ended_at scrap_due_at enrolled_by disqualifier_overridden"
             ).split()
         },
     ),

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from leads.guards import contact_guard_register
 from leads.panels import panel_register
 
 
@@ -8,7 +9,10 @@ class QualificationConfig(AppConfig):
     verbose_name = "Qualification"
 
     def ready(self):
-        from . import panels  # here: it imports models, which load after the app configs
+        # Here: they import models, which load after the app configs.
+        from . import guards, panels
+
+        contact_guard_register(guards.hard_disqualified)
 
         panel_register(
             "lead_page", "qualification/_lead_panel.html", panels.qualification_panel, order=30

@@ -15,7 +15,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PY=${PY:-.venv/bin/python}
-PORT=${PORT:-8000}
+# PORT, and SDRCRM_BASE_URL from it (the links in emails lead to this run).
+# shellcheck source=scripts/dev-env.sh
+source scripts/dev-env.sh
 # DEBUG off, as in production: the product's own error pages (sdrcrm/errorpages.py), never
 # Django's debug pages (DJANGO_DEBUG=1 brings those back). The static files come straight from
 # the source tree through WhiteNoise (SDRCRM_STATIC_FROM_SOURCE=0: collectstatic, as in

@@ -421,7 +421,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sdrcrm@localhost")
 ANYMAIL = {k.removeprefix("ANYMAIL_"): v for k, v in os.environ.items() if k.startswith("ANYMAIL_")}
 
 # --- Product settings -----------------------------------------------------------------------
-SDRCRM_BASE_URL = os.environ.get("SDRCRM_BASE_URL", "http://127.0.0.1:8000")
+# The public address of the site, for the links in emails (unsubscribe, notifications, digest).
+# `make run` sets it from the port it serves (scripts/dev-env.sh). Outside development mode an
+# unset address holds every cadence email (a broken unsubscribe link is a compliance failure),
+# with the reason on Today and the lead; the web UI works without it.
+SDRCRM_BASE_URL_SET = bool(os.environ.get("SDRCRM_BASE_URL", "").strip())
+SDRCRM_BASE_URL = os.environ.get("SDRCRM_BASE_URL", "").strip() or "http://127.0.0.1:8000"
 
 # SDR mailboxes (issue 19): the keys their passwords and OAuth tokens are encrypted with
 # (mailboxes/crypto.py), newest first, comma separated; Fernet keys, made with

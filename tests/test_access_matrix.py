@@ -104,6 +104,8 @@ ROUTES = {
     "/cadences/touches/<int:touch_id>/skip/": Route(POST),
     "/cadences/touches/<int:touch_id>/release/": Route(POST),
     "/cadences/touches/<int:touch_id>/settle/": Route(POST),
+    "/cadences/touches/<int:touch_id>/override/": Route(POST),
+    "/cadences/touches/<int:touch_id>/scrap/": Route(POST),
     "/cadences/proposal/dismiss/": Route(POST),
     "/qualification/model/": Route(GET_POST),
     "/qualification/leads/<int:lead_id>/": Route(GET_POST),

@@ -58,6 +58,7 @@ from .dispatch import (
     touch_send_claimed,
     touch_settle_uncertain,
 )
+from .disqualified import touch_override_disqualifier, touch_scrap_disqualified
 from .enrollment import (
     ENROLLABLE_STATES,
     BulkResult,
@@ -156,7 +157,9 @@ __all__ = [
     "touch_due_after",
     "touch_mark_manual_due",
     "touch_recover_expired_leases",
+    "touch_override_disqualifier",
     "touch_release_held",
+    "touch_scrap_disqualified",
     "touch_release_mailbox_holds",
     "touch_resolve_uncertain",
     "touch_send_claimed",

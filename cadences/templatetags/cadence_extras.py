@@ -37,6 +37,8 @@ def today_items(context, items, outcomes, owner):
             "skip": url_pattern("cadences:skip"),
             "release": url_pattern("cadences:release"),
             "settle": url_pattern("cadences:settle"),
+            "scrap": url_pattern("cadences:scrap"),
+            "override": url_pattern("cadences:override"),
             # Only its owner can reconnect a mailbox: the link is on their own day.
             "mailbox_page": reverse("mailboxes:mine") if owner == context["user"] else "",
             "texts": {
@@ -45,6 +47,8 @@ def today_items(context, items, outcomes, owner):
                 "was_sent": _("It was sent"),
                 "send_again": _("Send it again"),
                 "not_sent": _("It was not sent"),
+                "scrap": _("Scrap"),
+                "override": _("Override and send"),
             },
             "reminder_done": url_pattern("cadences:reminder_done"),
             **dates(),

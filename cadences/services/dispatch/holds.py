@@ -4,12 +4,13 @@ tick (a bell lost with Redis, a mailbox connected for the first time)."""
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from mailboxes.models import Mailbox, MailboxStatus
 from sdrcrm import clock
 
-from ...models import MAILBOX_HOLDS, EnrollmentStatus, Touch, TouchStatus
+from ...models import MAILBOX_HOLDS, EnrollmentStatus, HoldReason, Touch, TouchStatus
 from .. import ring
 
 
@@ -51,3 +52,17 @@ def touch_release_working_mailbox_holds(*, now: datetime | None = None) -> int:
     return Touch.objects.filter(
         status=TouchStatus.HELD, hold_reason__in=MAILBOX_HOLDS, owner_id__in=working
     ).update(status=TouchStatus.SCHEDULED, due_at=now, hold_reason="", error="", lease_until=None)
+
+
+def touch_release_base_url_holds(*, now: datetime | None = None) -> int:
+    """The tick's sweep: once SDRCRM_BASE_URL is set (or in development mode), the emails held
+    because it was not are due now."""
+    if not (settings.DEVELOPMENT or settings.SDRCRM_BASE_URL_SET):
+        return 0
+    return Touch.objects.filter(status=TouchStatus.HELD, hold_reason=HoldReason.NO_BASE_URL).update(
+        status=TouchStatus.SCHEDULED,
+        due_at=now or clock.now(),
+        hold_reason="",
+        error="",
+        lease_until=None,
+    )

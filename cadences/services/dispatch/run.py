@@ -16,7 +16,7 @@ from ...models import (
 from ..enrollment import enrollment_resume_due
 from ..exits import enrollment_scrap_unanswered, enrollment_stop_for_moved_leads
 from .claim import touch_claim_due_emails, touch_recover_expired_leases
-from .holds import touch_release_working_mailbox_holds
+from .holds import touch_release_base_url_holds, touch_release_working_mailbox_holds
 from .send import DispatchStats, touch_send_claimed
 from .uncertain import has_uncertain_due
 
@@ -76,7 +76,8 @@ def tick(*, now: datetime | None = None) -> dict:
         "scrapped": enrollment_scrap_unanswered(now=now),
         # Enrollments paused by an automatic reply, whose person is back.
         "resumed": enrollment_resume_due(now=now),
-        "released": touch_release_working_mailbox_holds(now=now),
+        "released": touch_release_working_mailbox_holds(now=now)
+        + touch_release_base_url_holds(now=now),
         "emails_due": has_due_emails(now),
         "uncertain_due": has_uncertain_due(now),
     }

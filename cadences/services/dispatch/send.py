@@ -10,6 +10,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 
 from accounts.models import Team, User
+from leads.guards import contact_blocks
 from leads.models import LeadState
 from mailboxes.models import Mailbox, MailboxStatus
 from sdrcrm import clock
@@ -89,6 +90,9 @@ def touch_send_claimed(
     threads = _earlier_emails([t for t in touches if t.reply_in_thread])
     emails = {t.lead.prospect.email for t in touches if t.lead.prospect.email}
     suppressed = suppressed_emails(emails)
+    # Hard disqualifiers (qualification's guard) and the site's public address, for the links.
+    blocks = contact_blocks(t.lead_id for t in touches)
+    no_base_url = not settings.DEVELOPMENT and not settings.SDRCRM_BASE_URL_SET
     candidates: list[tuple[Touch, dict]] = []
 
     for touch in touches:
@@ -117,6 +121,15 @@ def touch_send_claimed(
                 "the address is suppressed, bounced or do-not-contact",
             )
             stats.cancelled += 1
+            continue
+        if no_base_url:
+            hold(touch, HoldReason.NO_BASE_URL, NO_BASE_URL)
+            stats.held += 1
+            continue
+        block = blocks.get(lead.pk)
+        if block is not None and enrollment.disqualifier_overridden != block.code:
+            hold(touch, HoldReason.DISQUALIFIER, block.reason)
+            stats.held += 1
             continue
         if not schedule.in_send_window(now, recipient):
             reschedule(touch, schedule.next_send_slot(now, recipient), attempt_used=False)
@@ -230,6 +243,10 @@ def touch_send_claimed(
 
 
 MAILBOX_FAILING = "The SDR's mailbox is not working: it must be reconnected."
+NO_BASE_URL = (
+    "SDRCRM_BASE_URL is not set, so the unsubscribe link would be broken: an administrator "
+    "must set it to the site's public address (docs/operations.md). The email goes out then."
+)
 
 
 def _mailboxes(owner_ids: set[int]) -> dict[int, Mailbox]:
