@@ -256,13 +256,13 @@ def build(n_leads: int) -> dict:
         sql,
         """
         INSERT INTO cadences_enrollment (id, lead_id, cadence_id, owner_id, status, stop_reason,
-            stop_note, time_zone, country, started_at)
+            stop_note, time_zone, country, started_at, disqualifier_overridden)
         SELECT l.id, l.id, (%(cads)s::bigint[])[1 + (l.team_id - (%(teams)s::bigint[])[1])
                                                  * 2 + l.id %% 2],
                l.owner_id, CASE WHEN l.state = 'contacting' THEN 'active' ELSE 'stopped' END,
                CASE WHEN l.id %% 100 BETWEEN 45 AND 54 THEN 'replied'
                     WHEN l.state = 'contacting' THEN '' ELSE 'lead_moved' END,
-               '', 'Europe/Oslo', '', l.created_at + interval '2 hours'
+               '', 'Europe/Oslo', '', l.created_at + interval '2 hours', ''
         FROM leads_lead l
     """,
     )

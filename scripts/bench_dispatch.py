@@ -175,9 +175,10 @@ def generate(team, cadence, steps, n: int, tag: str, due_sql: str) -> None:
             FROM leads_prospect p JOIN sdrs s ON s.k = p.id %% %(nsdr)s
             WHERE p.email LIKE 'kari.' || %(tag)s || '%%';
             INSERT INTO cadences_enrollment (lead_id, cadence_id, owner_id, status, stop_reason,
-                stop_note, time_zone, country, started_at, enrolled_by_id)
+                stop_note, time_zone, country, started_at, enrolled_by_id,
+                disqualifier_overridden)
             SELECT l.id, %(cadence)s, l.owner_id, 'active', '', '', 'Europe/Oslo', '', now(),
-                   l.owner_id
+                   l.owner_id, ''
             FROM leads_lead l JOIN leads_prospect p ON p.id = l.prospect_id
             WHERE p.email LIKE 'kari.' || %(tag)s || '%%';
             """,

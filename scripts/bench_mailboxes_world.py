@@ -104,9 +104,10 @@ def make_leads(team, cadence, steps, owners: list[int], tag: str, due) -> None:
             FROM leads_prospect p
             WHERE p.team_id = %(team)s AND p.email LIKE 'kari@' || %(tag)s || '%%';
             INSERT INTO cadences_enrollment (lead_id, cadence_id, owner_id, status, stop_reason,
-                stop_note, time_zone, country, started_at, enrolled_by_id)
+                stop_note, time_zone, country, started_at, enrolled_by_id,
+                disqualifier_overridden)
             SELECT l.id, %(cadence)s, l.owner_id, 'active', '', '', 'Europe/Oslo', '', now(),
-                   l.owner_id
+                   l.owner_id, ''
             FROM leads_lead l JOIN leads_prospect p ON p.id = l.prospect_id
             WHERE l.team_id = %(team)s AND p.email LIKE 'kari@' || %(tag)s || '%%';
             INSERT INTO cadences_touch (enrollment_id, step_id, position, owner_id, lead_id,
