@@ -17,7 +17,7 @@ WORKDIR /app
 # Dependencies in their own layer, rebuilt only when the lock changes: the exact versions and
 # hashes of requirements.txt (pip-compile, `make upgrade`); the project itself adds nothing.
 COPY requirements.txt ./
-RUN pip install --require-hashes -r requirements.txt
+RUN pip install --require-hashes --no-deps -r requirements.txt && pip check
 
 COPY . .
 RUN pip install --no-deps . \

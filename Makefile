@@ -64,8 +64,12 @@ $(PY):
 # The exact versions and hashes of requirements-dev.txt (requirements.txt's, the image's, plus
 # the dev tools), then the project itself, editable, adding nothing. Reinstalled only when a lock
 # file or pyproject.toml is newer than the stamp. `make upgrade` refreshes the locks.
+# --no-deps: the lock is the whole set, so pip's resolver has nothing to decide (an old pip
+# could pick a newer unpinned release for an extra, e.g. pip-audit's CacheControl[filecache],
+# and fail the hash check now and then); `pip check` then proves the set complete.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(PY)
-	$(PY) -m pip install --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.txt
+	$(PY) -m pip check
 	$(PY) -m pip install --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
