@@ -277,6 +277,7 @@ def test_the_url_list_is_complete():
         "/cadences/leads/1/reply/", "/cadences/leads/1/reminders/",
         "/cadences/reminders/1/done/", "/cadences/touches/1/complete/",
         "/cadences/touches/1/skip/", "/cadences/touches/1/release/", "/cadences/touches/1/settle/",
+        "/cadences/touches/1/override/", "/cadences/touches/1/scrap/",
         "/cadences/proposal/dismiss/",
         "/qualification/model/", "/qualification/leads/1/", "/qualification/leads/1/preview/",
         "/qualification/leads/1/accept/", "/qualification/leads/1/reject/",
