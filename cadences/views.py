@@ -467,39 +467,47 @@ def touch_skip(request, touch_id: int):
     return redirect(_back(request, reverse("today")))
 
 
-@require_POST
-def touch_release(request, touch_id: int):
+def _touch_action(request, service, touch_id: int, done: str):
+    """Run one service on a held touch for the user and say how it went, back where they were."""
     try:
-        services.touch_release_held(actor=request.user, touch_id=touch_id)
+        service(actor=request.user, touch_id=touch_id)
     except SHOWN_ERRORS as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The email will go out at the next sending slot.")
+        messages.success(request, done)
     return redirect(_back(request, reverse("today")))
+
+
+@require_POST
+def touch_release(request, touch_id: int):
+    return _touch_action(
+        request,
+        services.touch_release_held,
+        touch_id,
+        _("The email will go out at the next sending slot."),
+    )
 
 
 @require_POST
 def touch_override(request, touch_id: int):
     """Send despite the lead's hard disqualifier (recorded on the timeline)."""
-    try:
-        services.touch_override_disqualifier(actor=request.user, touch_id=touch_id)
-    except SHOWN_ERRORS as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Overridden: the held emails go out at the next sending slot."))
-    return redirect(_back(request, reverse("today")))
+    return _touch_action(
+        request,
+        services.touch_override_disqualifier,
+        touch_id,
+        _("Overridden: the held emails go out at the next sending slot."),
+    )
 
 
 @require_POST
 def touch_scrap(request, touch_id: int):
     """Scrap the lead for its hard disqualifier: the cadence stops, nothing more goes out."""
-    try:
-        services.touch_scrap_disqualified(actor=request.user, touch_id=touch_id)
-    except SHOWN_ERRORS as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Lead scrapped; its cadence is stopped."))
-    return redirect(_back(request, reverse("today")))
+    return _touch_action(
+        request,
+        services.touch_scrap_disqualified,
+        touch_id,
+        _("Lead scrapped; its cadence is stopped."),
+    )
 
 
 @require_POST
