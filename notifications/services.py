@@ -4,13 +4,14 @@ what and build the rows; the email goes after commit, by task name."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.models import Lead
+from sdrcrm.links import public_url
 from sdrcrm.tasks import enqueue_on_commit
 
 from .models import Notification
@@ -80,9 +81,9 @@ def notification_email_send(*, notification_id: int) -> bool:
         )
         if n is None or n.emailed_at is not None or not n.user.email:
             return False
-        base = settings.SDRCRM_BASE_URL.rstrip("/")
-        link = f"{base}{lead_path(n.lead_id)}" if n.lead_id else ""
-        body = "\n\n".join(part for part in (n.body, link and f"Open the lead: {link}") if part)
+        link = public_url(lead_path(n.lead_id)) if n.lead_id else None
+        opener = _("Open the lead: %(link)s") % {"link": link} if link else ""
+        body = "\n\n".join(part for part in (n.body, opener) if part)
         send_mail(n.title, body or n.title, None, [n.user.email])
         n.emailed_at = timezone.now()
         n.save(update_fields=["emailed_at"])

@@ -5,9 +5,11 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from accounts.models import User
 from sdrcrm import clock
+from sdrcrm.links import public_url
 
 from .. import schedule
 from ..models import (
@@ -41,7 +43,9 @@ def digest_send_due(*, now: datetime | None = None, hour: int = 7) -> int:
                 ]
                 for item in queue.items[:50]:
                     lines.append(f"- {item.label}: {item.lead_name} ({item.company})")
-                lines += ["", f"Open your day: {settings.SDRCRM_BASE_URL.rstrip('/')}/today/"]
+                day_link = public_url(reverse("today"))
+                if day_link:
+                    lines += ["", f"Open your day: {day_link}"]
                 EmailMessage(
                     subject=f"Your day: {len(queue.items)} to do",
                     body="\n".join(lines),

@@ -62,3 +62,27 @@ def test_the_morning_digest_goes_once_per_sdr_and_local_day(crew, now, time_mach
     time_machine.move_to(at(2027, 5, 5, 7, 30), tick=False)
     assert digest_send_due() == 1  # a new day in Oslo
     assert len(mail.outbox) == 3
+
+
+def test_outside_development_an_unset_public_address_gives_no_link(
+    crew, now, time_machine, settings
+):
+    """A link to 127.0.0.1:8000 in an SDR's inbox leads nowhere: without SDRCRM_BASE_URL in
+    production the digest says what to do and leaves the link out."""
+    settings.DEVELOPMENT, settings.SDRCRM_BASE_URL_SET = False, False
+    lead = crew.lead()
+    reminder_create(actor=crew.sdr, lead_id=lead.pk, due_at=at(2027, 5, 4, 9, 0), note="Ping")
+
+    time_machine.move_to(at(2027, 5, 4, 7, 0), tick=False)
+    assert digest_send_due() == 1
+    (digest,) = mail.outbox
+    assert digest.body.endswith(
+        f"- Reminder: Ping: {lead.prospect.full_name} ({lead.prospect.company.name})"
+    )
+    assert "http" not in digest.body
+
+    settings.SDRCRM_BASE_URL, settings.SDRCRM_BASE_URL_SET = "https://crm.example.no/", True
+    time_machine.move_to(at(2027, 5, 5, 7, 0), tick=False)
+    reminder_create(actor=crew.sdr, lead_id=lead.pk, due_at=at(2027, 5, 5, 9, 0), note="Again")
+    assert digest_send_due() == 1
+    assert mail.outbox[1].body.endswith("\n\nOpen your day: https://crm.example.no/today/")

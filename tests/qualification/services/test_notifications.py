@@ -91,3 +91,16 @@ def test_mark_read_only_touches_ones_own(crew, make_lead):
     ae_note.refresh_from_db()
     assert ae_note.read_at is None
     assert notifications_mark_read(actor=crew.ae, ids=[ae_note.pk]) == 1
+
+
+def test_outside_development_an_unset_public_address_gives_no_link(
+    crew, model, make_lead, settings
+):
+    settings.DEVELOPMENT, settings.SDRCRM_BASE_URL_SET = False, False
+    lead = make_lead("engaged")
+    lead_qualify(actor=crew.sdr, lead_id=lead.pk, data=qualify(ae_id=crew.ae.pk))
+
+    assert notification_email_send(notification_id=Notification.objects.get().pk) is True
+    (message,) = mail.outbox
+    assert "Open the lead" not in message.body
+    assert "http" not in message.body
