@@ -18,6 +18,7 @@ PRODUCTION = {
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://crm.example.com",
     "SDRCRM_HTTPS": "1",
     "SDRCRM_BEHIND_PROXY": "1",
+    "SDRCRM_BASE_URL": "https://crm.example.com",
 }
 
 
@@ -47,6 +48,13 @@ def test_check_deploy_does_complain_without_https(tmp_path):
 
     for check in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert check in result.stderr
+
+
+def test_check_deploy_complains_without_the_public_address(tmp_path):
+    env = {k: v for k, v in PRODUCTION.items() if k != "SDRCRM_BASE_URL"}
+    result = _run(["manage.py", "check", "--deploy"], env, tmp_path)
+
+    assert "(sdrcrm.W001) SDRCRM_BASE_URL is not set." in result.stderr
 
 
 @pytest.mark.parametrize(
