@@ -8,7 +8,8 @@ from the page's. A leads page renders whatever is registered at a slot::
 
     {% load lead_panels %}{% panels "lead_page" lead %}
 
-Slots: ``lead_page`` (the lead page's side column; argument: the lead), ``note_tools`` (beside
+Slots: ``lead_page`` (the head of the lead page's second column, above notes, calls and the
+timeline: the next action; argument: the lead), ``note_tools`` (beside
 the note field; argument: the textarea's id), ``lead_list_bulk`` (the lead list's bulk
 actions; no argument).
 """

@@ -207,7 +207,7 @@ def _lead_filter(
 # owner as model instances cost more than the queries (204 objects, every column of four tables).
 LIST_ROW_FIELDS = (
     "id", "state", "source", "score", "created_at", "updated_at",
-    "prospect__first_name", "prospect__last_name", "prospect__title",
+    "prospect__first_name", "prospect__last_name", "prospect__title", "prospect__phone",
     "prospect__company__name", "prospect__company__industry",
     "owner__first_name", "owner__last_name", "owner__username",
 )  # fmt: skip

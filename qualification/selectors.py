@@ -17,10 +17,12 @@ from . import bayes
 from .clock import handoff_due_at, handoff_waiting_hours
 from .models import (
     AEProfile,
+    Decision,
     Escalation,
     LeadAnswers,
     LeadScore,
     OutcomeModel,
+    QualificationDecision,
     ScoringModel,
 )
 from .scoring import DEFAULT_CONFIG, ScoreResult, lead_facts, score_lead
@@ -50,6 +52,21 @@ def scoring_model_history(team_id: int, limit: int = 20):
 
 def lead_answers(*, lead_id: int) -> LeadAnswers | None:
     return LeadAnswers.objects.filter(lead_id=lead_id).first()
+
+
+def lead_last_brief(*, lead_id: int) -> dict[str, str]:
+    """The hand-off brief the SDR last wrote for the lead (its fields by name; {} if none):
+    a lead the AE returned is handed off again from it, not from a fresh draft."""
+    brief = (
+        QualificationDecision.objects.filter(
+            lead_id=lead_id, decision__in=(Decision.QUALIFY, Decision.HAND_OFF)
+        )
+        .exclude(brief={})
+        .order_by("-created_at", "-pk")
+        .values_list("brief", flat=True)
+        .first()
+    )
+    return brief if isinstance(brief, dict) else {}
 
 
 # --- The learned estimate, for display ---------------------------------------------------------

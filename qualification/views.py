@@ -18,6 +18,7 @@ from leads.services import LeadInvalid, user_works_lead
 from sdrcrm.errors import Conflict, Invalid, NotFound
 
 from . import selectors, services
+from .brief_draft import brief_draft
 from .forms import AEProfileForm, AnswersForm, QualifyForm, RejectForm, ScoringModelForm
 from .models import Decision
 from .scoring import lead_facts, score_lead
@@ -118,6 +119,35 @@ def _initial(lead, row) -> dict:
     return initial
 
 
+def _brief_key(lead_id: int) -> str:
+    return f"qualify_brief_{lead_id}"
+
+
+def _brief_initial(lead, row) -> dict[str, str]:
+    """What the brief fields start from: the brief the SDR last wrote for this lead, else a
+    draft from the saved answers (qualification/brief_draft.py) for the SDR to edit. Every
+    decision is recorded on the answers' row: without one, there is no brief to look for."""
+    decided = row is not None and row.last_decision_id is not None
+    written = selectors.lead_last_brief(lead_id=lead.pk) if decided else {}
+    prospect = lead.prospect
+    who = ", ".join(part for part in (prospect.full_name, prospect.title) if part)
+    draft = brief_draft(lead_facts(prospect, row), who=who)
+    return {
+        f"brief_{name}": str(written.get(name) or "") or draft[name]
+        for name, _label in services.BRIEF_FIELDS
+    }
+
+
+def _brief_edits(form, start: dict[str, str]) -> dict[str, str]:
+    """The brief fields the SDR changed from what the page started from: "Save answers" keeps
+    them for the page it redirects to, which would otherwise show a new draft over them."""
+    return {
+        key: value
+        for key in start
+        if (value := form.cleaned_data.get(key) or "").strip() and value != start[key]
+    }
+
+
 _FIELD_MAP = {
     "reason": "disqualify_reason",
     "note": "disqualify_note",
@@ -136,12 +166,18 @@ def lead_qualify(request, lead_id: int):
         return redirect("leads:detail", lead_id=lead.pk)
     aes = selectors.team_aes_for_handoff(team_id=lead.team_id)
     saved = selectors.lead_answers(lead_id=lead.pk)
-    form = QualifyForm(request.POST or None, initial=_initial(lead, saved), aes=aes)
+    brief_start = _brief_initial(lead, saved)
+    initial = _initial(lead, saved) | brief_start
+    if request.method == "GET":
+        initial |= request.session.pop(_brief_key(lead.pk), {})
+    form = QualifyForm(request.POST or None, initial=initial, aes=aes)
     if request.method == "POST" and form.is_valid():
         data = form.to_input()
         try:
             if form.cleaned_data["action"] == "save":
                 services.lead_answers_save(actor=user, lead_id=lead.pk, answers=data.answers)
+                if edits := _brief_edits(form, brief_start):
+                    request.session[_brief_key(lead.pk)] = edits
                 messages.success(request, "Answers saved.")
                 return redirect("qualification:qualify", lead_id=lead.pk)
             outcome = services.lead_qualify(actor=user, lead_id=lead.pk, data=data)

@@ -2,6 +2,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from leads import contact_links
 from sdrcrm.partials import csrf_token, dates, render_partial, url_pattern
 
 from ..models import TaskOutcome
@@ -49,8 +50,16 @@ def today_items(context, items, outcomes, owner):
                 "not_sent": _("It was not sent"),
                 "scrap": _("Scrap"),
                 "override": _("Override and send"),
+                "call": _("Call"),
+                "no_phone": _("No phone number recorded."),
+                "script": _("Script"),
+                "linkedin_profile": _("Open the LinkedIn profile"),
+                "new_tab": _("(opens in a new tab)"),
+                "no_linkedin": _("No LinkedIn profile recorded."),
             },
             "reminder_done": url_pattern("cadences:reminder_done"),
+            "tel_href": contact_links.tel_href,
+            "linkedin_href": contact_links.linkedin_href,
             **dates(),
         },
     )

@@ -1,5 +1,6 @@
 from django import template
 
+from leads import contact_links
 from leads import fields as lead_fields
 from leads.models import CallOutcome, DisqualifyReason, EventKind, LeadSource, LeadState
 from sdrcrm.partials import dates, labels, render_partial, url_pattern
@@ -22,6 +23,19 @@ def http_url(value) -> str:
 
 
 @register.filter
+def tel_href(value) -> str:
+    """A phone number's ``tel:`` href (digits only), or '' when it is no number: show it as
+    text (leads/contact_links.py). Pages use the include leads/_phone.html."""
+    return contact_links.tel_href(value)
+
+
+@register.filter
+def linkedin_href(value) -> str:
+    """The address if it is an http(s) address on linkedin.com, else ''."""
+    return contact_links.linkedin_href(value)
+
+
+@register.filter
 def disqualify_label(value) -> str:
     return _label(DisqualifyReason, value)
 
@@ -41,6 +55,7 @@ def lead_rows(rows, show_select: bool):
         {
             "rows": rows,
             "show_select": show_select,
+            "tel_href": contact_links.tel_href,
             "detail": url_pattern("leads:detail"),
             "states": labels(LeadState),
             "sources": labels(LeadSource),

@@ -3,6 +3,7 @@
 
 from django import template
 
+from leads.contact_links import tel_href
 from leads.fields import http_url
 from leads.templatetags.leads_extras import timeline_context
 from sdrcrm.partials import csrf_token, render_partial, url_pattern
@@ -51,6 +52,7 @@ def handoff_card(context, entry, ae_view=False):
             "history_limit": int(context.get("history_limit") or 0),
             "csrf_token": csrf_token(context),
             "http_url": http_url,  # a link only to http(s), whatever the row holds
+            "tel_href": tel_href,
             "detail_url": url_pattern("leads:detail"),
             "accept_url": url_pattern("qualification:accept"),
             "reject_url": url_pattern("qualification:reject"),

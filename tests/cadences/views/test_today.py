@@ -75,7 +75,7 @@ def test_the_today_page_lists_the_queue_with_one_click_outcomes(crew, calls, now
     assert f'action="/cadences/touches/{touch.pk}/skip/"' in html
     assert "Reminder: Send the deck" in html
     assert "0 of 40 touches done today" in html
-    assert 'href="tel:+47 1"' in html
+    assert '<p class="task-contact">Call <a class="tel" href="tel:+471">+47 1</a></p>' in html
 
 
 def test_a_queue_item_shows_the_touch_its_outcomes_and_escapes_what_people_typed(
