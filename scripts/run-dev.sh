@@ -108,8 +108,13 @@ trap 'on_signal 0' INT
 trap 'on_signal 143' TERM
 trap 'on_signal 129' HUP
 
+# Nothing a developer cannot act on: runserver's "do not use in production" banner (this is
+# the development run), and the worker's warning about running as root (a container's usual
+# user; the worker takes no pickled messages, which is what makes root dangerous).
+export DJANGO_RUNSERVER_HIDE_WARNING=true
 start web "$PY" manage.py runserver "127.0.0.1:${PORT}"
-start worker "$PY" -m celery -A sdrcrm worker --loglevel=INFO
+start worker "$PY" -W "ignore:You're running the worker with superuser privileges" \
+    -m celery -A sdrcrm worker --loglevel=INFO
 start beat "$PY" -m celery -A sdrcrm beat --loglevel=INFO \
     --schedule "${VAR_DIR}/celerybeat-schedule"
 start sync "$PY" manage.py mailbox_sync
