@@ -3,9 +3,14 @@ a copy of a team cadence) and changes those. Forged POSTs change nothing."""
 
 import pytest
 
-from cadences.errors import CadenceForbidden
-from cadences.models import Cadence
-from cadences.services import CadenceData, cadence_set_archived, cadence_update
+from cadences.errors import CadenceForbidden, CadenceInvalid
+from cadences.models import Cadence, Enrollment
+from cadences.services import (
+    CadenceData,
+    cadence_set_archived,
+    cadence_update,
+    enrollment_create,
+)
 from tests.cadences.helpers import cadence_snapshot, email, make_cadence
 from tests.cadences.views.test_cadence_pages import CALL_STEP, EMAIL_STEP, editor_post
 
@@ -145,3 +150,33 @@ def test_another_teams_manager_gets_404_and_changes_nothing(crew, other_crew, cl
         assert edited.status_code == 404
         assert client.post(f"/cadences/{cadence.pk}/copy/").status_code == 404
     assert cadence_snapshot() == before
+
+
+def test_a_colleagues_personal_cadence_cannot_be_enrolled_in_by_a_forged_post(crew, client):
+    theirs = make_cadence(crew.sdr, [email()], name="Sara's own")
+    lead = crew.lead(owner="sdr2")
+    before = cadence_snapshot()
+    client.force_login(crew.sdr2)
+
+    response = client.post(
+        "/cadences/enroll/", {"cadence": theirs.pk, "lead": lead.pk, "next": "/leads/"}
+    )
+
+    assert response.status_code == 302
+    assert cadence_snapshot() == before  # no enrollment, no touch
+    assert Enrollment.objects.count() == 0
+
+
+def test_the_enrollment_service_refuses_a_colleagues_personal_cadence(crew, now):
+    theirs = make_cadence(crew.sdr, [email()], name="Sara's own")
+    lead = crew.lead(owner="sdr2")
+    before = cadence_snapshot()
+    with pytest.raises(CadenceInvalid, match="Choose an active cadence of the lead's team."):
+        enrollment_create(actor=crew.sdr2, lead_id=lead.pk, cadence_id=theirs.pk)
+    assert cadence_snapshot() == before
+
+    own_lead = crew.lead(owner="sdr")
+    enrollment = enrollment_create(actor=crew.sdr, lead_id=own_lead.pk, cadence_id=theirs.pk)
+    assert enrollment.cadence_id == theirs.pk
+    by_manager = enrollment_create(actor=crew.manager, lead_id=lead.pk, cadence_id=theirs.pk)
+    assert by_manager.cadence_id == theirs.pk
