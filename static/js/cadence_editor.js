@@ -71,6 +71,11 @@
         item.querySelector("[data-up]").disabled = i === 0;
         item.querySelector("[data-down]").disabled = i === live.length - 1;
         item.querySelector("[data-remove]").disabled = live.length === 1;
+        // Each tool names its step for a screen reader ("Up: 2. Phone call").
+        ["[data-up]", "[data-down]", "[data-remove]"].forEach(function (sel) {
+          var tool = item.querySelector(sel);
+          tool.setAttribute("aria-label", tool.textContent + ": " + button.textContent);
+        });
         item.querySelector("[data-up]").addEventListener("click", function () { move(card, -1); });
         item.querySelector("[data-down]").addEventListener("click", function () { move(card, 1); });
         item.querySelector("[data-remove]").addEventListener("click", function () { remove(card); });

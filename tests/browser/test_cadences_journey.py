@@ -339,7 +339,7 @@ def test_manager_creates_previews_copies_and_archives_a_cadence(
 
     page.get_by_label("Name").fill("Short intro")
     steps = page.locator("[data-step-list]")
-    steps.get_by_role("button", name="1. Choose a channel").click()
+    steps.get_by_role("button", name="1. Choose a channel", exact=True).click()
     first = page.locator("fieldset.step-card").nth(0)
     first.get_by_label("Channel").select_option(label="Automatic email")
     first.get_by_label("Subject").fill("A question for {{ prospect.first_name }}")
@@ -441,7 +441,7 @@ def test_manager_creates_previews_copies_and_archives_a_cadence(
 
 
 def test_sdr_copies_a_team_cadence_and_reorders_removes_and_previews_at_desktop_width(
-    page, live_server, transactional_db, crew, login, screenshots, fits
+    page, live_server, transactional_db, crew, login, screenshots, fits, axe
 ):
     name_the_crew(crew)
     team = services.cadence_create(
@@ -489,12 +489,13 @@ def test_sdr_copies_a_team_cadence_and_reorders_removes_and_previews_at_desktop_
     expect(items.locator("[data-select]")).to_have_text(
         ["1. Automatic email: First", "2. Automatic email: Third"]
     )
-    nav.get_by_role("button", name="2. Automatic email: Third").click()
+    nav.get_by_role("button", name="2. Automatic email: Third", exact=True).click()
     step = page.locator("fieldset.step-card:visible")
     step.get_by_label("Subject").fill("Still keen, {{ prospect.first_name }}?")
     step.get_by_label("Body").fill("Hei {{ prospect.first_name }}\n{{ sdr.full_name }}")
     expect(pane.locator("[data-preview-subject]")).to_have_text("Still keen, Ola?")
     expect(pane.locator("[data-preview-body]")).to_have_text("Hei OlaSara Berg")
+    axe(page, "cadence editor")
     fits(page, "cadence-editor")
     page.screenshot(path=str(screenshots / "cadence-editor-1280.png"), full_page=False)
     page.get_by_role("button", name="Save cadence").click()
