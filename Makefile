@@ -1,9 +1,9 @@
 # sdrcrm developer tasks. `make help` lists them.
 #
 #   make install   virtualenv + locked dependencies (when the lock changed), migrate, demo data
-#   make run       PostgreSQL (private, unless DATABASE_URL) + migrate + demo data, then web
-#                  (runserver) + Celery worker + Celery beat + the mailbox sync; one
-#                  Ctrl-C stops them all
+#   make run       the app's dependencies only (requirements.txt), PostgreSQL (private, unless
+#                  DATABASE_URL) + migrate + demo data, then web (runserver) + Celery worker +
+#                  Celery beat + the mailbox sync; one Ctrl-C stops them all
 #   make test      pytest against PostgreSQL and Redis (found or started; see scripts/test-services.sh)
 #                  (first `npm ci`: axe-core, pinned in package-lock.json, for the browser tests)
 #   make screenshots  run the role journeys in the browser, copy the README's screenshots to docs/
@@ -24,6 +24,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-runtime
 PORT ?= 8000
 ARGS ?=
 
@@ -53,7 +54,7 @@ SETUP_DB = mkdir -p $(VAR_DIR)/celery/queue $(VAR_DIR)/celery/processed \
 	&& $(PY) manage.py migrate --noinput \
 	&& $(PY) manage.py seed_demo | tee $(VAR_DIR)/demo-logins.txt
 
-.PHONY: help install deps jsdeps run test screenshots test-faults bench lint audit upgrade clean
+.PHONY: help install deps runtime-deps jsdeps run test screenshots test-faults bench lint audit upgrade clean
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -75,6 +76,19 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(PY)
 
 deps: $(STAMP)
 
+# What the app itself needs (requirements.txt, the image's set), for `make run`: no test or lint
+# tools. A virtualenv that has the dev set has all of it, so after `make deps` this installs
+# nothing.
+$(RUN_STAMP): requirements.txt pyproject.toml | $(PY)
+	@echo "Installing the app's locked dependencies (requirements.txt) into $(VENV)..."
+	$(PY) -m pip install --disable-pip-version-check --quiet --require-hashes --no-deps \
+		-r requirements.txt
+	$(PY) -m pip check
+	$(PY) -m pip install --disable-pip-version-check --quiet --no-deps -e .
+	touch $(RUN_STAMP)
+
+runtime-deps: $(RUN_STAMP)
+
 # Test-only JavaScript (axe-core, injected into pages by tests/browser); nothing here is served.
 AXE := node_modules/axe-core/axe.min.js
 $(AXE): package.json package-lock.json
@@ -88,7 +102,7 @@ install: deps
 
 # One server start for the whole run: migrate, demo data, then the four processes; Ctrl-C
 # stops them (scripts/run-dev.sh), then the private PostgreSQL (scripts/embedded_pg.py).
-run: deps
+run: runtime-deps
 	$(WITH_DB) bash -c 'set -euo pipefail; $(SETUP_DB); \
 		PORT=$(PORT) DJANGO_DEBUG=$(DJANGO_DEBUG) \
 		SDRCRM_STATIC_FROM_SOURCE=$(SDRCRM_STATIC_FROM_SOURCE) PY=$(PY) exec bash scripts/run-dev.sh'

@@ -347,13 +347,17 @@ class WallClockTimeField(serializers.TimeField):
 class CadenceOut(serializers.ModelSerializer):
     steps = CadenceStepOut(many=True)
     team_id = serializers.IntegerField()
+    owner_id = serializers.IntegerField(
+        allow_null=True,
+        help_text="The SDR or BDR whose personal cadence this is; null for a team cadence.",
+    )
     window_start = WallClockTimeField()
     window_end = WallClockTimeField()
 
     class Meta:
         model = Cadence
         fields = [
-            "id", "team_id", "name", "description", "window_start", "window_end",
+            "id", "team_id", "owner_id", "name", "description", "window_start", "window_end",
             "window_days", "stop_on_colleague_reply", "is_archived", "created_at", "updated_at",
             "steps",
         ]  # fmt: skip

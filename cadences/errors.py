@@ -2,7 +2,7 @@
 middleware and the API's exception handler answer them like any other."""
 
 from leads.services import LeadError
-from sdrcrm.errors import Invalid
+from sdrcrm.errors import Invalid, NotAllowed
 
 
 class CadenceError(LeadError):
@@ -11,3 +11,7 @@ class CadenceError(LeadError):
 
 class CadenceInvalid(CadenceError, Invalid):
     """Wrong input for a cadence change; ``field`` names the form field when there is one."""
+
+
+class CadenceForbidden(CadenceError, NotAllowed):
+    """The user sees the cadence but may not change it (a team cadence and not a manager)."""

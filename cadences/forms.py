@@ -113,7 +113,34 @@ def _clean_template(value: str) -> str:
     return value
 
 
-StepFormSet = formset_factory(StepForm, extra=1, can_delete=True, min_num=1, validate_min=True)
+# Steps are added, removed and reordered in place on the page (static/js/cadence_editor.js):
+# a new step is a copy of the empty form, a removed one is marked DELETE, the order is ORDER.
+# Without script, ORDER is a number field and DELETE a box: the same POST either way.
+StepFormSet = formset_factory(
+    StepForm, extra=0, can_delete=True, can_order=True, min_num=1, validate_min=True
+)
+
+
+def forms_in_order(formset) -> list:
+    """The formset's forms in the order the page showed them (its ORDER fields, then the
+    position in the POST), so that a page sent back with errors keeps the order typed."""
+
+    def key(item):
+        index, form = item
+        try:
+            order = int(form["ORDER"].value())
+        except (TypeError, ValueError):
+            order = 10**6
+        return (order, index)
+
+    return [form for _index, form in sorted(enumerate(formset.forms), key=key)]
+
+
+class StepPreviewForm(forms.Form):
+    """The selected step's subject and body, posted by the editor as they are typed."""
+
+    subject_template = forms.CharField(required=False, max_length=2000)
+    body_template = forms.CharField(required=False, max_length=100_000)
 
 
 class PreviewForm(forms.Form):

@@ -47,6 +47,16 @@ class Cadence(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Empty: a team cadence, edited by the team's managers only. Set: the SDR's (or BDR's)
+    # personal cadence, edited by them and their managers, listed only to them and the managers.
+    # A removed user's personal cadences become the team's (enrollments keep their cadence).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="personal_cadences",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -61,6 +71,10 @@ class Cadence(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_personal(self) -> bool:
+        return self.owner_id is not None
 
 
 class OffsetFrom(models.TextChoices):

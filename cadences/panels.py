@@ -86,5 +86,7 @@ def enroll_controls(context) -> dict:
 
 def snippet_picker(context, target_id: str) -> dict:
     """A select that inserts one of the team's snippets into the textarea ``target_id``."""
-    user = context["request"].user
-    return {"snippets": list(snippet_list(user=user)), "target_id": target_id}
+    snippets = context.get("snippets")  # a page with many pickers reads them once
+    if snippets is None:
+        snippets = list(snippet_list(user=context["request"].user))
+    return {"snippets": snippets, "target_id": target_id}

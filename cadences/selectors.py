@@ -8,12 +8,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from leads.models import Lead, LeadState
+from leads.models import Company, Lead, LeadState, Prospect
 from leads.selectors import lead_scope
 from sdrcrm import clock
 from sdrcrm.errors import NotFound
 
-from . import context, schedule
+from . import context, schedule, templating
 from .models import (
     MAILBOX_HOLDS,
     Cadence,
@@ -30,17 +30,35 @@ from .models import (
 
 
 def cadence_scope(user: User) -> QuerySet[Cadence]:
+    """The cadences a user sees: the team's and their own personal ones; a manager also the
+    team's SDRs' personal cadences."""
     if user.is_admin_role:
         return Cadence.objects.all()
     if user.team_id is None or not (user.is_prospector or user.is_manager):
         return Cadence.objects.none()
-    return Cadence.objects.filter(team_id=user.team_id)
+    team = Cadence.objects.filter(team_id=user.team_id)
+    if user.is_manager:
+        return team
+    return team.filter(Q(owner__isnull=True) | Q(owner_id=user.pk))
+
+
+def cadence_can_change(user: User, cadence: Cadence) -> bool:
+    """Who may edit or archive a cadence they see: a team cadence its team's managers (and
+    admins) only, a personal cadence also its owner."""
+    if user.is_admin_role:
+        return True
+    if cadence.team_id != user.team_id:
+        return False
+    if user.is_manager:
+        return True
+    return user.is_prospector and cadence.owner_id == user.pk
 
 
 def cadence_list(*, user: User, archived: bool = False) -> QuerySet[Cadence]:
     return (
         cadence_scope(user)
         .filter(is_archived=archived)
+        .select_related("owner")
         .annotate(
             step_count=Count("steps", distinct=True),
             active_count=Count(
@@ -271,4 +289,55 @@ def today_queue(*, user: User, now: datetime | None = None, owner: User | None =
         done_today=done_today,
         target=owner.daily_touch_target,
         upcoming=upcoming,
+    )
+
+
+# --- The editor's live preview ----------------------------------------------------------------
+
+# The fictional lead a preview uses when the user sees no lead yet.
+SAMPLE_PROSPECT = {
+    "first_name": "Kari",
+    "last_name": "Nordmann",
+    "title": "Head of Sales",
+    "email": "kari.nordmann@example.com",
+}
+SAMPLE_COMPANY = {
+    "name": "Fjordtech AS",
+    "industry": "Software",
+    "website": "https://fjordtech.example",
+    "country": "NO",
+}
+
+
+@dataclass
+class StepPreview:
+    subject: str
+    body: str
+    missing: list[str]  # placeholders without a value or fallback: the email would be held
+    problems: list[str]  # what would stop the template from being saved
+    sample: str  # who the placeholders were filled for
+
+
+def step_preview(*, user: User, subject: str, body: str) -> StepPreview:
+    """An email step as the dispatcher would send it (``templating.render`` on
+    ``context.render_context``, the subject made a header) to the user's latest lead, or to a
+    fictional one when the user sees none. The unsubscribe link is shown as a description: a
+    real one would work."""
+    lead = lead_scope(user).select_related("prospect__company").order_by("-pk").first()
+    if lead is not None:
+        prospect, company = lead.prospect, lead.prospect.company
+        sample = prospect.full_name or _("lead #%(id)s") % {"id": lead.pk}
+    else:
+        prospect, company = Prospect(**SAMPLE_PROSPECT), Company(**SAMPLE_COMPANY)
+        sample = _("a sample prospect")
+    values = context.render_context(prospect=prospect, company=company, sdr=user, touch_id=None)
+    values["unsubscribe_url"] = _("[the prospect's unsubscribe link]")
+    rendered_subject = templating.render(subject, values)
+    rendered_body = templating.render(body, values)
+    return StepPreview(
+        subject=templating.header_safe(rendered_subject.text),
+        body=rendered_body.text,
+        missing=sorted(set(rendered_subject.missing) | set(rendered_body.missing)),
+        problems=templating.validate(subject) + templating.validate(body),
+        sample=sample,
     )

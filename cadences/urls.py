@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.cadence_create, name="create"),
     path("standard/", views.cadence_add_standard, name="add_standard"),
     path("snippets/", views.snippet_list, name="snippets"),
+    path("steps/preview/", views.step_preview, name="step_preview"),
     path("enroll/", views.enroll, name="enroll"),
     path("holiday/", views.holiday, name="holiday"),
     path("<int:cadence_id>/", views.cadence_detail, name="detail"),

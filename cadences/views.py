@@ -27,8 +27,11 @@ from .forms import (
     PreviewForm,
     ReminderForm,
     SnippetForm,
+    StepForm,
     StepFormSet,
+    StepPreviewForm,
     StopForm,
+    forms_in_order,
 )
 from .models import Touch
 from .services import CadenceData, CadenceInvalid, StepData
@@ -72,7 +75,7 @@ def cadence_list(request):
 
 def _cadence_data(form, formset) -> CadenceData:
     steps = []
-    for f in formset.forms:
+    for f in formset.ordered_forms:
         d = f.cleaned_data
         if not d or d.get("DELETE") or not d.get("channel"):
             continue
@@ -102,9 +105,16 @@ def _cadence_data(form, formset) -> CadenceData:
     )
 
 
+def _locked(request, cadence):
+    """A cadence the user sees but may not change: why, and the copy button."""
+    return render(request, "cadences/cadence_locked.html", {"cadence": cadence}, status=403)
+
+
 def _editor(request, cadence=None):
     user = request.user
     _require_cadence_user(user)
+    if cadence is not None and not selectors.cadence_can_change(user, cadence):
+        return _locked(request, cadence)
     if request.method == "POST":
         form = CadenceForm(request.POST)
         formset = StepFormSet(request.POST, prefix="steps")
@@ -119,7 +129,7 @@ def _editor(request, cadence=None):
                 target = exc.field if exc.field in form.fields else None
                 form.add_error(target, str(exc))
             else:
-                messages.success(request, f"Cadence “{data.name}” saved.")
+                messages.success(request, _("Cadence “%(name)s” saved.") % {"name": data.name})
                 return redirect("cadences:detail", cadence_id=cadence.pk)
         status = 400
     else:
@@ -141,18 +151,7 @@ def _editor(request, cadence=None):
             formset = StepFormSet(
                 prefix="steps",
                 initial=[
-                    {
-                        "id": s.pk,
-                        "channel": s.channel,
-                        "day_offset": s.day_offset,
-                        "offset_from": s.offset_from,
-                        "subject_template": s.subject_template,
-                        "body_template": s.body_template,
-                        "instructions": s.instructions,
-                        "is_breakup": s.is_breakup,
-                        "breakup_wait_days": s.breakup_wait_days,
-                        "reply_in_thread": s.reply_in_thread,
-                    }
+                    {name: getattr(s, name) for name in StepForm.base_fields}
                     for s in cadence.steps.all()
                 ],
             )
@@ -162,6 +161,7 @@ def _editor(request, cadence=None):
         {
             "form": form,
             "formset": formset,
+            "step_forms": forms_in_order(formset),
             "cadence": cadence,
             "fields": templating.FIELDS,
             "snippets": list(selectors.snippet_list(user=user)),
@@ -179,6 +179,22 @@ def cadence_create(request):
 def cadence_edit(request, cadence_id: int):
     cadence = selectors.cadence_get_for_user(user=request.user, cadence_id=cadence_id)
     return _editor(request, cadence)
+
+
+@require_POST
+def step_preview(request):
+    """The editor's live preview of one email step: its subject and body as typed, with the
+    placeholders filled for a sample lead by the substitution the dispatcher sends with."""
+    _require_cadence_user(request.user)
+    form = StepPreviewForm(request.POST)
+    if not form.is_valid():
+        return render(request, "cadences/_step_preview.html", {"invalid": True}, status=400)
+    preview = selectors.step_preview(
+        user=request.user,
+        subject=form.cleaned_data["subject_template"],
+        body=form.cleaned_data["body_template"],
+    )
+    return render(request, "cadences/_step_preview.html", {"preview": preview})
 
 
 @require_GET
@@ -201,7 +217,13 @@ def cadence_detail(request, cadence_id: int):
     return render(
         request,
         "cadences/cadence_detail.html",
-        {"cadence": cadence, "form": form, "preview": preview, "tz_name": tz_name},
+        {
+            "cadence": cadence,
+            "form": form,
+            "preview": preview,
+            "tz_name": tz_name,
+            "can_change": selectors.cadence_can_change(request.user, cadence),
+        },
     )
 
 
@@ -219,7 +241,9 @@ def cadence_add_standard(request):
 def cadence_copy(request, cadence_id: int):
     _require_cadence_user(request.user)
     copy = services.cadence_copy(actor=request.user, cadence_id=cadence_id)
-    messages.success(request, f"Copied as “{copy.name}”. Edit it to make it your own.")
+    messages.success(
+        request, _("Copied as “%(name)s”. Edit it to make it your own.") % {"name": copy.name}
+    )
     return redirect("cadences:edit", cadence_id=copy.pk)
 
 

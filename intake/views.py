@@ -1,7 +1,5 @@
 """Thin views for lead intake: parse, authorise by starting from the user, call one service."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -12,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leads.selectors import lead_scope, team_prospectors
-from sdrcrm.spreadsheet import Echo, neutralise
+from sdrcrm.spreadsheet import excel_csv_lines
 from security.client_ip import client_ip
 
 from . import capture, selectors, services
@@ -120,7 +118,6 @@ def import_preview(request, job_id: int):
     try:
         mapping = form.mapping() if header_row == job.header_row else None
         if mapping is None:  # another header row: propose afresh from its cells
-
             mapping = propose_mapping(services.import_header_cells(job, header_row))
         preview = services.import_preview(job, mapping, header_row)
     except services.IntakeError as exc:
@@ -145,7 +142,8 @@ def import_start(request, job_id: int):
         except services.IntakeError as exc:
             form.add_error(None if exc.field in (None, "mapping") else exc.field, str(exc))
         else:
-            messages.success(request, "The import has started: you can leave this page.")
+            # Said on the progress card while the import runs (intake/_progress.html), not as a
+            # message: the card is polled, so the notice goes when the import finishes.
             return redirect("intake:detail", job_id=job.pk)
     if job.status != ImportStatus.UPLOADED:
         messages.info(request, "This import was already started.")
@@ -162,21 +160,18 @@ def import_start(request, job_id: int):
 
 @require_GET
 def import_issues_csv(request, job_id: int):
-    """The rejected rows (then the duplicates) as CSV, formula cells neutralised."""
+    """The rejected rows, or the duplicates, as CSV for Excel (sdrcrm.spreadsheet): each row's
+    line, why it was left out and its cells as they were in the file."""
     job = services.import_get_for_user(user=request.user, job_id=job_id)
     kind = request.GET.get("kind", IssueKind.REJECTED)
     if kind not in IssueKind.values:
         kind = IssueKind.REJECTED
-    writer = csv.writer(Echo())
-
-    def rows():
-        yield writer.writerow(["line", "kind", "reason", *job.columns])
-        for issue in selectors.import_issues(job=job, kind=kind, limit=None):
-            yield writer.writerow(
-                [issue.line, issue.kind, neutralise(issue.reason), *map(neutralise, issue.data)]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    issues = selectors.import_issues(job=job, kind=kind, limit=None)
+    lines = excel_csv_lines(
+        ["line", "kind", "reason", *job.columns],
+        ([issue.line, issue.kind, issue.reason, *issue.data] for issue in issues),
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-{kind}.csv"'
     return response
 

@@ -2,8 +2,8 @@
 # Development server: Django runserver, a Celery worker, Celery beat and the mailbox sync
 # (`manage.py mailbox_sync`: it reads the SDRs' connected mailboxes; with none connected, as in
 # the demo, it only waits) in one foreground command. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops
-# all four and everything they started; if any of them exits on its own, the others are stopped
-# too and the script fails.
+# all four and everything they started (Ctrl-C with status 0); if any of them exits on its own,
+# the others are stopped too and the script fails.
 #
 # Each child runs in its own session (setsid), so its whole process group (runserver's
 # autoreloader child, the worker's prefork pool) can be signalled at once and nothing is
@@ -102,12 +102,19 @@ on_signal() {
 }
 
 trap stop_all EXIT # whatever ends this script, the children go with it
-trap 'on_signal 130' INT
+# Ctrl-C is how a developer ends the run: a clean stop, status 0 (make then reports no error).
+# SIGTERM and SIGHUP come from elsewhere (a supervisor, a closed terminal): their usual status.
+trap 'on_signal 0' INT
 trap 'on_signal 143' TERM
 trap 'on_signal 129' HUP
 
+# Nothing a developer cannot act on: runserver's "do not use in production" banner (this is
+# the development run), and the worker's warning about running as root (a container's usual
+# user; the worker takes no pickled messages, which is what makes root dangerous).
+export DJANGO_RUNSERVER_HIDE_WARNING=true
 start web "$PY" manage.py runserver "127.0.0.1:${PORT}"
-start worker "$PY" -m celery -A sdrcrm worker --loglevel=INFO
+start worker "$PY" -W "ignore:You're running the worker with superuser privileges" \
+    -m celery -A sdrcrm worker --loglevel=INFO
 start beat "$PY" -m celery -A sdrcrm beat --loglevel=INFO \
     --schedule "${VAR_DIR}/celerybeat-schedule"
 start sync "$PY" manage.py mailbox_sync

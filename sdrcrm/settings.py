@@ -297,7 +297,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+# The filesystem broker ignores the host; naming one keeps kombu from warning that none was given.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost/")
 # The cache (rate limits) is shared by every process: Redis in production, files under var/
 # when there is no Redis (`make run` needs none), like the broker below.
 CACHES = {

@@ -5,6 +5,7 @@ the spreadsheet program ("CSV injection"); ``neutralise`` prefixes it with an ap
 shown as the text it is. Every export goes through it, CSV and XLSX alike.
 """
 
+import csv
 import tempfile
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -21,6 +22,24 @@ class Echo:
 
     def write(self, value):
         return value
+
+
+# CSV for Excel as people here have it. Excel opens a CSV with the list separator of the
+# computer's regional settings, which is ";" wherever the decimal mark is a comma (Norway and
+# most of Europe): a comma-separated file lands in one column there. It reads the file as
+# UTF-8 only when it starts with a byte order mark (else æøå are garbled). LibreOffice, Numbers
+# and Google Sheets detect both, and so does our own importer (intake/reader.py).
+CSV_DELIMITER = ";"
+CSV_BOM = "\ufeff"
+
+
+def excel_csv_lines(header: list, rows):
+    """The lines of a CSV file Excel opens correctly with Norwegian settings (UTF-8 with a byte
+    order mark, ";" between cells), every cell neutralised; for a streaming response."""
+    writer = csv.writer(Echo(), delimiter=CSV_DELIMITER)
+    yield CSV_BOM + writer.writerow([neutralise(v) for v in header])
+    for row in rows:
+        yield writer.writerow([neutralise(v) for v in row])
 
 
 def xlsx_file(header: list[str], rows, *, title: str = "Sheet1"):

@@ -88,6 +88,7 @@ ROUTES = {
     "/cadences/new/": Route(GET_POST),
     "/cadences/standard/": Route(POST),
     "/cadences/snippets/": Route(GET_POST),
+    "/cadences/steps/preview/": Route(POST),
     "/cadences/enroll/": Route(POST),
     "/cadences/holiday/": Route(POST),
     "/cadences/<int:cadence_id>/": Route(GET),

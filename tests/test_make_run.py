@@ -4,10 +4,10 @@ serves every page of every role (the dashboards with the demo's figures), with t
 own error pages (DEBUG off); one Ctrl-C stops it all, the database included.
 
 The clone gets no virtualenv of its own (installing one takes minutes and is what `make deps`
-is for): `make` is pointed at this test's own interpreter (VENV, with a stamp newer than the
-lock files so nothing is installed). Its PATH has every program of the test's PATH but
-PostgreSQL's (`pg_ctl`, `initdb`, `postgres`, `psql`), so a launcher that looked there would
-fail here.
+is for): `make` is pointed at this test's own interpreter (VENV, with stamps, STAMP and
+RUN_STAMP, newer than the lock files so nothing is installed). Its PATH has every program of
+the test's PATH but PostgreSQL's (`pg_ctl`, `initdb`, `postgres`, `psql`), so a launcher that
+looked there would fail here.
 """
 
 import csv
@@ -117,7 +117,14 @@ def served():
     log_path = tmp_path / "make-run.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
-        ["make", "run", f"PORT={port}", f"VENV={sys.prefix}", f"STAMP={stamp}"],
+        [
+            "make",
+            "run",
+            f"PORT={port}",
+            f"VENV={sys.prefix}",
+            f"STAMP={stamp}",
+            f"RUN_STAMP={stamp}",
+        ],
         cwd=clone,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -183,7 +190,12 @@ def test_make_run_serves_every_role_on_the_wheels_postgresql_and_stops_on_ctrl_c
 
     # One Ctrl-C (SIGINT to the foreground process group) stops everything, PostgreSQL too.
     os.killpg(proc.pid, signal.SIGINT)
-    assert proc.wait(timeout=90) in (0, 130, -signal.SIGINT)  # make dies of the SIGINT too
+    # make dies of the SIGINT too (GNU make re-raises it once its recipe has ended); the
+    # recipe itself stops cleanly, so make reports no error.
+    assert proc.wait(timeout=90) in (0, -signal.SIGINT)
+    log = (clone.parent / "make-run.log").read_text()
+    assert "make: ***" not in log and "Traceback" not in log, log[-3000:]
+    assert "run-dev: stopped." in log
     pid_file = clone / "var" / "postgres" / "data" / "postmaster.pid"
     assert not pid_file.exists()
     with socket.socket() as s:

@@ -29,7 +29,7 @@ Cadences react to the lead's state rather than the other way round (``leads`` kn
 from leads.services import LeadConflict, LeadForbidden, LeadInvalid
 from suppression.services import email_is_suppressed, suppressed_emails, suppression_add
 
-from ..errors import CadenceError, CadenceInvalid
+from ..errors import CadenceError, CadenceForbidden, CadenceInvalid
 from ..projection import touch_due_after, touches_project
 from .authoring import (
     CadenceData,
@@ -105,6 +105,7 @@ __all__ = [
     "BulkResult",
     "CadenceData",
     "CadenceError",
+    "CadenceForbidden",
     "CadenceInvalid",
     "Claim",
     "DispatchStats",

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.services import (
@@ -12,7 +13,7 @@ from sdrcrm import clock
 from sdrcrm.errors import NotFound
 
 from .. import schedule, templating
-from ..errors import CadenceInvalid
+from ..errors import CadenceForbidden, CadenceInvalid
 from ..models import (
     EMAIL_CHANNELS,
     Cadence,
@@ -21,6 +22,7 @@ from ..models import (
     OffsetFrom,
     Snippet,
 )
+from ..selectors import cadence_can_change, cadence_scope
 from ..standard import STANDARD_DESCRIPTION, STANDARD_NAME, STANDARD_STEPS
 
 
@@ -53,9 +55,19 @@ class CadenceData:
 
 def _require_cadence_editor(actor: User) -> None:
     if not (actor.is_manager or actor.is_prospector or actor.is_admin_role):
-        raise LeadForbidden("Only managers, SDRs and BDRs edit cadences.")
+        raise LeadForbidden(_("Only managers, SDRs and BDRs edit cadences."))
     if actor.team_id is None:
-        raise LeadForbidden("You need to belong to a team to edit cadences.")
+        raise LeadForbidden(_("You need to belong to a team to edit cadences."))
+
+
+def _require_can_change(actor: User, cadence: Cadence) -> None:
+    if not cadence_can_change(actor, cadence):
+        raise CadenceForbidden(
+            _(
+                "Team cadences are edited by managers only. Copy it to your cadences to make "
+                "your own version."
+            )
+        )
 
 
 def cadence_validate_steps(steps: list[StepData]) -> list[tuple[int, str, str]]:
@@ -148,7 +160,13 @@ def _write_steps(cadence: Cadence, steps: list[StepData]) -> None:
             CadenceStep.objects.create(cadence=cadence, **values)
 
 
+def _personal_owner(actor: User) -> User | None:
+    """What an SDR or BDR makes is their own; what a manager or admin makes is the team's."""
+    return actor if actor.is_prospector else None
+
+
 def cadence_create(*, actor: User, data: CadenceData) -> Cadence:
+    """A new cadence: the team's when a manager makes it, personal when an SDR or BDR does."""
     _require_cadence_editor(actor)
     _check(data)
     try:
@@ -162,6 +180,7 @@ def cadence_create(*, actor: User, data: CadenceData) -> Cadence:
                 window_days=data.window_days,
                 stop_on_colleague_reply=bool(data.stop_on_colleague_reply),
                 created_by=actor,
+                owner=_personal_owner(actor),
             )
             _write_steps(cadence, data.steps)
     except IntegrityError as exc:
@@ -170,13 +189,9 @@ def cadence_create(*, actor: User, data: CadenceData) -> Cadence:
 
 
 def _lock_cadence(actor: User, cadence_id: int) -> Cadence:
-    qs = (
-        Cadence.objects.all()
-        if actor.is_admin_role
-        else Cadence.objects.filter(team_id=actor.team_id)
-    )
+    """The cadence locked, if the actor sees it (``selectors.cadence_scope``)."""
     try:
-        return qs.select_for_update().get(pk=cadence_id)
+        return cadence_scope(actor).select_for_update().get(pk=cadence_id)
     except (Cadence.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such cadence") from None
 
@@ -189,6 +204,7 @@ def cadence_update(*, actor: User, cadence_id: int, data: CadenceData) -> Cadenc
     try:
         with transaction.atomic():
             cadence = _lock_cadence(actor, cadence_id)
+            _require_can_change(actor, cadence)
             cadence.name = data.name.strip()
             cadence.description = data.description.strip()
             cadence.window_start = data.window_start or cadence.window_start
@@ -205,6 +221,8 @@ def cadence_update(*, actor: User, cadence_id: int, data: CadenceData) -> Cadenc
 
 
 def cadence_copy(*, actor: User, cadence_id: int) -> Cadence:
+    """A copy of a cadence the actor sees, steps and all (``CadenceStep.CONTENT_FIELDS``):
+    an SDR's or BDR's copy is their personal cadence, a manager's the team's."""
     _require_cadence_editor(actor)
     with transaction.atomic():
         source = _lock_cadence(actor, cadence_id)
@@ -221,6 +239,7 @@ def cadence_copy(*, actor: User, cadence_id: int) -> Cadence:
             window_days=source.window_days,
             stop_on_colleague_reply=source.stop_on_colleague_reply,
             created_by=actor,
+            owner=_personal_owner(actor),
         )
         CadenceStep.objects.bulk_create(
             CadenceStep(cadence=copy, position=s.position, **s.content())
@@ -234,6 +253,7 @@ def cadence_set_archived(*, actor: User, cadence_id: int, archived: bool) -> Cad
     _require_cadence_editor(actor)
     with transaction.atomic():
         cadence = _lock_cadence(actor, cadence_id)
+        _require_can_change(actor, cadence)
         cadence.is_archived = archived
         cadence.updated_at = clock.now()
         cadence.save(update_fields=["is_archived", "updated_at"])

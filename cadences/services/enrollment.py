@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from accounts.models import User
 from leads.models import EventKind, Lead, LeadState
@@ -65,11 +66,11 @@ def enrollment_create(
                 f"A lead that is {LeadState(lead.state).label} cannot be enrolled: "
                 "only new, researching and contacting leads can."
             )
-        cadence = (
-            Cadence.objects.filter(team_id=lead.team_id, is_archived=False)
-            .filter(pk=cadence_id)
-            .first()
-        )
+        cadences = Cadence.objects.filter(team_id=lead.team_id, is_archived=False)
+        if not (actor.is_manager or actor.is_admin_role):
+            # The team's cadences and the actor's own, not a colleague's personal one.
+            cadences = cadences.filter(Q(owner__isnull=True) | Q(owner_id=actor.pk))
+        cadence = cadences.filter(pk=cadence_id).first()
         if cadence is None:
             raise CadenceInvalid("Choose an active cadence of the lead's team.", field="cadence")
         steps = list(cadence.steps.order_by("position"))

@@ -62,8 +62,9 @@ def _owner_picker(job: ImportJob):
     return lambda index, row: None
 
 
-def _write_batch(job: ImportJob, rows, owners, issues, consumed: int) -> None:
+def _write_batch(job: ImportJob, rows, owners, issues, consumed: int, cells=None) -> None:
     """One batch in one transaction: rows, their issues, and the job's cursor and counters.
+    ``cells`` holds each row's cells by line, for the report of the rows found duplicates.
     Asynchronous commit: a batch lost in a server crash is lost together with the cursor that
     counted it, so the resumed run writes it again."""
     with transaction.atomic():
@@ -83,7 +84,10 @@ def _write_batch(job: ImportJob, rows, owners, issues, consumed: int) -> None:
                 job.pk, rows, owners, issues,
             )  # fmt: skip
         for line, email, why in res.duplicate_lines:
-            issues.append(_issue(job.pk, line, IssueKind.DUPLICATE, f"{email}: {why}", []))
+            issues.append(
+                _issue(job.pk, line, IssueKind.DUPLICATE, f"{email}: {why}",
+                       (cells or {}).get(line, []))
+            )  # fmt: skip
         if issues:
             ImportIssue.objects.bulk_create(issues, batch_size=2000)
         rejected = sum(1 for i in issues if i.kind == IssueKind.REJECTED)
@@ -176,6 +180,7 @@ def _write_all(job: ImportJob) -> None:
     batch_size = settings.SDRCRM_IMPORT_BATCH
     seen: set[str] = set()
     rows, owners, issues = [], [], []
+    cells: dict[int, list[str]] = {}  # the batch's rows as read, by line (for the duplicates)
     consumed = 0  # data rows read in this run, including the ones already committed
     committed = last_flush = job.rows_done
     turn = job.created_count  # round-robin position: valid rows, continued after a resume
@@ -184,13 +189,13 @@ def _write_all(job: ImportJob) -> None:
     writer = None if connection.in_atomic_block else _Writer(job)
 
     def flush():
-        nonlocal rows, owners, issues
+        nonlocal rows, owners, issues, cells
         rows, owners = _without_erased(job, rows, owners, issues)
         if writer is not None:
-            writer.submit(rows, owners, issues, consumed)
+            writer.submit(rows, owners, issues, consumed, cells)
         else:
-            _write_batch(job, rows, owners, issues, consumed)
-        rows, owners, issues = [], [], []
+            _write_batch(job, rows, owners, issues, consumed, cells)
+        rows, owners, issues, cells = [], [], [], {}
 
     try:
         for rec in _data_records(job):
@@ -210,11 +215,12 @@ def _write_all(job: ImportJob) -> None:
                 if row.email in seen:
                     issues.append(
                         _issue(job.pk, rec.line, IssueKind.DUPLICATE,
-                               f"{row.email}: appears earlier in the file", [])
+                               f"{row.email}: appears earlier in the file", rec.cells)
                     )  # fmt: skip
                 else:
                     seen.add(row.email)
                     rows.append(row)
+                    cells[rec.line] = rec.cells
                     owners.append(pick_owner(turn, row))
                     turn += 1
             if consumed - last_flush >= batch_size:

@@ -10,6 +10,7 @@ document.addEventListener("change", function (event) {
   target.value = target.value.slice(0, start) + text + target.value.slice(end);
   target.focus();
   target.selectionStart = target.selectionEnd = start + text.length;
+  target.dispatchEvent(new Event("input", { bubbles: true }));  // e.g. the editor's preview
   select.selectedIndex = 0;
 });
 

@@ -271,6 +271,7 @@ def test_the_url_list_is_complete():
         "/in/token/",
         "/today/", "/u/token/",
         "/cadences/", "/cadences/new/", "/cadences/standard/", "/cadences/snippets/",
+        "/cadences/steps/preview/",
         "/cadences/enroll/", "/cadences/holiday/", "/cadences/1/", "/cadences/1/edit/",
         "/cadences/1/copy/", "/cadences/1/archive/", "/cadences/enrollments/1/pause/",
         "/cadences/enrollments/1/resume/", "/cadences/enrollments/1/stop/",

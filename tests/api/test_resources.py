@@ -128,6 +128,7 @@ def test_cadences_of_the_team_with_steps(crew, other_crew, cadence, api):
     body = api(crew.sdr).get("/api/cadences/").json()
 
     assert [c["id"] for c in body["results"]] == [cadence.pk]
+    assert body["results"][0]["owner_id"] is None  # the team's
     assert [s["channel"] for s in body["results"][0]["steps"]] == ["auto_email", "call"]
     assert api(crew.ae).get("/api/cadences/").json()["results"] == []
     assert api(crew.ae).get(f"/api/cadences/{cadence.pk}/").status_code == 404

@@ -19,10 +19,11 @@ VISIBLE = {
     "o_manager": {"other_team"},
     "o_sdr": {"other_team"},
 }
-# Cadences: the team's for prospectors and managers, every team's for admins, none otherwise.
+# Cadences: the team's for prospectors and managers, every team's for admins, none otherwise;
+# an SDR's personal cadence ("mine") for that SDR, the team's managers and admins.
 CADENCES = {
-    "sdr": {"alpha"}, "sdr2": {"alpha"}, "bdr": {"alpha"}, "ae": set(), "ae2": set(),
-    "manager": {"alpha"}, "marketing": set(), "admin": {"alpha", "beta"},
+    "sdr": {"alpha", "mine"}, "sdr2": {"alpha"}, "bdr": {"alpha"}, "ae": set(), "ae2": set(),
+    "manager": {"alpha", "mine"}, "marketing": set(), "admin": {"alpha", "beta", "mine"},
     "o_manager": {"beta"}, "o_sdr": {"beta"},
 }  # fmt: skip
 
@@ -32,6 +33,7 @@ def world(crew, other_crew, time_machine):
     time_machine.move_to(at(2027, 5, 3, 10, 0), tick=False)
     alpha = make_cadence(crew.manager, [task()], name="Alpha cadence")
     beta = make_cadence(other_crew.manager, [task()], name="Beta cadence")
+    mine = make_cadence(crew.sdr, [task()], name="Sara's own")
     leads = {
         "sdr_lead": crew.lead(owner="sdr"),
         "pool": crew.lead(owner=None),
@@ -40,7 +42,7 @@ def world(crew, other_crew, time_machine):
     }
     enroll(crew.sdr, leads["sdr_lead"], alpha)
     enroll(other_crew.sdr, leads["other_team"], beta)
-    return crew, other_crew, leads, {"alpha": alpha.pk, "beta": beta.pk}
+    return crew, other_crew, leads, {"alpha": alpha.pk, "beta": beta.pk, "mine": mine.pk}
 
 
 def _user(crew, other_crew, role):

@@ -30,6 +30,7 @@ from cadences.standard import STANDARD_NAME
 from leads.models import EventKind, Lead, LeadState
 from sdrcrm import clock
 from suppression.models import Suppression
+from tests.browser.conftest import name_the_crew
 from tests.factories import CompanyFactory, ProspectFactory
 
 pytestmark = pytest.mark.browser
@@ -337,15 +338,29 @@ def test_manager_creates_previews_copies_and_archives_a_cadence(
     page.get_by_role("link", name="New cadence").click()
 
     page.get_by_label("Name").fill("Short intro")
-    first, second = (page.locator("fieldset.step-card").nth(i) for i in (0, 1))
+    steps = page.locator("[data-step-list]")
+    steps.get_by_role("button", name="1. Choose a channel", exact=True).click()
+    first = page.locator("fieldset.step-card").nth(0)
     first.get_by_label("Channel").select_option(label="Automatic email")
     first.get_by_label("Subject").fill("A question for {{ prospect.first_name }}")
     first.get_by_label("Body").fill(
         "Hi {{ prospect.first_name }},\n\nIs pipeline quality on your list this quarter?"
     )
+    preview_pane = page.get_by_role("complementary", name="Preview")
+    expect(preview_pane.locator("[data-preview-subject]")).to_have_text("A question for Kari")
+    page.get_by_role("button", name="Add a step").click()  # in place, nothing is saved
+    second = page.locator("fieldset.step-card").nth(1)
+    expect(second).to_be_visible()
+    expect(first).to_be_hidden()
     second.get_by_label("Channel").select_option(label="Phone call")
     second.get_by_label("Business days", exact=True).fill("2")
     second.get_by_label("Instructions").fill("Call and ask who owns lead qualification.")
+    expect(steps.locator("[data-select]")).to_have_text(
+        [
+            "1. Automatic email: A question for {{ prospect.first_name }}",
+            "2. Phone call: Call and ask who owns lead qualification",
+        ]
+    )
     page.screenshot(path=str(screenshots / "cadence-editor-new.png"), full_page=True)
     page.get_by_role("button", name="Save cadence").click()
 
@@ -389,9 +404,8 @@ def test_manager_creates_previews_copies_and_archives_a_cadence(
     expect(page.get_by_role("alert")).to_have_text(
         "Some steps need fixing: see the messages in red below. Nothing was saved."
     )
-    expect(page.locator("fieldset.step-card > legend")).to_have_text(
-        ["Step 1", "Step 2", "Step 3 (optional: leave the channel empty to skip it)"]
-    )
+    expect(page.locator("fieldset.step-card > legend")).to_have_text(["Step 1", "Step 2"])
+    expect(page.locator("fieldset.step-card").first).to_be_visible()  # the step with the error
     error = page.locator("fieldset.step-card").first.locator(".field.has-error")
     expect(error).to_have_count(1)
     expect(error.locator("label")).to_have_text("Body")
@@ -424,6 +438,77 @@ def test_manager_creates_previews_copies_and_archives_a_cadence(
         (Channel.AUTO_EMAIL, 0),
         (Channel.CALL, 2),
     ]
+
+
+def test_sdr_copies_a_team_cadence_and_reorders_removes_and_previews_at_desktop_width(
+    page, live_server, transactional_db, crew, login, screenshots, fits, axe
+):
+    name_the_crew(crew)
+    team = services.cadence_create(
+        actor=crew.manager,
+        data=services.CadenceData(
+            name="Team intro",
+            steps=[
+                services.StepData(
+                    channel=Channel.AUTO_EMAIL, subject_template="First", body_template="One"
+                ),
+                services.StepData(channel=Channel.CALL, day_offset=2, instructions="Call"),
+                services.StepData(
+                    channel=Channel.AUTO_EMAIL, day_offset=3, subject_template="Third",
+                    body_template="Three",
+                ),
+            ],
+        ),
+    )  # fmt: skip
+    lead = crew.lead(prospect=ProspectFactory(team=crew.team, first_name="Ola", company=None))
+    assert lead.prospect.first_name == "Ola"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, crew.sdr)
+
+    page.goto(f"{live_server.url}/cadences/{team.pk}/edit/")
+    expect(page.get_by_role("alert")).to_contain_text("only managers change it")
+    page.screenshot(path=str(screenshots / "cadence-team-locked.png"), full_page=True)
+    page.get_by_role("button", name="Copy to my cadences").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit Copy of Team intro Personal")
+
+    nav = page.get_by_role("navigation", name="Steps")
+    main = page.locator("fieldset.step-card").first
+    pane = page.get_by_role("complementary", name="Preview")
+    boxes = [x.bounding_box() for x in (nav, main, pane)]
+    assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"]  # side by side, left to right
+    assert boxes[1]["x"] + boxes[1]["width"] <= boxes[2]["x"]
+    assert boxes[2]["x"] + boxes[2]["width"] <= 1280
+    assert max(b["y"] for b in boxes) - min(b["y"] for b in boxes) < 40  # one row
+
+    items = nav.locator("[data-step-list] li")
+    expect(items.locator("[data-select]")).to_have_text(
+        ["1. Automatic email: First", "2. Phone call: Call", "3. Automatic email: Third"]
+    )
+    items.nth(2).get_by_role("button", name="Up").click()
+    items.nth(2).get_by_role("button", name="Remove").click()  # the call, now third
+    expect(items.locator("[data-select]")).to_have_text(
+        ["1. Automatic email: First", "2. Automatic email: Third"]
+    )
+    nav.get_by_role("button", name="2. Automatic email: Third", exact=True).click()
+    step = page.locator("fieldset.step-card:visible")
+    step.get_by_label("Subject").fill("Still keen, {{ prospect.first_name }}?")
+    step.get_by_label("Body").fill("Hei {{ prospect.first_name }}\n{{ sdr.full_name }}")
+    expect(pane.locator("[data-preview-subject]")).to_have_text("Still keen, Ola?")
+    expect(pane.locator("[data-preview-body]")).to_have_text("Hei OlaSara Berg")
+    axe(page, "cadence editor")
+    fits(page, "cadence-editor")
+    page.screenshot(path=str(screenshots / "cadence-editor-1280.png"), full_page=False)
+    page.get_by_role("button", name="Save cadence").click()
+
+    expect(page.get_by_role("status")).to_have_text("Cadence “Copy of Team intro” saved.")
+    copy = Cadence.objects.get(owner=crew.sdr)
+    assert list(
+        copy.steps.order_by("position").values_list("position", "channel", "subject_template")
+    ) == [
+        (1, Channel.AUTO_EMAIL, "First"),
+        (2, Channel.AUTO_EMAIL, "Still keen, {{ prospect.first_name }}?"),
+    ]
+    assert team.steps.count() == 3  # the team's cadence is untouched
 
 
 # --- 4. Bulk enrollment from the lead list ------------------------------------------------------

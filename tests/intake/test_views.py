@@ -109,13 +109,22 @@ def test_bad_uploads_get_a_clear_message_and_store_nothing(client, crew, content
     assert ImportJob.objects.count() == 0
 
 
+def excel_rows(response) -> list[list[str]]:
+    """The rows of a CSV download as Excel with Norwegian settings reads it: UTF-8 after a
+    byte order mark, cells separated by semicolons."""
+    raw = b"".join(response.streaming_content)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8, not cp1252
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
 def test_the_rejected_rows_download_neutralises_formulas(client, crew):
     data = b"First Name,Email,Company\n=cmd|' /C calc'!A0,not-an-email,+SUM(1)\nOk,ok@x.no,Fine\n"
     job = run_import(crew.marketing, data)
     client.force_login(crew.marketing)
     response = client.get(f"/imports/{job.pk}/issues.csv")
     assert response["Content-Disposition"] == f'attachment; filename="import-{job.pk}-rejected.csv"'
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = excel_rows(response)
     assert rows == [
         ["line", "kind", "reason", "First Name", "Email", "Company"],
         [
@@ -370,3 +379,52 @@ def test_a_preview_with_a_header_row_past_the_file_says_so(client, crew):
     (alert,) = parse(response.content.decode()).elements
     assert (alert.tag, alert.attrs) == ("p", {"class": "form-error", "role": "alert"})
     assert alert.text == "The file has no such row."
+
+
+def test_the_duplicates_download_carries_each_rows_data_and_why(client, crew):
+    ProspectFactory(team=crew.team, email="old@kunde.no")  # already in the team
+    data = (
+        "Fornavn,Email,Firma\n"
+        "Åse,aase@fjord.no,Blåbær AS\n"
+        "Ola,old@kunde.no,Kunde; og Co\n"
+        'Åse igjen,aase@fjord.no,=HYPERLINK("x")\n'
+    ).encode()
+    job = run_import(crew.marketing, data)
+    assert (job.created_count, job.duplicate_count) == (1, 2)
+    client.force_login(crew.marketing)
+
+    response = client.get(f"/imports/{job.pk}/issues.csv", {"kind": "duplicate"})
+
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="import-{job.pk}-duplicate.csv"'
+    )
+    rows = excel_rows(response)
+    assert rows == [
+        ["line", "kind", "reason", "Fornavn", "Email", "Firma"],
+        ["3", "duplicate", "old@kunde.no: already in the CRM", "Ola", "old@kunde.no",
+         "Kunde; og Co"],
+        ["4", "duplicate", "aase@fjord.no: appears earlier in the file", "Åse igjen",
+         "aase@fjord.no", "'=HYPERLINK(\"x\")"],
+    ]  # fmt: skip
+
+
+def test_the_started_notice_is_on_the_progress_card_while_the_import_runs(client, crew):
+    job = upload(crew.marketing, people(3))
+    services.import_start(
+        actor=crew.marketing,
+        job_id=job.pk,
+        options=services.ImportOptions(mapping=job.mapping, header_row=job.header_row),
+    )
+    client.force_login(crew.marketing)
+    notice = "The import has started: you can leave this page."
+
+    running = client.get(f"/imports/{job.pk}/?fragment=progress", HTTP_HX_REQUEST="true")
+    assert running.content.decode().count(notice) == 1
+    assert 'hx-trigger="every 1s"' in running.content.decode()  # polled while it runs
+
+    services.import_run(job.pk)
+    done = client.get(f"/imports/{job.pk}/?fragment=progress", HTTP_HX_REQUEST="true")
+    assert notice not in done.content.decode()
+    assert "hx-trigger" not in done.content.decode()  # the polling stops
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert notice not in page  # nor is it left as a message on the next page

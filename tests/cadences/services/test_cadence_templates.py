@@ -203,7 +203,7 @@ def test_update_renumbers_edits_adds_and_removes_steps(crew):
     cadence = make_cadence(crew.manager, [email(subject="One"), task(), email(subject="Three")])
     one, two, three = cadence.steps.order_by("position")
     cadence_update(
-        actor=crew.sdr,
+        actor=crew.manager,
         cadence_id=cadence.pk,
         data=data(
             name="Renamed",
@@ -349,9 +349,10 @@ def test_a_steps_content_is_every_field_but_its_place_and_a_touch_has_each():
         "channel", "subject_template", "body_template", "instructions", "day_offset",
         "offset_from", "is_breakup", "breakup_wait_days", "reply_in_thread",
     )  # fmt: skip
-    assert set(CadenceStep.CONTENT_FIELDS) == {
-        f.name for f in CadenceStep._meta.concrete_fields
-    } - place
+    assert (
+        set(CadenceStep.CONTENT_FIELDS)
+        == {f.name for f in CadenceStep._meta.concrete_fields} - place
+    )
     assert set(CadenceStep.CONTENT_FIELDS) <= {f.name for f in Touch._meta.concrete_fields}
 
 
@@ -378,8 +379,15 @@ def test_copy_a_cadence(crew):
     def content(cadence):
         return list(
             cadence.steps.order_by("position").values_list(
-                "position", "channel", "subject_template", "body_template", "instructions",
-                "day_offset", "offset_from", "is_breakup", "breakup_wait_days",
+                "position",
+                "channel",
+                "subject_template",
+                "body_template",
+                "instructions",
+                "day_offset",
+                "offset_from",
+                "is_breakup",
+                "breakup_wait_days",
             )  # fmt: skip
         )
 
@@ -395,9 +403,11 @@ def test_copy_a_cadence(crew):
 
 def test_archive_and_restore(crew):
     cadence = make_cadence(crew.manager, [email()])
-    assert cadence_set_archived(actor=crew.sdr, cadence_id=cadence.pk, archived=True).is_archived
+    assert cadence_set_archived(
+        actor=crew.manager, cadence_id=cadence.pk, archived=True
+    ).is_archived
     assert Cadence.objects.get(pk=cadence.pk).is_archived is True
-    cadence_set_archived(actor=crew.sdr, cadence_id=cadence.pk, archived=False)
+    cadence_set_archived(actor=crew.manager, cadence_id=cadence.pk, archived=False)
     assert Cadence.objects.get(pk=cadence.pk).is_archived is False
 
 

@@ -193,7 +193,7 @@ def test_a_taken_name_is_shown_on_the_name_field(crew, client):
 def test_edit_a_cadence(crew, client):
     cadence = make_cadence(crew.manager, [email(subject="Old")], name="Outbound")
     step = cadence.steps.get()
-    client.force_login(crew.sdr)
+    client.force_login(crew.manager)
     page = client.get(f"/cadences/{cadence.pk}/edit/").content.decode()
     assert 'value="Old"' in page
     changed = {**EMAIL_STEP, "id": str(step.pk), "subject_template": "New"}
@@ -219,6 +219,9 @@ def test_copy_archive_and_the_standard_cadence_buttons(crew, client):
     copy = Cadence.objects.get(name="Copy of Outbound")
     assert copied["Location"] == f"/cadences/{copy.pk}/edit/"
     assert _shown(client, copied) == ["Copied as “Copy of Outbound”. Edit it to make it your own."]
+    assert (copy.owner_id, copy.team_id) == (crew.sdr.pk, crew.team.pk)  # the SDR's own
+
+    client.force_login(crew.manager)  # a team cadence: the manager archives it
 
     archived = client.post(f"/cadences/{cadence.pk}/archive/", {"archived": "1"})
     assert archived["Location"] == f"/cadences/{cadence.pk}/"
@@ -479,7 +482,7 @@ def test_the_panel_offers_no_enrollment_to_a_paused_lead_or_an_ae(crew, standard
 def test_the_exit_rule_someone_else_at_the_company_replied_is_set_on_the_editor(crew, client):
     cadence = make_cadence(crew.manager, [email(subject="Old")], name="Outbound")
     step = cadence.steps.get()
-    client.force_login(crew.sdr)
+    client.force_login(crew.manager)
     page = client.get(f"/cadences/{cadence.pk}/edit/").content.decode()
     assert 'name="stop_on_colleague_reply"' in page
     assert "Stop when someone else at the company replies" in page
