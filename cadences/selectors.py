@@ -13,7 +13,7 @@ from leads.selectors import lead_scope
 from sdrcrm import clock
 from sdrcrm.errors import NotFound
 
-from . import context, schedule, templating
+from . import context, pace, schedule, templating
 from .models import (
     MAILBOX_HOLDS,
     Cadence,
@@ -265,30 +265,12 @@ def today_queue(*, user: User, now: datetime | None = None, owner: User | None =
             -(i.lead.score or 0),
         )
     )
-    done_today = Touch.objects.filter(
-        owner=owner,
-        completed_at__gte=day_start,
-        completed_at__lt=day_end,
-        status__in=[TouchStatus.DONE, TouchStatus.SENT],
-    ).count()
-    upcoming = (
-        Touch.objects.filter(
-            owner=owner,
-            # Later steps are "planned" with their projected time until the step before ends.
-            status__in=[TouchStatus.SCHEDULED, TouchStatus.PLANNED],
-            enrollment__status=EnrollmentStatus.ACTIVE,
-            due_at__gte=day_end,
-            due_at__lt=day_end + timedelta(days=7),
-        )
-        .exclude(channel=Channel.AUTO_EMAIL)
-        .count()
-    )
     return Queue(
         items=items,
         overdue_count=sum(1 for i in items if i.overdue),
-        done_today=done_today,
+        done_today=pace.touches_done(owner=owner, start=day_start, end=day_end),
         target=owner.daily_touch_target,
-        upcoming=upcoming,
+        upcoming=pace.upcoming_tasks(owner=owner, after=day_end),
     )
 
 

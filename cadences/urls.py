@@ -19,6 +19,7 @@ urlpatterns = [
     path("enrollments/<int:enrollment_id>/resume/", views.enrollment_resume, name="resume"),
     path("enrollments/<int:enrollment_id>/stop/", views.enrollment_stop, name="stop"),
     path("leads/<int:lead_id>/reply/", views.lead_reply, name="reply"),
+    path("leads/<int:lead_id>/calls/", views.lead_call, name="lead_call"),
     path("leads/<int:lead_id>/reminders/", views.reminder_create, name="reminder_create"),
     path("reminders/<int:reminder_id>/done/", views.reminder_done, name="reminder_done"),
     path("touches/<int:touch_id>/complete/", views.touch_complete, name="complete"),

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from leads.forms import CallForm
+from leads.models import CallOutcome
 from leads.selectors import team_prospectors
 from sdrcrm import clock
 from sdrcrm.errors import Conflict, Invalid
@@ -468,13 +470,50 @@ def touch_complete(request, touch_id: int):
         f"{touch.get_channel_display()} with {touch.lead.prospect.full_name}: "
         f"{touch.get_outcome_display()}.",
     )
-    if result.propose_reminder_at:
-        request.session["proposed_reminder"] = {
-            "lead_id": touch.lead_id,
-            "lead": touch.lead.prospect.full_name,
-            "due_at": timezone.localtime(result.propose_reminder_at).strftime("%Y-%m-%dT%H:%M"),
-            "note": "Call back after the voicemail",
-        }
+    _propose_follow_up(request, result, form.cleaned_data["outcome"])
+    return redirect(back)
+
+
+def _propose_follow_up(request, result: services.TaskResult, outcome: str) -> None:
+    """Offer the follow-up reminder of a call that reached no one (Today's and the lead page's
+    "Proposed reminder" card, cadences/_proposed_reminder.html), until accepted or dismissed."""
+    if not result.propose_reminder_at:
+        return
+    request.session["proposed_reminder"] = {
+        "lead_id": result.lead.pk,
+        "lead": result.lead.prospect.full_name,
+        "due_at": timezone.localtime(result.propose_reminder_at).strftime("%Y-%m-%dT%H:%M"),
+        "note": FOLLOW_UP_NOTES.get(outcome, FOLLOW_UP_NOTES["voicemail"]),
+    }
+
+
+# The proposed reminder's note, by the call's outcome (services.FOLLOW_UP_OUTCOMES).
+FOLLOW_UP_NOTES = {
+    "voicemail": "Call back after the voicemail",
+    "no_answer": "Call back: no answer last time",
+}
+
+
+@require_POST
+def lead_call(request, lead_id: int):
+    """A call logged on the lead page: the same service and follow-up proposal as Today."""
+    form = CallForm(request.POST)
+    back = reverse("leads:detail", args=[lead_id])
+    if not form.is_valid():
+        messages.error(request, _("Choose the call's outcome: nothing was saved."))
+        return redirect(back)
+    outcome = form.cleaned_data["outcome"]
+    try:
+        result = services.lead_call_log(
+            actor=request.user, lead_id=lead_id, outcome=outcome, notes=form.cleaned_data["notes"]
+        )
+    except SHOWN_ERRORS as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    messages.success(
+        request, _("Call logged: %(outcome)s.") % {"outcome": CallOutcome(outcome).label}
+    )
+    _propose_follow_up(request, result, outcome)
     return redirect(back)
 
 

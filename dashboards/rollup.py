@@ -38,8 +38,8 @@ EMAIL_CHANNELS = ("auto_email", "manual_email")
 
 _STAGE_ARRAY = "ARRAY[" + ", ".join(f"'{s}'" for s in STAGES) + "]::text[]"
 # A touch (docs/metrics.md): an email sent or logged, a call, or a cadence step done (a LinkedIn
-# step, a task); not a reminder or a skipped step. The same as intake.selectors.TOUCH_EVENT_Q
-# (speed to lead on the lead page).
+# step, a task); not a reminder or a skipped step. The same as leads.selectors.TOUCH_EVENT_Q
+# (speed to lead on the lead page, the SDR's pace on Today).
 _TOUCH = (
     "({a}.kind IN ('email', 'call') OR ({a}.kind = 'task' AND {a}.payload ? 'touch_id' "
     "AND NOT {a}.payload ? 'skipped'))"

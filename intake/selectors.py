@@ -1,9 +1,10 @@
 """Reads for lead intake. Every query starts from the user."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import User
 from leads.models import EventKind, Lead, LeadEvent, LeadSource, LeadState
+from leads.selectors import TOUCH_EVENT_Q
 
 from .models import (
     CaptureOutcome,
@@ -99,14 +100,6 @@ def webform_scope(user: User) -> QuerySet[WebForm]:
     return WebForm.objects.none()
 
 
-# A touch (docs/metrics.md): an email, a call, or a cadence step done (a LinkedIn step, a task);
-# not a reminder or a skipped step. The dashboards' rollup (dashboards/rollup.py, _TOUCH) uses
-# the same definition in SQL, so the lead page and the dashboards agree on speed to lead.
-TOUCH_EVENT_Q = Q(kind__in=[EventKind.EMAIL, EventKind.CALL]) | (
-    Q(kind=EventKind.TASK, payload__has_key="touch_id") & ~Q(payload__has_key="skipped")
-)
-
-
 def lead_inbound_capture(*, lead: Lead) -> tuple[InboundCapture | None, LeadEvent | None]:
     """The web-form capture that created ``lead`` and its first touch since (two queries), or
     (None, None) for a lead that did not come from a web form (no query)."""
@@ -120,6 +113,7 @@ def lead_inbound_capture(*, lead: Lead) -> tuple[InboundCapture | None, LeadEven
     if capture is None:
         return None, None
     first = (
+        # A touch as leads.selectors defines it: the dashboards' speed to lead agrees.
         LeadEvent.objects.filter(TOUCH_EVENT_Q, lead=lead, created_at__gte=capture.captured_at)
         .order_by("created_at", "id")
         .first()

@@ -509,6 +509,13 @@ class LeadEvent(models.Model):
         indexes = [
             models.Index(fields=["lead", "-created_at", "-id"], name="leadevent_lead_time"),
             models.Index(fields=["kind", "created_at"], name="leadevent_kind_time"),
+            # The SDR's own entries of a day (their pace on Today, cadences/pace.py); automatic
+            # entries (no actor), most of the timeline, are not in it.
+            models.Index(
+                fields=["actor", "created_at"],
+                name="leadevent_actor_time",
+                condition=models.Q(actor__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from sdrcrm.errors import NotFound
 
-from .models import Lead, LeadEvent, LeadState, Prospect, _works_lead
+from .models import EventKind, Lead, LeadEvent, LeadState, Prospect, _works_lead
 from .search import SEARCH_ID_LIMIT, all_words, search_words
 
 
@@ -45,6 +45,15 @@ def lead_get_for_user(*, user: User, lead_id: int) -> Lead:
         )
     except (Lead.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("No such lead")) from None
+
+
+# A touch (docs/metrics.md, "Words used below"): an email, a call, or a cadence step done (a
+# LinkedIn step, a task); not a reminder or a skipped step. Speed to lead on the lead page
+# (intake), the SDR's pace on Today (cadences.pace) and, in SQL, the dashboards' rollup
+# (dashboards/rollup.py, _TOUCH) use this one definition.
+TOUCH_EVENT_Q = Q(kind__in=[EventKind.EMAIL, EventKind.CALL]) | (
+    Q(kind=EventKind.TASK, payload__has_key="touch_id") & ~Q(payload__has_key="skipped")
+)
 
 
 # The lead page shows the newest entries; "the whole timeline" asks for up to the long limit.

@@ -13,7 +13,6 @@ urlpatterns = [
     path("<int:lead_id>/edit/", views.lead_edit, name="edit"),
     path("<int:lead_id>/transition/<slug:name>/", views.lead_transition, name="transition"),
     path("<int:lead_id>/notes/", views.lead_note, name="note"),
-    path("<int:lead_id>/calls/", views.lead_call, name="call"),
     path("<int:lead_id>/checklist/", views.lead_checklist, name="checklist"),
     path("<int:lead_id>/claim/", views.lead_claim, name="claim"),
 ]

@@ -210,31 +210,6 @@ def lead_note(request, lead_id: int):
 
 
 @require_POST
-def lead_call(request, lead_id: int):
-    selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
-    form = CallForm(request.POST)
-    extra = {}
-    if form.is_valid():
-        try:
-            services.lead_log_call(
-                actor=request.user,
-                lead_id=lead_id,
-                outcome=form.cleaned_data["outcome"],
-                notes=form.cleaned_data["notes"],
-            )
-        except LeadInvalid as exc:
-            form.add_error("outcome", str(exc))
-            extra["call_form"] = form
-        else:
-            extra["flash"] = f"Call logged: {CallOutcome(form.cleaned_data['outcome']).label}."
-    else:
-        extra["call_form"] = form
-    if not request.htmx and "call_form" in extra:
-        messages.error(request, "Choose the call's outcome: nothing was saved.")
-    return _after_post(request, lead_id, "leads/_activity.html", **extra)
-
-
-@require_POST
 def lead_checklist(request, lead_id: int):
     selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
     item = request.POST.get("item", "")

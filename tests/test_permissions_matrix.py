@@ -159,7 +159,7 @@ CREATE = (LOGIN, DONE, DONE, DONE, 403, 403, DONE, 403, 403, DONE, DONE, 403)
 POST_ONLY = [
     "/leads/{id}/transition/start_research/",
     "/leads/{id}/notes/",
-    "/leads/{id}/calls/",
+    "/cadences/leads/{id}/calls/",
     "/leads/{id}/checklist/",
     "/leads/{id}/claim/",
     "/leads/bulk-assign/",
@@ -253,7 +253,9 @@ def _request(world: World, action: str, lead: Lead):
     if action == "note":
         return "post", base + "notes/", {"body": "Called the switchboard."}
     if action == "call":
-        return "post", base + "calls/", {"outcome": "no_answer", "notes": "Rang twice."}
+        # The lead page's call form posts to cadences: one path for a call, whichever page.
+        path = f"/cadences/leads/{lead.pk}/calls/"
+        return "post", path, {"outcome": "no_answer", "notes": "Rang twice."}
     if action == "checklist":
         return "post", base + "checklist/", {"item": "role_known", "done": "1"}
     if action == "claim":

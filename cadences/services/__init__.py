@@ -9,6 +9,7 @@ callers import from ``cadences.services``.
   pauses until the person is back, a temporary failure counts and sends again, the SDR's own
   email in the thread);
 - ``tasks``: manual touches and reminders;
+- ``calls``: a call logged on the lead page, the same path as a call step done on Today;
 - ``dispatch/``: the email dispatcher (``claim``, ``load``, ``caps``, ``send``, ``mailbox``,
   ``outcome``, ``record``, ``uncertain``, ``holds``, ``run`` with the periodic tick);
 - ``digest``: the SDRs' morning digest.
@@ -42,6 +43,7 @@ from .authoring import (
     cadence_validate_steps,
     snippet_save,
 )
+from .calls import lead_call_log
 from .digest import digest_send_due
 from .dispatch import (
     Claim,
@@ -90,8 +92,10 @@ from .inbound import (
     lead_record_sdr_email,
 )
 from .tasks import (
+    FOLLOW_UP_OUTCOMES,
     OUTCOMES_BY_CHANNEL,
     TaskResult,
+    follow_up_at,
     reminder_create,
     reminder_done,
     touch_complete,
@@ -101,6 +105,7 @@ from .tasks import (
 
 __all__ = [
     "ENROLLABLE_STATES",
+    "FOLLOW_UP_OUTCOMES",
     "OUTCOMES_BY_CHANNEL",
     "BulkResult",
     "CadenceData",
@@ -140,8 +145,10 @@ __all__ = [
     "enrollment_scrap_unanswered",
     "enrollment_stop",
     "enrollment_stop_for_moved_leads",
+    "follow_up_at",
     "has_due_emails",
     "has_uncertain_due",
+    "lead_call_log",
     "lead_record_auto_reply",
     "lead_record_colleague_reply",
     "lead_record_reply",

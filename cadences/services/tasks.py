@@ -65,14 +65,28 @@ OUTCOMES_BY_CHANNEL = {
 
 @dataclass
 class TaskResult:
-    touch: Touch
+    touch: Touch | None  # None for a call logged outside a cadence step
+    lead: Lead
     propose_reminder_at: datetime | None = None
+
+
+# A call that reached no one proposes calling again: a reminder two business days later, in
+# the prospect's time zone (the SDR accepts, moves or dismisses it). The same on every page.
+FOLLOW_UP_OUTCOMES = frozenset({TaskOutcome.VOICEMAIL, TaskOutcome.NO_ANSWER})
+FOLLOW_UP_BUSINESS_DAYS = 2
+
+
+def follow_up_at(outcome: str, now: datetime, recipient: schedule.Recipient) -> datetime | None:
+    """When to call again after a call with ``outcome``, or None: nothing to follow up."""
+    if outcome not in FOLLOW_UP_OUTCOMES:
+        return None
+    return schedule.due_after(now, FOLLOW_UP_BUSINESS_DAYS, recipient)
 
 
 def touch_complete(*, actor: User, touch_id: int, outcome: str, note: str = "") -> TaskResult:
     """The SDR did a manual touch (call, LinkedIn, manual email, task) with this outcome.
-    The timeline records it; the next step is scheduled from now. A voicemail proposes a
-    follow-up reminder two business days later; a booked meeting ends the cadence."""
+    The timeline records it; the next step is scheduled from now. A voicemail or no answer
+    proposes a follow-up reminder (``follow_up_at``); a booked meeting ends the cadence."""
     now = clock.now()
     with transaction.atomic():
         touch = _lock_touch(actor, touch_id)
@@ -113,7 +127,7 @@ def touch_complete(*, actor: User, touch_id: int, outcome: str, note: str = "") 
                 "outcome_label": TaskOutcome(outcome).label,
             },
         )
-        result = TaskResult(touch=touch)
+        result = TaskResult(touch=touch, lead=touch.lead)
         if outcome == TaskOutcome.MEETING_BOOKED:
             end_enrollment(
                 touch.enrollment,
@@ -126,9 +140,9 @@ def touch_complete(*, actor: User, touch_id: int, outcome: str, note: str = "") 
             lead_transition(actor=actor, lead_id=touch.lead_id, name="engage")
         else:
             advance_enrollment(touch.enrollment, touch, now)
-        if outcome == TaskOutcome.VOICEMAIL:
+        if touch.channel in (Channel.CALL, Channel.VOICEMAIL):
             recipient = enrollment_recipient(touch.enrollment)
-            result.propose_reminder_at = schedule.due_after(now, 2, recipient)
+            result.propose_reminder_at = follow_up_at(outcome, now, recipient)
     return result
 
 

@@ -61,7 +61,7 @@ def test_sdr_logs_in_and_starts_research(
     ]
 
 
-def test_sdr_ticks_checklist_adds_note_and_logs_call_without_reload(
+def test_sdr_ticks_checklist_and_adds_note_without_reload_then_logs_a_call(
     page, live_server, transactional_db, crew, login, screenshots
 ):
     lead = walk(crew.lead(owner="sdr"), "researching")
@@ -90,18 +90,21 @@ def test_sdr_ticks_checklist_adds_note_and_logs_call_without_reload(
     expect(timeline.first).to_contain_text("Switchboard says she is back on Monday.")
     expect(page.get_by_label(re.compile(r"^Note:?$"))).to_have_value("")
 
+    assert page.evaluate("window.__sameDocument") is True
+
+    # A call goes the way of a call on Today (cadences' one call path): the page comes back
+    # with the follow-up reminder a voicemail proposes.
     page.get_by_label(re.compile(r"^Outcome:?$")).select_option(label="Left voicemail")
     page.get_by_label(re.compile(r"^Call notes:?$")).fill("Asked for a call back on Monday.")
     page.get_by_role("button", name="Log call").click()
-    expect(page.locator("#activity").get_by_role("status")).to_have_text(
-        "Call logged: Left voicemail."
-    )
+    expect(page.get_by_role("status")).to_contain_text("Call logged: Left voicemail.")
     expect(timeline).to_have_count(4)
     expect(timeline.first.locator(".kind")).to_have_text("Call")
     expect(timeline.first).to_contain_text("Left voicemail")
     expect(timeline.first).to_contain_text("Asked for a call back on Monday.")
+    proposal = page.get_by_role("region", name="Proposed reminder")
+    expect(proposal).to_contain_text(f"A reminder to call {lead.prospect.full_name} again on")
 
-    assert page.evaluate("window.__sameDocument") is True
     assert page.url == _detail_url(live_server, lead)
     page.screenshot(path=str(screenshots / "activity-lead-detail.png"), full_page=True)
 

@@ -1,4 +1,4 @@
-"""The SDR's day (``today_queue``): what is due, in which order, and the pace."""
+"""The SDR's day (``today_queue``): what is due and in which order (the pace: test_pace.py)."""
 
 from datetime import timedelta
 
@@ -118,35 +118,11 @@ def test_what_is_not_in_todays_queue(crew, day):
 
     assert queue.items == []
     assert queue.overdue_count == 0
-    assert queue.upcoming == 1  # tomorrow's call
+    assert queue.upcoming == 2  # tomorrow's call and tomorrow's reminder
     assert tomorrow_call.status == "scheduled"
 
 
-def test_pace_counts_touches_done_today_against_the_target(crew, day):
-    crew.sdr.daily_touch_target = 8
-    crew.sdr.save(update_fields=["daily_touch_target"])
-    today = at(2027, 5, 11, 9, 0)
-    for channel in (Channel.CALL, Channel.LINKEDIN_CONNECT):
-        day(channel, today, status=TouchStatus.DONE, completed_at=today)
-    day(Channel.AUTO_EMAIL, today, status=TouchStatus.SENT, completed_at=today, sent_at=today)
-    day(Channel.CALL, today, status=TouchStatus.SKIPPED, completed_at=today)  # not a touch done
-    yesterday = at(2027, 5, 10, 16, 0)
-    day(Channel.CALL, yesterday, status=TouchStatus.DONE, completed_at=yesterday)
-    day(Channel.CALL, today, status=TouchStatus.DONE, completed_at=today, owner="sdr2")
-
-    queue = today_queue(user=crew.sdr)
-
-    assert (queue.done_today, queue.target, queue.pace_percent) == (3, 8, 38)
-
-
-def test_pace_is_capped_and_a_zero_target_is_no_pace(crew, day):
-    crew.sdr.daily_touch_target = 1
-    crew.sdr.save(update_fields=["daily_touch_target"])
-    for _ in range(2):
-        day(Channel.CALL, NOW, status=TouchStatus.DONE, completed_at=NOW)
-    assert today_queue(user=crew.sdr).pace_percent == 100
-    crew.sdr.daily_touch_target = 0
-    assert today_queue(user=crew.sdr).pace_percent == 0
+# The pace and the upcoming count: tests/cadences/test_pace.py.
 
 
 def test_the_local_day_is_the_owners(crew, day):

@@ -161,12 +161,19 @@ def test_a_voicemail_proposes_a_reminder_two_business_days_later(crew, now, time
     assert Reminder.objects.count() == 0  # only proposed
 
 
-def test_other_outcomes_propose_nothing(crew, now):
+def test_no_answer_proposes_the_same_reminder(crew, now, time_machine):
     _, _, touch = one_task(crew, Channel.CALL)
-    assert (
-        touch_complete(actor=crew.sdr, touch_id=touch.pk, outcome="no_answer").propose_reminder_at
-        is None
-    )  # noqa: E501
+    time_machine.move_to(at(2027, 5, 14, 11, 0), tick=False)  # Friday
+    result = touch_complete(actor=crew.sdr, touch_id=touch.pk, outcome="no_answer")
+    assert local(result.propose_reminder_at) == ("2027-05-19", "08:00")
+    assert Reminder.objects.count() == 0
+
+
+@pytest.mark.parametrize("outcome", ["connected", "wrong_number"])
+def test_other_outcomes_propose_nothing(crew, now, outcome):
+    _, _, touch = one_task(crew, Channel.CALL)
+    result = touch_complete(actor=crew.sdr, touch_id=touch.pk, outcome=outcome)
+    assert result.propose_reminder_at is None
 
 
 def test_completing_the_last_step_completes_the_cadence(crew, now):

@@ -78,9 +78,7 @@ def test_the_today_page_lists_the_queue_with_one_click_outcomes(crew, calls, now
     assert '<p class="task-contact">Call <a class="tel" href="tel:+471">+47 1</a></p>' in html
 
 
-def test_a_queue_item_shows_the_touch_its_outcomes_and_escapes_what_people_typed(
-    crew, now, client
-):
+def test_a_queue_item_shows_the_touch_its_outcomes_and_escapes_what_people_typed(crew, now, client):
     """An item of the queue (partials/cadences/_today_items.jinja): a LinkedIn touch with its
     lead, cadence, step, due time and score, its instructions, a form per outcome and one to
     skip, each with the CSRF token and the way back to the day; what people typed escaped."""
@@ -166,7 +164,7 @@ def test_completing_a_call_with_a_voicemail_proposes_a_reminder_and_accepting_cr
     assert Reminder.objects.count() == 0
 
     page = client.get("/today/").content.decode()
-    assert "Follow up on the voicemail?" in page
+    assert "Follow up on the call?" in page
     # Two business days after Monday 10:00: Wednesday at the window's opening.
     assert 'name="due_at" value="2027-05-05T08:00"' in page
     assert f'action="/cadences/leads/{lead.pk}/reminders/"' in page
@@ -184,7 +182,7 @@ def test_completing_a_call_with_a_voicemail_proposes_a_reminder_and_accepting_cr
         lead.pk, crew.sdr.pk, at(2027, 5, 5, 8, 0), note,
     )  # fmt: skip
     assert note == "Call back after the voicemail"
-    assert "Follow up on the voicemail?" not in client.get("/today/").content.decode()
+    assert "Follow up on the call?" not in client.get("/today/").content.decode()
 
 
 def test_the_proposal_can_be_dismissed(crew, calls, now, client):
@@ -193,15 +191,31 @@ def test_the_proposal_can_be_dismissed(crew, calls, now, client):
     client.post(f"/cadences/touches/{touch.pk}/complete/", {"outcome": "voicemail"})
     response = client.post("/cadences/proposal/dismiss/", {"next": "/today/"})
     assert (response.status_code, response["Location"]) == (302, "/today/")
-    assert "Follow up on the voicemail?" not in client.get("/today/").content.decode()
+    assert "Follow up on the call?" not in client.get("/today/").content.decode()
     assert Reminder.objects.count() == 0
 
 
-def test_other_outcomes_propose_nothing(crew, calls, now, client):
+def test_no_answer_proposes_a_reminder_too(crew, calls, now, client):
+    lead, touch = due_call(crew, calls, prospect__first_name="Ada", prospect__last_name="King")
+    client.force_login(crew.sdr)
+
+    client.post(f"/cadences/touches/{touch.pk}/complete/", {"outcome": "no_answer"})
+
+    page = client.get("/today/").content.decode()
+    assert "A reminder to call Ada King again on" in page
+    assert 'name="due_at" value="2027-05-05T08:00"' in page
+    assert re.findall(r'<input type="hidden" name="note" value="([^"]+)">', page) == [
+        "Call back: no answer last time"
+    ]
+    assert Reminder.objects.count() == 0  # only proposed
+
+
+@pytest.mark.parametrize("outcome", ["connected", "wrong_number"])
+def test_other_outcomes_propose_nothing(crew, calls, now, client, outcome):
     _, touch = due_call(crew, calls)
     client.force_login(crew.sdr)
-    client.post(f"/cadences/touches/{touch.pk}/complete/", {"outcome": "connected"})
-    assert "Follow up on the voicemail?" not in client.get("/today/").content.decode()
+    client.post(f"/cadences/touches/{touch.pk}/complete/", {"outcome": outcome})
+    assert "Follow up on the call?" not in client.get("/today/").content.decode()
 
 
 @pytest.mark.parametrize("outcome", ["linkedin_sent", "", "nonsense"])

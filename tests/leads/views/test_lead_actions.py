@@ -230,56 +230,7 @@ def test_plain_empty_note_redirects_with_a_message_and_writes_nothing(crew, clie
     assert lead_snapshot(lead.pk) == before
 
 
-# --- Calls ----------------------------------------------------------------------------------
-
-
-def test_htmx_call_returns_the_activity_fragment_with_the_call(crew, client):
-    lead = crew.lead(owner="sdr")
-    client.force_login(crew.sdr)
-
-    response = client.post(
-        f"/leads/{lead.pk}/calls/", {"outcome": "meeting_booked", "notes": "Tuesday 10:00."}, **HTMX
-    )
-
-    content = response.content.decode()
-    assert response.status_code == 200
-    assert content.startswith('<section id="activity"')
-    assert "Call logged: Connected: meeting booked." in content
-    assert "<strong>Connected: meeting booked</strong>" in content
-    assert "Tuesday 10:00." in content
-    event = LeadEvent.objects.get(lead=lead)
-    assert (event.kind, event.payload["outcome"], event.body) == (
-        EventKind.CALL, "meeting_booked", "Tuesday 10:00.",
-    )  # fmt: skip
-
-
-@pytest.mark.parametrize("outcome", ["", "teleported"])
-def test_htmx_call_without_a_valid_outcome_returns_the_form_and_writes_nothing(
-    crew, client, outcome
-):
-    lead = crew.lead(owner="sdr")
-    client.force_login(crew.sdr)
-    before = lead_snapshot(lead.pk)
-
-    response = client.post(f"/leads/{lead.pk}/calls/", {"outcome": outcome, "notes": "?"}, **HTMX)
-
-    content = response.content.decode()
-    assert response.status_code == 200
-    assert '<p class="field-error" id="id_outcome_error">' in content
-    assert "Call logged" not in content
-    assert lead_snapshot(lead.pk) == before
-
-
-def test_plain_call_without_outcome_redirects_with_a_message(crew, client):
-    lead = crew.lead(owner="sdr")
-    client.force_login(crew.sdr)
-    before = lead_snapshot(lead.pk)
-
-    response = client.post(f"/leads/{lead.pk}/calls/", {"outcome": ""})
-
-    assert (response.status_code, response["Location"]) == (302, _detail(lead))
-    assert _messages(response) == ["Choose the call's outcome: nothing was saved."]
-    assert lead_snapshot(lead.pk) == before
+# Calls: tests/cadences/views/test_lead_call.py (the lead page's call form posts to cadences).
 
 
 # --- Research checklist ---------------------------------------------------------------------
