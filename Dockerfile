@@ -21,6 +21,7 @@ RUN pip install --require-hashes --no-deps -r requirements.txt && pip check
 
 COPY . .
 RUN pip install --no-deps . \
+    && python scripts/messages.py compile \
     && rm -rf build ./*.egg-info \
     && useradd --system --create-home --home-dir /home/sdrcrm --shell /usr/sbin/nologin sdrcrm \
     && mkdir -p /app/var \

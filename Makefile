@@ -10,6 +10,8 @@
 #   make test-faults  fault injection and concurrency at the issue's full counts (SDRCRM_FAULT_SCALE=1)
 #   make bench     benchmarks on a million leads (SIZE=small|tiny for quick runs); var/bench/latest.json
 #                  (ONLY=mailboxes, or another list, runs some of them: scripts/bench.py --only)
+#   make messages  extract every string marked for translation into locale/nb/LC_MESSAGES/django.po
+#                  (Django's makemessages: needs GNU gettext) and compile the catalogues
 #   make lint      ruff check and the import contracts (lint-imports, pyproject.toml)
 #   make audit     bandit and pip-audit; accepted findings, with reasons, in security-audit.toml
 #   make upgrade   refresh the lock files (requirements*.txt) from pyproject.toml, newest allowed
@@ -54,7 +56,7 @@ SETUP_DB = mkdir -p $(VAR_DIR)/celery/queue $(VAR_DIR)/celery/processed \
 	&& $(PY) manage.py migrate --noinput \
 	&& $(PY) manage.py seed_demo | tee $(VAR_DIR)/demo-logins.txt
 
-.PHONY: help install deps runtime-deps jsdeps run test screenshots test-faults bench lint audit upgrade clean
+.PHONY: help install deps runtime-deps messages jsdeps run test screenshots test-faults bench lint audit upgrade clean
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -74,7 +76,20 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
+# The compiled message catalogues (.mo, not committed) from the .po files: pure Python
+# (scripts/messages.py, sdrcrm/pofile.py), no GNU gettext needed. scripts/test-services.sh
+# compiles too, before every test run.
 deps: $(STAMP)
+	$(PY) scripts/messages.py compile
+
+# Every marked string of the code, templates and Jinja2 partials into the bokmål catalogue
+# (file names only in the references: line numbers would change on every edit and conflict
+# at merge), then compiled. New strings arrive untranslated: translate them (docs/i18n.md).
+MESSAGES_IGNORE := $(foreach d,.venv node_modules var tests scripts build docs static,--ignore=$(d))
+messages: deps
+	$(PY) manage.py makemessages -l nb -e html,txt,py,jinja --add-location=file --no-obsolete \
+		$(MESSAGES_IGNORE)
+	$(PY) scripts/messages.py compile
 
 # What the app itself needs (requirements.txt, the image's set), for `make run`: no test or lint
 # tools. A virtualenv that has the dev set has all of it, so after `make deps` this installs
@@ -88,6 +103,7 @@ $(RUN_STAMP): requirements.txt pyproject.toml | $(PY)
 	touch $(RUN_STAMP)
 
 runtime-deps: $(RUN_STAMP)
+	$(PY) scripts/messages.py compile
 
 # Test-only JavaScript (axe-core, injected into pages by tests/browser); nothing here is served.
 AXE := node_modules/axe-core/axe.min.js

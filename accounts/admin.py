@@ -9,7 +9,7 @@ from .models import Team, User
 
 @admin.register(Team)
 class TeamAdmin(AuditedAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "language", "currency", "created_at"]
     search_fields = ["name"]
 
 
@@ -19,7 +19,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_filter = ["role", "team", "is_active", "is_staff"]
     list_select_related = ["team"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("Sales team", {"fields": ("role", "team", "title", "phone", "time_zone")}),
+        ("Sales team", {"fields": ("role", "team", "title", "phone", "time_zone", "language")}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("Sales team", {"fields": ("role", "team")}),)
 

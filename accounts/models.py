@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -16,6 +17,15 @@ class Team(models.Model):
         choices=[("mailbox", "The SDR's own mailbox"), ("site", "The site-wide email backend")],
         default="mailbox",
     )
+    # The team's language (docs/i18n.md): its members' pages unless they chose their own, and
+    # what its prospects read (emails, the unsubscribe page, the web form's answer). Empty:
+    # each member's browser decides, and prospects get the site's LANGUAGE_CODE. Existing
+    # teams in Norway's time zone start in bokmål (migration 0003).
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, blank=True, default="", db_default=""
+    )
+    # The currency its budgets, prices and deal values are in (ISO 4217).
+    currency = models.CharField(max_length=3, default="NOK", db_default="NOK")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -59,6 +69,10 @@ class User(AbstractUser):
     )
     daily_touch_target = models.PositiveIntegerField(
         default=40, help_text="Touches (emails, calls, LinkedIn) to do per day: the pace"
+    )
+    # The user's own language for their pages; empty follows the team's (sdrcrm/i18n.py).
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, blank=True, default="", db_default=""
     )
 
     class Meta:

@@ -15,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/language/", views.language_set, name="language_set"),
     path(
         "password/",
         security_views.PasswordChangeView.as_view(),  # audited

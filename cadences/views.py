@@ -18,6 +18,7 @@ from leads.models import CallOutcome
 from leads.selectors import team_prospectors
 from sdrcrm import clock
 from sdrcrm.errors import Conflict, Invalid
+from sdrcrm.i18n import render_for_prospect
 from sdrcrm.inputs import parse_id, parse_ids
 
 from . import selectors, services, templating
@@ -617,26 +618,32 @@ def unsubscribe(request, token: str):
     that button or a mail client's one-click header, unsubscribes for good."""
     touch_id = unsubscribe_touch_id(token)
     touch = (
-        Touch.objects.select_related("lead__prospect").filter(pk=touch_id).first()
+        Touch.objects.select_related("lead__prospect", "lead__team", "enrollment__cadence")
+        .filter(pk=touch_id)
+        .first()
         if touch_id
         else None
     )
+    # The page is in the prospect's language: the cadence's, else the team's (sdrcrm/i18n.py).
+    language = {"team": touch.lead.team, "cadence": touch.enrollment.cadence} if touch else {}
     if touch is not None and not touch.lead.prospect.email and touch.lead.prospect.do_not_contact:
         # The person was erased (privacy): their address is suppressed for good already.
         done = {"done": True, "email": "", "company": settings.SDRCRM_COMPANY_NAME}
-        return render(request, "cadences/unsubscribe.html", done)
+        return render_for_prospect(request, "cadences/unsubscribe.html", done, **language)
     if touch is None or not touch.lead.prospect.email:
         return render(request, "cadences/unsubscribe.html", {"invalid": True}, status=404)
     email = touch.lead.prospect.email
     if request.method == "POST":
         services.email_record_unsubscribe(email=email, note="unsubscribe link")
-        return render(
+        return render_for_prospect(
             request,
             "cadences/unsubscribe.html",
             {"done": True, "email": email, "company": settings.SDRCRM_COMPANY_NAME},
+            **language,
         )
-    return render(
+    return render_for_prospect(
         request,
         "cadences/unsubscribe.html",
         {"email": email, "token": token, "company": settings.SDRCRM_COMPANY_NAME},
+        **language,
     )

@@ -25,6 +25,7 @@ from leads.normalize import normalize_email
 from leads.services import LeadData, LeadInvalid, lead_create_inbound, lead_event_record
 from notifications.models import Notification, NotificationKind
 from notifications.services import lead_name, notification_create
+from sdrcrm.i18n import prospect_translation
 
 from .models import CaptureOutcome, InboundCapture, InboundRotation, WebForm
 
@@ -50,6 +51,7 @@ class CaptureResult:
     message: str
     redirect_url: str = ""
     capture: InboundCapture | None = None
+    language: str = ""  # the team's, which the answer to the visitor is in ("" unknown form)
 
 
 def webform_create(*, actor: User, name: str, redirect_url: str = "") -> WebForm:
@@ -93,9 +95,17 @@ def _next_owner(team_id: int) -> int | None:
 
 
 def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> CaptureResult:
-    form = WebForm.objects.filter(token=token, is_active=True).first()
+    form = WebForm.objects.select_related("team").filter(token=token, is_active=True).first()
     if form is None:
         return CaptureResult(404, "This form does not exist or no longer accepts submissions.")
+    # The visitor is answered in the team's language (sdrcrm/i18n.py).
+    with prospect_translation(form.team) as language:
+        result = _capture(form, data=data, ip=ip, referrer=referrer)
+    result.language = language
+    return result
+
+
+def _capture(form: WebForm, *, data, ip: str, referrer: str) -> CaptureResult:
     if (data.get(HONEYPOT) or "").strip():
         # A bot filled the hidden field: answer as if all went well, store nothing.
         return CaptureResult(200, "Thank you!", form.redirect_url)

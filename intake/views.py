@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leads.selectors import lead_scope, team_prospectors
+from sdrcrm.i18n import render_for_prospect
 from sdrcrm.spreadsheet import excel_csv_lines
 from security.client_ip import client_ip
 
@@ -226,10 +227,12 @@ def webform_submit(request, token: str):
     if result.status != 200:
         if wants_json:
             return JsonResponse({"ok": False, "error": result.message}, status=result.status)
-        return render(request, "intake/webform_result.html", {"result": result},
-                      status=result.status)  # fmt: skip
+        return render_for_prospect(request, "intake/webform_result.html", {"result": result},
+                                   language=result.language, status=result.status)  # fmt: skip
     if wants_json:
         return JsonResponse({"ok": True})
     if result.redirect_url:
         return redirect(result.redirect_url)
-    return render(request, "intake/webform_result.html", {"result": result})
+    return render_for_prospect(
+        request, "intake/webform_result.html", {"result": result}, language=result.language
+    )

@@ -1,6 +1,7 @@
 from django import forms
 
 from sdrcrm.inputs import validate_date_range
+from sdrcrm.money import AmountField
 
 from . import fields as lead_fields
 from .models import CallOutcome, DisqualifyReason, LeadSource, LeadState, ProspectRole
@@ -82,7 +83,7 @@ class LeadForm(forms.Form):
     company_employee_count = forms.IntegerField(
         required=False, min_value=0, max_value=lead_fields.EMPLOYEES_MAX, label="Employees"
     )
-    company_annual_revenue = forms.IntegerField(
+    company_annual_revenue = AmountField(
         required=False, min_value=0, max_value=lead_fields.REVENUE_MAX, label="Annual revenue"
     )
     company_country = forms.CharField(max_length=2, required=False, label="Country (ISO code)")

@@ -2,6 +2,7 @@ from django import forms
 
 from leads.models import DisqualifyReason
 from sdrcrm.inputs import validate_date_range
+from sdrcrm.money import AmountField
 
 from .models import Decision
 from .scoring import (
@@ -49,11 +50,11 @@ class ScoringModelForm(forms.Form):
         label="Excluded industries (one a line)",
         help_text="A hard disqualifier: leads in these industries are scrapped.",
     )
-    price_floor = forms.IntegerField(
+    price_floor = AmountField(
         min_value=0, max_value=10**12, label="Cheapest plan a year",
         help_text="A stated budget below this cannot afford the product.",
     )  # fmt: skip
-    price_list = forms.IntegerField(
+    price_list = AmountField(
         min_value=0, max_value=10**12, label="Usual deal a year",
         help_text="A budget at or above this can afford it; in between is a stretch.",
     )  # fmt: skip
@@ -214,7 +215,7 @@ def _blank(choices, label: str):
 class AnswersForm(forms.Form):
     """BANT and fit; also what the live score preview reads."""
 
-    budget = forms.IntegerField(
+    budget = AmountField(
         required=False, min_value=0, max_value=10**12, label="Stated budget a year",
         help_text="Empty: not known yet.",
     )  # fmt: skip

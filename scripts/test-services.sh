@@ -182,6 +182,10 @@ if [[ ! -x $CHROMIUM ]]; then
     log "  Install Debian's Chromium: apt-get install -y chromium (.ci/run does this)."
 fi
 
+# The message catalogues (.mo, not committed) from the .po files, so that a run from a fresh
+# clone, or after a .po changed, reads the translations (pure Python, a few milliseconds).
+"$PY" scripts/messages.py compile
+
 set +e
 if [[ ${1:-} == --run ]]; then
     # `scripts/test-services.sh --run CMD ARGS…` runs CMD with the same servers (make bench).

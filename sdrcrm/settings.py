@@ -104,9 +104,13 @@ MIDDLEWARE = [
     "sdrcrm.middleware.ApiErrorMiddleware",  # every error under /api/ is JSON
     "sdrcrm.middleware.InputGuardMiddleware",  # NUL in a query or form: 400
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session, before CommonMiddleware: the browser's Accept-Language (then
+    # LANGUAGE_CODE); accounts' middleware below refines it once the user is known.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",  # the user's language, else the team's
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -129,10 +133,13 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",  # LANGUAGE_CODE, LANGUAGES
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
             ],
+            # Shared filters of the bottom layer, loaded by any template: money, amount.
+            "libraries": {"money": "sdrcrm.templatetags.money"},
         },
     },
     # The partials a page repeats many times (lead rows, timeline, Today items, score and
@@ -266,7 +273,18 @@ SDRCRM_TOTP_FAILURE_LIMIT = int(os.environ.get("SDRCRM_TOTP_FAILURE_LIMIT", "5")
 SDRCRM_TOTP_LOCKOUT_MINUTES = int(os.environ.get("SDRCRM_TOTP_LOCKOUT_MINUTES", "15"))
 
 # --- I18N -----------------------------------------------------------------------------------
+# English and Norwegian bokmål (docs/i18n.md). A page's language: the user's own setting, else
+# the team's, else the browser's Accept-Language, else LANGUAGE_CODE. What a prospect sees
+# (emails, the unsubscribe page, the web form's answer) follows the team or the cadence
+# (sdrcrm/i18n.py).
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("nb", "Norsk bokmål")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own formats (sdrcrm/formats/<language>/formats.py) over Django's: "7. des. 2026",
+# "14:05", weeks from Monday. Numbers are grouped only where asked (the `money` and `amount`
+# filters): USE_THOUSAND_SEPARATOR stays off, so an id or a count in a URL, an attribute or a
+# chart's data is never "1 234".
+FORMAT_MODULE_PATH = ["sdrcrm.formats"]
 TIME_ZONE = os.environ.get("SDRCRM_TIME_ZONE", "Europe/Oslo")
 USE_I18N = True
 USE_TZ = True

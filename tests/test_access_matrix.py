@@ -59,6 +59,7 @@ ROUTES = {
     "/": Route(GET),
     "/login/": Route(GET_POST, lenient=True, public=True),
     "/logout/": Route(POST),
+    "/account/language/": Route(POST),
     "/password/": Route(GET_POST, lenient=True),
     "/password/done/": Route(GET, lenient=True),
     "/leads/": Route(GET),
@@ -195,7 +196,8 @@ ROLES = (
 # uses only these (its own account, and the data-subject page, tests/privacy); every other
 # route, with any method, on any team's objects, answers 403 or 404 (or 405) and writes nothing.
 PRIVACY_OFFICER_ROUTES = {
-    "/", "/logout/", "/password/", "/password/done/", "/account/two-factor/",
+    "/", "/logout/", "/account/language/", "/password/", "/password/done/",
+    "/account/two-factor/",
     "/account/two-factor/remove/", "/account/two-factor/verify/", "/privacy/",
     "/privacy/export/", "/privacy/erase/",
 }  # fmt: skip

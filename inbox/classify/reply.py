@@ -45,9 +45,15 @@ _FOOTERS = re.compile(
     r"|download outlook for)\b.{0,60}$",
     re.I,
 )
-# The footer the product adds to every cadence email (cadences/services/dispatch/send.py);
-# a reply that quotes it without markers must not read it as the person's words.
-PRODUCT_FOOTER = re.compile(r"^\s*>?\s*not interested\? unsubscribe with one click\b.*$", re.I)
+# The footer the product adds to every cadence email (cadences/services/dispatch/send.py),
+# in each of the product's languages (tests/inbox/classify/test_footer_languages.py checks
+# every translation); a reply that quotes it without markers must not read it as the
+# person's words.
+PRODUCT_FOOTER = re.compile(
+    r"^\s*>?\s*(?:not interested\? unsubscribe with one click"
+    r"|ikke interessert\? meld deg av med ett klikk)\b.*$",
+    re.I,
+)
 
 
 def _quoted(line: str) -> bool:

@@ -261,7 +261,8 @@ WEBHOOKS = {"/api/webhooks/inbound/1/"} | _anymail_paths()
 
 def test_the_url_list_is_complete():
     assert sorted(_project_paths()) == sorted([
-        "/healthz", "/", "/login/", "/logout/", "/password/", "/password/done/",
+        "/healthz", "/", "/login/", "/logout/", "/account/language/", "/password/",
+        "/password/done/",
         "/leads/", "/leads/new/", "/leads/overview/", "/leads/bulk-assign/",
         "/leads/1/", "/leads/1/edit/", "/leads/1/transition/start_research/",
         "/leads/1/notes/", "/leads/1/checklist/", "/leads/1/claim/",

@@ -8,12 +8,14 @@ from email.utils import formataddr
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import Team, User
 from leads.guards import contact_blocks
 from leads.models import LeadState
 from mailboxes.models import Mailbox, MailboxStatus
 from sdrcrm import clock
+from sdrcrm.i18n import prospect_language, prospect_translation
 from suppression.services import suppressed_emails
 
 from ... import schedule, templating
@@ -78,7 +80,8 @@ def touch_send_claimed(
     lookups = {} if lookups is None else lookups
     cadences = lookup(lookups, Cadence, {t.enrollment.cadence_id for t in touches})
     owners = lookup(lookups, User, {t.owner_id for t in touches})
-    teams = lookup(lookups, Team, {o.team_id for o in owners.values() if o.team_id})
+    team_ids = {o.team_id for o in owners.values() if o.team_id} | {t.lead.team_id for t in touches}
+    teams = lookup(lookups, Team, team_ids)
     for t in touches:
         t.enrollment.cadence = cadences[t.enrollment.cadence_id]
         t.owner = owners[t.owner_id]
@@ -167,6 +170,9 @@ def touch_send_claimed(
             touch._thread.subject if touch._thread else templating.header_safe(subject.text)
         )
         touch.rendered_body = body.text
+        # What the product adds to the email (the unsubscribe line) is in the prospect's
+        # language: the cadence's, else the team's.
+        touch._language = prospect_language(teams.get(lead.team_id), enrollment.cadence)
         candidates.append((touch, context))
 
     # The per-SDR daily cap, counted on the SDR's own day and reserved atomically. Each
@@ -292,7 +298,10 @@ def _message(touch: Touch, context: dict[str, str]) -> EmailMessage:
     unsubscribe = context["unsubscribe_url"]
     body = touch.rendered_body
     if unsubscribe not in body:
-        body += f"\n\n--\nNot interested? Unsubscribe with one click: {unsubscribe}"
+        with prospect_translation(language=getattr(touch, "_language", "")):
+            footer = gettext("Not interested? Unsubscribe with one click: %(url)s")
+        footer %= {"url": unsubscribe}
+        body += f"\n\n--\n{footer}"
     # The idempotency key: a repeat after a crash carries the same Message-ID.
     touch.message_id = f"<{touch.idempotency_key}@{_message_id_domain(touch)}>"
     headers = {
