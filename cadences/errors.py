@@ -2,7 +2,7 @@
 middleware and the API's exception handler answer them like any other."""
 
 from leads.services import LeadError
-from sdrcrm.errors import Invalid
+from sdrcrm.errors import Conflict, Invalid
 
 
 class CadenceError(LeadError):
@@ -11,3 +11,25 @@ class CadenceError(LeadError):
 
 class CadenceInvalid(CadenceError, Invalid):
     """Wrong input for a cadence change; ``field`` names the form field when there is one."""
+
+
+class CompanyWorked(CadenceError, Conflict):
+    """Another SDR is working leads at the lead's company (``cadences.services.company``):
+    enrolling asks first, and goes ahead only when confirmed. ``workers`` holds one
+    ``(user id, name, number of leads)`` per SDR; ``lead_name`` and ``company_name`` say which
+    lead and company, for a page that asks about several leads at once."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        lead_id: int,
+        lead_name: str,
+        company_name: str,
+        workers: list[tuple[int, str, int]],
+    ):
+        super().__init__(message)
+        self.lead_id = lead_id
+        self.lead_name = lead_name
+        self.company_name = company_name
+        self.workers = workers

@@ -3,6 +3,7 @@ callers import from ``cadences.services``.
 
 - ``authoring``: cadence templates and snippets;
 - ``enrollment``: enrolling a lead, and stopping, pausing, resuming and advancing an enrollment;
+- ``company``: whether another SDR is working the lead's company (enrolling asks first);
 - ``exits``: what ends an enrollment besides its last step (reply, bounce, unsubscribe,
   erasure, the lead moving on, no answer to the break-up);
 - ``inbound``: what else a message read from the SDR's mailbox does (an automatic reply
@@ -29,7 +30,7 @@ Cadences react to the lead's state rather than the other way round (``leads`` kn
 from leads.services import LeadConflict, LeadForbidden, LeadInvalid
 from suppression.services import email_is_suppressed, suppressed_emails, suppression_add
 
-from ..errors import CadenceError, CadenceInvalid
+from ..errors import CadenceError, CadenceInvalid, CompanyWorked
 from ..projection import touch_due_after, touches_project
 from .authoring import (
     CadenceData,
@@ -42,6 +43,7 @@ from .authoring import (
     cadence_validate_steps,
     snippet_save,
 )
+from .company import WORKING_STATES, company_workers
 from .digest import digest_send_due
 from .dispatch import (
     Claim,
@@ -102,11 +104,13 @@ from .tasks import (
 __all__ = [
     "ENROLLABLE_STATES",
     "OUTCOMES_BY_CHANNEL",
+    "WORKING_STATES",
     "BulkResult",
     "CadenceData",
     "CadenceError",
     "CadenceInvalid",
     "Claim",
+    "CompanyWorked",
     "DispatchStats",
     "SoftBounce",
     "LeadConflict",
@@ -121,6 +125,7 @@ __all__ = [
     "cadence_set_archived",
     "cadence_update",
     "cadence_validate_steps",
+    "company_workers",
     "digest_send_due",
     "email_is_suppressed",
     "email_record_bounce",
