@@ -276,7 +276,7 @@ def enroll(request):
     back = _back(request, reverse("leads:list"))
     if not form.is_valid() or not ids:
         messages.error(request, "Select leads and a cadence to enroll them in.")
-        return redirect(back)
+        return _enroll_done(request, back)
     cadence_id = form.cleaned_data["cadence"]
     result = services.enrollment_bulk_create(
         actor=user, lead_ids=ids, cadence_id=cadence_id, confirm=request.POST.get("confirm") == "1"
@@ -295,6 +295,11 @@ def enroll(request):
         if request.htmx:
             return render(request, "cadences/_enroll_confirm.html", context)
         return render(request, "cadences/enroll_confirm.html", context)
+    return _enroll_done(request, back)
+
+
+def _enroll_done(request, back: str):
+    """Back to the page, messages and all: htmx loads it whole (its form is replaced)."""
     if request.htmx:
         return HttpResponseClientRedirect(back)
     return redirect(back)

@@ -153,3 +153,19 @@ def test_the_api_answers_409_unless_confirmed(crew, lead, acme, standard, now):
 
     assert confirmed.status_code == 201
     assert confirmed.json()["id"] == Enrollment.objects.get(lead=lead).pk
+
+
+def test_with_htmx_a_form_without_a_cadence_reloads_the_page_with_the_message(
+    crew, lead, now, client
+):
+    client.force_login(crew.sdr)
+
+    response = client.post(
+        "/cadences/enroll/",
+        {"lead": [lead.pk], "cadence": "", "next": f"/leads/{lead.pk}/"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert (response.status_code, response["HX-Redirect"]) == (200, f"/leads/{lead.pk}/")
+    assert _messages(response) == ["Select leads and a cadence to enroll them in."]
+    assert not Enrollment.objects.exists()
