@@ -191,6 +191,9 @@ class EnrollmentInput(StrictInput):
     lead_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     cadence_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     start_at = InRangeDateTimeField(required=False, allow_null=True)
+    # Enroll although another SDR is working leads at the lead's company (else a 409 with
+    # ``"code": "company_worked"``).
+    confirm = serializers.BooleanField(required=False, default=False)
 
 
 class QueryInput(serializers.Serializer):
@@ -445,3 +448,18 @@ class ConflictOut(serializers.Serializer):
     detail = serializers.CharField()
     state = serializers.ChoiceField(choices=LeadState.choices)
     version = serializers.IntegerField()
+
+
+class CompanyWorkerOut(serializers.Serializer):
+    owner_id = serializers.IntegerField()
+    owner = serializers.CharField()
+    leads = serializers.IntegerField()
+
+
+class EnrollmentConflictOut(ConflictOut):
+    """A 409 of an enrollment: a conflict with the lead's state, or (``code``
+    ``company_worked``) another SDR working leads at the lead's company, in ``workers``; send
+    the request again with ``confirm: true`` to enroll anyway."""
+
+    code = serializers.CharField(required=False)
+    workers = CompanyWorkerOut(many=True, required=False)

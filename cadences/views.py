@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from leads.forms import CallForm
 from leads.models import CallOutcome
@@ -302,9 +303,10 @@ def enroll(request):
     back = _back(request, reverse("leads:list"))
     if not form.is_valid() or not ids:
         messages.error(request, "Select leads and a cadence to enroll them in.")
-        return redirect(back)
+        return _enroll_done(request, back)
+    cadence_id = form.cleaned_data["cadence"]
     result = services.enrollment_bulk_create(
-        actor=user, lead_ids=ids, cadence_id=form.cleaned_data["cadence"]
+        actor=user, lead_ids=ids, cadence_id=cadence_id, confirm=request.POST.get("confirm") == "1"
     )
     if result.enrolled:
         n = len(result.enrolled)
@@ -313,6 +315,20 @@ def enroll(request):
         messages.error(request, f"Lead #{lead_id} not enrolled: {reason}")
     if len(result.refused) > 10:
         messages.error(request, f"… and {len(result.refused) - 10} more not enrolled.")
+    if result.to_confirm:
+        # Another SDR works these leads' companies: ask, and enroll them on a second,
+        # confirmed submit (docs/design.md, "Two SDRs at one company").
+        context = {"asks": result.to_confirm, "cadence_id": cadence_id, "next": back}
+        if request.htmx:
+            return render(request, "cadences/_enroll_confirm.html", context)
+        return render(request, "cadences/enroll_confirm.html", context)
+    return _enroll_done(request, back)
+
+
+def _enroll_done(request, back: str):
+    """Back to the page, messages and all: htmx loads it whole (its form is replaced)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(back)
     return redirect(back)
 
 

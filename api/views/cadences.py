@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from cadences import selectors as cadence_selectors
 from cadences.models import Enrollment
-from cadences.services import enrollment_create
+from cadences.services import CompanyWorked, enrollment_create
 from leads import selectors as lead_selectors
 from leads.services import (
     LeadConflict,
@@ -108,7 +108,7 @@ class EnrollmentListView(generics.ListAPIView):
         request=s.EnrollmentInput,
         responses={
             201: s.EnrollmentOut,
-            409: s.ConflictOut,
+            409: s.EnrollmentConflictOut,
             **_errors(400, 401, 403, 404, 413, 429),
         },
     )
@@ -123,7 +123,15 @@ class EnrollmentListView(generics.ListAPIView):
                 lead_id=d["lead_id"],
                 cadence_id=d["cadence_id"],
                 start_at=d.get("start_at"),
+                confirm=d["confirm"],
             )
+        except CompanyWorked as exc:
+            response = _conflict(d["lead_id"], exc)
+            response.data["code"] = "company_worked"
+            response.data["workers"] = [
+                {"owner_id": pk, "owner": name, "leads": n} for pk, name, n in exc.workers
+            ]
+            return response
         except LeadConflict as exc:
             return _conflict(d["lead_id"], exc)
         return Response(s.EnrollmentOut(enrollment).data, status=201)

@@ -3,6 +3,7 @@ callers import from ``cadences.services``.
 
 - ``authoring``: cadence templates and snippets;
 - ``enrollment``: enrolling a lead, and stopping, pausing, resuming and advancing an enrollment;
+- ``company``: whether another SDR is working the lead's company (enrolling asks first);
 - ``exits``: what ends an enrollment besides its last step (reply, bounce, unsubscribe,
   erasure, the lead moving on, no answer to the break-up);
 - ``inbound``: what else a message read from the SDR's mailbox does (an automatic reply
@@ -30,7 +31,7 @@ Cadences react to the lead's state rather than the other way round (``leads`` kn
 from leads.services import LeadConflict, LeadForbidden, LeadInvalid
 from suppression.services import email_is_suppressed, suppressed_emails, suppression_add
 
-from ..errors import CadenceError, CadenceForbidden, CadenceInvalid
+from ..errors import CadenceError, CadenceForbidden, CadenceInvalid, CompanyWorked
 from ..projection import touch_due_after, touches_project
 from .authoring import (
     CadenceData,
@@ -44,6 +45,7 @@ from .authoring import (
     snippet_save,
 )
 from .calls import lead_call_log
+from .company import WORKING_STATES, company_workers
 from .digest import digest_send_due
 from .dispatch import (
     Claim,
@@ -107,12 +109,14 @@ __all__ = [
     "ENROLLABLE_STATES",
     "FOLLOW_UP_OUTCOMES",
     "OUTCOMES_BY_CHANNEL",
+    "WORKING_STATES",
     "BulkResult",
     "CadenceData",
     "CadenceError",
     "CadenceForbidden",
     "CadenceInvalid",
     "Claim",
+    "CompanyWorked",
     "DispatchStats",
     "SoftBounce",
     "LeadConflict",
@@ -127,6 +131,7 @@ __all__ = [
     "cadence_set_archived",
     "cadence_update",
     "cadence_validate_steps",
+    "company_workers",
     "digest_send_due",
     "email_is_suppressed",
     "email_record_bounce",

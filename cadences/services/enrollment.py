@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.models import User
-from leads.models import EventKind, Lead, LeadState
+from leads.models import Company, EventKind, Lead, LeadState
 from leads.selectors import lead_scope
 from leads.services import (
     LeadConflict,
@@ -23,7 +23,7 @@ from suppression.services import suppressed_emails
 
 from .. import schedule
 from ..context import enrollment_recipient, recipient_for
-from ..errors import CadenceInvalid
+from ..errors import CadenceInvalid, CompanyWorked
 from ..models import (
     EMAIL_CHANNELS,
     Cadence,
@@ -36,15 +36,23 @@ from ..models import (
 )
 from ..projection import touch_due_after, touches_project
 from . import ring
+from .company import company_check
 
 ENROLLABLE_STATES = (LeadState.NEW, LeadState.RESEARCHING, LeadState.CONTACTING)
 
 
 def enrollment_create(
-    *, actor: User, lead_id: int, cadence_id: int, start_at: datetime | None = None
+    *,
+    actor: User,
+    lead_id: int,
+    cadence_id: int,
+    start_at: datetime | None = None,
+    confirm: bool = False,
 ) -> Enrollment:
     """Put a lead in a cadence: one touch row per step, the first one scheduled. The lead
-    moves to contacting. A lead is in at most one active cadence (a database constraint)."""
+    moves to contacting. A lead is in at most one active cadence (a database constraint).
+    When another SDR is working leads at the lead's company, it raises ``CompanyWorked``
+    unless ``confirm`` (``company.company_check``)."""
     now = clock.now()
     start_at = max(start_at or now, now)
     with transaction.atomic():
@@ -91,6 +99,12 @@ def enrollment_create(
             lead=lead, status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED]
         ).exists():
             raise LeadConflict("This lead is already in a cadence.")
+        if company is not None:
+            # Two enrolments at one company take turns, so the second one's check sees the
+            # first (lead, then company: the order lead_update locks them in too).
+            Company.objects.select_for_update().filter(pk=company.pk).exists()
+            if not confirm:
+                company_check(lead)
         recipient = recipient_for(
             prospect=prospect, company=company, sdr=lead.owner, cadence=cadence
         )
@@ -142,14 +156,20 @@ def enrollment_create(
 class BulkResult:
     enrolled: list[int] = field(default_factory=list)
     refused: list[tuple[int, str]] = field(default_factory=list)
+    # Leads not enrolled because another SDR works their company: asked again, confirmed.
+    to_confirm: list[CompanyWorked] = field(default_factory=list)
 
 
-def enrollment_bulk_create(*, actor: User, lead_ids: list[int], cadence_id: int) -> BulkResult:
+def enrollment_bulk_create(
+    *, actor: User, lead_ids: list[int], cadence_id: int, confirm: bool = False
+) -> BulkResult:
     """Enroll many leads; each on its own, so one refusal does not stop the others."""
     result = BulkResult()
     for lead_id in sorted(set(lead_ids)):
         try:
-            enrollment_create(actor=actor, lead_id=lead_id, cadence_id=cadence_id)
+            enrollment_create(actor=actor, lead_id=lead_id, cadence_id=cadence_id, confirm=confirm)
+        except CompanyWorked as exc:
+            result.to_confirm.append(exc)
         except NotFound:
             result.refused.append((lead_id, "not found"))
         except LeadError as exc:

@@ -1,6 +1,7 @@
 """The demo data command: the documented users, 40 leads in every state walked today and 21
 with six weeks of history (seed_demo_dashboards), idempotent, and it prints the logins."""
 
+from collections import defaultdict
 from datetime import datetime
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -9,7 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Role, Team, User
-from leads.management.commands.seed_demo import DEMO_PASSWORD
+from cadences.services import company_workers
+from leads.management.commands.seed_demo import DEMO_PASSWORD, SHOWCASE_COMPANY
 from leads.models import Company, Lead, LeadEvent, LeadState, Prospect
 
 USERS = {
@@ -158,3 +160,35 @@ def test_demo_users_can_log_in_and_see_their_work(seeded, client):
     assert client.get("/")["Location"] == "/leads/overview/"
     overview = client.get("/leads/overview/")
     assert overview.context["total"] == 61
+
+
+def test_no_accidental_duplicates_and_two_sdrs_at_one_company_only_on_purpose(seeded):
+    team = Team.objects.get(name="Nordlys Sales")
+    emails = [e.strip().lower() for e in Prospect.objects.values_list("email", flat=True)]
+    assert len(emails) == len(set(emails)) == 61
+    assert set(Prospect.objects.values_list("team_id", flat=True)) == {team.pk}
+    names = [n.strip().lower() for n in Company.objects.values_list("name", flat=True)]
+    assert len(names) == len(set(names)) == 20
+    assert set(Company.objects.values_list("team_id", flat=True)) == {team.pk}
+    # No two people at one company look like one person twice (the same first or last name).
+    people = defaultdict(list)
+    for first, last, company in Prospect.objects.values_list(
+        "first_name", "last_name", "company__name"
+    ):
+        people[company].append((first, last))
+    for company, them in people.items():
+        assert len({first for first, _ in them}) == len(them), (company, them)
+        assert len({last for _, last in them}) == len(them), (company, them)
+    # Another SDR working the company of a lead still being worked or left to enroll: only
+    # the showcase, Sara's new lead where Bjørn works two (seed_demo.SHOWCASE_COMPANY).
+    asked = {}
+    open_leads = Lead.objects.filter(
+        owner__isnull=False,
+        state__in=[LeadState.NEW, LeadState.RESEARCHING, LeadState.CONTACTING, LeadState.ENGAGED],
+    ).select_related("prospect__company", "owner")
+    for lead in open_leads:
+        workers = company_workers(lead)
+        if workers:
+            key = (lead.prospect.company.name, lead.owner.username, lead.state)
+            asked[key] = [(name, n) for _pk, name, n in workers]
+    assert asked == {(SHOWCASE_COMPANY, "sara", LeadState.NEW): [("Bjørn Moe", 2)]}

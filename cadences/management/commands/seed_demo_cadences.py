@@ -44,7 +44,12 @@ class Command(BaseCommand):
                 for lead in leads:
                     if Enrollment.objects.filter(lead=lead).exists():
                         continue
-                    enrollment_create(actor=lead.owner, lead_id=lead.pk, cadence_id=cadence.pk)
+                    # The demo's leads are laid out (seed_demo): no one is there to be asked
+                    # whether to enroll beside another SDR (tests/leads/test_seed_demo.py
+                    # checks the demo has that once, on purpose, on a lead left to enroll).
+                    enrollment_create(
+                        actor=lead.owner, lead_id=lead.pk, cadence_id=cadence.pk, confirm=True
+                    )
                     enrolled += 1
                     if not Reminder.objects.filter(lead=lead).exists():
                         Reminder.objects.create(

@@ -199,6 +199,8 @@ class Command(BaseCommand):
                 actor=sdr,
                 lead_id=lead.pk,
                 cadence_id=self.cadence.pk,
+                # The story happened before seed_demo's leads of today: nobody was asked.
+                confirm=True,
             )
             steps = 99 if story.end in ("breakup", "open") else story.touches
             for _ in range(steps):
