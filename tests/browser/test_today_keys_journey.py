@@ -10,14 +10,12 @@ import pytest
 from playwright.sync_api import expect
 
 from cadences.models import TaskOutcome, Touch, TouchStatus
-from tests.browser.test_cadences_journey import (  # noqa: F401 (set_clock: a fixture)
-    TODAY,
-    _today_scene,
-    _who,
-    set_clock,
-)
+from tests.browser import test_cadences_journey
+from tests.browser.test_cadences_journey import TODAY, _today_scene, _who
 
 pytestmark = pytest.mark.browser
+
+set_clock = test_cadences_journey.set_clock  # the fixture that moves the scheduling clock
 
 # The item that has the focus (None when the focus is elsewhere), and the focused element.
 FOCUSED_ITEM = """() => {
