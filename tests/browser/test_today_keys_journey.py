@@ -9,7 +9,7 @@ not reloaded (htmx) and the focus is on the next item. Screenshots land in var/s
 import pytest
 from playwright.sync_api import expect
 
-from cadences.models import TaskOutcome, Touch, TouchStatus
+from cadences.models import Reminder, TaskOutcome, Touch, TouchStatus
 from tests.browser import test_cadences_journey
 from tests.browser.test_cadences_journey import TODAY, _today_scene, _who
 
@@ -116,6 +116,14 @@ def test_today_from_the_keyboard(
     c_touch.refresh_from_db()
     assert c_touch.status == TouchStatus.SKIPPED
     page.screenshot(path=str(screenshots / "today-keys-04-after-skip.png"), full_page=True)
+
+    # A form outside the queue posts in place too (its button's own formaction: "No, thanks"
+    # dismisses, it adds no reminder); the focus goes to the first item.
+    page.get_by_role("button", name="No, thanks").click()
+    expect(page.get_by_role("region", name="Proposed reminder")).to_have_count(0)
+    assert _focused_item(page) == a_what
+    assert page.evaluate("window.__sameDocument") is True
+    assert Reminder.objects.count() == 0
 
     # o opens the focused item's lead.
     page.keyboard.press("o")
