@@ -14,6 +14,9 @@ user, requested in turn with the page (page, admin, page, …) so both see the s
 The clock (sdrcrm.clock, what the Today queue reads) is set back to the moment the data set was
 made, so a data set reused days later still has today's work due today.
 
+The clicked actions (enroll, a voicemail on Today, a logged call, an AE's accept):
+scripts/bench_actions.py, logged in as the SDR and the AE whose rows they are.
+
 Dashboards: scripts/bench_dashboards.py's ``measure(client, repeat)`` is called with a client
 logged in as a manager; see DASHBOARDS.
 """
@@ -38,7 +41,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts import bench_data  # noqa: E402
+from scripts import bench_actions, bench_data  # noqa: E402
 
 # The hook for the dashboards: scripts/bench_dashboards.py defines
 #   measure(client, repeat: int) -> list[dict]
@@ -60,6 +63,7 @@ FIGURES = [
     "page.lead_detail",
     "page.today",
     "page.ae_queue",
+    *bench_actions.FIGURES,
 ]
 
 
@@ -296,6 +300,8 @@ def run(
     )
     add("page.today", sdr, "/today/")
     add("page.ae_queue", ae, "/qualification/queue/")
+    # The clicked actions (issue 20): scripts/bench_actions.py.
+    figures += bench_actions.measure(_client, repeat)
 
     hooks = {}
     if not dashboards:

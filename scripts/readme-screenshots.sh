@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # docs/screenshots/<name>   <-   var/screenshots/<file written by a journey>
 SHOTS=(
     "today.png                role-05-sdr-today-call.png"
+    "today-keys.png           today-keys-03-after-voicemail.png"
     "lead.png                 role-07-sdr-lead-engaged-after-reply.png"
     "qualify.png              role-08-sdr-qualify-form.png"
     "ae-queue.png             role-10-ae-queue-history.png"

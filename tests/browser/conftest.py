@@ -49,7 +49,8 @@ def login(live_server):
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        # Each role has its landing page (SDRs and BDRs: Today; managers: Leads).
+        # Each role has its start page (accounts.views.START_PAGES: SDRs and BDRs Today, AEs
+        # their queue, managers the pipeline, marketing the imports).
         page.wait_for_url(lambda url: not url.startswith(f"{live_server.url}/login/"))
 
     return _login

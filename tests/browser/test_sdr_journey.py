@@ -219,7 +219,8 @@ def test_phone_width_manager_lead_list_has_no_horizontal_page_scroll(
     crew.lead(owner="sdr")
     crew.lead(owner=None)
     page.set_viewport_size({"width": 375, "height": 800})
-    login(page, crew.manager)
+    login(page, crew.manager)  # lands on the pipeline (issue 20): the lead list is a click away
+    page.goto(f"{live_server.url}/leads/")
     expect(page.get_by_role("button", name="Assign selected")).to_be_visible()
     scroll_width, inner_width = _page_widths(page)
     page.screenshot(path=str(screenshots / "phone-05-manager-lead-list.png"), full_page=True)
@@ -234,6 +235,7 @@ def test_manager_bulk_assigns_two_leads_to_an_sdr(
     untouched = crew.lead(owner=None)
 
     login(page, crew.manager)
+    page.goto(f"{live_server.url}/leads/")
     for lead in (pool_a, pool_b, untouched):
         expect(page.get_by_role("link", name=lead.prospect.full_name)).to_be_visible()
     page.get_by_role("checkbox", name=f"Select {pool_a.prospect.full_name}").check()

@@ -74,7 +74,7 @@ def test_the_404_page_is_the_products_with_a_way_back(
     axe(page, "404")
     fits(page, "error-404")
     page.get_by_role("link", name="Go to your start page").click()
-    expect(page).to_have_url(f"{live_server.url}/leads/")
+    expect(page).to_have_url(f"{live_server.url}/dashboards/")  # a manager's: the pipeline
 
 
 def test_marketing_sees_the_leads_an_import_created(

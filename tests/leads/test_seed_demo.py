@@ -157,7 +157,7 @@ def test_demo_users_can_log_in_and_see_their_work(seeded, client):
 
     client.post("/logout/")
     client.post("/login/", {"username": "mia", "password": DEMO_PASSWORD})
-    assert client.get("/")["Location"] == "/leads/overview/"
+    assert client.get("/")["Location"] == "/imports/"
     overview = client.get("/leads/overview/")
     assert overview.context["total"] == 61
 
