@@ -122,7 +122,9 @@ def measure(client_for, repeat: int, warmup: int = 3) -> list[dict]:
         return f"/cadences/touches/{call[0]}/complete/", data, HTMX
 
     def log_call():
-        return f"/leads/{call[1]}/calls/", {"outcome": "voicemail", "notes": "Bench"}, HTMX
+        # The lead page's call form (cadences.views.lead_call) answers with the page again.
+        data = {"outcome": "voicemail", "notes": "Bench", "next": f"/leads/{call[1]}/"}
+        return f"/cadences/leads/{call[1]}/calls/", data, {}
 
     def accept():
         return f"/qualification/leads/{handoff[0]}/accept/", {"next": "/qualification/queue/"}, {}
