@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 
+from accounts.calendar import team_calendar_scope
 from accounts.models import Team, User
 from leads.guards import contact_blocks
 from leads.models import LeadState
@@ -53,6 +54,7 @@ class DispatchStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+@team_calendar_scope()  # each team's closed days read once per batch
 def touch_send_claimed(
     ids: list[int],
     *,
