@@ -4,13 +4,26 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from audit.admin import AuditedAdmin
 from audit.services import audit_record
 
-from .models import Team, User
+from .models import ClosedDay, Team, User
+from .services import team_closed_days_default
+
+
+class ClosedDayInline(admin.TabularInline):
+    model = ClosedDay
+    fields = ["on", "yearly", "label"]
+    extra = 0
 
 
 @admin.register(Team)
 class TeamAdmin(AuditedAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "country", "created_at"]
     search_fields = ["name"]
+    inlines = [ClosedDayInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:  # a new team starts with its country's closed days (24, 31 December…)
+            team_closed_days_default(team=obj)
 
 
 @admin.register(User)

@@ -15,6 +15,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("team/calendar/", views.team_calendar, name="team_calendar"),
+    path("team/calendar/remove/", views.team_calendar_remove, name="team_calendar_remove"),
     path(
         "password/",
         security_views.PasswordChangeView.as_view(),  # audited
