@@ -7,9 +7,10 @@ pair (that day every year: 24 December is ``(12, 24)``) or an ISO country code (
 public holidays: a team's country, when the days are counted for a recipient elsewhere).
 
 Pure functions (no database, no settings): cadences schedule touches with them (a touch is
-sent inside the recipient's hours, on a working day of the recipient's country) and
-qualification counts a hand-off's deadline with them (the business hours of the site's
-country and time zone). Both therefore agree on what a business day and a business hour are.
+sent inside the recipient's hours, on a working day of the recipient's country and of the
+sending team) and qualification counts a hand-off's deadline with them (the business hours of
+the site's time zone, on the team's working days). Both therefore agree on what a business day
+and a business hour are.
 """
 
 from __future__ import annotations
