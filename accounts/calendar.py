@@ -44,12 +44,6 @@ class TeamCalendar:
     country: str
     closed: frozenset = calendar.NONE_CLOSED
 
-    @property
-    def rules(self) -> frozenset:
-        """Every day the team does not work, as rules for a calendar counted in another
-        country (a recipient's): the team's country is one of them."""
-        return self.closed | {self.country} if self.country else self.closed
-
     def is_working_day(self, day: date) -> bool:
         return calendar.is_business_day(day, self.country, calendar.WEEKDAYS, self.closed)
 

@@ -69,15 +69,17 @@ def render_context(*, prospect, company, sdr, touch_id: int | None) -> dict[str,
 
 
 def recipient(tz_name: str, country: str, cadence) -> Recipient:
-    """Where and when a prospect can be reached under ``cadence``'s send window, on the days
-    the cadence's team works (its calendar: one query, once per ``team_calendar_scope``)."""
+    """Where and when a prospect can be reached under ``cadence``'s send window: not on the
+    public holidays of the prospect's ``country`` nor on the closed days of the cadence's team
+    (``accounts.calendar``: one query, once per ``team_calendar_scope``). The team's own
+    country's public holidays do not stop touches to a prospect elsewhere."""
     return _recipient(
         tz_name,
         country,
         cadence.window_start,
         cadence.window_end,
         cadence.window_days,
-        team_calendar(cadence.team_id).rules,
+        team_calendar(cadence.team_id).closed,
     )
 
 

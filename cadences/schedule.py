@@ -2,9 +2,9 @@
 
 Pure functions (no database): given when the previous touch happened, when is the next one
 due? Every due time lands inside the recipient's send window, on a business day that is not a
-public holiday of the recipient's country nor a day the sending team does not work (its
-country's public holidays and its own closed days: ``Recipient.closed``, from
-``accounts.calendar``), in the recipient's time zone. Business days and hours are those of the
+public holiday of the recipient's country nor a closed day of the sending team (24 December
+for a Norwegian team, say: ``Recipient.closed``, from ``accounts.calendar``), in the
+recipient's time zone. Business days and hours are those of the
 one business calendar, ``sdrcrm.calendar``, that qualification's deadlines use too.
 """
 
@@ -28,7 +28,7 @@ class Recipient:
     tz: ZoneInfo
     country: str = ""
     window: SendWindow = field(default_factory=SendWindow)
-    # The sending team's closed days, as ``sdrcrm.calendar`` rules (``TeamCalendar.rules``).
+    # The sending team's closed days, as ``sdrcrm.calendar`` rules (``TeamCalendar.closed``).
     closed: frozenset = calendar.NONE_CLOSED
 
 

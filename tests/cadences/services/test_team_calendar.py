@@ -16,6 +16,7 @@ from accounts.services import closed_day_add, team_closed_days_default
 from cadences.models import Channel, Touch
 from cadences.services import touch_complete
 from tests.cadences.helpers import at, email, enroll, local, make_cadence, task, touches
+from tests.factories import CompanyFactory, ProspectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +44,8 @@ def daily(crew):
     return make_cadence(crew.manager, steps, name="Daily")
 
 
-def due_days(crew):
-    enrollment = enroll(crew.sdr, crew.lead(), daily(crew))
+def due_days(crew, **lead):
+    enrollment = enroll(crew.sdr, crew.lead(**lead), daily(crew))
     return [local(t.due_at) for t in touches(enrollment)]
 
 
@@ -63,6 +64,26 @@ def test_a_norwegian_team_skips_24_and_31_december(crew, tuesday):
         ("2026-12-29", "08:00"),
         ("2026-12-30", "08:00"),
         ("2027-01-04", "08:00"),  # not 31 (closed), 1 January (holiday), the weekend
+    ]
+
+
+def test_a_prospect_abroad_is_not_emailed_on_the_teams_closed_days_either(crew, tuesday):
+    """The team's closed days stop its touches wherever the prospect is; the public holidays
+    stay the prospect's country's (Germany: 25 and 26 December, 1 January)."""
+    team_closed_days_default(team=crew.team)
+    german = ProspectFactory(
+        team=crew.team,
+        company=CompanyFactory(team=crew.team, country="DE"),
+        time_zone="Europe/Oslo",
+    )
+
+    assert due_days(crew, prospect=german) == [
+        ("2026-12-22", "10:00"),
+        ("2026-12-23", "08:00"),
+        ("2026-12-28", "08:00"),
+        ("2026-12-29", "08:00"),
+        ("2026-12-30", "08:00"),
+        ("2027-01-04", "08:00"),
     ]
 
 
