@@ -123,4 +123,6 @@ class DomainErrorMiddleware:
         ):
             messages.error(request, message)
             return redirect(back)
-        return render(request, "error.html", {"message": message}, status=exception.status)
+        return render(
+            request, "error.html", {"message": message}, status=exception.status
+        )

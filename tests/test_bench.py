@@ -95,16 +95,8 @@ def test_bench_tiny_runs_and_writes_its_json(tmp_path):
     try:
         result = subprocess.run(
             # The mailbox figures (the test mail servers): tests/test_bench_mailboxes.py.
-            [
-                sys.executable,
-                "scripts/bench.py",
-                "--size",
-                "tiny",
-                "--out",
-                str(out),
-                "--only",
-                "pages,dispatch,rescore,import",
-            ],  # fmt: skip
+            [sys.executable, "scripts/bench.py", "--size", "tiny", "--out", str(out),
+             "--only", "pages,dispatch,rescore,import"],  # fmt: skip
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -53,7 +53,9 @@ def enroll_and_die() -> None:
 
     sdr = User.objects.filter(role="sdr").order_by("pk").first()
     cadence = Cadence.objects.get(name="Bench")
-    company = Company.objects.create(team=sdr.team, name="Killed Web AS", time_zone="Europe/Oslo")
+    company = Company.objects.create(
+        team=sdr.team, name="Killed Web AS", time_zone="Europe/Oslo"
+    )
     prospect = Prospect.objects.create(
         team=sdr.team, company=company, first_name="Kai", last_name="Web",
         email="kai@killed-web.example",

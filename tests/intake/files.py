@@ -111,9 +111,7 @@ def xlsx_with_text_table(
             f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>'
             + "".join(
                 f'<row r="{r}">'
-                + "".join(
-                    f'<c r="{chr(65 + c)}{r}" t="s"><v>{i}</v></c>' for c, i in enumerate(row)
-                )
+                + "".join(f'<c r="{chr(65 + c)}{r}" t="s"><v>{i}</v></c>' for c, i in enumerate(row))
                 + "</row>"
                 for r, row in enumerate(rows, start=1)
             )

@@ -88,10 +88,8 @@ def test_a_value_the_database_refuses_rejects_its_row_and_stores_the_others(crew
     monkeypatch.setitem(rows.FIELDS, "title", ("Job title", None))
     data = people(40)
     data = data.replace(b",Seller,NO\n", b"," + b"T" * 200 + b",NO\n", 1)  # line 2
-    data = data.replace(
-        b"First30,Last30,person30@company15.example.org,Company 15,Seller",
-        b"First30,Last30,person30@company15.example.org,Company 15," + b"U" * 151,
-    )
+    data = data.replace(b"First30,Last30,person30@company15.example.org,Company 15,Seller",
+                        b"First30,Last30,person30@company15.example.org,Company 15," + b"U" * 151)
     job = run_import(crew.marketing, data)
     reason = (
         "The database could not store this row: one of its values is not valid text or is too "

@@ -131,7 +131,9 @@ def test_duplicates_against_existing_prospects_and_companies(crew):
         owner=crew.sdr,
         prospect=ProspectFactory(email="person0@company0.example.org"),
     )
-    company = Company.objects.create(team=crew.team, name="Known Co", domain="company1.example.org")
+    company = Company.objects.create(
+        team=crew.team, name="Known Co", domain="company1.example.org"
+    )
     job = run_import(crew.marketing, people(4))
     assert counts(job) == ("done", 4, 3, 0, 1, 0)
     assert issues(job, IssueKind.DUPLICATE) == [

@@ -21,8 +21,8 @@ class Body(io.RawIOBase):
 
     def __init__(self, size: int | None):
         self.head = (
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
-            f'filename="huge.csv"\r\nContent-Type: text/csv\r\n\r\nFirst Name,Email\n'
+            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"huge.csv\"\r\nContent-Type: text/csv\r\n\r\nFirst Name,Email\n"
         ).encode()
         self.tail = f"\r\n--{BOUNDARY}--\r\n".encode()
         self.size, self.sent = size, 0
@@ -87,7 +87,9 @@ def spooled(settings, tmp_path, monkeypatch):
     return tmp_path, made
 
 
-def test_a_body_declared_over_the_limit_is_refused_before_its_file_is_read(client, crew, spooled):
+def test_a_body_declared_over_the_limit_is_refused_before_its_file_is_read(
+    client, crew, spooled
+):
     client.force_login(crew.marketing)
     body = Body(None)
     response = post(client, "/imports/", body, declared=1_000_000_000)
@@ -102,7 +104,9 @@ def test_a_body_declared_over_the_limit_is_refused_before_its_file_is_read(clien
     assert (ImportJob.objects.count(), ImportChunk.objects.count()) == (0, 0)
 
 
-def test_a_file_that_grows_past_the_limit_is_stopped_as_it_arrives(client, crew, settings, spooled):
+def test_a_file_that_grows_past_the_limit_is_stopped_as_it_arrives(
+    client, crew, settings, spooled
+):
     settings.SDRCRM_IMPORT_MAX_BYTES = 300_000
     client.force_login(crew.marketing)
     body = Body(600_000)  # declared honestly: only the bytes received tell

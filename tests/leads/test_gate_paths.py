@@ -90,11 +90,9 @@ def _csv(website: str) -> bytes:
 
 
 def _website_of(email: str) -> str:
-    return (
-        Lead.objects.select_related("prospect__company")
-        .get(prospect__email=email)
-        .prospect.company.website
-    )
+    return Lead.objects.select_related("prospect__company").get(
+        prospect__email=email
+    ).prospect.company.website
 
 
 # --- Refused on every path, nothing stored ------------------------------------------------------
@@ -128,7 +126,9 @@ def test_the_lead_edit_form_refuses_a_bad_website(crew, client, lead, website, m
 def test_the_api_create_refuses_a_bad_website(crew, website, message):
     before = world_counts()
 
-    response = api(crew.sdr).post("/api/leads/", _form(company_website=website), format="json")
+    response = api(crew.sdr).post(
+        "/api/leads/", _form(company_website=website), format="json"
+    )
 
     assert response.status_code == 400
     assert response.json() == {"company_website": [message]}

@@ -97,7 +97,6 @@ def make_mailbox(db, mail_servers):
     """``make_mailbox(user, mail_user=None, *, auth_kind="password", security="none",
     **fields)``: a connected ``mailboxes.Mailbox`` for ``user`` (a fresh test-server user
     unless one is given), its Sent folder "Sent"."""
-
     def make(user, mail_user: MailUser | None = None, *, auth_kind: str = "password",
              security: str = "none", **fields) -> Mailbox:  # fmt: skip
         mail_user = mail_user or mail_servers.add_user()

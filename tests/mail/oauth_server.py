@@ -298,10 +298,8 @@ class OAuthServer:
 
     def _client_ok(self, client_id: str, client_secret: str | None) -> bool:
         expected = self._state.clients.get(client_id)
-        return (
-            expected is not None
-            and client_secret is not None
-            and hmac.compare_digest(expected, client_secret)
+        return expected is not None and client_secret is not None and hmac.compare_digest(
+            expected, client_secret
         )
 
     def _token_response(self, email: str, client_id: str, scope: str, refresh: str) -> dict:

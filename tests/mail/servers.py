@@ -183,7 +183,9 @@ class MailServers:
             with contextlib.suppress(Exception):
                 conn.logout()
 
-    def append(self, email: str, folder: str, raw: bytes, *, flags: str = "", date=None) -> int:
+    def append(
+        self, email: str, folder: str, raw: bytes, *, flags: str = "", date=None
+    ) -> int:
         """``raw`` appended to the folder (as if it had arrived there); its UID."""
         with self.imap(email) as conn:
             typ, data = conn.append(quote_folder(folder), flags or None, date, raw)
@@ -292,3 +294,4 @@ class MailServers:
         if login is not None:
             found = [s for s in found if s.login == login.lower()]
         return found
+

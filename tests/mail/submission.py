@@ -174,7 +174,9 @@ class SubmissionHandler:
         user = next((p[2:] for p in gs2.split(",") if p.startswith("a=")), None)
         fields = dict(part.split("=", 1) for part in rest.split("\x01") if "=" in part)
         token = fields.get("auth", "")
-        return await self._bearer(server, user, token[7:] if token.startswith("Bearer ") else None)
+        return await self._bearer(
+            server, user, token[7:] if token.startswith("Bearer ") else None
+        )
 
     # --- the message ------------------------------------------------------------------------
     async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:  # noqa: N802
@@ -241,21 +243,10 @@ class SubmissionServer:
         self.port, self.starttls_port, self.tls_port = free_port(), free_port(), free_port()
         self.controllers = [
             Controller(self.handler, port=self.port, auth_require_tls=False, **common),
-            Controller(
-                self.handler,
-                port=self.starttls_port,
-                tls_context=self.context,
-                require_starttls=True,
-                auth_require_tls=True,
-                **common,
-            ),  # fmt: skip
-            Controller(
-                self.handler,
-                port=self.tls_port,
-                ssl_context=self.context,
-                auth_require_tls=False,
-                **common,
-            ),  # fmt: skip
+            Controller(self.handler, port=self.starttls_port, tls_context=self.context,
+                       require_starttls=True, auth_require_tls=True, **common),  # fmt: skip
+            Controller(self.handler, port=self.tls_port, ssl_context=self.context,
+                       auth_require_tls=False, **common),  # fmt: skip
         ]
 
     def start(self) -> None:

@@ -63,11 +63,8 @@ def test_authorization_code_with_pkce_then_refresh(mail_servers, oauth_server):
     assert refreshed.status_code == 200
     assert refreshed.json()["refresh_token"] == tokens["refresh_token"]  # Google keeps it
     assert refreshed.json()["access_token"] != tokens["access_token"]
-    info = requests.get(
-        oauth_server.userinfo_url,
-        timeout=10,
-        headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"},
-    )
+    info = requests.get(oauth_server.userinfo_url, timeout=10,
+                        headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"})
     assert info.json()["email"] == sdr.email
 
 

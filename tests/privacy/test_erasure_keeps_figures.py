@@ -229,52 +229,17 @@ SAMPLES = [
     ("checklist", {"item": "role_known", "done": True}),
     ("cadence", {"enrollment_id": 1, "cadence_id": 2, "action": "stopped", "reason": "bounced"}),
     ("reply", {"source": "anymail:postmark"}),
-    (
-        "reply",
-        {
-            "source": "mailbox",
-            "matched_by": "domain",
-            "inbound_message_id": 4,
-            "colleague": True,
-            "from": "ola@fjord.example",
-        },
-    ),  # fmt: skip
-    (
-        "auto_reply",
-        {
-            "source": "mailbox",
-            "matched_by": "thread",
-            "inbound_message_id": 5,
-            "return_on": "2027-05-06",
-            "resume_at": "2027-05-07T08:00:00+02:00",
-            "text": "Away",
-        },
-    ),  # fmt: skip
-    (
-        "bounce",
-        {
-            "source": "mailbox",
-            "matched_by": "recipient",
-            "inbound_message_id": 6,
-            "touch_id": 7,
-            "status": "4.2.2",
-            "permanent": False,
-            "count": 2,
-            "retry_at": None,
-            "recipient": "kari@fjord.example",
-        },
-    ),  # fmt: skip
+    ("reply", {"source": "mailbox", "matched_by": "domain", "inbound_message_id": 4,
+               "colleague": True, "from": "ola@fjord.example"}),  # fmt: skip
+    ("auto_reply", {"source": "mailbox", "matched_by": "thread", "inbound_message_id": 5,
+                    "return_on": "2027-05-06", "resume_at": "2027-05-07T08:00:00+02:00",
+                    "text": "Away"}),  # fmt: skip
+    ("bounce", {"source": "mailbox", "matched_by": "recipient", "inbound_message_id": 6,
+                "touch_id": 7, "status": "4.2.2", "permanent": False, "count": 2,
+                "retry_at": None, "recipient": "kari@fjord.example"}),  # fmt: skip
     ("opt_out", {"matched_by": "sender", "inbound_message_id": 8, "text": "Unsubscribe me"}),
-    (
-        "sdr_email",
-        {
-            "source": "mailbox",
-            "matched_by": "thread",
-            "inbound_message_id": 9,
-            "live": True,
-            "to": "kari@fjord.example",
-        },
-    ),  # fmt: skip
+    ("sdr_email", {"source": "mailbox", "matched_by": "thread", "inbound_message_id": 9,
+                   "live": True, "to": "kari@fjord.example"}),  # fmt: skip
     ("unknown_kind", {"source": "x", "secret": "y"}),
     ("call", ["not", "an", "object"]),
     ("call", {"outcome": "busy", "erased": True}),

@@ -120,12 +120,7 @@ def test_a_manager_exports_everything_held_on_the_prospect(crew, lead, client):
     )
     data = json.loads(response.content)
     assert set(data) == {
-        "exported_at",
-        "prospect_id",
-        "prospect_ids",
-        "company",
-        "companies",
-        *PERSONAL_DATA,
+        "exported_at", "prospect_id", "prospect_ids", "company", "companies", *PERSONAL_DATA
     }
     assert data["leads.prospect"][0]["email"] == ADDRESS
     assert data["leads.prospect"][0]["phone"] == "+47 555 09876"

@@ -152,17 +152,13 @@ def test_a_hand_off_card_for_the_ae(settings):
     facts = card.one("dl", class_="facts")
     pairs = zip(facts.find_all("dt"), facts.find_all("dd"), strict=True)
     assert [(dt.text, dd.text) for dt, dd in pairs] == [
-        ("Email", "—"),
-        ("Phone", "—"),
-        ("Buying role", "Unknown · decision maker"),
+        ("Email", "—"), ("Phone", "—"), ("Buying role", "Unknown · decision maker"),
         ("Checklist", "✓ Role known · ✗ Need understood"),
     ]  # fmt: skip  (no company: no company facts)
     assert [c.classes for c in facts.find_all("span")] == [["chk", "done"], ["chk"]]
     assert card.one("div", class_="score-card")["id"] == "score-7"
-    assert (
-        card.one("div", class_="estimate")
-        .one("p")
-        .text.startswith("Appears once the team has 20 outcomes")
+    assert card.one("div", class_="estimate").one("p").text.startswith(
+        "Appears once the team has 20 outcomes"
     )
     assert card.one("details", class_="history").one("summary").text == "Full history (0 events)"
     accept, reject = card.find_all("form")

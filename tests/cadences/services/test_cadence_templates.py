@@ -349,10 +349,9 @@ def test_a_steps_content_is_every_field_but_its_place_and_a_touch_has_each():
         "channel", "subject_template", "body_template", "instructions", "day_offset",
         "offset_from", "is_breakup", "breakup_wait_days", "reply_in_thread",
     )  # fmt: skip
-    assert (
-        set(CadenceStep.CONTENT_FIELDS)
-        == {f.name for f in CadenceStep._meta.concrete_fields} - place
-    )
+    assert set(CadenceStep.CONTENT_FIELDS) == {
+        f.name for f in CadenceStep._meta.concrete_fields
+    } - place
     assert set(CadenceStep.CONTENT_FIELDS) <= {f.name for f in Touch._meta.concrete_fields}
 
 
@@ -379,15 +378,8 @@ def test_copy_a_cadence(crew):
     def content(cadence):
         return list(
             cadence.steps.order_by("position").values_list(
-                "position",
-                "channel",
-                "subject_template",
-                "body_template",
-                "instructions",
-                "day_offset",
-                "offset_from",
-                "is_breakup",
-                "breakup_wait_days",
+                "position", "channel", "subject_template", "body_template", "instructions",
+                "day_offset", "offset_from", "is_breakup", "breakup_wait_days",
             )  # fmt: skip
         )
 

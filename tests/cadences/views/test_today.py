@@ -78,7 +78,9 @@ def test_the_today_page_lists_the_queue_with_one_click_outcomes(crew, calls, now
     assert 'href="tel:+47 1"' in html
 
 
-def test_a_queue_item_shows_the_touch_its_outcomes_and_escapes_what_people_typed(crew, now, client):
+def test_a_queue_item_shows_the_touch_its_outcomes_and_escapes_what_people_typed(
+    crew, now, client
+):
     """An item of the queue (partials/cadences/_today_items.jinja): a LinkedIn touch with its
     lead, cadence, step, due time and score, its instructions, a form per outcome and one to
     skip, each with the CSRF token and the way back to the day; what people typed escaped."""

@@ -308,7 +308,9 @@ def test_a_user_without_a_team_cannot_create(crew):
 
 
 def test_an_existing_prospect_is_reused_without_overwriting_it(crew):
-    known = ProspectFactory(team=crew.team, email="ann@acme.example", first_name="Ann", title="CFO")
+    known = ProspectFactory(
+        team=crew.team, email="ann@acme.example", first_name="Ann", title="CFO"
+    )
     lead, _ = lead_create(actor=crew.sdr, data=ann(first_name="Someone", title="Intern"))
     assert lead.prospect_id == known.pk
     known.refresh_from_db()

@@ -209,13 +209,17 @@ def test_duplicate_email_of_an_invisible_lead_neither_names_nor_links_it(crew, c
 
     content = response.content.decode()
     assert response.status_code == 400
-    assert _field_error(response, "email") == ["A lead for this email already exists in your team."]
+    assert _field_error(response, "email") == [
+        "A lead for this email already exists in your team."
+    ]
     assert f"/leads/{existing.pk}/" not in content
     assert f"#{existing.pk}" not in content
     assert world_counts() == before
 
 
-def test_another_teams_person_and_company_are_neither_used_nor_revealed(crew, other_crew, client):
+def test_another_teams_person_and_company_are_neither_used_nor_revealed(
+    crew, other_crew, client
+):
     theirs = other_crew.lead(
         owner="sdr",
         prospect=ProspectFactory(
@@ -237,10 +241,7 @@ def test_another_teams_person_and_company_are_neither_used_nor_revealed(crew, ot
     assert mine.pk != theirs.prospect_id and mine.team_id == crew.team.pk
     assert mine.company.pk != theirs.prospect.company_id and mine.company.team_id == crew.team.pk
     assert (mine.phone, mine.title, mine.company.name, mine.company.employee_count) == (
-        "+47 912 34 567",
-        "Head of Sales",
-        "Fjordkraft Analytics",
-        140,  # what B typed
+        "+47 912 34 567", "Head of Sales", "Fjordkraft Analytics", 140  # what B typed
     )
     assert Prospect.objects.filter(pk=theirs.prospect_id).values().get() == before_prospect
     assert Company.objects.filter(pk=theirs.prospect.company_id).values().get() == before_company
