@@ -8,22 +8,25 @@ from .models import ClosedDay, Team, User
 from .services import team_closed_days_default
 
 
-class ClosedDayInline(admin.TabularInline):
-    model = ClosedDay
-    fields = ["on", "yearly", "label"]
-    extra = 0
-
-
 @admin.register(Team)
 class TeamAdmin(AuditedAdmin):
     list_display = ["name", "country", "created_at"]
     search_fields = ["name"]
-    inlines = [ClosedDayInline]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change:  # a new team starts with its country's closed days (24, 31 December…)
             team_closed_days_default(team=obj)
+
+
+@admin.register(ClosedDay)
+class ClosedDayAdmin(AuditedAdmin):
+    """A team's closed days (its managers keep them on /team/calendar/). A yearly day counts
+    its day and month only."""
+
+    list_display = ["team", "on", "yearly", "label"]
+    list_filter = ["team", "yearly"]
+    list_select_related = ["team"]
 
 
 @admin.register(User)

@@ -10,11 +10,13 @@ to Wednesday 30 working days, Thursday 31 (nyttårsaften) closed, Friday 1 Janua
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ClosedDay
 from accounts.services import closed_day_add, team_closed_days_default
 from cadences.models import Channel, Touch
-from cadences.services import touch_complete
+from cadences.services import enrollment_bulk_create, touch_complete
 from tests.cadences.helpers import at, email, enroll, local, make_cadence, task, touches
 from tests.factories import CompanyFactory, ProspectFactory
 
@@ -150,3 +152,22 @@ def test_a_reminder_proposed_without_closed_days_falls_on_24_december(
     result = voicemail_reminder(crew, time_machine)
 
     assert local(result.propose_reminder_at) == ("2026-12-24", "08:00")
+
+
+def closed_day_reads(queries) -> int:
+    return sum('"accounts_closedday"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_batch_reads_the_teams_closed_days_once(crew, tuesday):
+    team_closed_days_default(team=crew.team)
+    cadence = daily(crew)
+    leads = [crew.lead() for _ in range(4)]
+
+    with CaptureQueriesContext(connection) as queries:
+        result = enrollment_bulk_create(
+            actor=crew.sdr, lead_ids=[lead.pk for lead in leads], cadence_id=cadence.pk
+        )
+
+    assert sorted(result.enrolled) == sorted(lead.pk for lead in leads)
+    assert closed_day_reads(queries) == 1
+    assert {local(t.due_at) for t in Touch.objects.filter(position=3)} == {("2026-12-28", "08:00")}

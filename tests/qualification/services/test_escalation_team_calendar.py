@@ -10,6 +10,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.calendar import team_calendar
 from accounts.models import ClosedDay
@@ -63,3 +65,14 @@ def test_a_norwegian_teams_hand_off_escalates_after_its_closed_days(
     assert escalate(dec(28, 15)) == 1
     escalation = Escalation.objects.get()
     assert (escalation.lead_id, escalation.due_at) == (lead.pk, dec(28, 15))
+
+
+def test_the_sweep_reads_the_teams_calendars_in_one_query(crew, other_crew, model, make_lead):
+    team_closed_days_default(team=crew.team)
+    for _ in range(3):
+        hand_off(crew, make_lead, dec(23, 16))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert escalate(dec(28, 15)) == 3
+
+    assert sum('"accounts_closedday"' in q["sql"] for q in queries.captured_queries) == 1
