@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Now
 
 
 class Team(models.Model):
@@ -26,6 +27,16 @@ class Team(models.Model):
     )
     # The currency its budgets, prices and deal values are in (ISO 4217).
     currency = models.CharField(max_length=3, default="NOK", db_default="NOK")
+    # The team's calendar (accounts.calendar): this country's public holidays and the team's
+    # own closed days are not working days. Blank: the site's country (SDRCRM_COUNTRY).
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="ISO code (NO, SE…) whose public holidays the team does not work; "
+        "blank: the site's country",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -33,6 +44,38 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def calendar_country(self) -> str:
+        return (self.country or settings.SDRCRM_COUNTRY or "").upper()
+
+
+class ClosedDay(models.Model):
+    """A day the team does not work besides weekends and its country's public holidays: one
+    date, or (``yearly``) that day and month every year, such as 24 December."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="closed_days")
+    # A yearly day is stored in YEARLY_YEAR (a leap year, so 29 February can be one): only its
+    # month and day count, and the unique constraint sees one row per day of the year.
+    on = models.DateField()
+    yearly = models.BooleanField(default=False, db_default=False)
+    label = models.CharField(max_length=80, blank=True, default="", db_default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    class Meta:
+        ordering = ["on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "on", "yearly"], name="closed_day_one_per_team_day"
+            )
+        ]
+
+    YEARLY_YEAR = 2000
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.on:%d %b}" + (
+            " (yearly)" if self.yearly else f" {self.on.year}"
+        )
 
 
 class Role(models.TextChoices):

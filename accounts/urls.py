@@ -16,6 +16,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/language/", views.language_set, name="language_set"),
+    path("team/calendar/", views.team_calendar, name="team_calendar"),
+    path("team/calendar/remove/", views.team_calendar_remove, name="team_calendar_remove"),
     path(
         "password/",
         security_views.PasswordChangeView.as_view(),  # audited

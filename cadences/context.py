@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from accounts.calendar import team_calendar
 from sdrcrm.inputs import parse_id
 
 from .schedule import Recipient, SendWindow, recipient_zone
@@ -68,21 +69,30 @@ def render_context(*, prospect, company, sdr, touch_id: int | None) -> dict[str,
 
 
 def recipient(tz_name: str, country: str, cadence) -> Recipient:
-    """Where and when a prospect can be reached under ``cadence``'s send window."""
+    """Where and when a prospect can be reached under ``cadence``'s send window: not on the
+    public holidays of the prospect's ``country`` nor on the closed days of the cadence's team
+    (``accounts.calendar``: one query, once per ``team_calendar_scope``). The team's own
+    country's public holidays do not stop touches to a prospect elsewhere."""
     return _recipient(
-        tz_name, country, cadence.window_start, cadence.window_end, cadence.window_days
+        tz_name,
+        country,
+        cadence.window_start,
+        cadence.window_end,
+        cadence.window_days,
+        team_calendar(cadence.team_id).closed,
     )
 
 
 @lru_cache(maxsize=1024)
-def _recipient(tz_name, country, window_start, window_end, window_days) -> Recipient:
-    # Recipients are few and immutable: one object per (zone, country, window).
+def _recipient(tz_name, country, window_start, window_end, window_days, closed) -> Recipient:
+    # Recipients are few and immutable: one object per (zone, country, window, closed days).
     return Recipient(
         tz=recipient_zone(tz_name, default=settings.TIME_ZONE),
         country=country or "",
         window=SendWindow(
             start=window_start, end=window_end, days=tuple(int(d) for d in window_days)
         ),
+        closed=closed,
     )
 
 

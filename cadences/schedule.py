@@ -2,9 +2,10 @@
 
 Pure functions (no database): given when the previous touch happened, when is the next one
 due? Every due time lands inside the recipient's send window, on a business day that is not a
-public holiday of the recipient's country, in the recipient's time zone. Business days and hours
-are those of the one business calendar, ``sdrcrm.calendar``, that qualification's deadlines use
-too.
+public holiday of the recipient's country nor a closed day of the sending team (24 December
+for a Norwegian team, say: ``Recipient.closed``, from ``accounts.calendar``), in the
+recipient's time zone. Business days and hours are those of the
+one business calendar, ``sdrcrm.calendar``, that qualification's deadlines use too.
 """
 
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ class Recipient:
     tz: ZoneInfo
     country: str = ""
     window: SendWindow = field(default_factory=SendWindow)
+    # The sending team's closed days, as ``sdrcrm.calendar`` rules (``TeamCalendar.closed``).
+    closed: frozenset = calendar.NONE_CLOSED
 
 
 def zone(name: str | None) -> ZoneInfo | None:
@@ -48,18 +51,22 @@ def recipient_zone(*candidates: str | None, default: str = "Europe/Oslo") -> Zon
 
 
 def is_business_day(day: date, recipient: Recipient) -> bool:
-    return calendar.is_business_day(day, recipient.country, recipient.window.days)
+    return calendar.is_business_day(day, recipient.country, recipient.window.days, recipient.closed)
 
 
 def add_business_days(day: date, n: int, recipient: Recipient) -> date:
     """The n-th business day after ``day`` (n = 0: ``day`` itself if it is one, else the next)."""
-    return calendar.add_business_days(day, n, recipient.country, recipient.window.days)
+    return calendar.add_business_days(
+        day, n, recipient.country, recipient.window.days, recipient.closed
+    )
 
 
 def next_send_slot(earliest: datetime, recipient: Recipient) -> datetime:
     """The first moment at or after ``earliest`` inside the recipient's send window."""
     try:
-        return calendar.next_opening(earliest, recipient.tz, recipient.window, recipient.country)
+        return calendar.next_opening(
+            earliest, recipient.tz, recipient.window, recipient.country, recipient.closed
+        )
     except ValueError:
         raise ValueError("No send slot within a year: check the send window") from None
 
@@ -70,7 +77,9 @@ def local_day_start(moment: datetime, tz: ZoneInfo) -> datetime:
 
 
 def in_send_window(moment: datetime, recipient: Recipient) -> bool:
-    return calendar.in_business_hours(moment, recipient.tz, recipient.window, recipient.country)
+    return calendar.in_business_hours(
+        moment, recipient.tz, recipient.window, recipient.country, recipient.closed
+    )
 
 
 def due_after(previous: datetime, offset_days: int, recipient: Recipient) -> datetime:

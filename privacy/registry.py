@@ -225,6 +225,7 @@ NOT_PERSONAL: dict[str, str] = {
     "contenttypes.contenttype": CONFIG,
     "sessions.session": "logged-in users' sessions: " + STAFF,
     "accounts.team": CONFIG,
+    "accounts.closedday": "a team's days off: " + CONFIG,
     "accounts.user": STAFF,
     "leads.company": "an organisation, shared by its prospects in one team: " + COMPANY,
     "cadences.cadence": CONFIG,

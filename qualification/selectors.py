@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from accounts.calendar import team_calendar
 from accounts.models import Role, User
 from leads.models import OPEN_STATES, EventKind, Lead, LeadEvent, LeadState
 from leads.selectors import TIMELINE_FIELDS, user_works_lead
@@ -191,17 +192,18 @@ def _entries(leads: list[Lead], model, now: datetime) -> list[HandoffEntry]:
         for e in Escalation.objects.filter(lead_id__in=[lead.pk for lead in leads])
     }
     config = model.scoring
+    team = team_calendar(team_id)
     entries = []
     for lead in leads:
         answers = _related(lead, "qualification")
         result = score_lead(lead_facts(lead.prospect, answers), config)
-        due = handoff_due_at(lead.handed_off_at, config.escalate_after_hours)
+        due = handoff_due_at(lead.handed_off_at, config.escalate_after_hours, team)
         entries.append(
             HandoffEntry(
                 lead=lead,
                 result=result,
                 estimate=estimate_view(result, outcome, config),
-                waiting_hours=handoff_waiting_hours(lead.handed_off_at, now),
+                waiting_hours=handoff_waiting_hours(lead.handed_off_at, now, team),
                 due_at=due,
                 overdue=due <= now,
                 escalation=escalations.get((lead.pk, lead.handed_off_at)),

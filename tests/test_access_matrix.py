@@ -151,6 +151,8 @@ ROUTES = {
     "/mailboxes/oauth/start/": Route(POST),
     "/mailboxes/oauth/callback/": Route(GET),
     "/mailboxes/team/": Route(GET_POST),
+    "/team/calendar/": Route(GET_POST),
+    "/team/calendar/remove/": Route(POST),
     # The REST API (DRF views: the methods are their handlers).
     "/api/schema/": Route(GET),
     "/api/docs/": Route(GET),

@@ -1,5 +1,6 @@
 """The one business calendar (sdrcrm/calendar.py): Monday to Friday, 08:00-17:00 local time by
-default, without the public holidays of the given country."""
+default, without the public holidays of the given country nor the closed days passed in (a
+frozenset of rules: dates, (month, day) pairs, country codes)."""
 
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -11,8 +12,10 @@ from sdrcrm.calendar import (
     add_business_days,
     add_business_hours,
     business_hours_between,
+    holiday_names,
     in_business_hours,
     is_business_day,
+    is_closed,
     next_opening,
 )
 
@@ -84,3 +87,68 @@ def test_days_and_openings():
 def test_naive_start_is_refused():
     with pytest.raises(ValueError):
         add_business_hours(datetime(2026, 3, 3, 9), 1, OSLO)
+
+
+# --- Closed days besides the public holidays ------------------------------------------------
+
+DEC = [date(2026, 12, d) for d in range(22, 32)]  # Tuesday 22 to Thursday 31 December
+
+
+@pytest.mark.parametrize(
+    ("closed", "open_days"),
+    [
+        (frozenset(), [22, 23, 24, 28, 29, 30, 31]),
+        (frozenset({(12, 24), (12, 31)}), [22, 23, 28, 29, 30]),  # every year
+        (frozenset({date(2026, 12, 29)}), [22, 23, 24, 28, 30, 31]),  # that day only
+        (frozenset({date(2025, 12, 29)}), [22, 23, 24, 28, 29, 30, 31]),  # another year's
+        (frozenset({"FI"}), [22, 23, 28, 29, 30, 31]),  # Finland's holidays hold 24 Dec
+        (frozenset({"XX"}), [22, 23, 24, 28, 29, 30, 31]),  # a country nobody knows
+    ],
+)
+def test_closed_days(closed, open_days):
+    assert [d.day for d in DEC if is_business_day(d, "NO", closed=closed)] == open_days
+
+
+@pytest.mark.parametrize(
+    ("day", "closed", "expected"),
+    [
+        (date(2030, 12, 24), frozenset({(12, 24)}), True),
+        (date(2030, 12, 23), frozenset({(12, 24)}), False),
+        (date(2026, 12, 29), frozenset({date(2026, 12, 29)}), True),
+        (date(2027, 12, 29), frozenset({date(2026, 12, 29)}), False),
+        (date(2026, 5, 17), frozenset({"NO"}), True),
+        (date(2026, 5, 17), frozenset({"SE"}), False),
+        (date(2026, 5, 17), frozenset(), False),
+    ],
+)
+def test_is_closed(day, closed, expected):
+    assert is_closed(day, closed) is expected
+
+
+def test_closed_days_move_every_calculation():
+    closed = frozenset({(12, 24), (12, 31)})
+    wed = datetime(2026, 12, 23, 16, 0, tzinfo=OSLO)
+    assert add_business_days(date(2026, 12, 23), 1, "NO") == date(2026, 12, 24)
+    assert add_business_days(date(2026, 12, 23), 1, "NO", closed=closed) == date(2026, 12, 28)
+    assert next_opening(wed.replace(hour=17), OSLO, country="NO", closed=closed) == wed.replace(
+        day=28, hour=8
+    )
+    assert in_business_hours(wed.replace(day=24, hour=10), OSLO, country="NO") is True
+    assert (
+        in_business_hours(wed.replace(day=24, hour=10), OSLO, country="NO", closed=closed) is False
+    )
+    assert add_business_hours(wed, 8, OSLO, country="NO", closed=closed) == wed.replace(
+        day=28, hour=15
+    )
+    assert business_hours_between(wed, wed.replace(day=28, hour=9), OSLO, country="NO") == 11.0
+    assert (
+        business_hours_between(wed, wed.replace(day=28, hour=9), OSLO, country="NO", closed=closed)
+        == 2.0
+    )
+
+
+def test_holiday_names():
+    names = dict(holiday_names("NO", 2026))
+    assert names[date(2026, 5, 17)] == "Constitution Day"
+    assert date(2026, 12, 24) not in names
+    assert holiday_names("", 2026) == holiday_names("XX", 2026) == ()

@@ -62,6 +62,8 @@ PAGES = {
     # Mailboxes: the senders connect their own; managers see their team's, admins every team's.
     "/mailboxes/":           (LOGIN, 200, 200, 200, 200, 200, 403, 403, 403, 403, 200, 403),
     "/mailboxes/team/":      (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403, 403),
+    # The team calendar: everyone of a team reads their own (its managers change it).
+    "/team/calendar/":       (LOGIN, 200, 200, 200, 200, 200, 200, 200, 403, 200, 200, 403),
     # Dashboards: everyone sees their own scope; AEs their queue; marketing the funnel only.
     "/dashboards/":               (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200, 403),
     "/dashboards/activity/":      (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200, 403),

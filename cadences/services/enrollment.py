@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from accounts.calendar import team_calendar_scope
 from accounts.models import User
 from leads.models import Company, EventKind, Lead, LeadState
 from leads.selectors import lead_scope
@@ -160,6 +161,7 @@ class BulkResult:
     to_confirm: list[CompanyWorked] = field(default_factory=list)
 
 
+@team_calendar_scope()  # each team's closed days read once for the batch
 def enrollment_bulk_create(
     *, actor: User, lead_ids: list[int], cadence_id: int, confirm: bool = False
 ) -> BulkResult:
@@ -346,6 +348,7 @@ def enrollment_pause_until(
     return True
 
 
+@team_calendar_scope()  # each team's closed days read once for the batch
 def enrollment_resume_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
     """Resume the enrollments paused until a moment that has come (an automatic reply's
     return date), each with a timeline entry. Run by the tick; claimed with SKIP LOCKED, so
@@ -374,6 +377,7 @@ def enrollment_resume_all(*, actor: User, owner_id: int) -> int:
     return _for_all(actor, owner_id, EnrollmentStatus.PAUSED, _resume)
 
 
+@team_calendar_scope()  # each team's closed days read once for the batch
 def _for_all(actor: User, owner_id: int, status: str, action) -> int:
     own = actor.is_prospector and actor.pk == owner_id
     if not (own or actor.is_manager or actor.is_admin_role):

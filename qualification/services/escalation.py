@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accounts.calendar import team_calendars
 from accounts.models import Role, User
 from leads.models import Lead, LeadState
 from notifications.models import Notification, NotificationKind
@@ -39,12 +40,13 @@ def handoff_escalate_overdue(*, now: datetime | None = None) -> int:
         .values_list("pk", "team_id", "handed_off_at")[:5000]
     )
     hours_by_team: dict[int, int] = {}
+    calendars = team_calendars({row[1] for row in candidates})
     done = 0
     for lead_id, team_id, handed_off_at in candidates:
         if team_id not in hours_by_team:
             model = scoring_model_current(team_id) or scoring_model_default(team_id)
             hours_by_team[team_id] = model.scoring.escalate_after_hours
-        due = handoff_due_at(handed_off_at, hours_by_team[team_id])
+        due = handoff_due_at(handed_off_at, hours_by_team[team_id], calendars[team_id])
         if due > now:
             continue
         if _escalate_one(lead_id, handed_off_at, due, now, hours_by_team[team_id]):

@@ -290,7 +290,7 @@ def test_the_url_list_is_complete():
         "/settings/webhooks/inbound-secret/", "/api/docs/",
         "/mailboxes/", "/mailboxes/connect/", "/mailboxes/test/", "/mailboxes/disconnect/",
         "/mailboxes/limits/", "/mailboxes/oauth/start/", "/mailboxes/oauth/callback/",
-        "/mailboxes/team/",
+        "/mailboxes/team/", "/team/calendar/", "/team/calendar/remove/",
         *API, *WEBHOOKS,
         "/dashboards/", "/dashboards/activity/", "/dashboards/commission/",
         "/dashboards/commission/export/csv/", "/dashboards/cadences/",

@@ -10,6 +10,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils.translation import gettext
 
+from accounts.calendar import team_calendar_scope
 from accounts.models import Team, User
 from leads.guards import contact_blocks
 from leads.models import LeadState
@@ -55,6 +56,7 @@ class DispatchStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+@team_calendar_scope()  # each team's closed days read once per batch
 def touch_send_claimed(
     ids: list[int],
     *,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
+from accounts.services import team_closed_days_default
 from leads.models import CallOutcome, DisqualifyReason, LeadSource, Prospect
 from leads.services import (
     LeadData,
@@ -202,6 +203,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             team, _ = Team.objects.get_or_create(name="Nordlys Sales")
+            team_closed_days_default(team=team)  # 24 and 31 December (adds nothing twice)
             # The demo sends through the site-wide backend (make run writes emails to files
             # under var/mail/), not through mailboxes its SDRs do not have.
             if team.email_via != "site":

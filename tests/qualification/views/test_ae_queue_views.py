@@ -23,7 +23,8 @@ def handed(crew, make_lead, ae=None, **kwargs):
 # session, user (with their team), the hand-offs (with prospect, company, SDR, answers and the
 # last decision),
 # their timelines with actors (one query for all), the AE's profile, the team's model, its
-# outcome counts, the escalations of these hand-offs: 8
+# outcome counts, the escalations of these hand-offs, the team's calendar (its closed days, for
+# the deadlines): 9
 @pytest.mark.parametrize("n", [1, 4])
 def test_the_queue_shows_each_hand_off_with_brief_research_score_and_history(
     crew, model, make_lead, client, django_assert_num_queries, n
@@ -33,7 +34,7 @@ def test_the_queue_shows_each_hand_off_with_brief_research_score_and_history(
     lead_add_note(actor=crew.sdr, lead_id=leads[0].pk, body="Spoke to the CFO about budget.")
     client.force_login(crew.ae)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get("/qualification/queue/")
 
     assert response.status_code == 200
@@ -127,15 +128,15 @@ def test_accept_and_reject_are_post_only(crew, model, make_lead, client):
 
 
 # session, user, the team's hand-offs (with prospect, company, SDR, AE, answers, decision), the
-# team's model, its outcome counts, the escalations, the SDR figures, the AEs with profiles,
-# their loads: 9
+# team's model, its outcome counts, the escalations, the team's calendar, the SDR figures, the
+# AEs with profiles, their loads: 10
 @pytest.mark.parametrize("n", [1, 4])
 def test_the_managers_hand_offs_page(crew, model, make_lead, client, django_assert_num_queries, n):
     for i in range(n):
         handed(crew, make_lead, ae=crew.ae if i % 2 else crew.ae2)
     client.force_login(crew.manager)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get("/qualification/handoffs/")
 
     assert response.status_code == 200
@@ -220,7 +221,7 @@ def test_the_queue_shows_the_latest_history_of_a_long_timeline(
     )  # fmt: skip
     client.force_login(crew.ae)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         content = client.get("/qualification/queue/").content.decode()
 
     history = content.split('<details class="history">')[1].split("</details>")[0]
