@@ -52,6 +52,8 @@ PAGES = {
     "/leads/new/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  403,  200,  200, 403),
     "/leads/overview/": (LOGIN, 403,  403,  403,  403,  403,  200,  200,  200,  200,  403, 403),
     "/leads/export/":   (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200, 403),
+    # The team's scrap and rejection reasons: its manager only (an admin belongs to no team).
+    "/leads/reasons/":  (LOGIN, 403,  403,  403,  403,  403,  200,  403,  403,  200,  403, 403),
     "/imports/":        (LOGIN, 200,  200,  200,  403,  403,  200,  200,  200,  200,  200, 403),
     "/imports/web-forms/": (LOGIN, 403, 403, 403, 403, 403, 200,  200,  403,  200,  403, 403),
     "/password/":       (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200, 200),

@@ -1,15 +1,16 @@
 """The pipeline: the funnel by stage with its conversions, and the stalled leads."""
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from leads.models import STALL_STATES, DisqualifyReason, Lead, LeadState
-from leads.selectors import lead_scope
+from leads.models import STALL_STATES, Lead, LeadState, ReasonKind
+from leads.selectors import lead_scope, reason_labels
 
 from .common import (
     STAGES,
@@ -27,6 +28,8 @@ class Funnel:
     stages: list[dict]
     dropouts: list[dict]
     ae_view: bool = False
+    # Hand-offs AEs sent back, by the team's rejection reason.
+    rejections: list[dict] = field(default_factory=list)
 
 
 def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
@@ -53,7 +56,9 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
             if rows.get("rejected")
             else []
         )
-        return Funnel(stages=stages, dropouts=dropouts, ae_view=True)
+        return Funnel(
+            stages=stages, dropouts=dropouts, ae_view=True, rejections=_rejections(scope, f)
+        )
     reached: dict[str, int] = defaultdict(int)
     dropped: dict[str, int] = defaultdict(int)
     for metric, dim, k in _grouped(scope, f, ["reached", "dropped"], "metric", "dim"):
@@ -61,6 +66,11 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
     stages = [{"stage": s, "label": LeadState(s).label, "count": reached.get(s, 0)} for s in STAGES]
     _conversions(stages)
     dropouts = []
+    labels = reason_labels(
+        kind=ReasonKind.DISQUALIFY,
+        codes=[key.partition(":")[2] for key in dropped],
+        team_id=scope.team_id,
+    )
     for key, n in sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0])):
         from_state, _, reason = key.partition(":")
         dropouts.append(
@@ -70,13 +80,30 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
                 if from_state in LeadState.values
                 else from_state,
                 "reason": reason,
-                "label": DisqualifyReason(reason).label
-                if reason in DisqualifyReason.values
-                else reason,
+                "label": labels.get(reason) or _("No reason"),
                 "count": n,
             }
         )
-    return Funnel(stages=stages, dropouts=dropouts)
+    return Funnel(stages=stages, dropouts=dropouts, rejections=_rejections(scope, f))
+
+
+def _rejections(scope: Scope, f: Filters) -> list[dict]:
+    """Hand-offs sent back by AEs in the period, by the code of the team's rejection reason
+    (labelled as the team names it now); rejections made before reasons existed count as
+    "not classified". Two queries (the counts, the labels)."""
+    counts = Counter()
+    for reason, n in _grouped(scope, f, ["rejected"], "dim"):
+        counts[reason] += n
+    labels = reason_labels(
+        kind=ReasonKind.REJECT,
+        codes=list(counts),
+        team_id=scope.team_id,
+    )
+    return [
+        {"reason": code, "label": labels.get(code) or _("Not classified"), "count": n}
+        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n
+    ]
 
 
 def _conversions(stages: list[dict]) -> None:

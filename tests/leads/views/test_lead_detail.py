@@ -254,7 +254,8 @@ def test_detail_query_count_does_not_grow_with_the_timeline(
     # + the qualification panel: score and answers, the team's model, its outcome counts
     # + the coaching panel: the lead's feedback (calls and emails to coach on come from the
     #   timeline already loaded)
-    with django_assert_num_queries(12):
+    # + the team's disqualification reasons (the scrap form)
+    with django_assert_num_queries(13):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n
@@ -272,7 +273,8 @@ def test_detail_for_the_ae_query_count_does_not_grow_with_the_timeline(
     # + the cadence panel (enrollments, reminders) and the snippet picker
     # + the qualification panel: score and answers, the team's model, its outcome counts
     # (the coaching panel is not shown to AEs: no query)
-    with django_assert_num_queries(10):
+    # + the team's rejection reasons (the reject form)
+    with django_assert_num_queries(11):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n
@@ -292,7 +294,8 @@ def test_detail_of_a_qualified_lead_query_count_does_not_grow(
     # the snippet picker
     # + the qualification panel: score and answers, the team's model, its outcome counts
     # + the coaching panel: the lead's feedback
-    with django_assert_num_queries(11):
+    # + the team's disqualification reasons (the scrap form)
+    with django_assert_num_queries(12):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n
