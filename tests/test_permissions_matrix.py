@@ -366,7 +366,13 @@ def test_create_lead(world, client, role, expected):
 
     response = _client_for(client, user).post(
         "/leads/new/",
-        {"first_name": "Nina", "last_name": "Ny", "email": "nina@ny.example", "source": "inbound"},
+        {
+            "first_name": "Nina",
+            "last_name": "Ny",
+            "email": "nina@ny.example",
+            "source": "inbound",
+            "company_name": "Ny AS",
+        },
     )
 
     if expected == LOGIN:

@@ -38,7 +38,14 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
     first disqualification of each lead by the state it left and the reason. One query.
     For an AE: hand-offs to them in the period and their decisions."""
     if scope.kind == "ae":
-        rows = dict(_grouped(scope, f, ["handed_off", "accepted", "rejected"], "metric"))
+        rows: dict[str, int] = defaultdict(int)
+        rejected: dict[str, int] = defaultdict(int)
+        for metric, dim, k in _grouped(
+            scope, f, ["handed_off", "accepted", "rejected"], "metric", "dim"
+        ):
+            rows[metric] += k
+            if metric == "rejected":
+                rejected[dim] += k
         stages = [
             {"stage": "handed_off", "label": "Handed to me", "count": rows.get("handed_off", 0)},
             {"stage": "accepted", "label": "Accepted", "count": rows.get("accepted", 0)},
@@ -57,12 +64,14 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
             else []
         )
         return Funnel(
-            stages=stages, dropouts=dropouts, ae_view=True, rejections=_rejections(scope, f)
+            stages=stages, dropouts=dropouts, ae_view=True, rejections=_rejections(scope, rejected)
         )
     reached: dict[str, int] = defaultdict(int)
     dropped: dict[str, int] = defaultdict(int)
-    for metric, dim, k in _grouped(scope, f, ["reached", "dropped"], "metric", "dim"):
-        (reached if metric == "reached" else dropped)[dim] += k
+    rejected = defaultdict(int)
+    counts = {"reached": reached, "dropped": dropped, "rejected": rejected}
+    for metric, dim, k in _grouped(scope, f, list(counts), "metric", "dim"):
+        counts[metric][dim] += k
     stages = [{"stage": s, "label": LeadState(s).label, "count": reached.get(s, 0)} for s in STAGES]
     _conversions(stages)
     dropouts = []
@@ -84,16 +93,13 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
                 "count": n,
             }
         )
-    return Funnel(stages=stages, dropouts=dropouts, rejections=_rejections(scope, f))
+    return Funnel(stages=stages, dropouts=dropouts, rejections=_rejections(scope, rejected))
 
 
-def _rejections(scope: Scope, f: Filters) -> list[dict]:
-    """Hand-offs sent back by AEs in the period, by the code of the team's rejection reason
-    (labelled as the team names it now); rejections made before reasons existed count as
-    "not classified". Two queries (the counts, the labels)."""
-    counts = Counter()
-    for reason, n in _grouped(scope, f, ["rejected"], "dim"):
-        counts[reason] += n
+def _rejections(scope: Scope, counts: dict[str, int]) -> list[dict]:
+    """Hand-offs sent back by AEs in the period (``counts``: by the code of the team's
+    rejection reason), labelled as the team names the reason now; rejections made before
+    reasons existed count as "not classified". One query for the labels, when there are any."""
     labels = reason_labels(
         kind=ReasonKind.REJECT,
         codes=list(counts),
