@@ -68,9 +68,7 @@ class LeadForm(forms.Form):
     # The prospect
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100, required=False)
-    email = forms.EmailField(
-        max_length=254, required=False, help_text=_("Email, phone or LinkedIn: at least one.")
-    )
+    email = forms.EmailField(max_length=254, required=False)
     phone = forms.CharField(max_length=40, required=False)
     title = forms.CharField(max_length=150, required=False, label="Job title")
     role = forms.ChoiceField(

@@ -71,7 +71,9 @@ def test_a_lead_without_company_keeps_its_reason(crew):
 def test_the_form_says_what_a_lead_needs(crew, client):
     client.force_login(crew.sdr)
     page = parse(client.get("/leads/new/").content.decode())
-    assert page.one("p", id="id_email_helptext").text == "Email, phone or LinkedIn: at least one."
+    assert page.one("p", id="reach-help").text == (
+        "Email, phone or LinkedIn: give at least one way to reach the person."
+    )
     assert page.one("p", id="id_no_company_reason_helptext").text == (
         "A lead needs a company or the reason it has none (a private person, a sole trader…)."
     )
