@@ -49,8 +49,10 @@ class LeadInput(StrictInput):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     title = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    role = serializers.ChoiceField(choices=ProspectRole.choices, required=False, allow_blank=True)
-    is_decision_maker = serializers.BooleanField(required=False)
+    role = serializers.ChoiceField(
+        choices=ProspectRole.choices, required=False, allow_blank=True,
+        help_text="The buying role (decision_maker for the person who decides)",
+    )  # fmt: skip
     linkedin_url = serializers.CharField(
         max_length=300, required=False, allow_blank=True,
         help_text="An http(s) address on linkedin.com; a bare one gets https://",
@@ -80,6 +82,10 @@ class LeadInput(StrictInput):
     company_linkedin_url = serializers.CharField(
         max_length=300, required=False, allow_blank=True,
         help_text="An http(s) address on linkedin.com; a bare one gets https://",
+    )  # fmt: skip
+    no_company_reason = serializers.CharField(
+        max_length=lead_fields.NO_COMPANY_REASON_MAX, required=False, allow_blank=True,
+        help_text="Why the person has no company (required when no company is given)",
     )  # fmt: skip
     source = serializers.ChoiceField(choices=LeadSource.choices, required=False)
     owner_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -119,7 +125,13 @@ class TransitionInput(StrictInput):
     )
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=2000,
-        help_text=f"disqualify: one of {', '.join(DisqualifyReason.values)}; reject: free text",
+        help_text="disqualify: the code of one of the team's disqualification reasons "
+        f"(the defaults: {', '.join(DisqualifyReason.values)}); reject: the AE's words",
+    )  # fmt: skip
+    reason_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=20,
+        help_text="reject: the code of one of the team's rejection reasons (without one, "
+        "the words count as 'other')",
     )  # fmt: skip
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     recycle_on = serializers.DateField(
@@ -156,9 +168,10 @@ class QualificationInput(StrictInput):
     ae_id = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, help_text="Empty: routed round-robin"
     )
-    disqualify_reason = serializers.ChoiceField(
-        choices=DisqualifyReason.choices, required=False, allow_blank=True
-    )
+    disqualify_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=20,
+        help_text="The code of one of the team's disqualification reasons",
+    )  # fmt: skip
     disqualify_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     recycle_on = serializers.DateField(
         required=False, allow_null=True, validators=[validate_date_range]
@@ -285,8 +298,8 @@ class ProspectOut(serializers.ModelSerializer):
         model = Prospect
         fields = [
             "id", "first_name", "last_name", "email", "phone", "title", "role",
-            "is_decision_maker", "linkedin_url", "time_zone", "do_not_contact",
-            "email_bounced_at", "company", "created_at",
+            "linkedin_url", "time_zone", "do_not_contact", "email_bounced_at", "company",
+            "no_company_reason", "created_at",
         ]  # fmt: skip
 
 
@@ -302,7 +315,7 @@ class LeadOut(serializers.ModelSerializer):
             "id", "team_id", "state", "source", "owner_id", "assigned_ae_id", "score",
             "version", "state_changed_at", "created_at", "updated_at", "qualified_at",
             "handed_off_at", "accepted_at", "disqualify_reason", "disqualify_note",
-            "recycle_on", "rejection_reason", "handoff_brief", "prospect",
+            "recycle_on", "rejection_code", "rejection_reason", "handoff_brief", "prospect",
         ]  # fmt: skip
 
 

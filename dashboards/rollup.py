@@ -147,8 +147,9 @@ facts AS (
            0, 0, day, at, NULL
     FROM ev WHERE kind = 'transition' AND to_state = 'accepted'
     UNION ALL
-    SELECT event_id, 'rejected', '', lead_id, team_id, user_id, COALESCE(actor_id, 0), source,
-           0, 0, day, at, NULL
+    -- by the code of the team's rejection reason ('' before reasons existed: not classified)
+    SELECT event_id, 'rejected', COALESCE(payload->>'reason_code', ''), lead_id, team_id, user_id,
+           COALESCE(actor_id, 0), source, 0, 0, day, at, NULL
     FROM ev WHERE kind = 'transition' AND payload->>'transition' = 'reject'
     UNION ALL
     -- Funnel: each stage a lead reaches for the first time (and the ones it skipped), counted

@@ -141,6 +141,7 @@ def _capture(form: WebForm, *, data, ip: str, referrer: str) -> CaptureResult:
             first_name=first, last_name=last, email=email, phone=values["phone"],
             title=values["title"], company_name=values["company"],
             company_website=values["website"], source=LeadSource.WEB_FORM,
+            no_company_reason=lead_fields.NO_COMPANY_ON_WEB_FORM,  # cleared if a company is given
         )  # fmt: skip
     except LeadInvalid as exc:
         return CaptureResult(400, str(exc))

@@ -20,6 +20,7 @@ from functools import partial
 
 from django.db import IntegrityError, transaction
 
+from leads.fields import NO_COMPANY_IN_IMPORT
 from leads.models import ACTIVE_STATES, Company, Lead, LeadEvent, Prospect
 from sdrcrm.pg import copy_from
 
@@ -238,7 +239,7 @@ def _write_batch_copy(
     pids = _nextvals(cursor, Prospect._meta.db_table, len(rows))
     lids = _nextvals(cursor, Lead._meta.db_table, len(rows))
     pcols = ["id", "team_id", "company_id", "first_name", "last_name", "email", "phone",
-             "title", "linkedin_url", "time_zone", "created_at"]  # fmt: skip
+             "title", "linkedin_url", "time_zone", "created_at", "no_company_reason"]  # fmt: skip
     pdcols, pdvals = _defaults(Prospect, set(pcols))
     lcols = ["id", "team_id", "prospect_id", "source", "owner_id", "state", "state_changed_at",
              "created_at", "updated_at", "version"]  # fmt: skip
@@ -250,9 +251,10 @@ def _write_batch_copy(
     head, source_json = f'{{"import_id": {int(import_id)}, "line": ', dumps(source)
     for r, owner, pid, lid in zip(rows, owners, pids, lids, strict=True):
         key = r.domain or (r.company_name.lower() and "name:" + r.company_name.lower())
+        cid = company_id.get(key) if key else None
         prospects.append(
-            (pid, team_id, company_id.get(key) if key else None, r.first_name, r.last_name,
-             r.email, r.phone, r.title, r.linkedin_url, r.time_zone, at)
+            (pid, team_id, cid, r.first_name, r.last_name, r.email, r.phone, r.title,
+             r.linkedin_url, r.time_zone, at, "" if cid else NO_COMPANY_IN_IMPORT)
         )  # fmt: skip
         leads.append((lid, team_id, pid, source, owner, "new", at, at, at, 1))
         payload = (
@@ -354,16 +356,17 @@ def write_batch_staged(
     # 3. Prospects; a conflict here means someone of the team created the same person just now.
     prospect_cols = (
         "team_id, company_id, first_name, last_name, email, phone, title, linkedin_url, time_zone, "
-        "created_at"
+        "created_at, no_company_reason"
     )
     columns, params, dvals = _insert_columns(Prospect, prospect_cols)
     cursor.execute(
         f"WITH ins AS (INSERT INTO {Prospect._meta.db_table} ({columns}) "
         f"  SELECT %s, company_id, first_name, last_name, email, phone, title, linkedin_url, "
-        f"  time_zone, %s{params} FROM {STAGE} WHERE NOT existing ORDER BY line "
+        f"  time_zone, %s, CASE WHEN company_id IS NULL THEN %s ELSE '' END{params} "
+        f"  FROM {STAGE} WHERE NOT existing ORDER BY line "
         f"  ON CONFLICT (team_id, email) WHERE email IS NOT NULL DO NOTHING RETURNING id, email) "
         f"UPDATE {STAGE} s SET prospect_id = ins.id FROM ins WHERE s.email = ins.email",
-        [team_id, now, *dvals],
+        [team_id, now, NO_COMPANY_IN_IMPORT, *dvals],
     )
 
     # 4. Leads and 5. their timeline entries.

@@ -22,8 +22,12 @@ _TOUCH = tuple(
 
 KEPT_PAYLOAD_KEYS: dict[str, tuple[str, ...]] = {
     "created": ("source", "owner_id", "import_id", "line", "web_form_id", "captured_at"),
-    # "reason" is a disqualification code; a rejection's reason is the AE's text (dropped).
-    "transition": ("transition", "reason", "recycle_on", "ae_id", "ae", "automatic"),
+    # "reason" is a disqualification code; a rejection's reason is the AE's text (dropped),
+    # its "reason_code" the team's reason. "reason_label" is the team's name for the reason.
+    "transition": (
+        "transition", "reason", "reason_code", "reason_label", "recycle_on", "ae_id", "ae",
+        "automatic",
+    ),
     "note": ("web_form_id",),
     "call": _TOUCH,
     "email": _TOUCH,

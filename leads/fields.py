@@ -50,6 +50,13 @@ INDUSTRY_MAX = 120
 DOMAIN_MAX = 253
 EMPLOYEES_MAX = 10_000_000
 REVENUE_MAX = 10**15 - 1  # DecimalField(max_digits=15, decimal_places=0)
+NO_COMPANY_REASON_MAX = 200
+# What an imported row without a company (no name, no domain, a free-mail address) records as
+# the reason: a busy team wants its list in, not rows refused for a company it may not know.
+NO_COMPANY_IN_IMPORT = "Not given in the import"
+# The same for a web form's submission without a company: an inbound lead is never refused
+# for it (a lead without one is made only with a reason: ``LeadData``).
+NO_COMPANY_ON_WEB_FORM = "Not given on the web form"
 
 # C0 and C1 controls other than the whitespace that is collapsed, DEL, lone surrogates, and the
 # bidirectional embedding/override/isolate marks.
@@ -88,10 +95,10 @@ PROSPECT_FIELDS = (
     "phone",
     "title",
     "role",
-    "is_decision_maker",
     "linkedin_url",
     "time_zone",
     "do_not_contact",
+    "no_company_reason",
 )
 COMPANY_FIELDS = (
     "name",
@@ -421,6 +428,7 @@ LEAD_FIELDS = {
     "company_country": clean_country,
     "company_time_zone": lambda v: clean_time_zone(v, label=gettext_lazy("Company time zone")),
     "company_linkedin_url": lambda v: clean_linkedin_url(v, label=gettext_lazy("Company LinkedIn")),
+    "no_company_reason": _text(gettext_lazy("No company because"), NO_COMPANY_REASON_MAX),
 }
 """Field name -> its gate. Role and source are choices of the model and checked where the
 model's choices are known (``LeadData``, the forms and serializers)."""
@@ -430,3 +438,22 @@ def clean_lead_field(name: str, value):
     """Run the gate of one lead field; fields without one pass unchanged."""
     gate = LEAD_FIELDS.get(name)
     return value if gate is None else gate(value)
+
+
+# --- What every lead needs: a way to reach the person, and a company or why not -----------------
+
+
+def reachability_errors(
+    *, email: str, phone: str, linkedin_url: str, has_company: bool, no_company_reason: str
+) -> dict[str, str]:
+    """Field name -> message for what a lead lacks (empty when it has both): at least one of
+    email, phone and LinkedIn, and a company or a stated reason why not. The one rule the lead
+    form, the API and ``LeadData`` (every path that makes or edits a lead) apply."""
+    errors = {}
+    if not (email or phone or linkedin_url):
+        errors["email"] = _("Give at least one way to reach the person: email, phone or LinkedIn.")
+    if not has_company and not (no_company_reason or "").strip():
+        errors["no_company_reason"] = _(
+            "Give the company, or say why there is none (e.g. a private person)."
+        )
+    return errors

@@ -1,10 +1,11 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from sdrcrm.inputs import validate_date_range
 from sdrcrm.money import AmountField
 
 from . import fields as lead_fields
-from .models import CallOutcome, DisqualifyReason, LeadSource, LeadState, ProspectRole
+from .models import CallOutcome, LeadSource, LeadState, ProspectRole, ReasonKind
 from .selectors import DEFAULT_SORT, SORTS, LeadFilters
 
 
@@ -71,8 +72,12 @@ class LeadForm(forms.Form):
     email = forms.EmailField(max_length=254, required=False)
     phone = forms.CharField(max_length=40, required=False)
     title = forms.CharField(max_length=150, required=False, label="Job title")
-    role = forms.ChoiceField(choices=ProspectRole.choices, required=False, label="Buying role")
-    is_decision_maker = forms.BooleanField(required=False, label="Decision maker")
+    role = forms.ChoiceField(
+        choices=ProspectRole.choices,
+        required=False,
+        label=_("Buying role"),
+        help_text=_("Decision maker is one of the roles: the one who decides."),
+    )
     linkedin_url = forms.CharField(max_length=300, required=False, label="LinkedIn URL")
     time_zone = forms.CharField(max_length=64, required=False, label="Time zone")
     do_not_contact = forms.BooleanField(required=False, label="Do not contact")
@@ -89,6 +94,14 @@ class LeadForm(forms.Form):
     company_country = forms.CharField(max_length=2, required=False, label="Country (ISO code)")
     company_time_zone = forms.CharField(max_length=64, required=False, label="Company time zone")
     company_linkedin_url = forms.CharField(max_length=300, required=False, label="Company LinkedIn")
+    no_company_reason = forms.CharField(
+        max_length=lead_fields.NO_COMPANY_REASON_MAX,
+        required=False,
+        label=_("No company because…"),
+        help_text=_(
+            "A lead needs a company or the reason it has none (a private person, a sole trader…)."
+        ),
+    )
     # The lead
     source = forms.ChoiceField(choices=LeadSource.choices, initial=LeadSource.OUTBOUND)
     owner = forms.TypedChoiceField(
@@ -113,10 +126,26 @@ class LeadForm(forms.Form):
             ]
 
     def prospect_fields(self):
-        return [self[name] for name in self.PROSPECT_FIELDS]
+        return [self[name] for name in self.PROSPECT_FIELDS if name != "no_company_reason"]
 
     def company_fields(self):
-        return [self[name] for name in self.COMPANY_FIELDS]
+        return [self[name] for name in self.COMPANY_FIELDS] + [self["no_company_reason"]]
+
+    def clean(self):
+        """The rule of every lead (leads.fields.reachability_errors), on the fields it names."""
+        data = super().clean()
+        fields = ("email", "phone", "linkedin_url", "company_name", "company_website")
+        if all(name not in self.errors for name in fields):
+            errors = lead_fields.reachability_errors(
+                email=data.get("email") or "",
+                phone=data.get("phone") or "",
+                linkedin_url=data.get("linkedin_url") or "",
+                has_company=bool(data.get("company_name") or data.get("company_website")),
+                no_company_reason=data.get("no_company_reason") or "",
+            )
+            for name, message in errors.items():
+                self.add_error(name, message)
+        return data
 
 
 def _gated(name: str):
@@ -150,9 +179,6 @@ class TransitionForm(forms.Form):
         self.fields["ae"].choices = [("", "Choose an AE")] + [(u.pk, str(u)) for u in aes]
 
 
-DISQUALIFY_CHOICES = [("", "Choose a reason"), *DisqualifyReason.choices]
-
-
 class NoteForm(forms.Form):
     body = forms.CharField(
         max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}), label="Note"
@@ -180,3 +206,25 @@ class BulkAssignForm(forms.Form):
         self.fields["owner"].choices = [("", "Assign to…"), ("pool", "Unassigned pool")] + [
             (str(u.pk), str(u)) for u in owners
         ]
+
+
+class ReasonAddForm(forms.Form):
+    """The manager adds a reason to one of the team's lists."""
+
+    kind = forms.ChoiceField(choices=ReasonKind.choices, widget=forms.HiddenInput)
+    label = forms.CharField(max_length=100, label=_("New reason"))
+
+
+class ReasonChangeForm(forms.Form):
+    """The manager renames a reason, deactivates or activates it, or moves it up or down."""
+
+    ACTIONS = ("rename", "deactivate", "activate", "up", "down")
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    label = forms.CharField(max_length=100, required=False, label=_("Name"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "rename" and not (data.get("label") or "").strip():
+            self.add_error("label", _("Give the reason a name."))
+        return data

@@ -52,11 +52,14 @@ class Company(models.Model):
 
 
 class ProspectRole(models.TextChoices):
-    UNKNOWN = "", "Unknown"
-    DECISION_MAKER = "decision_maker", "Decision maker"
-    INFLUENCER = "influencer", "Influencer"
-    USER = "user", "User"
-    GATEKEEPER = "gatekeeper", "Gatekeeper"
+    """The prospect's buying role: one field (the decision-maker checkbox was merged into it)."""
+
+    UNKNOWN = "", _("Unknown")
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    CHAMPION = "champion", _("Champion")
+    INFLUENCER = "influencer", _("Influencer")
+    USER = "user", _("User")
+    GATEKEEPER = "gatekeeper", _("Gatekeeper")
 
 
 class Prospect(models.Model):
@@ -71,13 +74,17 @@ class Prospect(models.Model):
     company = models.ForeignKey(
         Company, null=True, blank=True, on_delete=models.PROTECT, related_name="prospects"
     )
+    # Why the prospect has no company (a private person, a sole trader…): a lead needs one or
+    # the other (leads.fields.check_reachable). A default in the database for raw inserts.
+    no_company_reason = models.CharField(max_length=200, blank=True, default="", db_default="")
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField(max_length=254, null=True, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     title = models.CharField(max_length=150, blank=True)
-    role = models.CharField(max_length=20, choices=ProspectRole.choices, blank=True)
-    is_decision_maker = models.BooleanField(default=False)
+    role = models.CharField(
+        max_length=20, choices=ProspectRole.choices, blank=True, verbose_name=_("buying role")
+    )
     linkedin_url = models.URLField(max_length=300, blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
     do_not_contact = models.BooleanField(default=False)
@@ -166,6 +173,55 @@ class DisqualifyReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class RejectReason(models.TextChoices):
+    """The rejection reasons a team starts with (an AE sending a hand-off back)."""
+
+    NOT_QUALIFIED = "not_qualified", _("Not qualified after all")
+    NO_BUDGET = "no_budget", _("No budget")
+    WRONG_PERSON = "wrong_person", _("Not the right person")
+    BAD_TIMING = "bad_timing", _("Bad timing")
+    ALREADY_WORKED = "already_worked", _("Already in our pipeline")
+    THIN_BRIEF = "thin_brief", _("The brief is missing information")
+    OTHER = "other", _("Other")
+
+
+class ReasonKind(models.TextChoices):
+    DISQUALIFY = "disqualify", _("Disqualification (scrap)")
+    REJECT = "reject", _("Rejection of a hand-off")
+
+
+# Each kind's starting list: seeded for every team (migration 0004, then reasons_ensure).
+DEFAULT_REASONS = {ReasonKind.DISQUALIFY: DisqualifyReason, ReasonKind.REJECT: RejectReason}
+# The code whose reason needs the free text too.
+OTHER_REASON = "other"
+
+
+class Reason(models.Model):
+    """One of a team's reasons for scrapping a lead or rejecting a hand-off, edited by the
+    team's manager. Leads and timeline entries keep its ``code`` (stable when the label is
+    renamed); a deactivated reason is no longer offered but still names old records."""
+
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=12, choices=ReasonKind.choices)
+    code = models.CharField(max_length=20)
+    label = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True, db_default=True)
+    position = models.PositiveSmallIntegerField(default=0, db_default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "kind", "code"], name="reason_unique_team_kind_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 # --- Transition permissions: callables (lead, user) -> bool, query-free ---------------------
 
 
@@ -212,9 +268,9 @@ class Lead(FSMModelMixin, models.Model):
     )
     state_changed_at = models.DateTimeField(default=timezone.now)
 
-    disqualify_reason = models.CharField(
-        max_length=20, choices=DisqualifyReason.choices, blank=True
-    )
+    # The code of one of the team's disqualification reasons (Reason, kind "disqualify"):
+    # the figures count by it, so it stays when the reason is renamed or deactivated.
+    disqualify_reason = models.CharField(max_length=20, blank=True)
     disqualify_note = models.TextField(blank=True)
     disqualified_at = models.DateTimeField(null=True, blank=True)
     disqualified_from = models.CharField(
@@ -224,6 +280,9 @@ class Lead(FSMModelMixin, models.Model):
     qualified_at = models.DateTimeField(null=True, blank=True)
     handed_off_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # The AE's rejection: the code of one of the team's rejection reasons (Reason, kind
+    # "reject") and the AE's own words for the SDR.
+    rejection_code = models.CharField(max_length=20, blank=True, default="", db_default="")
     rejection_reason = models.TextField(blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     handoff_brief = models.TextField(blank=True)
@@ -375,6 +434,7 @@ class Lead(FSMModelMixin, models.Model):
         self.assigned_ae = ae
         self.handed_off_at = at
         self.handoff_brief = brief
+        self.rejection_code = ""
         self.rejection_reason = ""
         self.rejected_at = None
 
@@ -395,7 +455,8 @@ class Lead(FSMModelMixin, models.Model):
         permission=_is_assigned_ae,
         custom={"label": "Reject and return to SDR", "needs": "reason"},
     )
-    def reject(self, *, at, reason):
+    def reject(self, *, at, reason, code=""):
+        self.rejection_code = code
         self.rejection_reason = reason
         self.rejected_at = at
         self.assigned_ae = None

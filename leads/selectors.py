@@ -14,7 +14,17 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from sdrcrm.errors import NotFound
 
-from .models import EventKind, Lead, LeadEvent, LeadState, Prospect, _works_lead
+from .models import (
+    DEFAULT_REASONS,
+    EventKind,
+    Lead,
+    LeadEvent,
+    LeadState,
+    Prospect,
+    Reason,
+    ReasonKind,
+    _works_lead,
+)
 from .search import SEARCH_ID_LIMIT, all_words, search_words
 
 
@@ -364,3 +374,47 @@ def team_state_counts(*, user: User) -> list[dict]:
 def user_works_lead(user: User, lead: Lead) -> bool:
     """May ``user`` work this lead (notes, calls, research, edits)? No queries."""
     return _works_lead(lead, user)
+
+
+# --- A team's reasons for scrapping a lead or rejecting a hand-off ----------------------------
+
+
+def reason_list(*, team_id: int | None, kind: str, active_only: bool = False) -> list[Reason]:
+    """The team's reasons of ``kind`` in the manager's order (one query); none without a team."""
+    if team_id is None:
+        return []
+    qs = Reason.objects.filter(team_id=team_id, kind=kind)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return list(qs.order_by("position", "id"))
+
+
+def reason_form_choices(*, team_id: int | None, kind: str) -> list[tuple[str, str]]:
+    """A form's select of the team's active reasons of ``kind`` (one query). A team made after
+    the seeding migration has no list until its first scrap or rejection, or its manager's
+    page, writes the starting one (leads.services.reasons_ensure): until then it is offered
+    the starting list, whose codes that write keeps."""
+    rows = reason_list(team_id=team_id, kind=kind)
+    choices = [(r.code, r.label) for r in rows if r.is_active]
+    if not rows:
+        choices = [(c.value, str(c.label)) for c in DEFAULT_REASONS[ReasonKind(kind)]]
+    return [("", _("Choose a reason")), *choices]
+
+
+def reason_labels(*, kind: str, codes, team_id: int | None = None) -> dict[str, str]:
+    """Label of each code (active or not) for a page that counts or shows reasons: the team's
+    own when given, else any team's (the default codes read the same everywhere). A code no
+    list knows (old data) falls back to the default choices, then to the code itself."""
+    codes = {c for c in codes if c}
+    labels = {
+        c: str(DEFAULT_REASONS[ReasonKind(kind)](c).label)
+        for c in codes
+        if c in DEFAULT_REASONS[ReasonKind(kind)].values
+    }
+    if codes:
+        qs = Reason.objects.filter(kind=kind, code__in=codes)
+        if team_id is not None:
+            qs = qs.filter(team_id=team_id)
+        for code, label in qs.order_by("-team_id").values_list("code", "label"):
+            labels[code] = label
+    return {c: labels.get(c, c) for c in codes}

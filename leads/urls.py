@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import reason_views, views
 
 app_name = "leads"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("export/", views.lead_export, name="export"),
     path("overview/", views.overview, name="overview"),
     path("bulk-assign/", views.lead_bulk_assign, name="bulk_assign"),
+    path("reasons/", reason_views.reason_list, name="reasons"),
+    path("reasons/<int:reason_id>/", reason_views.reason_change, name="reason_change"),
     path("<int:lead_id>/", views.lead_detail, name="detail"),
     path("<int:lead_id>/edit/", views.lead_edit, name="edit"),
     path("<int:lead_id>/transition/<slug:name>/", views.lead_transition, name="transition"),

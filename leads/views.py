@@ -24,7 +24,6 @@ from . import selectors, services
 from .export import HEADER, XLSX_MAX_ROWS, lead_export_rows
 from .fields import COMPANY_FIELDS
 from .forms import (
-    DISQUALIFY_CHOICES,
     BulkAssignForm,
     CallForm,
     LeadFilterForm,
@@ -32,7 +31,7 @@ from .forms import (
     NoteForm,
     TransitionForm,
 )
-from .models import CallOutcome, LeadSource, LeadState
+from .models import CallOutcome, LeadSource, LeadState, ReasonKind
 from .pages import lead_changed_meanwhile
 from .search import MAX_WORDS, SEARCH_COUNT_CAP, search_words
 from .services import LeadConflict, LeadData, LeadError, LeadInvalid, TransitionParams
@@ -116,6 +115,7 @@ def _detail_context(request, lead, **extra):
         else selectors.TIMELINE_SHORT
     )
     transitions = selectors.lead_available_transitions(lead=lead, user=user)
+    names = {t["name"] for t in transitions}
     context = {
         "lead": lead,
         "prospect": lead.prospect,
@@ -123,7 +123,18 @@ def _detail_context(request, lead, **extra):
         "timeline": selectors.lead_timeline(lead=lead, limit=timeline_limit),
         "timeline_limit": timeline_limit,
         "transitions": transitions,
-        "disqualify_choices": DISQUALIFY_CHOICES,
+        # The team's own lists, read only when the page offers the action or shows the reason.
+        "disqualify_choices": selectors.reason_form_choices(
+            team_id=lead.team_id, kind=ReasonKind.DISQUALIFY
+        )
+        if "disqualify" in names
+        else [],
+        "reject_choices": selectors.reason_form_choices(
+            team_id=lead.team_id, kind=ReasonKind.REJECT
+        )
+        if "reject" in names
+        else [],
+        "reason_label": _reason_label(lead),
         "can_work": services.user_works_lead(user, lead),
         "can_claim": user.is_prospector and lead.owner_id is None,
         "can_note": services.user_works_lead(user, lead) or lead.assigned_ae_id == user.id,
@@ -133,6 +144,17 @@ def _detail_context(request, lead, **extra):
     }
     context.update(extra)
     return context
+
+
+def _reason_label(lead) -> str:
+    """The label of the lead's scrap or rejection reason, for its notice (one query, or none)."""
+    if lead.state == LeadState.DISQUALIFIED and lead.disqualify_reason:
+        kind, code = ReasonKind.DISQUALIFY, lead.disqualify_reason
+    elif lead.state == LeadState.ENGAGED and lead.rejection_code:
+        kind, code = ReasonKind.REJECT, lead.rejection_code
+    else:
+        return ""
+    return selectors.reason_labels(kind=kind, codes=[code], team_id=lead.team_id).get(code, code)
 
 
 @require_GET
@@ -272,9 +294,8 @@ def _form_to_data(cleaned: dict, owner_id) -> LeadData:
             k: cleaned.get(k)
             or ("" if k not in ("company_employee_count", "company_annual_revenue") else None)
             for k in LeadForm.PROSPECT_FIELDS + LeadForm.COMPANY_FIELDS
-            if k not in ("is_decision_maker", "do_not_contact")
+            if k != "do_not_contact"
         },
-        is_decision_maker=bool(cleaned.get("is_decision_maker")),
         do_not_contact=bool(cleaned.get("do_not_contact")),
         source=cleaned.get("source") or LeadSource.OUTBOUND,
         owner_id=owner_id,

@@ -34,13 +34,14 @@ PERSONAL_DATA: dict[str, Covered] = {
             "linkedin_url": "",
             "time_zone": "",
             "do_not_contact": True,
+            # Free text about the person ("private person", "sole trader"…).
+            "no_company_reason": "",
         },
         keep={
             "id": KEY,
             "team": KEY,
             "company": KEY,
-            "role": "buying role (economic buyer, champion…), not identifying",
-            "is_decision_maker": STATE,
+            "role": "buying role (decision maker, champion…), not identifying",
             "email_bounced_at": STATE,
             "email_soft_bounces": STATE,
             "created_at": STATE,
@@ -57,7 +58,8 @@ PERSONAL_DATA: dict[str, Covered] = {
             name: STATE
             for name in (
                 "id team prospect source owner assigned_ae state state_changed_at "
-                "disqualify_reason disqualified_at disqualified_from recycle_on qualified_at "
+                "disqualify_reason rejection_code disqualified_at disqualified_from recycle_on "
+                "qualified_at "
                 "handed_off_at accepted_at rejected_at score role_known "
                 "decision_maker_identified need_understood website_checked linkedin_checked "
                 "created_at updated_at version"
@@ -228,6 +230,7 @@ NOT_PERSONAL: dict[str, str] = {
     "accounts.closedday": "a team's days off: " + CONFIG,
     "accounts.user": STAFF,
     "leads.company": "an organisation, shared by its prospects in one team: " + COMPANY,
+    "leads.reason": "a team's list of scrap and rejection reasons: " + CONFIG,
     "cadences.cadence": CONFIG,
     "cadences.cadencestep": "templates with placeholders: " + CONFIG,
     "cadences.snippet": "text blocks for emails: " + CONFIG,

@@ -1,6 +1,6 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from leads.models import DisqualifyReason
 from sdrcrm.inputs import validate_date_range
 from sdrcrm.money import AmountField
 
@@ -273,10 +273,9 @@ class QualifyForm(AnswersForm):
         help_text="Automatically: round-robin in proportion to capacity, skipping AEs who are "
         "away or whose queue is full. By each AE: hand-offs waiting / capacity.",
     )
-    disqualify_reason = forms.ChoiceField(
-        required=False, choices=[("", "Choose a reason"), *DisqualifyReason.choices],
-        label="Reason",
-    )  # fmt: skip
+    # The team's own list (leads.Reason), given by the view: a code of another team's list
+    # or a deactivated reason is "not one of the available choices".
+    disqualify_reason = forms.ChoiceField(required=False, choices=[], label=_("Reason"))
     disqualify_note = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
         label="Note (required for \"Other\")",
@@ -288,8 +287,9 @@ class QualifyForm(AnswersForm):
         validators=[validate_date_range],
     )
 
-    def __init__(self, *args, aes=(), **kwargs):
+    def __init__(self, *args, aes=(), disqualify_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["disqualify_reason"].choices = list(disqualify_choices)
         choices = [(ROUTE, "Route automatically")]
         for a in aes:
             status = {"away": " — away", "full": " — queue full"}.get(a["status"], "")
@@ -318,10 +318,25 @@ class QualifyForm(AnswersForm):
 
 
 class RejectForm(forms.Form):
+    """The AE's rejection: one of the team's reasons (leads.Reason, kind "reject") and, if
+    they want (required for "Other"), their own words for the SDR."""
+
+    # Not required here: the words alone count as "other", as in the API (the service says
+    # what is missing when neither is given); a code not in the team's list is an error.
+    reason_code = forms.ChoiceField(
+        choices=[],
+        required=False,
+        label=_("Reason"),
+        error_messages={"invalid_choice": _("Choose one of your team's reasons.")},
+    )
     reason = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why are you rejecting it? The SDR reads this.",
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("In your words, for the SDR (required for “Other”)"),
     )  # fmt: skip
+
+    def __init__(self, *args, reason_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason_code"].choices = list(reason_choices)
 
 
 class AEProfileForm(forms.Form):

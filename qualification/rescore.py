@@ -71,8 +71,8 @@ def _points_case(column: str, choices, points: dict[str, int]) -> tuple[str, lis
 def inputs_read(where: str, where_params: list) -> tuple[str, list]:
     """SELECT lead_id, the inputs, answers_at, lead_updated_at for the leads ``where`` picks
     (aliases: l lead, p prospect, c company, q answers)."""
-    role_sql = ["CASE WHEN p.is_decision_maker THEN %s"]
-    role_params: list = [Authority.DECISION_MAKER.value]
+    role_sql = ["CASE"]
+    role_params: list = []
     for role, authority in ROLE_AUTHORITY.items():
         role_sql.append("WHEN p.role = %s THEN %s")
         role_params += [role, authority]

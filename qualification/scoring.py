@@ -57,9 +57,11 @@ class Fit(models.TextChoices):
 
 
 # The prospect's recorded buying role stands in for the authority answer until the SDR gives
-# one (leads.models.ProspectRole values; a decision-maker flag wins).
+# one (leads.models.ProspectRole values); an answer that says otherwise is shown as a
+# contradiction on the qualification page (authority_role_conflict).
 ROLE_AUTHORITY = {
     "decision_maker": Authority.DECISION_MAKER.value,
+    "champion": Authority.INFLUENCER.value,
     "influencer": Authority.INFLUENCER.value,
     "user": Authority.NONE.value,
     "gatekeeper": Authority.NONE.value,
@@ -317,7 +319,6 @@ class LeadFacts:
     need: str = ""
     fit: str = ""
     prospect_role: str = ""
-    prospect_is_decision_maker: bool = False
 
 
 def lead_facts(prospect, answers) -> LeadFacts:
@@ -333,7 +334,6 @@ def lead_facts(prospect, answers) -> LeadFacts:
         need=answers.need if answers else "",
         fit=answers.fit if answers else "",
         prospect_role=prospect.role or "",
-        prospect_is_decision_maker=prospect.is_decision_maker,
     )
 
 
@@ -437,9 +437,17 @@ def effective_authority(facts: LeadFacts) -> tuple[str, bool]:
     """(authority, derived): the SDR's answer, else what the prospect's role says."""
     if facts.authority:
         return facts.authority, False
-    if facts.prospect_is_decision_maker:
-        return Authority.DECISION_MAKER, True
     return ROLE_AUTHORITY.get(facts.prospect_role, ""), True
+
+
+def authority_role_conflict(facts: LeadFacts) -> tuple[str, str] | None:
+    """(the SDR's authority answer, the prospect's buying role) when they say different
+    things (an answer "decision maker" for a prospect recorded as a gatekeeper, or "no
+    authority" for the recorded decision maker); None when they agree or one is unknown."""
+    implied = ROLE_AUTHORITY.get(facts.prospect_role, "")
+    if facts.authority and implied and facts.authority != implied:
+        return facts.authority, facts.prospect_role
+    return None
 
 
 def size_band(employee_count: int | None, config: ScoringConfig) -> SizeBand | None:

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leads.models import OPEN_STATES, LeadState
+from leads.models import OPEN_STATES, LeadState, ProspectRole, ReasonKind
 from leads.pages import lead_changed_meanwhile
-from leads.selectors import lead_get_for_user
+from leads.selectors import lead_get_for_user, reason_form_choices
 from leads.services import LeadInvalid, user_works_lead
 from sdrcrm.errors import Conflict, Invalid, NotFound
 
@@ -21,7 +21,7 @@ from . import selectors, services
 from .brief_draft import brief_draft
 from .forms import AEProfileForm, AnswersForm, QualifyForm, RejectForm, ScoringModelForm
 from .models import Decision
-from .scoring import lead_facts, score_lead
+from .scoring import Authority, authority_role_conflict, lead_facts, score_lead
 
 # --- The scoring model ------------------------------------------------------------------------
 
@@ -92,8 +92,16 @@ def _qualify_context(request, lead, form, saved_answers):
     # and so their score, as the live preview showed it while they were typed: not the
     # saved answers the form does not show any more.
     answers = _typed_answers(form.data) if form.is_bound else saved_answers
-    result = score_lead(lead_facts(lead.prospect, answers), model.scoring)
+    facts = lead_facts(lead.prospect, answers)
+    result = score_lead(facts, model.scoring)
+    conflict = authority_role_conflict(facts)
     return {
+        "authority_conflict": {
+            "authority": Authority(conflict[0]).label,
+            "role": ProspectRole(conflict[1]).label,
+        }
+        if conflict
+        else None,
         "lead": lead,
         "prospect": lead.prospect,
         "company": lead.prospect.company,
@@ -170,7 +178,12 @@ def lead_qualify(request, lead_id: int):
     initial = _initial(lead, saved) | brief_start
     if request.method == "GET":
         initial |= request.session.pop(_brief_key(lead.pk), {})
-    form = QualifyForm(request.POST or None, initial=initial, aes=aes)
+    form = QualifyForm(
+        request.POST or None,
+        initial=initial,
+        aes=aes,
+        disqualify_choices=reason_form_choices(team_id=lead.team_id, kind=ReasonKind.DISQUALIFY),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.to_input()
         try:
@@ -234,7 +247,7 @@ def ae_queue(request):
     if not (user.is_ae and user.team_id):
         raise PermissionDenied
     context = selectors.ae_queue(user=user)
-    context["reject_form"] = RejectForm()
+    context["reject_choices"] = reason_form_choices(team_id=user.team_id, kind=ReasonKind.REJECT)
     return render(request, "qualification/ae_queue.html", context)
 
 
@@ -265,11 +278,17 @@ def handoff_accept(request, lead_id: int):
 @require_POST
 def handoff_reject(request, lead_id: int):
     def decide(lead):
-        form = RejectForm(request.POST)
+        form = RejectForm(
+            request.POST,
+            reason_choices=reason_form_choices(team_id=lead.team_id, kind=ReasonKind.REJECT),
+        )
         if not form.is_valid():
-            raise LeadInvalid("Say why you reject the lead: the SDR reads it.")
+            raise LeadInvalid(" ".join(e for errors in form.errors.values() for e in errors))
         services.handoff_reject(
-            actor=request.user, lead_id=lead.pk, reason=form.cleaned_data["reason"]
+            actor=request.user,
+            lead_id=lead.pk,
+            reason=form.cleaned_data["reason"],
+            reason_code=form.cleaned_data["reason_code"],
         )
         messages.success(request, f"Rejected: {lead.prospect.full_name} went back to the SDR.")
 

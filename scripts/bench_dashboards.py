@@ -218,9 +218,9 @@ def build(n_leads: int) -> dict:
         sql,
         """
         INSERT INTO leads_prospect (id, team_id, first_name, last_name, email, phone, title,
-            role, is_decision_maker, linkedin_url, time_zone, do_not_contact, created_at)
+            role, linkedin_url, time_zone, do_not_contact, created_at)
         SELECT i, (%(teams)s::bigint[])[1 + i %% %(nt)s], 'First' || i, 'Last' || i,
-               'p' || i || '@example.com', '', '', '', false, '',
+               'p' || i || '@example.com', '', '', '', '',
                '', false, now()
         FROM generate_series(1, %(n)s) i
     """,

@@ -270,7 +270,6 @@ def generate(size: str) -> None:
                     "'Operations lead'])[1 + i %% 5]",
                     "role": "(ARRAY['', 'decision_maker', 'influencer', 'user', "
                     "'gatekeeper'])[1 + i %% 5]",
-                    "is_decision_maker": "i %% 5 = 1",
                     "time_zone": "'Europe/Oslo'",
                     "created_at": "%(t0)s - (%(n)s - i) * interval '1 day' * 1095 / %(n)s",
                 },

@@ -86,10 +86,9 @@ def make_leads(team, cadence, steps, owners: list[int], tag: str, due) -> None:
                    'Software', 50, '', 'Europe/Oslo', '', now()
             FROM generate_series(1, %(n)s) AS i;
             INSERT INTO leads_prospect (team_id, company_id, first_name, last_name, email,
-                phone, title, role, is_decision_maker, linkedin_url, time_zone, do_not_contact,
-                created_at)
-            SELECT c.team_id, c.id, 'Kari', 'Nordmann', 'kari@' || c.domain, '', 'CEO', '',
-                   true, '', 'Europe/Oslo', false, now()
+                phone, title, role, linkedin_url, time_zone, do_not_contact, created_at)
+            SELECT c.team_id, c.id, 'Kari', 'Nordmann', 'kari@' || c.domain, '', 'CEO',
+                   'decision_maker', '', 'Europe/Oslo', false, now()
             FROM leads_company c
             WHERE c.team_id = %(team)s AND c.domain LIKE %(tag)s || '%%.bench.example';
             INSERT INTO leads_lead (team_id, prospect_id, source, owner_id, state,

@@ -126,7 +126,7 @@ def load(n: int, seed: int = 2026) -> tuple[int, int]:
         first_prospect = cursor.fetchone()[0] + 1
         cols, consts = _columns(Prospect, {"created_at": stamp, "team_id": str(team.pk)})
         idx = {c: i for i, c in enumerate(cols)}
-        roles = ["", "decision_maker", "influencer", "user", "gatekeeper"]
+        roles = ["", "decision_maker", "champion", "influencer", "user", "gatekeeper"]
 
         def prospects():
             for i in range(n):
@@ -134,8 +134,7 @@ def load(n: int, seed: int = 2026) -> tuple[int, int]:
                 row[idx["company_id"]] = str(first_company + i % n_companies)
                 row[idx["first_name"]] = f"P{i}"
                 row[idx["email"]] = f"p{i}@bench.example"
-                row[idx["role"]] = rng.choice(roles)
-                row[idx["is_decision_maker"]] = "t" if i % 5 == 0 else "f"
+                row[idx["role"]] = "decision_maker" if i % 5 == 0 else rng.choice(roles)
                 yield row
 
         t = time.perf_counter()

@@ -73,6 +73,9 @@ ROUTES = {
     "/leads/<int:lead_id>/notes/": Route(POST),
     "/leads/<int:lead_id>/checklist/": Route(POST),
     "/leads/<int:lead_id>/claim/": Route(POST),
+    # The team's scrap and rejection reasons (issue 20): its manager's page.
+    "/leads/reasons/": Route(GET_POST),
+    "/leads/reasons/<int:reason_id>/": Route(POST),
     "/imports/": Route(GET_POST),
     "/imports/<int:job_id>/": Route(GET),
     "/imports/<int:job_id>/leads/": Route(GET),
@@ -231,7 +234,8 @@ def team_objects(crew) -> dict:
     from cadences.services import cadence_ensure_standard, enrollment_create, reminder_create
     from coaching.services import feedback_create
     from intake.models import ImportJob, WebForm
-    from leads.models import LeadEvent
+    from leads.models import LeadEvent, Reason
+    from leads.services import reasons_ensure
     from tests.factories import CompanyFactory, ProspectFactory
     from tests.fixtures import walk
 
@@ -270,6 +274,8 @@ def team_objects(crew) -> dict:
         team=crew.team, url="https://hooks.example.com/", events=["lead.handed_off"],
         secret="whsec_x", created_by=crew.manager,
     )  # fmt: skip
+    reasons_ensure(team_id=crew.team.pk)
+    reason = Reason.objects.filter(team=crew.team).order_by("pk").first()
     event = LeadEvent.objects.filter(lead=handed).order_by("-pk").first()
     delivery = WebhookDelivery.objects.create(
         subscription=subscription, lead_event=event, lead_id=handed.pk,
@@ -292,6 +298,7 @@ def team_objects(crew) -> dict:
         "touch_id": touch.pk,
         "reminder_id": reminder.pk,
         "ae_id": crew.ae.pk,
+        "reason_id": reason.pk,
         "name": "accept",
         "token": "not-a-token",
     }
@@ -313,6 +320,7 @@ OUT_OF_SCOPE = {
     "token_id",
     "subscription_id",
     "delivery_id",
+    "reason_id",
 }
 NOT_OBJECTS = {"name", "token", "fmt", "team_id"}  # team_id: only on a public route
 

@@ -52,6 +52,8 @@ PAGES = {
     "/leads/new/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  403,  200,  200, 403),
     "/leads/overview/": (LOGIN, 403,  403,  403,  403,  403,  200,  200,  200,  200,  403, 403),
     "/leads/export/":   (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200, 403),
+    # The team's scrap and rejection reasons: its manager only (an admin belongs to no team).
+    "/leads/reasons/":  (LOGIN, 403,  403,  403,  403,  403,  200,  403,  403,  200,  403, 403),
     "/imports/":        (LOGIN, 200,  200,  200,  403,  403,  200,  200,  200,  200,  200, 403),
     "/imports/web-forms/": (LOGIN, 403, 403, 403, 403, 403, 200,  200,  403,  200,  403, 403),
     "/password/":       (LOGIN, 200,  200,  200,  200,  200,  200,  200,  200,  200,  200, 200),
@@ -368,7 +370,13 @@ def test_create_lead(world, client, role, expected):
 
     response = _client_for(client, user).post(
         "/leads/new/",
-        {"first_name": "Nina", "last_name": "Ny", "email": "nina@ny.example", "source": "inbound"},
+        {
+            "first_name": "Nina",
+            "last_name": "Ny",
+            "email": "nina@ny.example",
+            "source": "inbound",
+            "company_name": "Ny AS",
+        },
     )
 
     if expected == LOGIN:

@@ -219,6 +219,7 @@ class LeadTransitionView(APIView):
         d = data.validated_data
         params = TransitionParams(
             reason=d.get("reason", ""),
+            reason_code=d.get("reason_code", ""),
             note=d.get("note", ""),
             recycle_on=d.get("recycle_on"),
             ae_id=d.get("ae_id"),

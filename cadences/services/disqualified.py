@@ -99,7 +99,10 @@ def touch_scrap_disqualified(*, actor: User, touch_id: int) -> Enrollment:
                 lead_id=enrollment.lead_id,
                 name="disqualify",
                 params=TransitionParams(
-                    reason=SCRAP_REASONS.get(code, DisqualifyReason.OTHER), note=touch.error
+                    reason=SCRAP_REASONS.get(code, DisqualifyReason.OTHER),
+                    note=touch.error,
+                    # The disqualifier's reason, even if the team no longer offers it.
+                    reason_by_system=True,
                 ),
             )
     return enrollment

@@ -1,15 +1,16 @@
 """The pipeline: the funnel by stage with its conversions, and the stalled leads."""
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from leads.models import STALL_STATES, DisqualifyReason, Lead, LeadState
-from leads.selectors import lead_scope
+from leads.models import STALL_STATES, Lead, LeadState, ReasonKind
+from leads.selectors import lead_scope, reason_labels
 
 from .common import (
     STAGES,
@@ -27,6 +28,8 @@ class Funnel:
     stages: list[dict]
     dropouts: list[dict]
     ae_view: bool = False
+    # Hand-offs AEs sent back, by the team's rejection reason.
+    rejections: list[dict] = field(default_factory=list)
 
 
 def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
@@ -35,7 +38,14 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
     first disqualification of each lead by the state it left and the reason. One query.
     For an AE: hand-offs to them in the period and their decisions."""
     if scope.kind == "ae":
-        rows = dict(_grouped(scope, f, ["handed_off", "accepted", "rejected"], "metric"))
+        rows: dict[str, int] = defaultdict(int)
+        rejected: dict[str, int] = defaultdict(int)
+        for metric, dim, k in _grouped(
+            scope, f, ["handed_off", "accepted", "rejected"], "metric", "dim"
+        ):
+            rows[metric] += k
+            if metric == "rejected":
+                rejected[dim] += k
         stages = [
             {"stage": "handed_off", "label": "Handed to me", "count": rows.get("handed_off", 0)},
             {"stage": "accepted", "label": "Accepted", "count": rows.get("accepted", 0)},
@@ -53,14 +63,23 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
             if rows.get("rejected")
             else []
         )
-        return Funnel(stages=stages, dropouts=dropouts, ae_view=True)
+        return Funnel(
+            stages=stages, dropouts=dropouts, ae_view=True, rejections=_rejections(scope, rejected)
+        )
     reached: dict[str, int] = defaultdict(int)
     dropped: dict[str, int] = defaultdict(int)
-    for metric, dim, k in _grouped(scope, f, ["reached", "dropped"], "metric", "dim"):
-        (reached if metric == "reached" else dropped)[dim] += k
+    rejected = defaultdict(int)
+    counts = {"reached": reached, "dropped": dropped, "rejected": rejected}
+    for metric, dim, k in _grouped(scope, f, list(counts), "metric", "dim"):
+        counts[metric][dim] += k
     stages = [{"stage": s, "label": LeadState(s).label, "count": reached.get(s, 0)} for s in STAGES]
     _conversions(stages)
     dropouts = []
+    labels = reason_labels(
+        kind=ReasonKind.DISQUALIFY,
+        codes=[key.partition(":")[2] for key in dropped],
+        team_id=scope.team_id,
+    )
     for key, n in sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0])):
         from_state, _, reason = key.partition(":")
         dropouts.append(
@@ -70,13 +89,27 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
                 if from_state in LeadState.values
                 else from_state,
                 "reason": reason,
-                "label": DisqualifyReason(reason).label
-                if reason in DisqualifyReason.values
-                else reason,
+                "label": labels.get(reason) or _("No reason"),
                 "count": n,
             }
         )
-    return Funnel(stages=stages, dropouts=dropouts)
+    return Funnel(stages=stages, dropouts=dropouts, rejections=_rejections(scope, rejected))
+
+
+def _rejections(scope: Scope, counts: dict[str, int]) -> list[dict]:
+    """Hand-offs sent back by AEs in the period (``counts``: by the code of the team's
+    rejection reason), labelled as the team names the reason now; rejections made before
+    reasons existed count as "not classified". One query for the labels, when there are any."""
+    labels = reason_labels(
+        kind=ReasonKind.REJECT,
+        codes=list(counts),
+        team_id=scope.team_id,
+    )
+    return [
+        {"reason": code, "label": labels.get(code) or _("Not classified"), "count": n}
+        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n
+    ]
 
 
 def _conversions(stages: list[dict]) -> None:

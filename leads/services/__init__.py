@@ -3,8 +3,9 @@ checks, changes, saves with ``update_fields`` and records a timeline event in on
 
 By job: ``transitions`` (the lifecycle), ``activity`` (notes, calls, the checklist),
 ``assignment`` (claim, bulk assign), ``creation`` (``LeadData`` and the one routine that makes a
-lead), ``update`` (editing), ``events`` (the timeline and its erasure), ``common`` (locking and
-versioning, shared by the others). The public names are re-exported here: callers import from
+lead), ``update`` (editing), ``reasons`` (a team's lists of scrap and rejection reasons),
+``events`` (the timeline and its erasure), ``common`` (locking and versioning, shared by the
+others). The public names are re-exported here: callers import from
 ``leads.services``.
 
 Errors are ``LeadError`` subclasses (``leads.errors``) with a message meant for the person who
@@ -19,6 +20,13 @@ from .assignment import lead_bulk_assign, lead_claim
 from .common import VERSIONED_KINDS
 from .creation import LeadData, LeadMade, lead_create, lead_create_inbound
 from .events import lead_event_record, lead_events_erase
+from .reasons import (
+    reason_create,
+    reason_move,
+    reason_update,
+    reason_validate,
+    reasons_ensure,
+)
 from .transitions import (
     TRANSITION_FIELDS,
     TransitionParams,
@@ -53,5 +61,10 @@ __all__ = [
     "lead_set_checklist_item",
     "lead_transition",
     "lead_update",
+    "reason_create",
+    "reason_move",
+    "reason_update",
+    "reason_validate",
+    "reasons_ensure",
     "user_works_lead",
 ]

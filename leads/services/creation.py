@@ -43,10 +43,10 @@ class LeadData:
     phone: str = ""
     title: str = ""
     role: str = ""
-    is_decision_maker: bool = False
     linkedin_url: str = ""
     time_zone: str = ""
     do_not_contact: bool = False
+    no_company_reason: str = ""
     company_name: str = ""
     company_website: str = ""
     company_domain: str = ""
@@ -68,6 +68,19 @@ class LeadData:
         self.role = self.role or ""
         if self.role not in ProspectRole.values:
             raise LeadInvalid(_("Choose a buying role from the list."), field="role")
+        has_company = bool(self.company_name or self.company_website or self.company_domain)
+        if has_company:
+            self.no_company_reason = ""  # one or the other
+        errors = lead_fields.reachability_errors(
+            email=self.email,
+            phone=self.phone,
+            linkedin_url=self.linkedin_url,
+            has_company=has_company,
+            no_company_reason=self.no_company_reason,
+        )
+        if errors:
+            name, message = next(iter(errors.items()))
+            raise LeadInvalid(message, field=name)
 
 
 def _clean_prospect_values(data: LeadData) -> dict:

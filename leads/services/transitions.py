@@ -12,13 +12,15 @@ from accounts.models import Role, User
 
 from ..errors import LeadConflict, LeadForbidden, LeadInvalid
 from ..models import (
-    DisqualifyReason,
+    OTHER_REASON,
     EventKind,
     Lead,
     LeadState,
+    ReasonKind,
 )
 from .common import _last_changer, _lock, _save, _state_label, _touch
 from .events import lead_event_record
+from .reasons import reason_validate
 
 TRANSITION_FIELDS = {
     "start_research": [],
@@ -29,11 +31,12 @@ TRANSITION_FIELDS = {
         "assigned_ae",
         "handed_off_at",
         "handoff_brief",
+        "rejection_code",
         "rejection_reason",
         "rejected_at",
     ],
     "accept": ["accepted_at"],
-    "reject": ["rejection_reason", "rejected_at", "assigned_ae", "handed_off_at"],
+    "reject": ["rejection_code", "rejection_reason", "rejected_at", "assigned_ae", "handed_off_at"],
     "disqualify": [
         "disqualify_reason",
         "disqualify_note",
@@ -49,14 +52,22 @@ TRANSITION_FIELDS = {
 
 @dataclass
 class TransitionParams:
+    # disqualify: the code of one of the team's reasons, ``note`` the free text;
+    # reject: ``reason`` the AE's words for the SDR, ``reason_code`` the team's reason.
     reason: str = ""
     note: str = ""
+    reason_code: str = ""
+    # The reason was chosen by the code, not the person (a hard disqualifier's scrap): one of
+    # the default codes is then taken even if the team no longer offers it.
+    reason_by_system: bool = False
     recycle_on: date | None = None
     ae_id: int | None = None
     brief: str = ""
 
 
-def _transition_kwargs(lead: Lead, name: str, p: TransitionParams, now: datetime) -> dict:
+def _transition_kwargs(
+    lead: Lead, name: str, p: TransitionParams, now: datetime, *, system: bool = False
+) -> dict:
     """Validate the parameters a transition needs; raise LeadInvalid naming the field."""
     if name in ("qualify", "accept"):
         return {"at": now}
@@ -72,15 +83,25 @@ def _transition_kwargs(lead: Lead, name: str, p: TransitionParams, now: datetime
             raise LeadInvalid("Choose an account executive of this team.", field="ae")
         return {"at": now, "ae": ae, "brief": p.brief.strip()}
     if name == "reject":
-        if not p.reason.strip():
+        text = p.reason.strip()
+        # A caller that sends only words (the API before reasons existed) files them under
+        # "Other"; neither words nor a reason is refused.
+        code = p.reason_code or (OTHER_REASON if text else "")
+        if not code:
             raise LeadInvalid("Say why you reject the lead: the SDR reads it.", field="reason")
-        return {"at": now, "reason": p.reason.strip()}
+        label = reason_validate(
+            team_id=lead.team_id, kind=ReasonKind.REJECT, code=code, text=text, text_field="reason"
+        )
+        return {"at": now, "reason": text, "code": code, "label": label}
     if name == "disqualify":
-        if p.reason not in DisqualifyReason.values:
-            raise LeadInvalid("Choose a reason for disqualifying.", field="reason")
-        if p.reason == DisqualifyReason.OTHER and not p.note.strip():
-            raise LeadInvalid("Describe the reason when you choose 'Other'.", field="note")
-        return {"at": now, "reason": p.reason, "note": p.note.strip()}
+        label = reason_validate(
+            team_id=lead.team_id,
+            kind=ReasonKind.DISQUALIFY,
+            code=p.reason,
+            text=p.note,
+            system=system,
+        )
+        return {"at": now, "reason": p.reason, "note": p.note.strip(), "label": label}
     if name == "nurture":
         if p.recycle_on is None or p.recycle_on <= timezone.localdate(now):
             raise LeadInvalid("Choose a recycle date in the future.", field="recycle_on")
@@ -129,7 +150,11 @@ def lead_transition(
             )
         if actor is not None and not has_transition_perm(method, actor):
             raise LeadForbidden("You are not allowed to do this on this lead.")
-        kwargs = _transition_kwargs(lead, name, params, now)
+        kwargs = _transition_kwargs(
+            lead, name, params, now, system=actor is None or params.reason_by_system
+        )
+        # The reason's label goes on the timeline entry as it read then; the lead keeps its code.
+        label = kwargs.pop("label", "")
         try:
             method(**kwargs)
         except TransitionNotAllowed as exc:  # pragma: no cover - guarded by can_proceed
@@ -147,9 +172,15 @@ def lead_transition(
             ) from exc
         payload = {"transition": name}
         body = ""
-        if name in ("disqualify", "reject"):
+        if name == "disqualify":
             payload["reason"] = kwargs["reason"]
-            body = kwargs.get("note", "") if name == "disqualify" else kwargs["reason"]
+            payload["reason_label"] = label
+            body = kwargs["note"]
+        if name == "reject":
+            payload["reason"] = kwargs["reason"]
+            payload["reason_code"] = kwargs["code"]
+            payload["reason_label"] = label
+            body = kwargs["reason"]
         if name == "nurture":
             payload["recycle_on"] = kwargs["recycle_on"].isoformat()
         if name == "hand_off":

@@ -27,7 +27,7 @@ def handoff_accept(*, actor: User, lead_id: int) -> Lead:
     return lead
 
 
-def handoff_reject(*, actor: User, lead_id: int, reason: str) -> Lead:
+def handoff_reject(*, actor: User, lead_id: int, reason: str, reason_code: str = "") -> Lead:
     """The AE sends the lead back to the SDR (engaged again) with a reason; the rejection
     counts in the SDR's figures."""
     with transaction.atomic():
@@ -36,7 +36,7 @@ def handoff_reject(*, actor: User, lead_id: int, reason: str) -> Lead:
             lead_id=lead_id,
             name="reject",
             expected_state=LeadState.HANDED_OFF,
-            params=TransitionParams(reason=reason),
+            params=TransitionParams(reason=reason, reason_code=reason_code),
         )
         _after_ae_decision(actor, lead)
     return lead

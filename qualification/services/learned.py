@@ -41,7 +41,6 @@ def outcome_model_rebuild(*, team_id: int) -> OutcomeModel:
             "prospect__company__industry",
             "prospect__company_id",
             "prospect__role",
-            "prospect__is_decision_maker",
             "qualification__budget",
             "qualification__timeline",
             "qualification__authority",
@@ -63,7 +62,6 @@ def outcome_model_rebuild(*, team_id: int) -> OutcomeModel:
             need=r["qualification__need"] or "",
             fit=r["qualification__fit"] or "",
             prospect_role=r["prospect__role"] or "",
-            prospect_is_decision_maker=r["prospect__is_decision_maker"],
         )
         features = bayes.features_of(score_lead(facts, config))
         outcomes.append((features, r["state"] == LeadState.ACCEPTED, r["n"]))

@@ -2,6 +2,7 @@
 (sdrcrm/partials.py). (The lead page's qualification panel is in qualification/panels.py.)"""
 
 from django import template
+from django.utils.translation import gettext as _
 
 from leads.contact_links import tel_href
 from leads.fields import http_url
@@ -56,5 +57,11 @@ def handoff_card(context, entry, ae_view=False):
             "detail_url": url_pattern("leads:detail"),
             "accept_url": url_pattern("qualification:accept"),
             "reject_url": url_pattern("qualification:reject"),
+            "reject_choices": context.get("reject_choices") or (),
+            # The partial's words, translated here (the Jinja2 environment has no gettext).
+            "reject_words": {
+                "reason": _("Reason"),
+                "text": _("In your words, for the SDR (required for “Other”)"),
+            },
         },
     )

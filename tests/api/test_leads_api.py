@@ -152,7 +152,9 @@ def test_other_content_types_are_415(crew, api):
 def test_duplicate_email_is_a_clear_400(crew, api):
     lead = crew.lead()
     response = api(crew.sdr).post(
-        "/api/leads/", {"first_name": "Again", "email": lead.prospect.email}, format="json"
+        "/api/leads/",
+        {"first_name": "Again", "email": lead.prospect.email, "company_name": "Acme"},
+        format="json",
     )
     assert response.status_code == 400
     assert response.json() == {

@@ -321,7 +321,8 @@ def test_sdr_works_a_lead_from_today_to_the_ae_who_accepts_it(journey, crew, log
     expect(page.get_by_role("status")).to_contain_text("Accepted: Kari Nordmann is yours.")
     other = page.locator(f"#handoff-{weak.pk}")
     other.locator("summary", has_text="Reject…").click()
-    other.get_by_label("Why are you rejecting it? The SDR reads this.").fill(
+    other.get_by_label("Reason", exact=True).select_option("no_budget")
+    other.get_by_label("In your words, for the SDR (required for “Other”)").fill(
         "No budget this year; they only want a price list."
     )
     other.get_by_role("button", name="Reject and return to the SDR").click()

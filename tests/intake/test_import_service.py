@@ -421,9 +421,9 @@ def test_concurrent_creation_of_the_same_person_falls_back_to_a_duplicate(crew, 
                 c.execute("SET session_replication_role = replica")
                 c.execute(
                     "INSERT INTO leads_prospect (team_id, first_name, last_name, email, phone, "
-                    "title, role, is_decision_maker, linkedin_url, time_zone, do_not_contact, "
+                    "title, role, linkedin_url, time_zone, do_not_contact, "
                     "created_at) VALUES (%s, 'P', '', 'person1@company0.example.org', '', '', "
-                    "'', false, '', '', false, now())",
+                    "'', '', '', false, now())",
                     [crew.team.pk],
                 )
         return real_nextvals(cursor, table, n)

@@ -40,7 +40,7 @@ def data_for(lead: Lead, **changes) -> LeadData:
         "phone": p.phone,
         "title": p.title,
         "role": p.role,
-        "is_decision_maker": p.is_decision_maker,
+        "no_company_reason": p.no_company_reason,
         "linkedin_url": p.linkedin_url,
         "time_zone": p.time_zone,
         "do_not_contact": p.do_not_contact,

@@ -308,7 +308,7 @@ def test_two_creates_for_a_prospect_with_only_closed_leads(crew):
     for _ in range(ROUNDS // 2):
         prospect = ProspectFactory()
         walk(crew.lead(prospect=prospect), "disqualified")
-        data = LeadData(first_name="X", email=prospect.email)
+        data = LeadData(first_name="X", email=prospect.email, no_company_reason="Unknown")
         results = race(
             partial(lead_create, actor=crew.sdr, data=data),
             partial(lead_create, actor=crew.manager, data=data),
@@ -377,7 +377,11 @@ def test_an_email_edit_racing_a_create_of_that_email(crew):
                 expected_version=1,
                 data=data_for(lead, email=email),
             ),
-            partial(lead_create, actor=crew.sdr2, data=LeadData(first_name="Tia", email=email)),
+            partial(
+                lead_create,
+                actor=crew.sdr2,
+                data=LeadData(first_name="Tia", email=email, company_name="Tia AS"),
+            ),
         )
         winner, exc = one_winner(results, DuplicateProspect)
         assert Prospect.objects.filter(email=email).count() == 1

@@ -175,7 +175,8 @@ def test_erased_entries_keep_exactly_their_structure(crew, time_machine):
         {"transition": "engage", "erased": True},
         {"transition": "qualify", "erased": True},
         hand_off,
-        {"transition": "reject", "erased": True},  # the AE's words are gone
+        # The AE's words are gone; the team's reason stays (the figures count by it).
+        {"transition": "reject", "reason_code": "other", "reason_label": "Other", "erased": True},
         {"transition": "qualify", "erased": True},
         hand_off,
         {"transition": "accept", "erased": True},

@@ -35,7 +35,7 @@ def test_unknown_answers_leave_their_field_empty():
 
 def test_without_an_authority_answer_the_prospects_role_speaks_and_says_so():
     with translation.override("en"):
-        by_flag = brief_draft(facts(prospect_is_decision_maker=True), who="Kari")
+        by_flag = brief_draft(facts(prospect_role="decision_maker"), who="Kari")
         by_role = brief_draft(facts(prospect_role="gatekeeper"), who="")
     assert by_flag["decision_maker"] == "Kari is the decision maker. (From the prospect's role.)"
     assert by_role["decision_maker"] == (

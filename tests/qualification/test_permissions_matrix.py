@@ -50,7 +50,7 @@ QUALIFY = {
     "authority": "decision_maker", "need": "confirmed", "fit": "yes", "ae": "route",
     "brief_need": BRIEF.need, "brief_budget": BRIEF.budget, "brief_timeline": BRIEF.timeline,
     "brief_decision_maker": BRIEF.decision_maker, "brief_next_step": BRIEF.next_step,
-    "reason": "Not for us",
+    "reason": "Not for us", "reason_code": "not_qualified",
 }  # fmt: skip
 
 

@@ -55,14 +55,15 @@ CASES = [
 
 
 def make_lead(crew, company, role, dm, answers, *, state="researching"):
+    # ``dm``: the decision-maker checkbox of before issue 20, now the role itself.
+    role = "decision_maker" if dm else role
     if company is None:
-        prospect = ProspectFactory(company=None, role=role, is_decision_maker=dm)
+        prospect = ProspectFactory(company=None, role=role)
     else:
         employees, industry = company
         prospect = ProspectFactory(
             company=CompanyFactory(employee_count=employees, industry=industry),
             role=role,
-            is_decision_maker=dm,
         )
     lead = crew.lead(owner="sdr", prospect=prospect)
     if state != "new":

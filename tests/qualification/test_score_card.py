@@ -104,7 +104,7 @@ def _entry(**kw):
     at = datetime(2026, 3, 19, 7, 0, tzinfo=UTC)  # 08:00 in Oslo
     prospect = SimpleNamespace(
         full_name=NASTY, title="", company=None, email="", phone="",
-        get_role_display=lambda: "", is_decision_maker=True,
+        get_role_display=lambda: "",
     )  # fmt: skip
     lead = SimpleNamespace(
         pk=7, prospect=prospect, owner=None, handed_off_at=at, handoff_brief=NASTY,
@@ -127,7 +127,13 @@ def _entry(**kw):
 def test_a_hand_off_card_for_the_ae(settings):
     settings.TIME_ZONE = "Europe/Oslo"
     entry = _entry()
-    context = Context({"csrf_token": "tok<en>", "history_limit": 10})
+    context = Context(
+        {
+            "csrf_token": "tok<en>",
+            "history_limit": 10,
+            "reject_choices": [("", "Choose a reason"), ("bad_timing", "<Bad> timing")],
+        }
+    )
 
     (card,) = parse(handoff_card(context, entry, ae_view=True)).elements
 
@@ -152,7 +158,7 @@ def test_a_hand_off_card_for_the_ae(settings):
     facts = card.one("dl", class_="facts")
     pairs = zip(facts.find_all("dt"), facts.find_all("dd"), strict=True)
     assert [(dt.text, dd.text) for dt, dd in pairs] == [
-        ("Email", "—"), ("Phone", "—"), ("Buying role", "Unknown · decision maker"),
+        ("Email", "—"), ("Phone", "—"), ("Buying role", "Unknown"),
         ("Checklist", "✓ Role known · ✗ Need understood"),
     ]  # fmt: skip  (no company: no company facts)
     assert [c.classes for c in facts.find_all("span")] == [["chk", "done"], ["chk"]]
@@ -167,9 +173,15 @@ def test_a_hand_off_card_for_the_ae(settings):
     for form in (accept, reject):
         token = form.one("input", name="csrfmiddlewaretoken")
         assert (token["type"], token["value"]) == ("hidden", "tok<en>")
+    code = reject.one("select")
+    assert (code["id"], code["name"], code["required"]) == ("reject-code-7", "reason_code", "")
+    assert [(o["value"], o.text) for o in code.find_all("option")] == [
+        ("", "Choose a reason"),
+        ("bad_timing", "<Bad> timing"),
+    ]
     reason = reject.one("textarea")
-    assert (reason["id"], reason["name"], reason["required"]) == ("reject-7", "reason", "")
-    assert reject.one("label")["for"] == "reject-7"
+    assert (reason["id"], reason["name"], reason.get("required")) == ("reject-7", "reason", None)
+    assert [label["for"] for label in reject.find_all("label")] == ["reject-code-7", "reject-7"]
     for tag in ("b", "m", "en"):
         assert card.find_all(tag) == []  # escaped, not markup
 

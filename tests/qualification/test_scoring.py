@@ -141,9 +141,9 @@ def test_urgency(timeline, explanation, points):
             15,
         ),
         (
-            LeadFacts(prospect_is_decision_maker=True),
-            "Talking to the decision maker (from the prospect's role): +15",
-            15,
+            LeadFacts(prospect_role="champion"),
+            "Talking to an influencer (from the prospect's role): +5",
+            5,
         ),
         (
             LeadFacts(prospect_role="influencer"),
@@ -163,8 +163,7 @@ def test_urgency(timeline, explanation, points):
         (LeadFacts(prospect_role=""), "Authority not known yet: +0", 0),
         # The SDR's answer wins over the recorded role.
         (
-            LeadFacts(authority="influencer", prospect_role="decision_maker",
-                      prospect_is_decision_maker=True),
+            LeadFacts(authority="influencer", prospect_role="decision_maker"),
             "Talking to an influencer: +5",
             5,
         ),

@@ -354,7 +354,11 @@ def test_an_unanswered_break_up_scraps_the_lead_and_the_sdr_can_undo_it(
     assert (transition.actor_id, transition.from_state, transition.to_state) == (
         None, "contacting", "disqualified",
     )  # fmt: skip
-    assert transition.payload == {"transition": "disqualify", "reason": "no_response"}
+    assert transition.payload == {
+        "transition": "disqualify",
+        "reason": "no_response",
+        "reason_label": "No response",
+    }
     cadence_event = events(lead, EventKind.CADENCE)[-1]
     assert (cadence_event.actor_id, cadence_event.body) == (
         None,

@@ -150,11 +150,14 @@ def test_clearing_the_company_unlinks_it(crew, lead):
         actor=crew.sdr,
         lead_id=lead.pk,
         expected_version=1,
-        data=data_for(lead, company_name="", company_website=""),
+        data=data_for(lead, company_name="", company_website="", no_company_reason="Freelance"),
     )
-    assert Prospect.objects.get(pk=lead.prospect_id).company_id is None
+    prospect = Prospect.objects.get(pk=lead.prospect_id)
+    assert (prospect.company_id, prospect.no_company_reason) == (None, "Freelance")
     assert Company.objects.filter(domain="acme.example").exists()
-    assert edit_event(lead.pk).payload == {"changes": {"company": ["Acme", ""]}}
+    assert edit_event(lead.pk).payload == {
+        "changes": {"company": ["Acme", ""], "no_company_reason": ["", "Freelance"]}
+    }
 
 
 def test_an_invalid_website_is_refused(crew, lead):

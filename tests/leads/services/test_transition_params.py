@@ -67,7 +67,7 @@ def test_disqualify_with_other_and_a_note(crew):
     event = LeadEvent.objects.filter(lead_id=lead.pk).latest("id")
     assert (event.body, event.payload) == (
         "Student project",
-        {"transition": "disqualify", "reason": "other"},
+        {"transition": "disqualify", "reason": "other", "reason_label": "Other"},
     )
 
 

@@ -68,7 +68,7 @@ def valid_params(name: str, ae) -> TransitionParams:
     if name == "hand_off":
         return TransitionParams(ae_id=ae.pk, brief=f"  {BRIEF}  ")
     if name == "reject":
-        return TransitionParams(reason=f"  {REJECTION}  ")
+        return TransitionParams(reason_code="not_qualified", reason=f"  {REJECTION}  ")
     if name == "disqualify":
         return TransitionParams(reason=DisqualifyReason.NO_BUDGET, note=f"  {NOTE}  ")
     if name == "nurture":
@@ -83,11 +83,13 @@ def expected_fields(name: str, at, ae, state: str = "") -> dict:
             "assigned_ae_id": ae.pk,
             "handed_off_at": at,
             "handoff_brief": BRIEF,
+            "rejection_code": "",
             "rejection_reason": "",
             "rejected_at": None,
         },
         "accept": {"accepted_at": at},
         "reject": {
+            "rejection_code": "not_qualified",
             "rejection_reason": REJECTION,
             "rejected_at": at,
             "assigned_ae_id": None,
@@ -116,9 +118,18 @@ def expected_event(name: str, ae) -> tuple[str, dict]:
     if name == "hand_off":
         return BRIEF, {"transition": name, "ae_id": ae.pk, "ae": str(ae)}
     if name == "reject":
-        return REJECTION, {"transition": name, "reason": REJECTION}
+        return REJECTION, {
+            "transition": name,
+            "reason": REJECTION,
+            "reason_code": "not_qualified",
+            "reason_label": "Not qualified after all",
+        }
     if name == "disqualify":
-        return NOTE, {"transition": name, "reason": DisqualifyReason.NO_BUDGET}
+        return NOTE, {
+            "transition": name,
+            "reason": DisqualifyReason.NO_BUDGET,
+            "reason_label": "No budget",
+        }
     if name == "nurture":
         return "", {"transition": name, "recycle_on": in_two_weeks().isoformat()}
     return "", {"transition": name}

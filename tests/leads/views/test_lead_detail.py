@@ -255,7 +255,8 @@ def test_detail_query_count_does_not_grow_with_the_timeline(
     # + the coaching panel: the lead's feedback (calls and emails to coach on come from the
     #   timeline already loaded)
     # + the other leads at the company (one query)
-    with django_assert_num_queries(13):
+    # + the team's disqualification reasons (the scrap form)
+    with django_assert_num_queries(14):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n
@@ -274,7 +275,8 @@ def test_detail_for_the_ae_query_count_does_not_grow_with_the_timeline(
     # + the qualification panel: score and answers, the team's model, its outcome counts
     # (the coaching panel is not shown to AEs: no query)
     # + the other leads at the company (one query)
-    with django_assert_num_queries(11):
+    # + the team's rejection reasons (the reject form)
+    with django_assert_num_queries(12):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n
@@ -295,7 +297,8 @@ def test_detail_of_a_qualified_lead_query_count_does_not_grow(
     # + the qualification panel: score and answers, the team's model, its outcome counts
     # + the coaching panel: the lead's feedback
     # + the other leads at the company (one query)
-    with django_assert_num_queries(12):
+    # + the team's disqualification reasons (the scrap form)
+    with django_assert_num_queries(13):
         response = client.get(f"/leads/{lead.pk}/")
 
     assert response.content.decode().count('<li class="event kind-note">') == n

@@ -24,7 +24,7 @@ def handed(crew, make_lead, ae=None, **kwargs):
 # last decision),
 # their timelines with actors (one query for all), the AE's profile, the team's model, its
 # outcome counts, the escalations of these hand-offs, the team's calendar (its closed days, for
-# the deadlines): 9
+# the deadlines), the team's rejection reasons: 10
 @pytest.mark.parametrize("n", [1, 4])
 def test_the_queue_shows_each_hand_off_with_brief_research_score_and_history(
     crew, model, make_lead, client, django_assert_num_queries, n
@@ -34,7 +34,7 @@ def test_the_queue_shows_each_hand_off_with_brief_research_score_and_history(
     lead_add_note(actor=crew.sdr, lead_id=leads[0].pk, body="Spoke to the CFO about budget.")
     client.force_login(crew.ae)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get("/qualification/queue/")
 
     assert response.status_code == 200
@@ -93,10 +93,17 @@ def test_reject_from_the_queue_needs_a_reason(crew, model, make_lead, client):
     page = client.get("/qualification/queue/").content.decode()
     assert "Say why you reject the lead: the SDR reads it." in page
 
-    client.post(f"/qualification/leads/{lead.pk}/reject/", {"reason": "They chose to wait."})
+    client.post(
+        f"/qualification/leads/{lead.pk}/reject/",
+        {"reason_code": "bad_timing", "reason": "They chose to wait."},
+    )
 
     lead.refresh_from_db()
-    assert (lead.state, lead.rejection_reason) == (LeadState.ENGAGED, "They chose to wait.")
+    assert (lead.state, lead.rejection_code, lead.rejection_reason) == (
+        LeadState.ENGAGED,
+        "bad_timing",
+        "They chose to wait.",
+    )
 
 
 @pytest.mark.parametrize("action", ["accept", "reject"])
@@ -221,7 +228,7 @@ def test_the_queue_shows_the_latest_history_of_a_long_timeline(
     )  # fmt: skip
     client.force_login(crew.ae)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # as above
         content = client.get("/qualification/queue/").content.decode()
 
     history = content.split('<details class="history">')[1].split("</details>")[0]

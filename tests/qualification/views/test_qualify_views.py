@@ -41,14 +41,15 @@ def factors(content: str) -> list[str]:
 
 
 # session, user (with their team), the lead (with prospect, company, owner, AE, team), the
-# team's AEs with their profiles and their loads, the team's model, the answers
+# team's AEs with their profiles and their loads, the team's model, the answers, the team's
+# disqualification reasons
 def test_the_page_shows_the_score_and_its_breakdown(
     crew, model, make_lead, client, django_assert_num_queries
 ):
     lead = make_lead("engaged")
     client.force_login(crew.sdr)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(f"/qualification/leads/{lead.pk}/")
 
     assert response.status_code == 200
