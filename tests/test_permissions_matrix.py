@@ -42,12 +42,15 @@ ADMIN_LOGIN = "/admin/login/?next=/admin/"
 LIST = "/leads/"
 OVERVIEW = "/leads/overview/"
 TODAY = "/today/"
+AE_QUEUE = "/qualification/queue/"
+PIPELINE = "/dashboards/"
+IMPORTS = "/imports/"
 
 # --- Pages that are not about one lead (GET) ------------------------------------------------
 
 PAGES = {
     #                    anon   sdr   sdr2  bdr   ae    ae2   manager mkting admin o_mgr o_sdr privacy
-    "/":                (LOGIN, TODAY, TODAY, TODAY, LIST, LIST, LIST, OVERVIEW, LIST, LIST, TODAY, "/privacy/"),
+    "/":                (LOGIN, TODAY, TODAY, TODAY, AE_QUEUE, AE_QUEUE, PIPELINE, IMPORTS, LIST, PIPELINE, TODAY, "/privacy/"),
     "/leads/":          (LOGIN, 200,  200,  200,  200,  200,  200,  403,  200,  200,  200, 403),
     "/leads/new/":      (LOGIN, 200,  200,  200,  403,  403,  200,  403,  403,  200,  200, 403),
     "/leads/overview/": (LOGIN, 403,  403,  403,  403,  403,  200,  200,  200,  200,  403, 403),

@@ -40,7 +40,14 @@ def test_admin_changes_to_teams_are_logged_with_old_and_new_values(crew, client)
 
     response = client.post(
         f"/admin/accounts/team/{crew.team.pk}/change/",
-        {"name": "Polaris", "time_zone": crew.team.time_zone, "email_via": crew.team.email_via},
+        {
+            "name": "Polaris",
+            "time_zone": crew.team.time_zone,
+            "email_via": crew.team.email_via,
+            "language": crew.team.language,
+            "currency": crew.team.currency,
+            "country": crew.team.country,
+        },
     )
 
     assert response.status_code == 302

@@ -127,7 +127,7 @@ def test_the_lead_page_puts_research_checklist_and_brief_first_and_the_next_acti
     doc = parse(client.get(f"/leads/{lead.pk}/").content.decode())
 
     first, second = _sections(doc)
-    assert first == ["prospect-h", "company-h", "checklist", "handoff-brief"]
+    assert first == ["prospect-h", "company-h", "company-leads", "checklist", "handoff-brief"]
     assert second[:2] == ["cadence-panel", "qualification-panel"]
     assert second[-1] == "activity"
     assert doc.one(id="handoff-brief").one("p").raw_text == "Need: a CRM\nNext step: demo"
@@ -139,4 +139,4 @@ def test_without_a_brief_the_lead_page_shows_no_brief_card(crew, client):
 
     doc = parse(client.get(f"/leads/{lead.pk}/").content.decode())
 
-    assert _sections(doc)[0] == ["prospect-h", "company-h", "checklist"]
+    assert _sections(doc)[0] == ["prospect-h", "company-h", "company-leads", "checklist"]

@@ -252,9 +252,9 @@ def test_the_lead_pages_qualification_panel_reads_the_judgement_in_its_queries(
     )  # fmt: skip
     client.force_login(crew.manager)
 
-    # a lead page's twelve (tests/leads/views/test_lead_detail.py) but the cadences to enroll
+    # a lead page's thirteen (tests/leads/views/test_lead_detail.py) but the cadences to enroll
     # in, which a handed-off lead has none of
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(f"/leads/{lead.pk}/")
 
     panel = response.content.decode().split('id="qualification-panel"')[1].split("</section>")[0]
