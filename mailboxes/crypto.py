@@ -10,6 +10,7 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from sdrcrm.errors import Invalid
 
@@ -42,9 +43,9 @@ def decrypt(token: str) -> str:
         return _current().decrypt(token.encode()).decode()
     except InvalidToken:
         raise SecretUnreadable(
-            "A stored mailbox secret cannot be read with the configured keys: reconnect the "
-            "mailbox, or restore the key it was stored under to SDRCRM_MAILBOX_KEYS."
-        ) from None
+            _("A stored mailbox secret cannot be read with the configured keys: reconnect the "
+              "mailbox, or restore the key it was stored under to SDRCRM_MAILBOX_KEYS.")
+        ) from None  # fmt: skip
 
 
 def reencrypt(token: str) -> str:
@@ -55,7 +56,7 @@ def reencrypt(token: str) -> str:
         return _current().rotate(token.encode()).decode()
     except InvalidToken:
         raise SecretUnreadable(
-            "A stored mailbox secret cannot be read with the configured keys."
+            _("A stored mailbox secret cannot be read with the configured keys.")
         ) from None
 
 

@@ -95,7 +95,9 @@ _OWNER_MUST_ACT = frozenset({"auth", "imap_disabled", "tls", "token"})
 class MailboxError(Exception):
     """A mailbox's server could not be reached or used.
 
-    ``kind``: one of ``KINDS``; ``message``: for the owner, translated; ``permanent``: True when
+    ``kind``: one of ``KINDS``; ``message``: for the owner, translated into the language active
+    where it was raised; ``text``: the message as given (lazy when it is one of this module's
+    constants, so that it can be read in the owner's language later); ``permanent``: True when
     the owner must act (a refused password, a revoked token, an untrusted certificate), False
     when trying again later may work (a timeout, a refused connection, a 4xx); ``detail``: the
     server's own reply, for support (never a secret)."""
@@ -104,6 +106,7 @@ class MailboxError(Exception):
         if kind not in KINDS:
             raise ValueError(f"unknown MailboxError kind {kind!r}")
         self.kind = kind
+        self.text = message
         self.message = str(message)
         self.permanent = kind in _OWNER_MUST_ACT if permanent is None else permanent
         self.detail = detail

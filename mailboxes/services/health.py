@@ -7,11 +7,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications.models import NotificationKind
 from notifications.services import notification_create
+from sdrcrm.i18n import user_language
 from sdrcrm.tasks import enqueue_on_commit
 
 from ..models import Mailbox, MailboxStatus
@@ -22,7 +23,7 @@ ERROR_MAX = 2000
 def _locked(mailbox_id: int) -> Mailbox | None:
     return (
         Mailbox.objects.select_for_update(of=("self",))
-        .select_related("user")
+        .select_related("user__team")
         .filter(pk=mailbox_id)
         .first()
     )
@@ -33,31 +34,43 @@ def mailbox_mark_failing(mailbox_id: int, error) -> bool:
     sends wait (the sender holds them while it is failing) and its owner is notified, once per
     failure: on the change from working to failing, not again while it stays failing (the
     reason shown is the latest). A disconnected mailbox stays disconnected. Returns whether
-    the owner was notified now."""
-    message = (getattr(error, "message", None) or str(error) or _("Unknown error"))[:ERROR_MAX]
+    the owner was notified now. The reason stored and the notification are in the owner's
+    language (docs/i18n.md): the sync and the sender run without one."""
     with transaction.atomic():
         mailbox = _locked(mailbox_id)
         if mailbox is None or mailbox.status == MailboxStatus.DISCONNECTED:
             return False
-        first = mailbox.status != MailboxStatus.FAILING
-        now = timezone.now()
-        mailbox.status = MailboxStatus.FAILING
-        mailbox.last_error = message
-        mailbox.last_error_at = now
-        mailbox.updated_at = now
-        mailbox.save(update_fields=["status", "last_error", "last_error_at", "updated_at"])
-        if first:
-            page = settings.SDRCRM_BASE_URL.rstrip("/") + reverse("mailboxes:mine")
-            notification_create(
-                user=mailbox.user,
-                kind=NotificationKind.MAILBOX,
-                title=_("Your mailbox %(email)s stopped working") % {"email": mailbox.email},
-                body=_(
-                    "%(reason)s\n\nYour cadence emails wait until it works again; nothing is "
-                    "lost. Reconnect it on your Mailbox page: %(page)s"
-                )
-                % {"reason": message, "page": page},
+        with translation.override(user_language(mailbox.user)):
+            return _failing(mailbox, _reason(error))
+
+
+def _reason(error) -> str:
+    """``error``'s message in the active language (a ``MailboxError`` keeps its own lazily)."""
+    text = getattr(error, "text", None) or getattr(error, "message", None) or error
+    return (str(text or "") or _("Unknown error"))[:ERROR_MAX]
+
+
+def _failing(mailbox: Mailbox, message: str) -> bool:
+    """Mark the locked ``mailbox`` failing with ``message``; notify on the change."""
+    first = mailbox.status != MailboxStatus.FAILING
+    now = timezone.now()
+    mailbox.status = MailboxStatus.FAILING
+    mailbox.last_error = message
+    mailbox.last_error_at = now
+    mailbox.updated_at = now
+    mailbox.save(update_fields=["status", "last_error", "last_error_at", "updated_at"])
+    if first:
+        page = settings.SDRCRM_BASE_URL.rstrip("/") + reverse("mailboxes:mine")
+        notification_create(
+            user=mailbox.user,
+            kind=NotificationKind.MAILBOX,
+            title=_("Your mailbox %(email)s stopped working") % {"email": mailbox.email},
+            body=_(
+                "%(reason)s\n\nYour cadence emails wait until it works again; nothing is "
+                "lost. Reconnect it on your Mailbox page: %(page)s"
             )
+            % {"reason": message, "page": page},
+        )
     return first
 
 
