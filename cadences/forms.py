@@ -11,30 +11,32 @@ from .models import Channel, OffsetFrom, StopReason, TaskOutcome
 from .schedule import zone
 
 WEEKDAY_CHOICES = [
-    ("0", "Mon"),
-    ("1", "Tue"),
-    ("2", "Wed"),
-    ("3", "Thu"),
-    ("4", "Fri"),
-    ("5", "Sat"),
-    ("6", "Sun"),
+    ("0", _("Mon")),
+    ("1", _("Tue")),
+    ("2", _("Wed")),
+    ("3", _("Thu")),
+    ("4", _("Fri")),
+    ("5", _("Sat")),
+    ("6", _("Sun")),
 ]
 
 
 class CadenceForm(forms.Form):
-    name = forms.CharField(max_length=120)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(max_length=120, label=_("Name"))
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Description")
+    )
     window_start = forms.TimeField(
-        initial=time(8, 0), widget=forms.TimeInput(attrs={"type": "time"}), label="Send from"
+        initial=time(8, 0), widget=forms.TimeInput(attrs={"type": "time"}), label=_("Send from")
     )
     window_end = forms.TimeField(
-        initial=time(17, 0), widget=forms.TimeInput(attrs={"type": "time"}), label="Send until"
+        initial=time(17, 0), widget=forms.TimeInput(attrs={"type": "time"}), label=_("Send until")
     )
     window_days = forms.MultipleChoiceField(
         choices=WEEKDAY_CHOICES,
         initial=["0", "1", "2", "3", "4"],
         widget=forms.CheckboxSelectMultiple,
-        label="Sending days",
+        label=_("Sending days"),
     )
     stop_on_colleague_reply = forms.BooleanField(
         required=False,
@@ -49,27 +51,29 @@ class CadenceForm(forms.Form):
         data = super().clean()
         start, end = data.get("window_start"), data.get("window_end")
         if start and end and start >= end:
-            self.add_error("window_end", "The send window must end after it starts.")
+            self.add_error("window_end", _("The send window must end after it starts."))
         return data
 
 
 class StepForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    channel = forms.ChoiceField(choices=[("", "Choose a channel"), *Channel.choices])
-    day_offset = forms.IntegerField(min_value=0, max_value=60, initial=0, label="Business days")
-    offset_from = forms.ChoiceField(
-        choices=OffsetFrom.choices, initial=OffsetFrom.PREVIOUS, label="counted"
+    channel = forms.ChoiceField(
+        choices=[("", _("Choose a channel")), *Channel.choices], label=_("Channel")
     )
-    subject_template = forms.CharField(required=False, max_length=250, label="Subject")
+    day_offset = forms.IntegerField(min_value=0, max_value=60, initial=0, label=_("Business days"))
+    offset_from = forms.ChoiceField(
+        choices=OffsetFrom.choices, initial=OffsetFrom.PREVIOUS, label=_("counted")
+    )
+    subject_template = forms.CharField(required=False, max_length=250, label=_("Subject"))
     body_template = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 5}), label="Body"
+        required=False, widget=forms.Textarea(attrs={"rows": 5}), label=_("Body")
     )
     instructions = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Instructions"
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Instructions")
     )
-    is_breakup = forms.BooleanField(required=False, label="Break-up step")
+    is_breakup = forms.BooleanField(required=False, label=_("Break-up step"))
     breakup_wait_days = forms.IntegerField(
-        min_value=1, max_value=30, initial=5, label="Wait for an answer (business days)"
+        min_value=1, max_value=30, initial=5, label=_("Wait for an answer (business days)")
     )
     reply_in_thread = forms.BooleanField(
         required=False,
@@ -92,13 +96,13 @@ class StepForm(forms.Form):
         channel = data.get("channel")
         if channel in (Channel.AUTO_EMAIL, Channel.MANUAL_EMAIL):
             if not data.get("subject_template") and "subject_template" not in self.errors:
-                self.add_error("subject_template", "An email step needs a subject.")
+                self.add_error("subject_template", _("An email step needs a subject."))
             if not data.get("body_template") and "body_template" not in self.errors:
-                self.add_error("body_template", "An email step needs a body.")
+                self.add_error("body_template", _("An email step needs a body."))
         elif channel and not (data.get("instructions") or "").strip():
-            self.add_error("instructions", "Say what the SDR should do in this step.")
+            self.add_error("instructions", _("Say what the SDR should do in this step."))
         if data.get("is_breakup") and channel not in (Channel.AUTO_EMAIL, Channel.MANUAL_EMAIL):
-            self.add_error("is_breakup", "The break-up step must be an email.")
+            self.add_error("is_breakup", _("The break-up step must be an email."))
         if data.get("reply_in_thread") and channel != Channel.AUTO_EMAIL:
             self.add_error(
                 "reply_in_thread", _("Only an automatic email can reply in the same thread.")
@@ -148,14 +152,15 @@ class PreviewForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         validators=[validate_date_range],
+        label=_("Start"),
     )
-    timezone = forms.CharField(max_length=64, initial="Europe/Oslo", label="Time zone")
-    country = forms.CharField(max_length=2, required=False, initial="NO", label="Country")
+    timezone = forms.CharField(max_length=64, initial="Europe/Oslo", label=_("Time zone"))
+    country = forms.CharField(max_length=2, required=False, initial="NO", label=_("Country"))
 
     def clean_timezone(self):
         value = self.cleaned_data["timezone"].strip()
         if zone(value) is None:
-            raise forms.ValidationError("Unknown time zone; use a name like Europe/Oslo.")
+            raise forms.ValidationError(_("Unknown time zone; use a name like Europe/Oslo."))
         return value
 
     def clean_country(self):
@@ -172,7 +177,7 @@ class EnrollForm(forms.Form):
 
     def __init__(self, *args, cadences=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cadence"].choices = [("", "Choose a cadence")] + [
+        self.fields["cadence"].choices = [("", _("Choose a cadence"))] + [
             (c.pk, c.name) for c in cadences
         ]
 
@@ -191,12 +196,12 @@ class ReminderForm(forms.Form):
     due_at = forms.DateTimeField(
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        label="When",
+        label=_("When"),
         validators=[validate_date_range],
     )
-    note = forms.CharField(max_length=500, label="What")
+    note = forms.CharField(max_length=500, label=_("What"))
 
 
 class SnippetForm(forms.Form):
-    title = forms.CharField(max_length=120)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    title = forms.CharField(max_length=120, label=_("Title"))
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Body"))

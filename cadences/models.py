@@ -13,16 +13,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
-    AUTO_EMAIL = "auto_email", "Automatic email"
-    MANUAL_EMAIL = "manual_email", "Manual email"
-    LINKEDIN_CONNECT = "linkedin_connect", "LinkedIn connection request"
-    LINKEDIN_MESSAGE = "linkedin_message", "LinkedIn message"
-    CALL = "call", "Phone call"
-    VOICEMAIL = "voicemail", "Voicemail"
-    TASK = "task", "Task"
+    AUTO_EMAIL = "auto_email", _("Automatic email")
+    MANUAL_EMAIL = "manual_email", _("Manual email")
+    LINKEDIN_CONNECT = "linkedin_connect", _("LinkedIn connection request")
+    LINKEDIN_MESSAGE = "linkedin_message", _("LinkedIn message")
+    CALL = "call", _("Phone call")
+    VOICEMAIL = "voicemail", _("Voicemail")
+    TASK = "task", _("Task")
 
 
 EMAIL_CHANNELS = (Channel.AUTO_EMAIL, Channel.MANUAL_EMAIL)
@@ -78,15 +79,15 @@ class Cadence(models.Model):
 
 
 class OffsetFrom(models.TextChoices):
-    PREVIOUS = "previous", "after the previous step"
-    ENROLLMENT = "enrollment", "after enrollment"
+    PREVIOUS = "previous", _("after the previous step")
+    ENROLLMENT = "enrollment", _("after enrollment")
 
 
 class CadenceStep(models.Model):
     cadence = models.ForeignKey(Cadence, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
     day_offset = models.PositiveSmallIntegerField(
-        default=0, help_text="Business days; 0 = the same day"
+        default=0, help_text=_("Business days; 0 = the same day")
     )
     offset_from = models.CharField(
         max_length=12, choices=OffsetFrom.choices, default=OffsetFrom.PREVIOUS
@@ -97,7 +98,7 @@ class CadenceStep(models.Model):
     instructions = models.TextField(blank=True)
     is_breakup = models.BooleanField(default=False)
     breakup_wait_days = models.PositiveSmallIntegerField(
-        default=5, help_text="Business days to wait for an answer after the break-up email"
+        default=5, help_text=_("Business days to wait for an answer after the break-up email")
     )
     # Goes out as a reply to the enrollment's previous email (Re:, In-Reply-To, References).
     reply_in_thread = models.BooleanField(default=False)
@@ -130,21 +131,21 @@ class CadenceStep(models.Model):
 
 
 class EnrollmentStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
-    COMPLETED = "completed", "Completed"
-    STOPPED = "stopped", "Stopped"
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    COMPLETED = "completed", _("Completed")
+    STOPPED = "stopped", _("Stopped")
 
 
 class StopReason(models.TextChoices):
-    REPLIED = "replied", "Prospect replied"
-    BOUNCED = "bounced", "Email bounced"
-    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
-    MEETING_BOOKED = "meeting_booked", "Meeting booked"
-    LEAD_MOVED = "lead_moved", "Lead left contacting"
-    MANUAL = "manual", "Stopped by hand"
-    NO_RESPONSE = "no_response", "No response after the break-up email"
-    SEND_FAILED = "send_failed", "Email could not be sent"
+    REPLIED = "replied", _("Prospect replied")
+    BOUNCED = "bounced", _("Email bounced")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    MEETING_BOOKED = "meeting_booked", _("Meeting booked")
+    LEAD_MOVED = "lead_moved", _("Lead left contacting")
+    MANUAL = "manual", _("Stopped by hand")
+    NO_RESPONSE = "no_response", _("No response after the break-up email")
+    SEND_FAILED = "send_failed", _("Email could not be sent")
     # Read from the SDR's mailbox (inbox app).
     COLLEAGUE_REPLIED = "colleague_replied", _("Someone else at the company replied")
     SDR_REPLIED = "sdr_replied", _("The SDR answered in the thread from their mailbox")
@@ -205,19 +206,19 @@ class Enrollment(models.Model):
 
 
 class TouchStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"  # waits for the steps before it
-    SCHEDULED = "scheduled", "Scheduled"  # next up, firm due time
-    DUE = "due", "Due"  # a manual task that came due: in the SDR's queue
-    SENDING = "sending", "Sending"  # claimed by a worker, under a lease
+    PLANNED = "planned", _("Planned")  # waits for the steps before it
+    SCHEDULED = "scheduled", _("Scheduled")  # next up, firm due time
+    DUE = "due", _("Due")  # a manual task that came due: in the SDR's queue
+    SENDING = "sending", _("Sending")  # claimed by a worker, under a lease
     # Handed to the mailbox's server but its answer never came: resolved (found in the Sent
     # folder, or proven not accepted) before any retry, never sent again blindly.
-    UNCERTAIN = "uncertain", "Sent? Being confirmed"
-    HELD = "held", "Held"  # waits for the SDR: see ``Touch.hold_reason``
-    SENT = "sent", "Sent"
-    DONE = "done", "Done"
-    SKIPPED = "skipped", "Skipped"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    UNCERTAIN = "uncertain", _("Sent? Being confirmed")
+    HELD = "held", _("Held")  # waits for the SDR: see ``Touch.hold_reason``
+    SENT = "sent", _("Sent")
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Skipped")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class HoldReason(models.TextChoices):
@@ -251,15 +252,15 @@ FINISHED_TOUCH_STATUSES = (TouchStatus.SENT, TouchStatus.DONE, TouchStatus.SKIPP
 
 
 class TaskOutcome(models.TextChoices):
-    CONNECTED = "connected", "Connected"
-    MEETING_BOOKED = "meeting_booked", "Meeting booked"
-    VOICEMAIL = "voicemail", "Left voicemail"
-    NO_ANSWER = "no_answer", "No answer"
-    WRONG_NUMBER = "wrong_number", "Wrong number"
-    LINKEDIN_SENT = "linkedin_sent", "Sent"
-    LINKEDIN_ACCEPTED = "linkedin_accepted", "Accepted"
-    EMAIL_SENT = "email_sent", "Email sent"
-    DONE = "done", "Done"
+    CONNECTED = "connected", pgettext_lazy("call outcome", "Connected")
+    MEETING_BOOKED = "meeting_booked", _("Meeting booked")
+    VOICEMAIL = "voicemail", _("Left voicemail")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    LINKEDIN_SENT = "linkedin_sent", _("Sent")
+    LINKEDIN_ACCEPTED = "linkedin_accepted", _("Accepted")
+    EMAIL_SENT = "email_sent", _("Email sent")
+    DONE = "done", _("Done")
 
 
 class Touch(models.Model):

@@ -173,7 +173,7 @@ def _item_kind(touch: Touch) -> str:
 
 def _item_label(kind: str, touch: Touch) -> str:
     if kind == "held":
-        return f"Held email: {touch.error}"
+        return _("Held email: %(error)s") % {"error": touch.error}
     if kind == "held_disqualifier":
         return _("Email held, hard disqualifier: %(error)s. Scrap the lead, or override.") % {
             "error": touch.error
@@ -256,7 +256,7 @@ def today_queue(*, user: User, now: datetime | None = None, owner: User | None =
                 lead=r.lead,
                 due_at=r.due_at,
                 overdue=r.due_at < day_start,
-                label=f"Reminder: {r.note}",
+                label=_("Reminder: %(note)s") % {"note": r.note},
                 group=5,
             )
         )

@@ -10,29 +10,32 @@ given prospect makes the email *held* for the SDR to fix instead of sent with a 
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 PLACEHOLDER = re.compile(
     r"\{\{\s*(?P<name>[a-z_]+(?:\.[a-z_]+)?)\s*(?:or\s+\"(?P<fallback>[^\"{}]*)\"\s*)?\}\}"
 )
 ANY_BRACES = re.compile(r"\{\{.*?\}\}", re.S)
 
 FIELDS = {
-    "prospect.first_name": "The prospect's first name",
-    "prospect.last_name": "The prospect's last name",
-    "prospect.full_name": "The prospect's full name",
-    "prospect.title": "The prospect's job title",
-    "prospect.email": "The prospect's email address",
-    "company.name": "The prospect's company",
-    "company.industry": "The company's industry",
-    "company.website": "The company's website",
-    "company.country": "The company's country code",
-    "sdr.first_name": "Your first name",
-    "sdr.last_name": "Your last name",
-    "sdr.full_name": "Your full name",
-    "sdr.title": "Your job title",
-    "sdr.email": "Your email address",
-    "sdr.phone": "Your phone number",
-    "sdr.company": "Your company's name",
-    "unsubscribe_url": "The prospect's one-click unsubscribe link",
+    "prospect.first_name": gettext_lazy("The prospect's first name"),
+    "prospect.last_name": gettext_lazy("The prospect's last name"),
+    "prospect.full_name": gettext_lazy("The prospect's full name"),
+    "prospect.title": gettext_lazy("The prospect's job title"),
+    "prospect.email": gettext_lazy("The prospect's email address"),
+    "company.name": gettext_lazy("The prospect's company"),
+    "company.industry": gettext_lazy("The company's industry"),
+    "company.website": gettext_lazy("The company's website"),
+    "company.country": gettext_lazy("The company's country code"),
+    "sdr.first_name": gettext_lazy("Your first name"),
+    "sdr.last_name": gettext_lazy("Your last name"),
+    "sdr.full_name": gettext_lazy("Your full name"),
+    "sdr.title": gettext_lazy("Your job title"),
+    "sdr.email": gettext_lazy("Your email address"),
+    "sdr.phone": gettext_lazy("Your phone number"),
+    "sdr.company": gettext_lazy("Your company's name"),
+    "unsubscribe_url": gettext_lazy("The prospect's one-click unsubscribe link"),
 }
 
 
@@ -43,11 +46,17 @@ def validate(text: str) -> list[str]:
         token = match.group(0)
         m = PLACEHOLDER.fullmatch(token)
         if m is None:
-            problems.append(f"{token} is not a placeholder: write {{{{ prospect.first_name }}}}")
+            problems.append(
+                _("%(token)s is not a placeholder: write {{ prospect.first_name }}")
+                % {"token": token}
+            )
         elif m.group("name") not in FIELDS:
-            problems.append(f"Unknown field {m.group('name')!r} in {token}")
+            problems.append(
+                _("Unknown field %(name)s in %(token)s")
+                % {"name": repr(m.group("name")), "token": token}
+            )
     if "{{" in ANY_BRACES.sub("", text or "") or "}}" in ANY_BRACES.sub("", text or ""):
-        problems.append("Unbalanced {{ or }}")
+        problems.append(_("Unbalanced {{ or }}"))
     return problems
 
 

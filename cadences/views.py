@@ -9,7 +9,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -237,7 +239,7 @@ def cadence_add_standard(request):
     if request.user.team_id is None:
         raise PermissionDenied
     cadence = services.cadence_ensure_standard(team_id=request.user.team_id, actor=request.user)
-    messages.success(request, f"“{cadence.name}” is ready.")
+    messages.success(request, _("“%(name)s” is ready.") % {"name": cadence.name})
     return redirect("cadences:detail", cadence_id=cadence.pk)
 
 
@@ -260,9 +262,12 @@ def cadence_archive(request, cadence_id: int):
     )
     messages.success(
         request,
-        f"“{cadence.name}” archived: it takes no new enrollments."
-        if archived
-        else f"“{cadence.name}” is active again.",
+        (
+            _("“%(name)s” archived: it takes no new enrollments.")
+            if archived
+            else _("“%(name)s” is active again.")
+        )
+        % {"name": cadence.name},
     )
     return redirect("cadences:detail", cadence_id=cadence_id)
 
@@ -278,7 +283,7 @@ def snippet_list(request):
         except CadenceInvalid as exc:
             form.add_error("title", str(exc))
         else:
-            messages.success(request, "Snippet saved.")
+            messages.success(request, _("Snippet saved."))
             return redirect("cadences:snippets")
     return render(
         request,
@@ -302,7 +307,7 @@ def enroll(request):
     ids = parse_ids(request.POST.getlist("lead"))
     back = _back(request, reverse("leads:list"))
     if not form.is_valid() or not ids:
-        messages.error(request, "Select leads and a cadence to enroll them in.")
+        messages.error(request, _("Select leads and a cadence to enroll them in."))
         return _enroll_done(request, back)
     cadence_id = form.cleaned_data["cadence"]
     result = services.enrollment_bulk_create(
@@ -310,11 +315,19 @@ def enroll(request):
     )
     if result.enrolled:
         n = len(result.enrolled)
-        messages.success(request, f"{n} lead{'s' if n != 1 else ''} enrolled.")
+        messages.success(
+            request, ngettext("%(n)s lead enrolled.", "%(n)s leads enrolled.", n) % {"n": n}
+        )
     for lead_id, reason in result.refused[:10]:
-        messages.error(request, f"Lead #{lead_id} not enrolled: {reason}")
+        messages.error(
+            request,
+            _("Lead #%(id)s not enrolled: %(reason)s") % {"id": lead_id, "reason": reason},
+        )
     if len(result.refused) > 10:
-        messages.error(request, f"… and {len(result.refused) - 10} more not enrolled.")
+        messages.error(
+            request,
+            _("… and %(n)s more not enrolled.") % {"n": len(result.refused) - 10},
+        )
     if result.to_confirm:
         # Another SDR works these leads' companies: ask, and enroll them on a second,
         # confirmed submit (docs/design.md, "Two SDRs at one company").
@@ -348,7 +361,7 @@ def enrollment_pause(request, enrollment_id: int):
         request,
         enrollment_id,
         lambda: services.enrollment_pause(actor=request.user, enrollment_id=enrollment_id),
-        "Cadence paused.",
+        _("Cadence paused."),
     )
 
 
@@ -358,7 +371,7 @@ def enrollment_resume(request, enrollment_id: int):
         request,
         enrollment_id,
         lambda: services.enrollment_resume(actor=request.user, enrollment_id=enrollment_id),
-        "Cadence resumed: the next steps were rescheduled from now.",
+        _("Cadence resumed: the next steps were rescheduled from now."),
     )
 
 
@@ -366,7 +379,7 @@ def enrollment_resume(request, enrollment_id: int):
 def enrollment_stop(request, enrollment_id: int):
     form = StopForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose why the cadence stops.")
+        messages.error(request, _("Choose why the cadence stops."))
         return redirect(_back(request, reverse("today")))
     return _enrollment_action(
         request,
@@ -377,7 +390,7 @@ def enrollment_stop(request, enrollment_id: int):
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
         ),
-        "Cadence stopped.",
+        _("Cadence stopped."),
     )
 
 
@@ -391,9 +404,12 @@ def holiday(request):
     resume = request.POST.get("resume") == "1"
     fn = services.enrollment_resume_all if resume else services.enrollment_pause_all
     n = fn(actor=user, owner_id=owner_id)
-    messages.success(
-        request, f"{n} cadence{'s' if n != 1 else ''} {'resumed' if resume else 'paused'}."
+    text = (
+        ngettext("%(n)s cadence resumed.", "%(n)s cadences resumed.", n)
+        if resume
+        else ngettext("%(n)s cadence paused.", "%(n)s cadences paused.", n)
     )
+    messages.success(request, text % {"n": n})
     return redirect(_back(request, reverse("today")))
 
 
@@ -407,7 +423,7 @@ def lead_reply(request, lead_id: int):
     except SHOWN_ERRORS as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Reply recorded: the cadence stopped and the lead is engaged.")
+        messages.success(request, _("Reply recorded: the cadence stopped and the lead is engaged."))
     return redirect("leads:detail", lead_id=lead_id)
 
 
@@ -416,7 +432,7 @@ def reminder_create(request, lead_id: int):
     form = ReminderForm(request.POST)
     back = _back(request, reverse("leads:detail", args=[lead_id]))
     if not form.is_valid():
-        messages.error(request, "Give the reminder a time and say what to do.")
+        messages.error(request, _("Give the reminder a time and say what to do."))
         return redirect(back)
     try:
         services.reminder_create(actor=request.user, lead_id=lead_id, **form.cleaned_data)
@@ -427,14 +443,16 @@ def reminder_create(request, lead_id: int):
         if proposal.get("lead_id") == lead_id:  # the voicemail follow-up was accepted
             request.session.pop("proposed_reminder", None)
         when = timezone.localtime(form.cleaned_data["due_at"])
-        messages.success(request, f"Reminder set for {when:%a %d %b %H:%M}.")
+        messages.success(
+            request, _("Reminder set for %(when)s.") % {"when": date_format(when, "D d M H:i")}
+        )
     return redirect(back)
 
 
 @require_POST
 def reminder_done(request, reminder_id: int):
     services.reminder_done(actor=request.user, reminder_id=reminder_id)
-    messages.success(request, "Reminder done.")
+    messages.success(request, _("Reminder done."))
     return redirect(_back(request, reverse("today")))
 
 
@@ -474,7 +492,7 @@ def touch_complete(request, touch_id: int):
     form = CompleteForm(request.POST)
     back = _back(request, reverse("today"))
     if not form.is_valid():
-        messages.error(request, "Choose an outcome.")
+        messages.error(request, _("Choose an outcome."))
         return redirect(back)
     try:
         result = services.touch_complete(actor=request.user, touch_id=touch_id, **form.cleaned_data)
@@ -484,8 +502,12 @@ def touch_complete(request, touch_id: int):
     touch = result.touch
     messages.success(
         request,
-        f"{touch.get_channel_display()} with {touch.lead.prospect.full_name}: "
-        f"{touch.get_outcome_display()}.",
+        _("%(channel)s with %(name)s: %(outcome)s.")
+        % {
+            "channel": touch.get_channel_display(),
+            "name": touch.lead.prospect.full_name,
+            "outcome": touch.get_outcome_display(),
+        },
     )
     _propose_follow_up(request, result, form.cleaned_data["outcome"])
     return redirect(back)
@@ -500,14 +522,14 @@ def _propose_follow_up(request, result: services.TaskResult, outcome: str) -> No
         "lead_id": result.lead.pk,
         "lead": result.lead.prospect.full_name,
         "due_at": timezone.localtime(result.propose_reminder_at).strftime("%Y-%m-%dT%H:%M"),
-        "note": FOLLOW_UP_NOTES.get(outcome, FOLLOW_UP_NOTES["voicemail"]),
+        "note": str(FOLLOW_UP_NOTES.get(outcome, FOLLOW_UP_NOTES["voicemail"])),
     }
 
 
 # The proposed reminder's note, by the call's outcome (services.FOLLOW_UP_OUTCOMES).
 FOLLOW_UP_NOTES = {
-    "voicemail": "Call back after the voicemail",
-    "no_answer": "Call back: no answer last time",
+    "voicemail": gettext_lazy("Call back after the voicemail"),
+    "no_answer": gettext_lazy("Call back: no answer last time"),
 }
 
 
@@ -543,7 +565,7 @@ def touch_skip(request, touch_id: int):
     except SHOWN_ERRORS as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Step skipped; the next one is scheduled.")
+        messages.success(request, _("Step skipped; the next one is scheduled."))
     return redirect(_back(request, reverse("today")))
 
 

@@ -77,48 +77,49 @@ def cadence_validate_steps(steps: list[StepData]) -> list[tuple[int, str, str]]:
         problems.append((-1, "", "A cadence needs at least one step."))
     for i, step in enumerate(steps):
         if step.channel not in Channel.values:
-            problems.append((i, "channel", "Choose a channel."))
+            problems.append((i, "channel", _("Choose a channel.")))
             continue
         if step.channel in EMAIL_CHANNELS:
             if not step.subject_template.strip():
-                problems.append((i, "subject_template", "An email step needs a subject."))
+                problems.append((i, "subject_template", _("An email step needs a subject.")))
             if not step.body_template.strip():
-                problems.append((i, "body_template", "An email step needs a body."))
+                problems.append((i, "body_template", _("An email step needs a body.")))
             for name in ("subject_template", "body_template"):
                 for problem in templating.validate(getattr(step, name)):
                     problems.append((i, name, problem))
             if "unsubscribe_url" in templating.fields_used(step.subject_template):
                 problems.append(
-                    (i, "subject_template", "The unsubscribe link belongs in the body.")
+                    (i, "subject_template", _("The unsubscribe link belongs in the body."))
                 )
         elif not step.instructions.strip():
-            problems.append((i, "instructions", "Say what the SDR should do in this step."))
+            problems.append((i, "instructions", _("Say what the SDR should do in this step.")))
         if step.is_breakup:
             if step.channel not in EMAIL_CHANNELS:
-                problems.append((i, "is_breakup", "The break-up step must be an email."))
+                problems.append((i, "is_breakup", _("The break-up step must be an email.")))
             if i != len(steps) - 1:
-                problems.append((i, "is_breakup", "The break-up step must be the last step."))
+                problems.append((i, "is_breakup", _("The break-up step must be the last step.")))
         if step.reply_in_thread and step.channel != Channel.AUTO_EMAIL:
             problems.append(
-                (i, "reply_in_thread", "Only an automatic email can reply in the same thread.")
+                (i, "reply_in_thread", _("Only an automatic email can reply in the same thread."))
             )
         if step.day_offset > 60:
-            problems.append((i, "day_offset", "At most 60 business days between steps."))
+            problems.append((i, "day_offset", _("At most 60 business days between steps.")))
     return problems
 
 
 def _check(data: CadenceData) -> None:
     if not data.name.strip():
-        raise CadenceInvalid("Give the cadence a name.", field="name")
+        raise CadenceInvalid(_("Give the cadence a name."), field="name")
     if data.window_start and data.window_end and data.window_start >= data.window_end:
-        raise CadenceInvalid("The send window must end after it starts.", field="window_end")
+        raise CadenceInvalid(_("The send window must end after it starts."), field="window_end")
     if not data.window_days or any(d not in "0123456" for d in data.window_days):
-        raise CadenceInvalid("Choose at least one sending day.", field="window_days")
+        raise CadenceInvalid(_("Choose at least one sending day."), field="window_days")
     problems = cadence_validate_steps(data.steps)
     if problems:
         index, _field, message = problems[0]
-        prefix = f"Step {index + 1}: " if index >= 0 else ""
-        raise CadenceInvalid(prefix + message, field="steps")
+        if index >= 0:
+            message = _("Step %(n)s: %(problem)s") % {"n": index + 1, "problem": message}
+        raise CadenceInvalid(message, field="steps")
 
 
 def _write_steps(cadence: Cadence, steps: list[StepData]) -> None:
@@ -128,8 +129,11 @@ def _write_steps(cadence: Cadence, steps: list[StepData]) -> None:
     for step in removed:
         if step.touches.exists():
             raise CadenceInvalid(
-                f"Step {step.position} has already been used by enrollments and cannot be "
-                "removed; copy the cadence to make a different sequence.",
+                _(
+                    "Step %(n)s has already been used by enrollments and cannot be "
+                    "removed; copy the cadence to make a different sequence."
+                )
+                % {"n": step.position},
                 field="steps",
             )
         step.delete()
@@ -184,7 +188,7 @@ def cadence_create(*, actor: User, data: CadenceData) -> Cadence:
             )
             _write_steps(cadence, data.steps)
     except IntegrityError as exc:
-        raise CadenceInvalid("Your team already has a cadence with this name.", "name") from exc
+        raise CadenceInvalid(_("Your team already has a cadence with this name."), "name") from exc
     return cadence
 
 
@@ -216,7 +220,7 @@ def cadence_update(*, actor: User, cadence_id: int, data: CadenceData) -> Cadenc
             cadence.save()
             _write_steps(cadence, data.steps)
     except IntegrityError as exc:
-        raise CadenceInvalid("Your team already has a cadence with this name.", "name") from exc
+        raise CadenceInvalid(_("Your team already has a cadence with this name."), "name") from exc
     return cadence
 
 
@@ -226,7 +230,7 @@ def cadence_copy(*, actor: User, cadence_id: int) -> Cadence:
     _require_cadence_editor(actor)
     with transaction.atomic():
         source = _lock_cadence(actor, cadence_id)
-        base = f"Copy of {source.name}"[:110]
+        base = (_("Copy of %(name)s") % {"name": source.name})[:110]
         name, n = base, 2
         while Cadence.objects.filter(team_id=source.team_id, name=name).exists():
             name, n = f"{base} ({n})", n + 1
@@ -277,7 +281,7 @@ def snippet_save(*, actor: User, title: str, body: str, snippet_id: int | None =
     _require_cadence_editor(actor)
     title, body = title.strip(), body.strip()
     if not title or not body:
-        raise CadenceInvalid("A snippet needs a title and a text.", field="title")
+        raise CadenceInvalid(_("A snippet needs a title and a text."), field="title")
     try:
         with transaction.atomic():
             if snippet_id is None:
@@ -296,4 +300,4 @@ def snippet_save(*, actor: User, title: str, body: str, snippet_id: int | None =
             snippet.save(update_fields=["title", "body"])
             return snippet
     except IntegrityError as exc:
-        raise CadenceInvalid("A snippet with this title exists.", field="title") from exc
+        raise CadenceInvalid(_("A snippet with this title exists."), field="title") from exc

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.models import CallOutcome, LeadState
@@ -49,7 +50,7 @@ def _open_call_step(actor: User, lead_id: int, now: datetime) -> Touch | None:
 def lead_call_log(*, actor: User, lead_id: int, outcome: str, notes: str = "") -> TaskResult:
     """Log a call on ``lead_id`` with ``outcome`` (a ``CallOutcome``)."""
     if outcome not in CallOutcome.values:
-        raise LeadInvalid("Choose the call's outcome.", field="outcome")
+        raise LeadInvalid(_("Choose the call's outcome."), field="outcome")
     now = clock.now()
     # The step is found without a lock; touch_complete locks it (touch, then lead: the order
     # of every writer of touches) and refuses it if someone completed it meanwhile.

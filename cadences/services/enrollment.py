@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.calendar import team_calendar_scope
 from accounts.models import User
@@ -67,13 +68,16 @@ def enrollment_create(
         except (Lead.DoesNotExist, ValueError, TypeError):
             raise NotFound("No such lead") from None
         if not user_works_lead(actor, lead):
-            raise LeadForbidden("Only the lead's SDR or a manager of its team can enroll it.")
+            raise LeadForbidden(_("Only the lead's SDR or a manager of its team can enroll it."))
         if lead.owner_id is None:
-            raise CadenceInvalid("Claim or assign the lead before enrolling it.")
+            raise CadenceInvalid(_("Claim or assign the lead before enrolling it."))
         if lead.state not in ENROLLABLE_STATES:
             raise LeadConflict(
-                f"A lead that is {LeadState(lead.state).label} cannot be enrolled: "
-                "only new, researching and contacting leads can."
+                _(
+                    "A lead that is %(state)s cannot be enrolled: "
+                    "only new, researching and contacting leads can."
+                )
+                % {"state": LeadState(lead.state).label}
             )
         cadences = Cadence.objects.filter(team_id=lead.team_id, is_archived=False)
         if not (actor.is_manager or actor.is_admin_role):
@@ -81,25 +85,27 @@ def enrollment_create(
             cadences = cadences.filter(Q(owner__isnull=True) | Q(owner_id=actor.pk))
         cadence = cadences.filter(pk=cadence_id).first()
         if cadence is None:
-            raise CadenceInvalid("Choose an active cadence of the lead's team.", field="cadence")
+            raise CadenceInvalid(_("Choose an active cadence of the lead's team."), field="cadence")
         steps = list(cadence.steps.order_by("position"))
         if not steps:
-            raise CadenceInvalid("That cadence has no steps.", field="cadence")
+            raise CadenceInvalid(_("That cadence has no steps."), field="cadence")
         prospect, company = lead.prospect, lead.prospect.company
         if prospect.do_not_contact:
-            raise CadenceInvalid("This prospect must not be contacted.")
+            raise CadenceInvalid(_("This prospect must not be contacted."))
         uses_email = any(s.channel in EMAIL_CHANNELS for s in steps)
         if uses_email and not prospect.email:
-            raise CadenceInvalid("The cadence sends emails and the prospect has no email.")
+            raise CadenceInvalid(_("The cadence sends emails and the prospect has no email."))
         if uses_email and suppressed_emails([prospect.email]):
             raise CadenceInvalid(
-                "This email address or its domain is suppressed (unsubscribed, bounced, "
-                "complained or erased)."
+                _(
+                    "This email address or its domain is suppressed (unsubscribed, bounced, "
+                    "complained or erased)."
+                )
             )
         if Enrollment.objects.filter(
             lead=lead, status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED]
         ).exists():
-            raise LeadConflict("This lead is already in a cadence.")
+            raise LeadConflict(_("This lead is already in a cadence."))
         if company is not None:
             # Two enrolments at one company take turns, so the second one's check sees the
             # first (lead, then company: the order lead_update locks them in too).
@@ -123,7 +129,7 @@ def enrollment_create(
                     enrolled_by=actor,
                 )
         except IntegrityError as exc:
-            raise LeadConflict("This lead was just enrolled by someone else.") from exc
+            raise LeadConflict(_("This lead was just enrolled by someone else.")) from exc
         due = schedule.plan(
             start_at,
             [(s.day_offset, s.offset_from == OffsetFrom.ENROLLMENT) for s in steps],
@@ -190,7 +196,7 @@ def lock_on_worked_lead(actor: User, queryset, pk: int, not_found: str):
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise NotFound(not_found) from None
     if not user_works_lead(actor, row.lead):
-        raise LeadForbidden("Only the lead's SDR or a manager of its team can do this.")
+        raise LeadForbidden(_("Only the lead's SDR or a manager of its team can do this."))
     return row
 
 
@@ -237,11 +243,11 @@ def enrollment_stop(
     *, actor: User, enrollment_id: int, reason: str = StopReason.MANUAL, note: str = ""
 ) -> Enrollment:
     if reason not in StopReason.values:
-        raise CadenceInvalid("Choose a reason.", field="reason")
+        raise CadenceInvalid(_("Choose a reason."), field="reason")
     with transaction.atomic():
         enrollment = _lock_enrollment(actor, enrollment_id)
         if enrollment.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED):
-            raise LeadConflict("This cadence has already ended.")
+            raise LeadConflict(_("This cadence has already ended."))
         end_enrollment(
             enrollment, EnrollmentStatus.STOPPED, reason, note.strip(), actor, clock.now()
         )
@@ -280,7 +286,7 @@ def _record_pause_or_resume(
 
 def _pause(enrollment: Enrollment, actor, now) -> None:
     if enrollment.status != EnrollmentStatus.ACTIVE:
-        raise LeadConflict("Only an active cadence can be paused.")
+        raise LeadConflict(_("Only an active cadence can be paused."))
     # A touch being sent right now finishes; nothing else goes out until resumed.
     enrollment.status = EnrollmentStatus.PAUSED
     enrollment.paused_at = now
@@ -292,7 +298,7 @@ def _resume(enrollment: Enrollment, actor, now, reason: str = "") -> None:
     """Later touches are rescheduled: the current one from now, keeping what was left of its
     wait, and the following ones shift with it."""
     if enrollment.status != EnrollmentStatus.PAUSED:
-        raise LeadConflict("Only a paused cadence can be resumed.")
+        raise LeadConflict(_("Only a paused cadence can be resumed."))
     paused_for = now - (enrollment.paused_at or now)
     recipient = enrollment_recipient(enrollment)
     current = (
@@ -381,7 +387,7 @@ def enrollment_resume_all(*, actor: User, owner_id: int) -> int:
 def _for_all(actor: User, owner_id: int, status: str, action) -> int:
     own = actor.is_prospector and actor.pk == owner_id
     if not (own or actor.is_manager or actor.is_admin_role):
-        raise LeadForbidden("Only the SDR or their manager can do this.")
+        raise LeadForbidden(_("Only the SDR or their manager can do this."))
     owner = User.objects.filter(pk=owner_id).first()
     if owner is None or (not actor.is_admin_role and owner.team_id != actor.team_id):
         raise NotFound("No such SDR")

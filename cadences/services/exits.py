@@ -60,7 +60,7 @@ def lead_record_reply(
         except (Lead.DoesNotExist, ValueError, TypeError):
             raise NotFound("No such lead") from None
         if actor is not None and not user_works_lead(actor, lead):
-            raise LeadForbidden("Only the lead's SDR or a manager of its team can do this.")
+            raise LeadForbidden(_("Only the lead's SDR or a manager of its team can do this."))
         # Lock order: the lead's enrollments, then the lead. The dispatcher holds the
         # enrollment locks of a chunk while it sends it (and takes key-share locks on leads for
         # the timeline), so locking the lead first could deadlock with it.

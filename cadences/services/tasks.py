@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.models import EventKind, Lead
@@ -91,14 +92,14 @@ def touch_complete(*, actor: User, touch_id: int, outcome: str, note: str = "") 
     with transaction.atomic():
         touch = _lock_touch(actor, touch_id)
         if touch.status in (TouchStatus.DONE, TouchStatus.SKIPPED):
-            raise LeadConflict("This task is already done.")
+            raise LeadConflict(_("This task is already done."))
         if not touch.is_manual or touch.status not in (TouchStatus.SCHEDULED, TouchStatus.DUE):
-            raise LeadConflict("This task is not open.")
+            raise LeadConflict(_("This task is not open."))
         if touch.enrollment.status != EnrollmentStatus.ACTIVE:
-            raise LeadConflict("The cadence of this task is not active.")
+            raise LeadConflict(_("The cadence of this task is not active."))
         allowed = OUTCOMES_BY_CHANNEL.get(touch.channel, [TaskOutcome.DONE])
         if outcome not in allowed:
-            raise CadenceInvalid("Choose an outcome.", field="outcome")
+            raise CadenceInvalid(_("Choose an outcome."), field="outcome")
         touch.status = TouchStatus.DONE
         touch.outcome = outcome
         touch.note = note.strip()
@@ -124,7 +125,7 @@ def touch_complete(*, actor: User, touch_id: int, outcome: str, note: str = "") 
                 "step": touch.position,
                 "channel": touch.channel,
                 "outcome": outcome,
-                "outcome_label": TaskOutcome(outcome).label,
+                "outcome_label": str(TaskOutcome(outcome).label),
             },
         )
         result = TaskResult(touch=touch, lead=touch.lead)
@@ -151,9 +152,9 @@ def touch_skip(*, actor: User, touch_id: int, note: str = "") -> Touch:
     with transaction.atomic():
         touch = _lock_touch(actor, touch_id)
         if touch.status not in (TouchStatus.SCHEDULED, TouchStatus.DUE, TouchStatus.HELD):
-            raise LeadConflict("This step is not open.")
+            raise LeadConflict(_("This step is not open."))
         if touch.enrollment.status != EnrollmentStatus.ACTIVE:
-            raise LeadConflict("The cadence of this step is not active.")
+            raise LeadConflict(_("The cadence of this step is not active."))
         touch.status = TouchStatus.SKIPPED
         touch.note = note.strip()
         touch.completed_at = now
@@ -178,7 +179,7 @@ def touch_release_held(*, actor: User, touch_id: int) -> Touch:
     with transaction.atomic():
         touch = _lock_touch(actor, touch_id)
         if touch.status != TouchStatus.HELD:
-            raise LeadConflict("This email is not held.")
+            raise LeadConflict(_("This email is not held."))
         lead = touch.lead
         context = render_context(
             prospect=lead.prospect,
@@ -192,7 +193,8 @@ def touch_release_held(*, actor: User, touch_id: int) -> Touch:
         )
         if missing:
             raise CadenceInvalid(
-                "Still missing: " + ", ".join(missing) + ". Fill them in on the lead first."
+                _("Still missing: %(fields)s. Fill them in on the lead first.")
+                % {"fields": ", ".join(missing)}
             )
         recipient = enrollment_recipient(touch.enrollment)
         touch.status = TouchStatus.SCHEDULED
@@ -209,14 +211,14 @@ def touch_release_held(*, actor: User, touch_id: int) -> Touch:
 def reminder_create(*, actor: User, lead_id: int, due_at: datetime, note: str) -> Reminder:
     note = note.strip()
     if not note:
-        raise CadenceInvalid("Say what to do.", field="note")
+        raise CadenceInvalid(_("Say what to do."), field="note")
     with transaction.atomic():
         try:
             lead = lead_scope(actor).select_for_update(of=("self",)).get(pk=lead_id)
         except (Lead.DoesNotExist, ValueError, TypeError):
             raise NotFound("No such lead") from None
         if not (user_works_lead(actor, lead) or lead.assigned_ae_id == actor.pk):
-            raise LeadForbidden("You cannot set reminders on this lead.")
+            raise LeadForbidden(_("You cannot set reminders on this lead."))
         reminder = Reminder.objects.create(lead=lead, owner=actor, due_at=due_at, note=note)
         lead_event_record(
             lead=lead,

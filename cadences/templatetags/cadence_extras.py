@@ -56,6 +56,9 @@ def today_items(context, items, outcomes, owner):
                 "linkedin_profile": _("Open the LinkedIn profile"),
                 "new_tab": _("(opens in a new tab)"),
                 "no_linkedin": _("No LinkedIn profile recorded."),
+                # formatted in the partial (make messages misses _() with arguments in {{ }})
+                "step": _("%(cadence)s, step %(n)s"),
+                "score": _("score %(n)s"),
             },
             "reminder_done": url_pattern("cadences:reminder_done"),
             "tel_href": contact_links.tel_href,

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.selectors import lead_scope
@@ -215,11 +216,13 @@ def touch_settle_uncertain(*, actor: User, touch_id: int, sent: bool) -> Touch:
         queryset = Touch.objects.select_related("enrollment__cadence", "lead")
         touch = lock_on_worked_lead(actor, queryset, touch_id, "No such email")
         if touch.status != TouchStatus.UNCERTAIN:
-            raise LeadConflict("This email's fate is already settled.")
+            raise LeadConflict(_("This email's fate is already settled."))
         if touch.hold_reason != HoldReason.ASK_SDR:
             raise LeadConflict(
-                "This email is still being looked for in the Sent folder: try again in a "
-                "few minutes."
+                _(
+                    "This email is still being looked for in the Sent folder: try again in a "
+                    "few minutes."
+                )
             )
         active = enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
         if sent:
