@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from leads.models import STALL_STATES, DisqualifyReason, Lead, LeadState
@@ -37,8 +38,12 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
     if scope.kind == "ae":
         rows = dict(_grouped(scope, f, ["handed_off", "accepted", "rejected"], "metric"))
         stages = [
-            {"stage": "handed_off", "label": "Handed to me", "count": rows.get("handed_off", 0)},
-            {"stage": "accepted", "label": "Accepted", "count": rows.get("accepted", 0)},
+            {
+                "stage": "handed_off",
+                "label": gettext("Handed to me"),
+                "count": rows.get("handed_off", 0),
+            },
+            {"stage": "accepted", "label": gettext("Accepted"), "count": rows.get("accepted", 0)},
         ]
         _conversions(stages)
         dropouts = (
@@ -46,7 +51,7 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
                 {
                     "from": "handed_off",
                     "reason": "rejected",
-                    "label": "Rejected by me",
+                    "label": gettext("Rejected by me"),
                     "count": rows.get("rejected", 0),
                 }
             ]
