@@ -9,6 +9,7 @@ import io
 import os
 
 import pytest
+from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from api.services import api_token_create
@@ -91,6 +92,15 @@ def test_the_commission_page_and_its_csv_in_bokmal(crew, client, week):
         "SDR", "Lead", "Kontaktperson", "Bedrift", "Godtatt av",
         "Godtatt (America/New_York)", "Dag",
     ]  # fmt: skip
+
+    response = client.get(f"/dashboards/commission/export/xlsx/?{RANGE}")
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["Provisjon"]
+    assert next(book["Provisjon"].iter_rows(values_only=True))[:3] == (
+        "SDR",
+        "Lead",
+        "Kontaktperson",
+    )
 
 
 def test_cadences_and_time_in_stage_in_bokmal(crew, client, week):
