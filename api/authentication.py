@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from . import services
@@ -14,14 +15,14 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send 'Authorization: Bearer <token>'.")
+            raise exceptions.AuthenticationFailed(_("Send 'Authorization: Bearer <token>'."))
         try:
             raw = header[1].decode("ascii")
         except UnicodeError:
-            raise exceptions.AuthenticationFailed("The token is not valid.") from None
+            raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
         token = services.api_token_authenticate(raw)
         if token is None:
-            raise exceptions.AuthenticationFailed("The token is not valid or was revoked.")
+            raise exceptions.AuthenticationFailed(_("The token is not valid or was revoked."))
         return token.user, token
 
     def authenticate_header(self, request):

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
@@ -16,7 +17,9 @@ class PayloadTooLarge(APIException):
     default_code = "too_large"
 
     def __init__(self, limit: int):
-        super().__init__(f"The body is larger than the limit of {limit} bytes.")
+        super().__init__(
+            _("The body is larger than the limit of %(limit)s bytes.") % {"limit": limit}
+        )
 
 
 class Conflict(APIException):
@@ -44,5 +47,5 @@ def exception_handler(exc, context):
         exc = ValidationError({input_name(context.get("view"), field): [str(exc)]})
     response = drf_exception_handler(exc, context)
     if isinstance(exc, Http404) and response is not None:
-        response.data = {"detail": str(exc) or "Not found."}
+        response.data = {"detail": str(exc) or _("Not found.")}
     return response

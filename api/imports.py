@@ -7,6 +7,7 @@ import re
 import tempfile
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
@@ -123,7 +124,7 @@ class ImportOptionsIn(serializers.Serializer):
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields) - {"file", "start"}
         if unknown:
-            raise ValidationError({k: ["Unknown field."] for k in sorted(unknown)})
+            raise ValidationError({k: [_("Unknown field.")] for k in sorted(unknown)})
         return attrs
 
 
@@ -144,7 +145,7 @@ class ImportIssueOut(serializers.ModelSerializer):
 
 def _require_importer(user) -> None:
     if not intake_services.may_import(user):
-        raise PermissionDenied("Your role cannot import leads.")
+        raise PermissionDenied(_("Your role cannot import leads."))
 
 
 def _job(request, job_id: int) -> ImportJob:
@@ -198,7 +199,7 @@ class ImportListView(generics.ListAPIView):
         user = request.user
         _require_importer(user)
         if user.team_id is None:
-            raise PermissionDenied("You need to belong to a team to import leads.")
+            raise PermissionDenied(_("You need to belong to a team to import leads."))
         refused = upload_refusal(request)
         if refused:  # stopped while it arrived (intake/uploads.py)
             raise UploadTooLarge(f"{refused} Nothing was stored.")
@@ -271,7 +272,9 @@ class ImportIssueListView(generics.ListAPIView):
         job = _job(self.request, self.kwargs["job_id"])
         kind = self.request.query_params.get("kind", IssueKind.REJECTED)
         if kind not in IssueKind.values:
-            raise ValidationError({"kind": [f"Choose one of {', '.join(IssueKind.values)}."]})
+            raise ValidationError(
+                {"kind": [_("Choose one of %(kinds)s.") % {"kinds": ", ".join(IssueKind.values)}]}
+            )
         return ImportIssue.objects.filter(job=job, kind=kind)
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiToken(models.Model):
@@ -68,10 +69,10 @@ class ProcessedEvent(models.Model):
 
 
 class WebhookEvent(models.TextChoices):
-    QUALIFIED = "lead.qualified", "Lead qualified"
-    HANDED_OFF = "lead.handed_off", "Lead handed off"
-    ACCEPTED = "lead.accepted", "Lead accepted"
-    DISQUALIFIED = "lead.disqualified", "Lead disqualified"
+    QUALIFIED = "lead.qualified", _("Lead qualified")
+    HANDED_OFF = "lead.handed_off", _("Lead handed off")
+    ACCEPTED = "lead.accepted", _("Lead accepted")
+    DISQUALIFIED = "lead.disqualified", _("Lead disqualified")
 
 
 # The lead state a transition event must reach to become each outgoing event.

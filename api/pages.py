@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leads.services import LeadConflict, LeadError, LeadForbidden, LeadInvalid
@@ -48,7 +49,9 @@ def api_tokens(request):
 @require_POST
 def api_token_revoke(request, token_id: int):
     token = services.api_token_revoke(actor=request.user, token_id=token_id)
-    messages.success(request, f"Token '{token.name}' is revoked: it no longer works.")
+    messages.success(
+        request, _("Token '%(name)s' is revoked: it no longer works.") % {"name": token.name}
+    )
     return redirect("api_pages:tokens")
 
 
@@ -75,7 +78,7 @@ def webhooks(request):
         except LeadError as exc:
             form.add_error(getattr(exc, "field", None), str(exc))
         else:
-            messages.success(request, "Subscription added.")
+            messages.success(request, _("Subscription added."))
             return redirect("api_pages:webhooks")
     secret = services.inbound_secret_get(user.team_id) if user.team_id else None
     return render(
@@ -99,7 +102,7 @@ def webhook_toggle(request, subscription_id: int):
     services.subscription_set_active(
         actor=request.user, subscription_id=subscription_id, active=active
     )
-    messages.success(request, "Subscription turned on." if active else "Subscription paused.")
+    messages.success(request, _("Subscription turned on.") if active else _("Subscription paused."))
     return redirect("api_pages:webhooks")
 
 
@@ -111,7 +114,7 @@ def webhook_resend(request, delivery_id: int):
     except (LeadConflict, LeadInvalid) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The delivery is being sent again.")
+        messages.success(request, _("The delivery is being sent again."))
     return redirect("api_pages:webhooks")
 
 
@@ -120,7 +123,7 @@ def inbound_secret_rotate(request):
     user = request.user
     _require_webhook_manager(user)
     if user.team_id is None:
-        messages.error(request, "Only a member of a team can set its inbound secret.")
+        messages.error(request, _("Only a member of a team can set its inbound secret."))
         return redirect("api_pages:webhooks")
     services.inbound_secret_rotate(actor=user, team_id=user.team_id)
     messages.success(request, "A new inbound secret is set; the old one no longer works.")

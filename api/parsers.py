@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -27,7 +28,7 @@ class LimitedJSONParser(JSONParser):
         except inputs.JsonRefused as exc:
             raise ParseError(str(exc)) from exc
         except ValueError as exc:
-            raise ParseError(f"The body is not valid JSON: {exc}") from exc
+            raise ParseError(_("The body is not valid JSON: %(error)s") % {"error": exc}) from exc
         if not isinstance(data, dict):
-            raise ParseError("The body must be a JSON object.")
+            raise ParseError(_("The body must be a JSON object."))
         return data

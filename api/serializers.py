@@ -3,6 +3,7 @@
 import zoneinfo
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -33,13 +34,13 @@ class StrictInput(serializers.Serializer):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
         return super().to_internal_value(data)
 
 
 def _time_zone(value: str) -> str:
     if value and value not in zoneinfo.available_timezones():
-        raise serializers.ValidationError("Unknown time zone; use a name like Europe/Oslo.")
+        raise serializers.ValidationError(_("Unknown time zone; use a name like Europe/Oslo."))
     return value
 
 

@@ -72,20 +72,21 @@ class NewToken:
 def api_token_create(*, actor: User, name: str) -> NewToken:
     name = " ".join(name.split())
     if not name:
-        raise LeadInvalid("Give the token a name, e.g. the tool that will use it.", field="name")
+        raise LeadInvalid(_("Give the token a name, e.g. the tool that will use it."), field="name")
     if len(name) > 80:
-        raise LeadInvalid("A token name is at most 80 characters.", field="name")
+        raise LeadInvalid(_("A token name is at most 80 characters."), field="name")
     if not actor.is_active:
-        raise LeadForbidden("Inactive users cannot create tokens.")
+        raise LeadForbidden(_("Inactive users cannot create tokens."))
     if not actor.does_sales_work:
-        raise LeadForbidden("Your role does not use the API.")
+        raise LeadForbidden(_("Your role does not use the API."))
     with transaction.atomic():
         # Serialise one user's creations so the cap holds.
         User.objects.select_for_update().filter(pk=actor.pk).first()
         active = ApiToken.objects.filter(user=actor, revoked_at__isnull=True)
         if active.count() >= MAX_TOKENS_PER_USER:
             raise LeadInvalid(
-                f"You have {MAX_TOKENS_PER_USER} active tokens: revoke one first.", field="name"
+                _("You have %(n)s active tokens: revoke one first.") % {"n": MAX_TOKENS_PER_USER},
+                field="name",
             )
         prefix = secrets.token_hex(4)
         raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(24)}"
@@ -173,7 +174,7 @@ def _reply_lead(event: InboundEvent) -> Lead | None:
     else:
         email = normalize_email(event.email)
         if not email:
-            raise InboundError("A reply needs the sender's 'email' or a 'lead_id'.")
+            raise InboundError(_("A reply needs the sender's 'email' or a 'lead_id'."))
         leads = Lead.objects.filter(prospect__email=email, state__in=ACTIVE_STATES)
     if event.team_id is not None:
         leads = leads.filter(team_id=event.team_id)
@@ -186,10 +187,11 @@ def inbound_event_process(event: InboundEvent) -> tuple[bool, str]:
     the change it makes commit together: a failure leaves neither."""
     if event.kind not in INBOUND_KINDS:
         raise InboundError(
-            f"Unknown event type '{event.kind}'; use one of {', '.join(INBOUND_KINDS)}."
+            _("Unknown event type '%(kind)s'; use one of %(kinds)s.")
+            % {"kind": event.kind, "kinds": ", ".join(INBOUND_KINDS)}
         )
     if not event.event_id or len(event.event_id) > 200:
-        raise InboundError("Each event needs an 'id' of 1 to 200 characters.")
+        raise InboundError(_("Each event needs an 'id' of 1 to 200 characters."))
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -211,7 +213,9 @@ def inbound_event_process(event: InboundEvent) -> tuple[bool, str]:
             result = "noted"
         else:
             if not normalize_email(event.email):
-                raise InboundError(f"A {event.kind} event needs the recipient's 'email'.")
+                raise InboundError(
+                    _("A %(kind)s event needs the recipient's 'email'.") % {"kind": event.kind}
+                )
             note = f"webhook {event.source} {event.event_id}"
             service = {
                 "bounce": email_record_bounce,
@@ -230,11 +234,11 @@ def inbound_event_process(event: InboundEvent) -> tuple[bool, str]:
 
 def _require_team_manager(actor: User, team_id: int | None) -> None:
     if team_id is None:
-        raise LeadForbidden("Choose a team.")
+        raise LeadForbidden(_("Choose a team."))
     if actor.is_admin_role:
         return
     if not (actor.is_manager and actor.team_id == team_id):
-        raise LeadForbidden("Only managers of the team and admins manage its webhooks.")
+        raise LeadForbidden(_("Only managers of the team and admins manage its webhooks."))
 
 
 def url_blocked_reason(url: str) -> str:
@@ -244,17 +248,20 @@ def url_blocked_reason(url: str) -> str:
     Checked when a subscription is saved and again before every POST."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Enter an http(s) URL."
+        return _("Enter an http(s) URL.")
     if settings.SDRCRM_WEBHOOK_ALLOW_PRIVATE:
         return ""
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, ValueError):
-        return f"The host {parts.hostname} does not resolve."
+        return _("The host %(host)s does not resolve.") % {"host": parts.hostname}
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
         if not address.is_global or address.is_multicast:
-            return f"The host {parts.hostname} is an internal address ({address}): refused."
+            return _("The host %(host)s is an internal address (%(address)s): refused.") % {
+                "host": parts.hostname,
+                "address": address,
+            }
     return ""
 
 
@@ -264,7 +271,7 @@ def subscription_create(
     _require_team_manager(actor, team_id)
     events = sorted(set(events))
     if not events or any(e not in WebhookEvent.values for e in events):
-        raise LeadInvalid("Choose at least one event.", field="events")
+        raise LeadInvalid(_("Choose at least one event."), field="events")
     blocked = url_blocked_reason(url)
     if blocked:
         raise LeadInvalid(blocked, field="url")
@@ -513,7 +520,7 @@ def delivery_resend(*, actor: User, delivery_id: int) -> WebhookDelivery:
             raise NotFound(_("No such delivery"))
         _require_team_manager(actor, delivery.subscription.team_id)
         if delivery.status == DeliveryStatus.SENDING:
-            raise LeadInvalid("This delivery is being sent right now.")
+            raise LeadInvalid(_("This delivery is being sent right now."))
         delivery.status = DeliveryStatus.PENDING
         delivery.next_attempt_at = timezone.now()
         delivery.attempts = min(delivery.attempts, settings.SDRCRM_WEBHOOK_MAX_ATTEMPTS - 1)

@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import time
 
+from django.utils.translation import gettext as _
+
 from sdrcrm.inputs import is_ascii_digits
 
 TIMESTAMP_HEADER = "X-Sdrcrm-Timestamp"
@@ -42,16 +44,24 @@ def verify(
 ) -> int:
     """Check a request's signature and age; return its timestamp or raise SignatureError."""
     if not timestamp or not signature:
-        raise SignatureError(f"Missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header.")
+        raise SignatureError(
+            _("Missing %(timestamp)s or %(signature)s header.")
+            % {"timestamp": TIMESTAMP_HEADER, "signature": SIGNATURE_HEADER}
+        )
     # ASCII digits only: str.isdigit() accepts "²", which int() refuses.
     if not is_ascii_digits(timestamp, 12):
-        raise SignatureError(f"{TIMESTAMP_HEADER} must be a Unix time in seconds.")
+        raise SignatureError(
+            _("%(header)s must be a Unix time in seconds.") % {"header": TIMESTAMP_HEADER}
+        )
     ts = int(timestamp)
     now = now if now is not None else time.time()
     if abs(now - ts) > tolerance:
         raise SignatureError(
-            f"The timestamp is more than {tolerance} seconds from the server's clock: "
-            "refused (a replay, or a wrong clock)."
+            _(
+                "The timestamp is more than %(n)s seconds from the server's clock: "
+                "refused (a replay, or a wrong clock)."
+            )
+            % {"n": tolerance}
         )
     # Compared as bytes: compare_digest refuses str with non-ASCII characters ("v1=é").
     expected = sign(secret, ts, body).encode()
@@ -59,5 +69,5 @@ def verify(
         hmac.compare_digest(expected, candidate.strip().encode("utf-8", "replace"))
         for candidate in signature.split(",")
     ):
-        raise SignatureError("The signature does not match the body.")
+        raise SignatureError(_("The signature does not match the body."))
     return ts

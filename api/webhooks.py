@@ -7,6 +7,7 @@ message, and change nothing unless the whole event is applied (one transaction p
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -40,10 +41,12 @@ def inbound_generic(request, team_id: int):
     signed with the team's inbound secret (X-Sdrcrm-Timestamp, X-Sdrcrm-Signature)."""
     body = _read_body(request)
     if body is None:
-        return _error(413, f"The body is larger than {settings.SDRCRM_API_MAX_BODY} bytes.")
+        return _error(
+            413, _("The body is larger than %(n)s bytes.") % {"n": settings.SDRCRM_API_MAX_BODY}
+        )
     secret = services.inbound_secret_get(team_id)
     if secret is None:
-        return _error(404, "No inbound webhook is set up for this team.")
+        return _error(404, _("No inbound webhook is set up for this team."))
     try:
         signing.verify(
             secret,
@@ -59,23 +62,23 @@ def inbound_generic(request, team_id: int):
     except inputs.JsonRefused as exc:
         return _error(400, str(exc))
     except ValueError:
-        return _error(400, "The body is not valid JSON.")
+        return _error(400, _("The body is not valid JSON."))
     if not isinstance(data, dict):
-        return _error(400, "The body must be a JSON object.")
+        return _error(400, _("The body must be a JSON object."))
     allowed = {"id", "type", "email", "lead_id", "body"}
     unknown = sorted(set(data) - allowed)
     if unknown:
-        return _error(400, f"Unknown field(s): {', '.join(unknown)}.")
+        return _error(400, _("Unknown field(s): %(fields)s.") % {"fields": ", ".join(unknown)})
     event_id, kind = data.get("id"), data.get("type")
     email, lead_id, text = data.get("email", ""), data.get("lead_id"), data.get("body", "")
     if not isinstance(event_id, str) or not isinstance(kind, str):
-        return _error(400, "'id' and 'type' are required strings.")
+        return _error(400, _("'id' and 'type' are required strings."))
     if not isinstance(email, str) or not isinstance(text, str):
-        return _error(400, "'email' and 'body' must be strings.")
+        return _error(400, _("'email' and 'body' must be strings."))
     if lead_id is not None and (
         not isinstance(lead_id, int) or isinstance(lead_id, bool) or not 0 < lead_id < 2**63
     ):
-        return _error(400, "'lead_id' must be a positive integer.")
+        return _error(400, _("'lead_id' must be a positive integer."))
     try:
         processed, result = services.inbound_event_process(
             services.InboundEvent(
@@ -103,11 +106,13 @@ def anymail_view(view):
     def wrapped(request, *args, **kwargs):
         if not settings.ANYMAIL.get("WEBHOOK_SECRET"):
             return _error(
-                404, "Provider webhooks are off: set ANYMAIL_WEBHOOK_SECRET to turn them on."
+                404, _("Provider webhooks are off: set ANYMAIL_WEBHOOK_SECRET to turn them on.")
             )
         length = request.META.get("CONTENT_LENGTH") or "0"
         if not inputs.is_ascii_digits(length, 19) or int(length) > settings.SDRCRM_API_MAX_BODY:
-            return _error(413, f"The body is larger than {settings.SDRCRM_API_MAX_BODY} bytes.")
+            return _error(
+                413, _("The body is larger than %(n)s bytes.") % {"n": settings.SDRCRM_API_MAX_BODY}
+            )
         try:
             return view(request, *args, **kwargs)
         except services.InboundError as exc:
@@ -115,6 +120,10 @@ def anymail_view(view):
         except (ValueError, KeyError, TypeError, RecursionError) as exc:
             # A provider payload anymail could not read (malformed JSON, nested too deep,
             # missing fields; a NUL character, which PostgreSQL refuses, is a ValueError).
-            return _error(400, f"The provider's payload could not be read: {type(exc).__name__}.")
+            return _error(
+                400,
+                _("The provider's payload could not be read: %(error)s.")
+                % {"error": type(exc).__name__},
+            )
 
     return wrapped

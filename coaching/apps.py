@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from leads.panels import panel_register
 
 
 class CoachingConfig(AppConfig):
     name = "coaching"
-    verbose_name = "Coaching"
+    verbose_name = _("Coaching")
 
     def ready(self):
         from . import panels  # here: it imports models, which load after the app configs

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext as _
 
 from sdrcrm.inputs import parse_id
 
@@ -14,6 +15,6 @@ class FeedbackForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any id: the service checks that it is a coachable entry of this lead.
         raw = (self.data.get("event") or "").strip()
-        self.fields["event"].choices = [("", "The lead as a whole")] + (
+        self.fields["event"].choices = [("", _("The lead as a whole"))] + (
             [(raw, raw)] if parse_id(raw) is not None else []
         )

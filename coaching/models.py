@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class FeedbackKind(models.TextChoices):
-    PRAISE = "praise", "Praise"
-    ADVICE = "advice", "Advice"
+    PRAISE = "praise", _("Praise")
+    ADVICE = "advice", _("Advice")
 
 
 class Feedback(models.Model):
@@ -19,7 +20,7 @@ class Feedback(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The call, email or task on the timeline; empty for the lead as a whole",
+        help_text=_("The call, email or task on the timeline; empty for the lead as a whole"),
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     sdr = models.ForeignKey(

@@ -9,6 +9,7 @@ from leads.models import EventKind, Lead, LeadEvent
 from leads.selectors import lead_scope
 from leads.services import LeadForbidden, LeadInvalid
 from sdrcrm.errors import NotFound
+from sdrcrm.money import format_amount
 
 from .models import Feedback, FeedbackKind
 
@@ -29,14 +30,17 @@ def feedback_create(
     email…) or on the lead as a whole. It goes to the SDR who did it: the entry's author if an
     SDR/BDR, else the lead's owner."""
     if not user_coaches(actor):
-        raise LeadForbidden("Only managers leave coaching feedback.")
+        raise LeadForbidden(_("Only managers leave coaching feedback."))
     if kind not in FeedbackKind.values:
-        raise LeadInvalid("Choose praise or advice.", field="kind")
+        raise LeadInvalid(_("Choose praise or advice."), field="kind")
     body = body.strip()
     if not body:
-        raise LeadInvalid("Write the feedback.", field="body")
+        raise LeadInvalid(_("Write the feedback."), field="body")
     if len(body) > MAX_BODY:
-        raise LeadInvalid(f"Feedback is at most {MAX_BODY:,} characters.", field="body")
+        raise LeadInvalid(
+            _("Feedback is at most %(n)s characters.") % {"n": format_amount(MAX_BODY)},
+            field="body",
+        )
     with transaction.atomic():
         try:
             lead = lead_scope(actor).select_related("owner").get(pk=lead_id)
@@ -50,12 +54,12 @@ def feedback_create(
                 .first()
             )
             if event is None:
-                raise LeadInvalid("Choose a call, email or task of this lead.", field="event")
+                raise LeadInvalid(_("Choose a call, email or task of this lead."), field="event")
         sdr = event.actor if event is not None and event.actor is not None else None
         if sdr is None or not sdr.is_prospector:
             sdr = lead.owner
         if sdr is None or not sdr.is_prospector:
-            raise LeadInvalid("This lead has no SDR to give feedback to.")
+            raise LeadInvalid(_("This lead has no SDR to give feedback to."))
         return Feedback.objects.create(
             team_id=lead.team_id,
             lead=lead,

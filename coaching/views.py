@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leads.services import LeadConflict, LeadInvalid
@@ -32,7 +33,7 @@ def feedback_create(request, lead_id: int):
     form = FeedbackForm(request.POST)
     target = reverse("leads:detail", args=[lead_id]) + "#coaching"
     if not form.is_valid():
-        messages.error(request, "Choose praise or advice and write the feedback.")
+        messages.error(request, _("Choose praise or advice and write the feedback."))
         return redirect(target)
     d = form.cleaned_data
     try:
@@ -46,7 +47,7 @@ def feedback_create(request, lead_id: int):
     except (LeadConflict, LeadInvalid) as exc:
         messages.error(request, str(exc))
         return redirect(target)
-    messages.success(request, "Feedback saved: the SDR sees it on the lead and in their list.")
+    messages.success(request, _("Feedback saved: the SDR sees it on the lead and in their list."))
     return redirect(target)
 
 

@@ -57,7 +57,7 @@ def as_xlsx(rows: list[list], filename: str) -> HttpResponse:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Commission")
+    ws = wb.create_sheet(_("Commission"))
     for row in rows:
         ws.append(row)
     buf = io.BytesIO()

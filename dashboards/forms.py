@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from leads.models import LeadSource
 from sdrcrm.inputs import validate_date_range
@@ -26,27 +27,37 @@ class DashboardFilterForm(forms.Form):
 
     start = forms.DateField(
         required=False,
-        label="From",
+        label=gettext_lazy("From"),
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_date_range],
     )
     end = forms.DateField(
         required=False,
-        label="To",
+        label=gettext_lazy("To"),
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_date_range],
     )
-    sdr = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="SDR")
-    source = forms.ChoiceField(
-        required=False, choices=[("", "Any source"), *LeadSource.choices], label="Source"
+    sdr = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label=gettext_lazy("SDR")
     )
-    cadence = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Cadence")
-    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Team")
+    source = forms.ChoiceField(
+        required=False,
+        choices=[("", gettext_lazy("Any source")), *LeadSource.choices],
+        label=gettext_lazy("Source"),
+    )
+    cadence = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label=gettext_lazy("Cadence")
+    )
+    team = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label=gettext_lazy("Team")
+    )
     by = forms.ChoiceField(
-        required=False, choices=[("day", "Per day"), ("week", "Per week")], label="Group"
+        required=False,
+        choices=[("day", gettext_lazy("Per day")), ("week", gettext_lazy("Per week"))],
+        label=gettext_lazy("Group"),
     )
     stalled_days = forms.IntegerField(
-        required=False, min_value=1, max_value=365, label="Stalled after (days)"
+        required=False, min_value=1, max_value=365, label=gettext_lazy("Stalled after (days)")
     )
 
     def __init__(self, data=None, *, scope: Scope, people=(), cadences=(), teams=()):
@@ -56,8 +67,11 @@ class DashboardFilterForm(forms.Form):
             ("", _("Everyone")),
             *[(u.pk, _person_label(u, with_team=scope.kind == "all")) for u in people],
         ]
-        self.fields["cadence"].choices = [("", "Any cadence"), *[(c.pk, c.name) for c in cadences]]
-        self.fields["team"].choices = [("", "All teams"), *[(t.pk, t.name) for t in teams]]
+        self.fields["cadence"].choices = [
+            ("", _("Any cadence")),
+            *[(c.pk, c.name) for c in cadences],
+        ]
+        self.fields["team"].choices = [("", _("All teams")), *[(t.pk, t.name) for t in teams]]
         if not scope.sees_people:
             del self.fields["sdr"]
         if not teams:

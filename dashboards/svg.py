@@ -5,6 +5,7 @@ worked out here; the SVG is written by partials/dashboards/ (autoescaped Jinja2)
 
 from django.utils.safestring import SafeString
 
+from sdrcrm.money import format_amount
 from sdrcrm.partials import render_partial
 
 ROW_HEIGHT = 26
@@ -83,7 +84,7 @@ def column_chart(series: list[tuple[str, float]], *, title: str) -> SafeString:
 
 
 def _num(v) -> str:
-    return f"{v:,.0f}" if isinstance(v, (int, float)) else str(v)
+    return format_amount(round(v)) if isinstance(v, (int, float)) else str(v)
 
 
 def _id(title: str) -> str:

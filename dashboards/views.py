@@ -10,13 +10,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.models import Team
 from cadences.models import TaskOutcome
 from leads.models import CallOutcome
 from sdrcrm.inputs import parse_id
+from sdrcrm.money import format_amount
 
 from . import export, metrics, svg
 from .forms import DashboardFilterForm
@@ -24,11 +27,11 @@ from .metrics import dashboard_scope, duration_text, rate_text
 from .rollup import facts_as_of
 
 PAGES = [
-    ("dashboards:pipeline", "Pipeline"),
-    ("dashboards:activity", "SDR activity"),
-    ("dashboards:commission", "Commission"),
-    ("dashboards:cadences", "Cadences"),
-    ("dashboards:stages", "Time in stage"),
+    ("dashboards:pipeline", gettext_lazy("Pipeline")),
+    ("dashboards:activity", gettext_lazy("SDR activity")),
+    ("dashboards:commission", gettext_lazy("Commission")),
+    ("dashboards:cadences", gettext_lazy("Cadences")),
+    ("dashboards:stages", gettext_lazy("Time in stage")),
 ]
 
 
@@ -94,14 +97,14 @@ def pipeline(request):
             (
                 s["label"],
                 s["count"],
-                f"{s['count']:,}"
+                format_amount(s["count"])
                 + (f" · {rate_text(s['conversion'])}" if s["conversion"] is not None else ""),
             )
             for s in funnel.stages
         ],
-        title="Pipeline funnel: leads reaching each stage",
+        title=_("Pipeline funnel: leads reaching each stage"),
     )
-    context = _base_context(request, scope, form, f, "Pipeline")
+    context = _base_context(request, scope, form, f, _("Pipeline"))
     context.update({"funnel": funnel, "chart": chart, "stalled": stalled, "rate_text": rate_text})
     for s in funnel.stages:
         s["conversion_text"] = rate_text(s["conversion"])
@@ -132,7 +135,7 @@ def _cells(scope, f, row, columns, start, end, *, uid=None, base=None):
         elif key == "acceptance_rate":
             text = rate_text(value)
         else:
-            text = f"{value:,}"
+            text = format_amount(value)
         href = ""
         if value and key in metrics.DRILL:
             href = _drill_href(scope, f, key, uid, start, end, base=base)
@@ -164,10 +167,10 @@ def activity(request):
         for t in act.totals
     ]
     chart = svg.column_chart(
-        [(d.strftime("%d %b"), n) for d, n in act.series],
-        title="Touches per day (emails, calls, LinkedIn)",
+        [(date_format(d, "d M"), n) for d, n in act.series],
+        title=_("Touches per day (emails, calls, LinkedIn)"),
     )
-    context = _base_context(request, scope, form, f, "SDR activity")
+    context = _base_context(request, scope, form, f, _("SDR activity"))
     context.update(
         {
             "columns": act.columns,
@@ -178,7 +181,7 @@ def activity(request):
             "by": by,
             "ae_view": scope.kind == "ae",
             "calls_by_outcome": [
-                (OUTCOME_LABELS.get(o, o or "(none)"), n) for o, n in act.calls_by_outcome
+                (OUTCOME_LABELS.get(o, o or _("(none)")), n) for o, n in act.calls_by_outcome
             ],
             "sdr_name": act.people.get(f.sdr, "") if f.sdr else "",
         }
@@ -197,10 +200,10 @@ def commission(request):
         return _invalid(request, scope, form, _("Commission report"))
     report = metrics.commission_report(scope, f, limit=COMMISSION_PAGE_ROWS)
     chart = svg.hbar_chart(
-        [(p["sdr"], p["accepted"], f"{p['accepted']:,}") for p in report["per_sdr"]],
-        title="Accepted leads per SDR",
+        [(p["sdr"], p["accepted"], format_amount(p["accepted"])) for p in report["per_sdr"]],
+        title=_("Accepted leads per SDR"),
     )
-    context = _base_context(request, scope, form, f, "Commission report")
+    context = _base_context(request, scope, form, f, _("Commission report"))
     context.update({"report": report, "chart": chart})
     return render(request, "dashboards/commission.html", context)
 
@@ -208,7 +211,7 @@ def commission(request):
 @require_GET
 def commission_export(request, fmt: str):
     if fmt not in ("csv", "xlsx"):
-        raise Http404("No such format")
+        raise Http404(_("No such format"))
     scope, form, f = _setup(request, allow=("all", "team", "sdr"))
     if f is None:
         errors = "\n".join(f"{name}: {' '.join(e)}" for name, e in form.errors.items())
@@ -241,19 +244,19 @@ def cadences(request):
         c["chart"] = svg.hbar_chart(
             [
                 (
-                    f"Step {s['step']} · {s['channel']}",
+                    _("Step %(step)s · %(channel)s") % {"step": s["step"], "channel": s["channel"]},
                     (s["reply_rate"] or 0) * 100,
                     f"{rate_text(s['reply_rate'])} ({s['replied']}/{s['sent']})",
                 )
                 for s in c["steps"]
             ],
-            title=f"Reply rate per step: {c['cadence'].name}",
+            title=_("Reply rate per step: %(cadence)s") % {"cadence": c["cadence"].name},
             highlight=best,
         )
         for s in c["steps"]:
             s["reply_rate_text"] = rate_text(s["reply_rate"])
         c["total"]["reply_rate_text"] = rate_text(c["total"]["reply_rate"])
-    context = _base_context(request, scope, form, f, "Cadence performance")
+    context = _base_context(request, scope, form, f, _("Cadence performance"))
     context.update(
         {
             "perf": perf,
@@ -276,12 +279,17 @@ def stages(request):
         r["p90_text"] = duration_text(r["p90"])
     chart = svg.hbar_chart(
         [
-            (r["label"], r["median"] or 0, f"median {r['median_text']} · p90 {r['p90_text']}")
+            (
+                r["label"],
+                r["median"] or 0,
+                _("median %(median)s · p90 %(p90)s")
+                % {"median": r["median_text"], "p90": r["p90_text"]},
+            )
             for r in rows
         ],
-        title="Median time in each state",
+        title=_("Median time in each state"),
     )
-    context = _base_context(request, scope, form, f, "Time in stage")
+    context = _base_context(request, scope, form, f, _("Time in stage"))
     context.update({"rows": rows, "chart": chart})
     return render(request, "dashboards/stages.html", context)
 
@@ -293,15 +301,17 @@ def figure_leads(request):
         return _invalid(request, scope, form, _("Leads behind a figure"))
     figure = request.GET.get("figure", "")
     if figure not in metrics.DRILL:
-        raise Http404("No such figure")
+        raise Http404(_("No such figure"))
     leads = metrics.figure_leads(
         request.user, scope, f, figure=figure, dim=request.GET.get("dim", "")
     )
     label = dict(metrics.ACTIVITY_COLUMNS + metrics.AE_COLUMNS).get(figure, figure)
     if f.sdr and "sdr" in form.fields:
         who = dict(form.fields["sdr"].choices).get(f.sdr)
-        label = f"{label} of {who}" if who else label
-    context = _base_context(request, scope, form, f, f"Leads behind: {label}")
+        label = _("%(figure)s of %(person)s") % {"figure": label, "person": who} if who else label
+    context = _base_context(
+        request, scope, form, f, _("Leads behind: %(figure)s") % {"figure": label}
+    )
     context.update(
         {"leads": leads, "figure": figure, "label": label, "limit_hit": len(leads) >= 200}
     )

@@ -1,6 +1,7 @@
 """What the API's views share: the documented error answers, the cursor pagination, the lead
 as the user may see it, the 409 answer."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -48,7 +49,11 @@ class IdCursorPagination(CursorPagination):
         size = parse_id(raw)
         if size is None or size > self.max_page_size:
             raise ValidationError(
-                {"page_size": [f"Give a whole number from 1 to {self.max_page_size}."]}
+                {
+                    "page_size": [
+                        _("Give a whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+                    ]
+                }
             )
         return size
 
@@ -57,12 +62,12 @@ class IdCursorPagination(CursorPagination):
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise ValidationError({"cursor": ["Invalid cursor."]}) from None
+            raise ValidationError({"cursor": [_("Invalid cursor.")]}) from None
 
 
 def _require_lead_reader(user) -> None:
     if not user.sees_leads:
-        raise PermissionDenied("Your role does not work with leads.")
+        raise PermissionDenied(_("Your role does not work with leads."))
 
 
 def _lead(request, lead_id) -> Lead:

@@ -213,7 +213,7 @@ class LeadTransitionView(APIView):
     def post(self, request, lead_id: int, name: str):
         lead = _lead(request, lead_id)
         if name not in TRANSITION_FIELDS:
-            raise Http404(f"No transition '{name}'.")
+            raise Http404(_("No transition '%(name)s'.") % {"name": name})
         data = s.TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from django.db import connection
 from django.db.models import DateField, F
 from django.db.models.functions import TruncWeek
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.models import Lead
@@ -80,7 +81,7 @@ def sdr_activity(scope: Scope, f: Filters, *, by: str = "day") -> Activity:
             "pk", "first_name", "last_name", "username"
         )
     )
-    people[0] = "Unassigned"
+    people[0] = _("Unassigned")
 
     def finish(figures: dict) -> dict:
         out = {k: figures.get(k, 0) for k, _ in columns}

@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from cadences.models import Cadence, CadenceStep
@@ -62,7 +63,7 @@ def cadence_performance(scope: Scope, f: Filters, *, cadence_ids: list[int]) -> 
             per_step.append(
                 {
                     "step": p,
-                    "channel": step.get_channel_display() if step else "(removed step)",
+                    "channel": step.get_channel_display() if step else _("(removed step)"),
                     "sent": fig.get("email", 0),
                     "replied": fig.get("cad_replied", 0),
                     "bounced": fig.get("cad_bounced", 0),

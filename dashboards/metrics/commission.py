@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from leads.models import Lead
@@ -78,7 +79,7 @@ def commission_report(scope: Scope, f: Filters, *, limit: int | None = None) -> 
         rows.append(
             CommissionRow(
                 sdr_id=r["user_id"],
-                sdr=people.get(r["user_id"], "Unassigned"),
+                sdr=people.get(r["user_id"], _("Unassigned")),
                 lead_id=r["lead_id"],
                 prospect=prospect.full_name if prospect else "",
                 company=prospect.company.name if prospect and prospect.company else "",
@@ -90,7 +91,7 @@ def commission_report(scope: Scope, f: Filters, *, limit: int | None = None) -> 
         )
     per_sdr = sorted(
         (
-            {"sdr_id": uid, "sdr": people.get(uid, "Unassigned"), "accepted": n}
+            {"sdr_id": uid, "sdr": people.get(uid, _("Unassigned")), "accepted": n}
             for uid, n in summary.items()
         ),
         key=lambda d: d["sdr"].lower(),

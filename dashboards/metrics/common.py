@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Aggregate, Count, FloatField, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from cadences.models import Enrollment
@@ -22,23 +23,23 @@ WORKED_METRICS = (*TOUCH_METRICS, "task_done")
 CADENCE_METRICS = ("email", "cad_replied", "cad_bounced", "cad_unsubscribed", "cad_enrolled")
 # The figures of the activity table, in order: (key, label).
 ACTIVITY_COLUMNS = [
-    ("email", "Emails"),
-    ("call", "Calls"),
-    ("linkedin", "LinkedIn"),
-    ("task_on_time", "Tasks on time"),
-    ("task_overdue", "Tasks overdue"),
-    ("worked", "Leads worked"),
-    ("speed_to_lead", "Speed to lead (median)"),
-    ("qualified", "Qualified"),
-    ("accepted", "Accepted by AEs"),
-    ("rejected", "Rejected by AEs"),
-    ("acceptance_rate", "Acceptance rate"),
+    ("email", _("Emails")),
+    ("call", _("Calls")),
+    ("linkedin", _("LinkedIn")),
+    ("task_on_time", _("Tasks on time")),
+    ("task_overdue", _("Tasks overdue")),
+    ("worked", _("Leads worked")),
+    ("speed_to_lead", _("Speed to lead (median)")),
+    ("qualified", _("Qualified")),
+    ("accepted", _("Accepted by AEs")),
+    ("rejected", _("Rejected by AEs")),
+    ("acceptance_rate", _("Acceptance rate")),
 ]
 AE_COLUMNS = [
-    ("handed_off", "Handed to me"),
-    ("accepted", "Accepted"),
-    ("rejected", "Rejected"),
-    ("acceptance_rate", "Acceptance rate"),
+    ("handed_off", _("Handed to me")),
+    ("accepted", _("Accepted")),
+    ("rejected", _("Rejected")),
+    ("acceptance_rate", _("Acceptance rate")),
 ]
 # Figures with a list of leads behind them (the drill-down): figure key -> (metric, dim).
 DRILL = {

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from accounts.models import User
 from leads.models import STALL_STATES, Lead, LeadState, ReasonKind
@@ -47,8 +47,12 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
             if metric == "rejected":
                 rejected[dim] += k
         stages = [
-            {"stage": "handed_off", "label": "Handed to me", "count": rows.get("handed_off", 0)},
-            {"stage": "accepted", "label": "Accepted", "count": rows.get("accepted", 0)},
+            {
+                "stage": "handed_off",
+                "label": gettext("Handed to me"),
+                "count": rows.get("handed_off", 0),
+            },
+            {"stage": "accepted", "label": gettext("Accepted"), "count": rows.get("accepted", 0)},
         ]
         _conversions(stages)
         dropouts = (
@@ -56,7 +60,7 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
                 {
                     "from": "handed_off",
                     "reason": "rejected",
-                    "label": "Rejected by me",
+                    "label": gettext("Rejected by me"),
                     "count": rows.get("rejected", 0),
                 }
             ]
@@ -89,7 +93,7 @@ def pipeline_funnel(scope: Scope, f: Filters) -> Funnel:
                 if from_state in LeadState.values
                 else from_state,
                 "reason": reason,
-                "label": labels.get(reason) or _("No reason"),
+                "label": labels.get(reason) or gettext("No reason"),
                 "count": n,
             }
         )
@@ -106,7 +110,7 @@ def _rejections(scope: Scope, counts: dict[str, int]) -> list[dict]:
         team_id=scope.team_id,
     )
     return [
-        {"reason": code, "label": labels.get(code) or _("Not classified"), "count": n}
+        {"reason": code, "label": labels.get(code) or gettext("Not classified"), "count": n}
         for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         if n
     ]

@@ -1,4 +1,7 @@
-"""Formatting of figures, shared by the pages and the exports. Pure."""
+"""Formatting of figures, shared by the pages and the exports, in the active language."""
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 
 def duration_text(seconds: float | None) -> str:
@@ -6,13 +9,13 @@ def duration_text(seconds: float | None) -> str:
         return "—"
     seconds = int(round(seconds))
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(n)s s") % {"n": seconds}
     if seconds < 3600:
-        return f"{seconds // 60} min"
+        return _("%(n)s min") % {"n": seconds // 60}
     if seconds < 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
+        return _("%(n)s h") % {"n": number_format(round(seconds / 3600, 1), 1, use_l10n=True)}
+    return _("%(n)s d") % {"n": number_format(round(seconds / 86400, 1), 1, use_l10n=True)}
 
 
 def rate_text(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.0f}%"
+    return "—" if rate is None else _("%(n)s%%") % {"n": f"{rate * 100:.0f}"}
