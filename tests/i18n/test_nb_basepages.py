@@ -116,3 +116,40 @@ def test_a_notification_email_is_in_the_recipients_language(crew, settings):
     (message,) = mail.outbox
     base = settings.SDRCRM_BASE_URL.rstrip("/")
     assert message.body == f"B\n\nÅpne leadet: {base}/leads/{lead.pk}/"
+
+
+@pytest.fixture
+def unsubscribe_path(crew, time_machine):
+    """A Norwegian team's first cadence email went out; the path of its unsubscribe link."""
+    from unittest import mock
+
+    from cadences.services import cadence_ensure_standard, touch_dispatch_due
+    from cadences.tasks import touch_dispatch_task
+    from tests.cadences.helpers import enroll
+
+    time_machine.move_to(at(2027, 5, 3, 10, 0), tick=False)  # a Monday, inside the send window
+    crew.team.language = "nb"
+    crew.team.save(update_fields=["language"])
+    standard = cadence_ensure_standard(team_id=crew.team.pk, actor=crew.manager)
+    with mock.patch.object(touch_dispatch_task, "delay"):
+        enroll(crew.sdr, crew.lead(), standard)
+    touch_dispatch_due()
+    (message,) = mail.outbox
+    return message.extra_headers["List-Unsubscribe"][1:-1].removeprefix("http://127.0.0.1:8000")
+
+
+def test_the_prospects_unsubscribe_page_is_in_bokmaal(unsubscribe_path):
+    public = Client(enforce_csrf_checks=True)
+
+    asked = public.get(unsubscribe_path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<h1>Meld deg av</h1>" in asked
+    assert "Stoppe all e-post fra Nordlys CRM til <strong>" in asked
+    assert '<button type="submit" class="primary">Meld deg av</button>' in asked
+
+    done = public.post(unsubscribe_path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<h1>Du er meldt av</h1>" in done
+    assert "</strong> får ikke flere e-poster fra Nordlys CRM." in done
+
+    broken = Client().get("/u/forged/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert "<h1>Lenken er ikke gyldig</h1>" in broken
+    assert "Svar på e-posten med «meld meg av», så fjerner vi deg." in broken
