@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 
 class Team(models.Model):
@@ -81,13 +82,13 @@ class ClosedDay(models.Model):
 class Role(models.TextChoices):
     SDR = "sdr", "SDR"
     BDR = "bdr", "BDR"
-    AE = "ae", "Account executive"
-    MANAGER = "manager", "Sales manager"
-    MARKETING = "marketing", "Marketing"
-    ADMIN = "admin", "Administrator"
+    AE = "ae", _("Account executive")
+    MANAGER = "manager", _("Sales manager")
+    MARKETING = "marketing", _("Marketing")
+    ADMIN = "admin", _("Administrator")
     # Exercises data subjects' rights across every team (privacy pages only): sees no lead,
     # no figure, nothing of the sales work. Like an admin, belongs to no team.
-    PRIVACY = "privacy", "Privacy officer"
+    PRIVACY = "privacy", _("Privacy officer")
 
 
 # The roles that work with leads; every other role sees none.

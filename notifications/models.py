@@ -10,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NotificationKind(models.TextChoices):
-    HANDOFF = "handoff", "Lead handed off to you"
-    ACCEPTED = "accepted", "Lead accepted"
-    REJECTED = "rejected", "Lead rejected"
-    ESCALATED = "escalated", "Hand-off escalated"
-    INBOUND = "inbound", "Inbound lead"
-    MAILBOX = "mailbox", "Mailbox not working"  # no lead: about the user's own mailbox
+    HANDOFF = "handoff", _("Lead handed off to you")
+    ACCEPTED = "accepted", _("Lead accepted")
+    REJECTED = "rejected", _("Lead rejected")
+    ESCALATED = "escalated", _("Hand-off escalated")
+    INBOUND = "inbound", _("Inbound lead")
+    MAILBOX = "mailbox", _("Mailbox not working")  # no lead: about the user's own mailbox
     # A reply found by the system (the SDR's mailbox, an email provider's webhook).
     REPLY = "reply", _("Reply to your cadence")
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from accounts.models import User
 from leads.models import Lead
+from sdrcrm.i18n import user_language
 from sdrcrm.links import public_url
 from sdrcrm.tasks import enqueue_on_commit
 
@@ -75,16 +76,16 @@ def notification_email_send(*, notification_id: int) -> bool:
     with transaction.atomic():
         n = (
             Notification.objects.select_for_update(of=("self",))
-            .select_related("user", "lead")
+            .select_related("user__team", "lead")
             .filter(pk=notification_id)
             .first()
         )
         if n is None or n.emailed_at is not None or not n.user.email:
             return False
         link = public_url(lead_path(n.lead_id)) if n.lead_id else None
-        opener = _("Open the lead: %(link)s") % {"link": link} if link else ""
-        body = "\n\n".join(part for part in (n.body, opener) if part)
-        send_mail(n.title, body or n.title, None, [n.user.email])
+        with translation.override(user_language(n.user)):
+            body = render_to_string("notifications/email.txt", {"body": n.body, "link": link})
+        send_mail(n.title, body.rstrip("\n") or n.title, None, [n.user.email])
         n.emailed_at = timezone.now()
         n.save(update_fields=["emailed_at"])
     return True

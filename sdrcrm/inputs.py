@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 MIN_YEAR = 2000
@@ -62,6 +63,18 @@ class JsonRefused(ValueError):
     """The JSON is too deep or holds a NUL character; ``str(error)`` says which (safe to show)."""
 
 
+def _nested(max_depth: int) -> str:
+    return ngettext(
+        "The JSON is nested deeper than %(depth)d level.",
+        "The JSON is nested deeper than %(depth)d levels.",
+        max_depth,
+    ) % {"depth": max_depth}
+
+
+def _nul() -> str:
+    return gettext("The JSON holds a NUL character (\\u0000), which is refused.")
+
+
 def check_json(data, *, max_depth: int = MAX_JSON_DEPTH) -> None:
     """Walk parsed JSON without recursion: refuse nesting deeper than ``max_depth`` and any
     key or string holding a NUL character."""
@@ -70,14 +83,14 @@ def check_json(data, *, max_depth: int = MAX_JSON_DEPTH) -> None:
         value, depth = stack.pop()
         if isinstance(value, dict | list):
             if depth > max_depth:
-                raise JsonRefused(f"The JSON is nested deeper than {max_depth} levels.")
+                raise JsonRefused(_nested(max_depth))
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
                 if has_nul(key):
-                    raise JsonRefused("The JSON holds a NUL character (\\u0000), which is refused.")
+                    raise JsonRefused(_nul())
                 stack.append((item, depth + 1))
         elif has_nul(value):
-            raise JsonRefused("The JSON holds a NUL character (\\u0000), which is refused.")
+            raise JsonRefused(_nul())
 
 
 def loads(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH):
@@ -86,6 +99,6 @@ def loads(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH):
     try:
         data = json.loads(raw.decode("utf-8"))  # not UTF-8: UnicodeDecodeError, a ValueError
     except RecursionError as exc:
-        raise JsonRefused(f"The JSON is nested deeper than {max_depth} levels.") from exc
+        raise JsonRefused(_nested(max_depth)) from exc
     check_json(data, max_depth=max_depth)
     return data

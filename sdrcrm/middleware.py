@@ -20,13 +20,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sdrcrm.errors import DomainError, NotAllowed, NotFound
+from sdrcrm.i18n import accept_language, pick
 
 API_PREFIX = "/api/"
 FORM_TYPE = "application/x-www-form-urlencoded"
+NUL_REFUSED = gettext_lazy("The request holds a NUL character (\\x00), which is refused.")
 
 
 def _is_api(request) -> bool:
@@ -37,12 +41,19 @@ def _has_nul(querydict) -> bool:
     return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in querydict.lists())
 
 
-def refuse(request, status: int, message: str) -> HttpResponse:
-    """A 4xx for ``request``: JSON under /api/ or for a client asking for JSON, else a page."""
-    if _is_api(request) or "application/json" in request.headers.get("Accept", ""):
-        return JsonResponse({"detail": message}, status=status)
-    # No RequestContext: this may run before the session and the user are known.
-    return HttpResponse(render_to_string("input_refused.html", {"message": message}), status=status)
+def refuse(request, status: int, message) -> HttpResponse:
+    """A 4xx for ``request``: JSON under /api/ or for a client asking for JSON, else a page.
+    This runs before the user (and LocaleMiddleware) are known: ``message`` (a lazy
+    translation) is in the browser's Accept-Language."""
+    language = pick(accept_language(request.headers.get("Accept-Language", "")))
+    with translation.override(language):
+        if _is_api(request) or "application/json" in request.headers.get("Accept", ""):
+            return JsonResponse({"detail": str(message)}, status=status)
+        # No RequestContext: this may run before the session and the user are known.
+        page = render_to_string("input_refused.html", {"message": message})
+    response = HttpResponse(page, status=status)
+    response.headers["Content-Language"] = language
+    return response
 
 
 class InputGuardMiddleware:
@@ -55,9 +66,7 @@ class InputGuardMiddleware:
             if request.content_type == FORM_TYPE:
                 nul = _has_nul(request.POST)
         if nul:
-            return refuse(
-                request, 400, _("The request holds a NUL character (\\x00), which is refused.")
-            )
+            return refuse(request, 400, NUL_REFUSED)
         return self.get_response(request)
 
 

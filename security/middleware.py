@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import TOTPDevice
 
@@ -63,7 +64,7 @@ class SessionTimeoutMiddleware:
                 or now - started > settings.SDRCRM_SESSION_MAX_SECONDS
             ):
                 logout(request)  # LoginRequiredMiddleware then sends them to the login page
-                messages.info(request, "Your session expired. Please log in again.")
+                messages.info(request, _("Your session expired. Please log in again."))
                 if getattr(request, "htmx", False):
                     login_url = resolve_url(settings.LOGIN_URL)
                     return _htmx_redirect(

@@ -50,9 +50,9 @@ def two_factor(request):
         if totp.device_confirm(device, request.POST.get("code", "")):
             request.session[VERIFIED] = True
             audit_record(actor=user, target=user, action="two_factor_on", changes={})
-            messages.success(request, "Two-factor authentication is on.")
+            messages.success(request, _("Two-factor authentication is on."))
             return redirect("security:two_factor")
-        error = "That code is not right. Type the 6 digits your app shows now."
+        error = _("That code is not right. Type the 6 digits your app shows now.")
     context = {"device": device, "error": error}
     if device.confirmed_at is None:
         context["qr_svg"] = mark_safe(totp.qr_svg(device))  # noqa: S308 (made by segno)
@@ -73,11 +73,11 @@ def two_factor_remove(request):
             messages.error(request, _locked_message(locked))
             return redirect("security:two_factor")
         if not right:
-            messages.error(request, "That code is not right: two-factor stays on.")
+            messages.error(request, _("That code is not right: two-factor stays on."))
             return redirect("security:two_factor")
         audit_record(actor=user, target=user, action="two_factor_off", changes={})
     totp.device_remove(user)
-    messages.success(request, "Two-factor authentication is off.")
+    messages.success(request, _("Two-factor authentication is off."))
     return redirect("security:two_factor")
 
 
@@ -105,7 +105,7 @@ def verify(request):
             request.session[VERIFIED] = True
             request.session.cycle_key()
             return redirect(_next(request))
-        error = error or "That code is not right. Type the 6 digits your app shows now."
+        error = error or _("That code is not right. Type the 6 digits your app shows now.")
     return render(
         request, "security/verify.html", {"error": error, "next": _next(request)}, status=status
     )

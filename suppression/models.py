@@ -6,6 +6,7 @@ import hashlib
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def email_hash(email: str) -> str:
@@ -24,11 +25,11 @@ class Suppression(models.Model):
     whole domain. An address is matched by its hash, so it still counts once erased."""
 
     class Reason(models.TextChoices):
-        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
-        BOUNCED = "bounced", "Bounced"
-        COMPLAINED = "complained", "Complained"
-        MANUAL = "manual", "Added by hand"
-        ERASED = "erased", "Personal data erased"
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained")
+        MANUAL = "manual", _("Added by hand")
+        ERASED = "erased", _("Personal data erased")
 
     # An address entry: email_hash always, email until the person is erased.
     email = models.EmailField(max_length=254, unique=True, null=True, blank=True)

@@ -3,6 +3,7 @@
 ``cadences.services.email_record_*``."""
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from leads.normalize import normalize_email
 from sdrcrm.errors import Invalid
@@ -45,6 +46,6 @@ def suppression_add(*, email: str = "", domain: str = "", reason: str) -> Suppre
         return row
     domain = domain.strip().lower().lstrip("@")
     if not domain or "." not in domain or "@" in domain:
-        raise Invalid("Type a domain such as example.com.", field="domain")
+        raise Invalid(gettext("Type a domain such as example.com."), field="domain")
     row, _ = Suppression.objects.get_or_create(domain=domain, defaults={"reason": reason})
     return row

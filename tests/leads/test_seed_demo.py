@@ -67,6 +67,11 @@ def test_creates_the_documented_users_in_one_team(seeded):
     team = Team.objects.get(name="Nordlys Sales")
     # make run writes the demo's emails to files: the team sends through the site backend.
     assert team.email_via == "site"
+    # The team works in bokmål; maria chose English (README): the others follow the team.
+    assert team.language == "nb"
+    assert dict(User.objects.filter(team=team).values_list("username", "language")) == {
+        username: ("en" if username == "maria" else "") for username in USERS
+    }
     for username, (role, first_name) in USERS.items():
         user = User.objects.get(username=username)
         assert (user.role, user.first_name, user.team_id, user.is_staff) == (

@@ -27,6 +27,8 @@ from leads.services import (
 )
 
 DEMO_PASSWORD = "sdrcrm-demo"
+# The demo team works in bokmål; this user chose English in the user menu (README).
+DEMO_ENGLISH_USER = "maria"
 
 USERS = [
     # username, first, last, role, title
@@ -205,9 +207,11 @@ class Command(BaseCommand):
             team_closed_days_default(team=team)  # 24 and 31 December (adds nothing twice)
             # The demo sends through the site-wide backend (make run writes emails to files
             # under var/mail/), not through mailboxes its SDRs do not have.
-            if team.email_via != "site":
-                team.email_via = "site"
-                team.save(update_fields=["email_via"])
+            # The team works in bokmål (docs/i18n.md): its members' pages and what its
+            # prospects read. One of them, maria, chose English (DEMO_ENGLISH_USER).
+            if (team.email_via, team.language) != ("site", "nb"):
+                team.email_via, team.language = "site", "nb"
+                team.save(update_fields=["email_via", "language"])
             users = self._users(team)
             created = self._leads(users)
         self._seed_other_apps()
@@ -234,6 +238,7 @@ class Command(BaseCommand):
             user, _ = User.objects.get_or_create(username=username)
             user.first_name, user.last_name, user.role, user.title = first, last, role, title
             user.team = team
+            user.language = "en" if username == DEMO_ENGLISH_USER else ""  # "": the team's
             user.email = f"{username}@nordlys.example"
             user.set_password(DEMO_PASSWORD)
             user.save()
