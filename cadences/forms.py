@@ -216,5 +216,5 @@ class SnippetForm(forms.Form):
         choices=settings.LANGUAGES,
         required=False,  # as the cadence's
         label=_("Language"),
-        help_text=_("The cadence editor offers a cadence the snippets in its language first."),
+        help_text=_("In the cadence editor, the snippets in the cadence's language come first."),
     )

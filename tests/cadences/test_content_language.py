@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core import mail
 from django.test import Client
+from rest_framework.test import APIClient
 
 from cadences import templating
 from cadences.models import Cadence, CadenceStep, Snippet
@@ -23,6 +24,7 @@ from cadences.standard import NB_NAME, SNIPPETS, STANDARD, STANDARD_NAME
 from sdrcrm.errors import NotFound
 from tests.cadences.helpers import email, enroll, make_cadence
 from tests.cadences.views.test_cadence_pages import EMAIL_STEP, editor_post
+from tests.fixtures import api_token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +78,16 @@ def test_an_edit_without_the_language_keeps_it_and_a_forged_one_is_refused(crew,
     response = client.post(f"/cadences/{cadence.pk}/edit/", forged)
     assert response.status_code == 400
     assert Cadence.objects.get(pk=cadence.pk).name == "Kept"
+
+
+def test_the_api_gives_the_language_to_its_team_only(crew, other_crew):
+    cadence = make_cadence(crew.manager, [email()], language="nb")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for(crew.sdr)}")
+    response = client.get(f"/api/cadences/{cadence.pk}/")
+    assert (response.status_code, response.json()["language"]) == (200, "nb")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for(other_crew.sdr)}")
+    assert client.get(f"/api/cadences/{cadence.pk}/").status_code == 404
 
 
 def test_a_copy_keeps_the_language(crew):
