@@ -281,3 +281,23 @@ def test_another_teams_snippet_cannot_be_changed_into_another_language(crew, oth
             actor=other_crew.sdr, title="Pris", body="x", language="nb", snippet_id=snippet.pk
         )
     assert Snippet.objects.get(pk=snippet.pk).language == "en"
+
+
+def test_the_migration_gives_existing_rows_their_teams_language(crew, other_crew):
+    """cadences.0007's data step (run here on today's models, as it runs on the historical)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    step = import_module("cadences.migrations.0007_i21content").from_team
+    ours = make_cadence(crew.manager, [email()], name="Ours")
+    theirs = make_cadence(other_crew.manager, [email()], name="Theirs")
+    snippet = snippet_save(actor=crew.sdr, title="Pris", body="490 kr")
+    assert (ours.language, theirs.language, snippet.language) == ("en", "en", "en")
+    _team_language(crew, "nb")
+
+    step(apps, None)
+
+    assert Cadence.objects.get(pk=ours.pk).language == "nb"
+    assert Cadence.objects.get(pk=theirs.pk).language == "en"  # a team without a language
+    assert Snippet.objects.get(pk=snippet.pk).language == "nb"
