@@ -374,9 +374,9 @@ class CadenceOut(serializers.ModelSerializer):
     class Meta:
         model = Cadence
         fields = [
-            "id", "team_id", "owner_id", "name", "description", "window_start", "window_end",
-            "window_days", "stop_on_colleague_reply", "is_archived", "created_at", "updated_at",
-            "steps",
+            "id", "team_id", "owner_id", "name", "description", "language", "window_start",
+            "window_end", "window_days", "stop_on_colleague_reply", "is_archived", "created_at",
+            "updated_at", "steps",
         ]  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 from datetime import datetime, time
 
 from django import forms
+from django.conf import settings
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,17 @@ class CadenceForm(forms.Form):
     name = forms.CharField(max_length=120, label=_("Name"))
     description = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Description")
+    )
+    # Not required: a post without it (an older page, a script) keeps the cadence's language,
+    # or gives a new one the team's (services.authoring.content_language).
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        label=_("Language"),
+        help_text=_(
+            "Write the emails in this language: the unsubscribe line and page the prospect "
+            "sees follow it."
+        ),
     )
     window_start = forms.TimeField(
         initial=time(8, 0), widget=forms.TimeInput(attrs={"type": "time"}), label=_("Send from")
@@ -205,3 +217,9 @@ class ReminderForm(forms.Form):
 class SnippetForm(forms.Form):
     title = forms.CharField(max_length=120, label=_("Title"))
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Body"))
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,  # as the cadence's
+        label=_("Language"),
+        help_text=_("In the cadence editor, the snippets in the cadence's language come first."),
+    )

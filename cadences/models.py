@@ -58,6 +58,15 @@ class Cadence(models.Model):
         on_delete=models.SET_NULL,
         related_name="personal_cadences",
     )
+    # The language of its email templates and of what the product adds for the prospect (the
+    # unsubscribe line and page: sdrcrm/i18n.py). A new cadence takes the team's language.
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        db_default="en",
+        verbose_name=_("Language"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -397,6 +406,14 @@ class Snippet(models.Model):
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="snippets")
     title = models.CharField(max_length=120)
     body = models.TextField()
+    # The language it is written in: the cadence editor offers a cadence's own language first.
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        db_default="en",
+        verbose_name=_("Language"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -405,7 +422,9 @@ class Snippet(models.Model):
     class Meta:
         ordering = ["title"]
         constraints = [
-            models.UniqueConstraint(fields=["team", "title"], name="snippet_unique_title")
+            models.UniqueConstraint(
+                fields=["team", "language", "title"], name="snippet_unique_title"
+            )
         ]
 
     def __str__(self) -> str:

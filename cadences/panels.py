@@ -2,6 +2,8 @@
 the lead page's cadence panel, the snippet picker beside the note field and the lead list's
 "enroll selected" control. Each runs a bounded number of queries."""
 
+from django.utils.translation import get_language
+
 from leads.models import LeadState
 from leads.selectors import user_works_lead
 from sdrcrm import clock
@@ -9,7 +11,7 @@ from sdrcrm import clock
 from .context import enrollment_recipient
 from .models import EnrollmentStatus, Reminder, StopReason, TouchStatus
 from .projection import touches_project
-from .selectors import cadence_scope, lead_enrollments, snippet_list
+from .selectors import cadence_scope, lead_enrollments, snippet_groups, snippet_list
 
 
 def cadence_panel(context, lead) -> dict:
@@ -85,8 +87,15 @@ def enroll_controls(context) -> dict:
 
 
 def snippet_picker(context, target_id: str) -> dict:
-    """A select that inserts one of the team's snippets into the textarea ``target_id``."""
+    """A select that inserts one of the team's snippets into the textarea ``target_id``: the
+    snippets in the language being written first (the cadence's in its editor, else the page's),
+    the others after them, grouped by language when there are several."""
     snippets = context.get("snippets")  # a page with many pickers reads them once
     if snippets is None:
         snippets = list(snippet_list(user=context["request"].user))
-    return {"snippets": snippets, "target_id": target_id}
+    language = context.get("snippet_language") or get_language()
+    return {
+        "snippets": snippets,
+        "groups": snippet_groups(snippets, language),
+        "target_id": target_id,
+    }

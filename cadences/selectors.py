@@ -102,6 +102,16 @@ def snippet_list(*, user: User) -> QuerySet[Snippet]:
     return Snippet.objects.filter(team_id=user.team_id).order_by("title")
 
 
+def snippet_groups(snippets, language: str) -> list[tuple[str, list[Snippet]]]:
+    """Snippets grouped by language for a picker, ``language``'s group first, each group by
+    title: [(the language's name, snippets)]."""
+    names = dict(settings.LANGUAGES)
+    groups: dict[str, list[Snippet]] = {}
+    for snippet in sorted(snippets, key=lambda s: (s.language != language, s.language, s.title)):
+        groups.setdefault(snippet.language, []).append(snippet)
+    return [(names.get(code, code), items) for code, items in groups.items()]
+
+
 def lead_enrollments(*, user: User, lead: Lead) -> list[Enrollment]:
     """Enrollments of a lead the user can already see, newest first, with their touches."""
     return list(

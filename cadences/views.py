@@ -40,7 +40,7 @@ from .forms import (
     forms_in_order,
 )
 from .models import Touch
-from .services import CadenceData, CadenceInvalid, StepData
+from .services import CadenceData, CadenceInvalid, StepData, content_language
 
 # A conflict with the lead's state or wrong input is shown as a message on the page the POST
 # names as ``next`` (the middleware would go back to the Referer); NotFound and NotAllowed are
@@ -103,6 +103,7 @@ def _cadence_data(form, formset) -> CadenceData:
     return CadenceData(
         name=c["name"],
         description=c.get("description", ""),
+        language=c.get("language", ""),
         window_start=c["window_start"],
         window_end=c["window_end"],
         window_days="".join(sorted(c["window_days"])),
@@ -141,13 +142,14 @@ def _editor(request, cadence=None):
     else:
         status = 200
         if cadence is None:
-            form = CadenceForm()
+            form = CadenceForm(initial={"language": content_language(user.team)})
             formset = StepFormSet(prefix="steps")
         else:
             form = CadenceForm(
                 initial={
                     "name": cadence.name,
                     "description": cadence.description,
+                    "language": cadence.language,
                     "window_start": cadence.window_start,
                     "window_end": cadence.window_end,
                     "window_days": list(cadence.window_days),
@@ -171,6 +173,8 @@ def _editor(request, cadence=None):
             "cadence": cadence,
             "fields": templating.FIELDS,
             "snippets": list(selectors.snippet_list(user=user)),
+            # The picker offers the snippets in the cadence's language first.
+            "snippet_language": cadence.language if cadence else content_language(user.team),
         },
         status=status,
     )
@@ -276,7 +280,7 @@ def cadence_archive(request, cadence_id: int):
 def snippet_list(request):
     user = request.user
     _require_cadence_user(user)
-    form = SnippetForm(request.POST or None)
+    form = SnippetForm(request.POST or None, initial={"language": content_language(user.team)})
     if request.method == "POST" and form.is_valid():
         try:
             services.snippet_save(actor=user, **form.cleaned_data)

@@ -65,9 +65,9 @@ def user_language(user, accept: str = "") -> str:
 
 
 def prospect_language(team=None, cadence=None) -> str:
-    """The language a prospect is written to in: the cadence's, else the team's, else the
-    site's. (A cadence has a language once issue 21's content lands; until then ``cadence``
-    contributes nothing.)"""
+    """The language a prospect is written to in: the cadence's (``Cadence.language``, always
+    set: the team's when it was made), else the team's (a web form has no cadence), else the
+    site's."""
     return pick(getattr(cadence, "language", ""), getattr(team, "language", ""))
 
 

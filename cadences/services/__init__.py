@@ -42,7 +42,9 @@ from .authoring import (
     cadence_set_archived,
     cadence_update,
     cadence_validate_steps,
+    content_language,
     snippet_save,
+    snippets_ensure_standard,
 )
 from .calls import lead_call_log
 from .company import WORKING_STATES, company_workers
@@ -131,6 +133,7 @@ __all__ = [
     "cadence_set_archived",
     "cadence_update",
     "cadence_validate_steps",
+    "content_language",
     "company_workers",
     "digest_send_due",
     "email_is_suppressed",
@@ -161,6 +164,7 @@ __all__ = [
     "reminder_create",
     "reminder_done",
     "snippet_save",
+    "snippets_ensure_standard",
     "suppressed_emails",
     "suppression_add",
     "tick",

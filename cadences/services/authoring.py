@@ -5,12 +5,13 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Team, User
 from leads.services import (
     LeadForbidden,
 )
 from sdrcrm import clock
 from sdrcrm.errors import NotFound
+from sdrcrm.i18n import supported
 
 from .. import schedule, templating
 from ..errors import CadenceForbidden, CadenceInvalid
@@ -23,7 +24,7 @@ from ..models import (
     Snippet,
 )
 from ..selectors import cadence_can_change, cadence_scope
-from ..standard import STANDARD_DESCRIPTION, STANDARD_NAME, STANDARD_STEPS
+from ..standard import SNIPPETS, STANDARD
 
 
 @dataclass
@@ -51,6 +52,15 @@ class CadenceData:
     # The exit rule "someone else at the company replied" (None: off for a new cadence,
     # unchanged by an edit).
     stop_on_colleague_reply: bool | None = None
+    # The language of its emails (settings.LANGUAGES); "": the team's for a new cadence,
+    # unchanged by an edit.
+    language: str = ""
+
+
+def content_language(team, language: str = "") -> str:
+    """The language new content is written in: ``language`` if supported, else the team's,
+    else English (``team`` may be None)."""
+    return supported(language) or supported(getattr(team, "language", "")) or "en"
 
 
 def _require_cadence_editor(actor: User) -> None:
@@ -183,6 +193,7 @@ def cadence_create(*, actor: User, data: CadenceData) -> Cadence:
                 window_end=data.window_end or schedule.DEFAULT_WINDOW_END,
                 window_days=data.window_days,
                 stop_on_colleague_reply=bool(data.stop_on_colleague_reply),
+                language=content_language(actor.team, data.language),
                 created_by=actor,
                 owner=_personal_owner(actor),
             )
@@ -216,6 +227,8 @@ def cadence_update(*, actor: User, cadence_id: int, data: CadenceData) -> Cadenc
             cadence.window_days = data.window_days
             if data.stop_on_colleague_reply is not None:
                 cadence.stop_on_colleague_reply = data.stop_on_colleague_reply
+            if supported(data.language):
+                cadence.language = supported(data.language)
             cadence.updated_at = clock.now()
             cadence.save()
             _write_steps(cadence, data.steps)
@@ -242,6 +255,7 @@ def cadence_copy(*, actor: User, cadence_id: int) -> Cadence:
             window_end=source.window_end,
             window_days=source.window_days,
             stop_on_colleague_reply=source.stop_on_colleague_reply,
+            language=source.language,
             created_by=actor,
             owner=_personal_owner(actor),
         )
@@ -264,20 +278,44 @@ def cadence_set_archived(*, actor: User, cadence_id: int, archived: bool) -> Cad
     return cadence
 
 
-def cadence_ensure_standard(*, team_id: int, actor: User | None = None) -> Cadence:
-    """The playbook cadence for a team (created once; idempotent)."""
+def cadence_ensure_standard(
+    *, team_id: int, actor: User | None = None, language: str = ""
+) -> Cadence:
+    """The playbook cadence for a team in ``language``, else in the team's language, else in
+    English (``standard.STANDARD``; created once per language; idempotent)."""
+    team = Team.objects.only("language").get(pk=team_id)
+    code = content_language(team, language)
+    standard = STANDARD[code]
     with transaction.atomic():
         cadence, created = Cadence.objects.get_or_create(
             team_id=team_id,
-            name=STANDARD_NAME,
-            defaults={"description": STANDARD_DESCRIPTION, "created_by": actor},
+            name=standard.name,
+            defaults={"description": standard.description, "created_by": actor, "language": code},
         )
         if created:
-            _write_steps(cadence, [StepData(**step) for step in STANDARD_STEPS])
+            _write_steps(cadence, [StepData(**step) for step in standard.steps])
     return cadence
 
 
-def snippet_save(*, actor: User, title: str, body: str, snippet_id: int | None = None) -> Snippet:
+def snippets_ensure_standard(*, team_id: int) -> int:
+    """The product answers (``standard.SNIPPETS``) in every language, for the demo's teams:
+    the ones missing are added, none is changed. How many were added."""
+    added = 0
+    with transaction.atomic():
+        for code, snippets in SNIPPETS.items():
+            for title, body in snippets:
+                _snippet, created = Snippet.objects.get_or_create(
+                    team_id=team_id, language=code, title=title, defaults={"body": body}
+                )
+                added += created
+    return added
+
+
+def snippet_save(
+    *, actor: User, title: str, body: str, snippet_id: int | None = None, language: str = ""
+) -> Snippet:
+    """Add or edit a snippet. ``language`` "": the team's for a new one, unchanged by an
+    edit."""
     _require_cadence_editor(actor)
     title, body = title.strip(), body.strip()
     if not title or not body:
@@ -286,7 +324,11 @@ def snippet_save(*, actor: User, title: str, body: str, snippet_id: int | None =
         with transaction.atomic():
             if snippet_id is None:
                 return Snippet.objects.create(
-                    team_id=actor.team_id, title=title, body=body, created_by=actor
+                    team_id=actor.team_id,
+                    title=title,
+                    body=body,
+                    language=content_language(actor.team, language),
+                    created_by=actor,
                 )
             snippet = (
                 Snippet.objects.select_for_update()
@@ -297,7 +339,8 @@ def snippet_save(*, actor: User, title: str, body: str, snippet_id: int | None =
             if snippet is None:
                 raise NotFound("No such snippet")
             snippet.title, snippet.body = title, body
-            snippet.save(update_fields=["title", "body"])
+            snippet.language = supported(language) or snippet.language
+            snippet.save(update_fields=["title", "body", "language"])
             return snippet
     except IntegrityError as exc:
         raise CadenceInvalid(_("A snippet with this title exists."), field="title") from exc

@@ -104,7 +104,10 @@ def test_cadences_show_sends_and_replies_per_step(maria, client):
     response = client.get("/dashboards/cadences/")
     assert response.status_code == 200
     (perf,) = response.context["perf"]
-    assert perf["cadence"].name == "Standard outbound (9 touches)"
+    assert (perf["cadence"].name, perf["cadence"].language) == (
+        "Standardkadens (9 kontaktpunkter)",
+        "nb",
+    )
     assert {k: perf["total"][k] for k in ("sent", "replied", "enrolled")} == {
         "sent": 44,
         "replied": 11,

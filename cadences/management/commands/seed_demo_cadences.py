@@ -1,6 +1,6 @@
-"""Demo data for cadences (called by ``seed_demo``): the standard cadence and a snippet
-library for each team, the demo's contacting leads enrolled, and a few reminders due today.
-Idempotent."""
+"""Demo data for cadences (called by ``seed_demo``): the standard cadence and the product
+answers in English and bokmål (``cadences.standard``) for each team, the demo's contacting
+leads enrolled, and a few reminders due today. Idempotent."""
 
 from datetime import timedelta
 
@@ -9,23 +9,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team
-from cadences.models import Enrollment, Reminder, Snippet
-from cadences.services import cadence_ensure_standard, enrollment_create
+from cadences.models import Enrollment, Reminder
+from cadences.services import (
+    cadence_ensure_standard,
+    enrollment_create,
+    snippets_ensure_standard,
+)
 from leads.models import Lead, LeadState
 
-SNIPPETS = [
-    (
-        "Pricing",
-        "Plans start at NOK 490 per user per month, billed yearly; a 30-day trial is free.",
-    ),
-    (
-        "Integrations",
-        "We integrate with Outlook, Gmail, LinkedIn and the common ERP systems; "
-        "the API is open and documented.",
-    ),
-    ("Security", "Data is stored in the EU, encrypted at rest and in transit; we sign a DPA."),
-    ("Onboarding", "A typical team is live in two weeks, with a named onboarding manager."),
-]
+# The demo's team sells from Oslo: its cadences are in bokmål (its members' pages follow the
+# team's or their own language; docs/i18n.md). Other teams get theirs in the team's language.
+NORWEGIAN_TEAM = "Nordlys Sales"
 
 
 class Command(BaseCommand):
@@ -35,9 +29,9 @@ class Command(BaseCommand):
         enrolled = 0
         with transaction.atomic():
             for team in Team.objects.all():
-                cadence = cadence_ensure_standard(team_id=team.pk)
-                for title, body in SNIPPETS:
-                    Snippet.objects.get_or_create(team=team, title=title, defaults={"body": body})
+                language = "nb" if team.name == NORWEGIAN_TEAM else ""
+                cadence = cadence_ensure_standard(team_id=team.pk, language=language)
+                snippets_ensure_standard(team_id=team.pk)
                 leads = Lead.objects.filter(
                     team=team, state=LeadState.CONTACTING, owner__isnull=False
                 ).select_related("owner")

@@ -137,7 +137,8 @@ class Command(BaseCommand):
         self.tz = ZoneInfo(team.time_zone)
         self.users = {u.username: u for u in User.objects.filter(team=team)}
         self.present = timezone.now()
-        self.cadence = cadence_ensure_standard(team_id=team.pk)
+        # The one seed_demo_cadences made: the demo team's cadences are in bokmål.
+        self.cadence = cadence_ensure_standard(team_id=team.pk, language="nb")
         today = self.present.astimezone(self.tz).date()
         first = today - timedelta(days=HISTORY_DAYS - 1)
         self.days = [

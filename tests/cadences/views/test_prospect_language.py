@@ -1,6 +1,7 @@
-"""What a prospect sees is in the team's language (sdrcrm/i18n.py's prospect_translation),
-whatever language the SDR or the visiting browser uses: the email's unsubscribe line and the
-unsubscribe page."""
+"""What a prospect sees is in the cadence's language, which a cadence takes from its team
+when it is made (sdrcrm/i18n.py's prospect_translation), whatever language the SDR or the
+visiting browser uses: the email's unsubscribe line and the unsubscribe page. (The cadence's
+own language winning over the team's: tests/cadences/test_content_language.py.)"""
 
 import re
 
@@ -19,6 +20,9 @@ LANG = re.compile(r'<html lang="([^"]*)">')
 def _send_first_email(crew, standard, *, team_language: str, sdr_language: str = ""):
     crew.team.language = team_language
     crew.team.save(update_fields=["language"])
+    # As if the team had its language when the cadence was made (content_language).
+    standard.language = team_language or "en"
+    standard.save(update_fields=["language"])
     crew.sdr.language = sdr_language
     crew.sdr.save(update_fields=["language"])
     enroll(crew.sdr, crew.lead(), standard)
