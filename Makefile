@@ -84,11 +84,13 @@ deps: $(STAMP)
 
 # Every marked string of the code, templates and Jinja2 partials into the bokmål catalogue
 # (file names only in the references: line numbers would change on every edit and conflict
-# at merge), then compiled. New strings arrive untranslated: translate them (docs/i18n.md).
+# at merge; gettext's guesses for new strings, "fuzzy", dropped: a guess is not a
+# translation), then compiled. New strings arrive untranslated: translate them (docs/i18n.md).
 MESSAGES_IGNORE := $(foreach d,.venv node_modules var tests scripts build docs static,--ignore=$(d))
 messages: deps
 	$(PY) manage.py makemessages -l nb -e html,txt,py,jinja --add-location=file --no-obsolete \
 		$(MESSAGES_IGNORE)
+	msgattrib --clear-fuzzy --empty -o locale/nb/LC_MESSAGES/django.po locale/nb/LC_MESSAGES/django.po
 	$(PY) scripts/messages.py compile
 
 # What the app itself needs (requirements.txt, the image's set), for `make run`: no test or lint

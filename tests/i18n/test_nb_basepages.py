@@ -75,7 +75,7 @@ def test_the_morning_digest_is_in_the_sdrs_language(crew, time_machine):
     (digest,) = mail.outbox
     assert digest.subject == "Dagen din: 2 ting å gjøre"
     assert digest.body.startswith(
-        f"God morgen, {crew.sdr.first_name}!\n\nDu har 2 ting å gjøre i dag (0 over fristen):\n\n"
+        f"God morgen, {crew.sdr.first_name}!\n\nDu har 2 ting å gjøre i dag (0 forsinket):\n\n"
     )
     assert digest.body.endswith("\n\nÅpne dagen din: http://127.0.0.1:8000/today/")
 
@@ -143,7 +143,7 @@ def test_the_prospects_unsubscribe_page_is_in_bokmaal(unsubscribe_path):
 
     asked = public.get(unsubscribe_path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<h1>Meld deg av</h1>" in asked
-    assert "Stoppe all e-post fra Nordlys CRM til <strong>" in asked
+    assert "Stoppe alle e-poster fra Nordlys CRM til <strong>" in asked
     assert '<button type="submit" class="primary">Meld deg av</button>' in asked
 
     done = public.post(unsubscribe_path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -151,5 +151,5 @@ def test_the_prospects_unsubscribe_page_is_in_bokmaal(unsubscribe_path):
     assert "</strong> får ikke flere e-poster fra Nordlys CRM." in done
 
     broken = Client().get("/u/forged/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
-    assert "<h1>Lenken er ikke gyldig</h1>" in broken
+    assert "<h1>Denne lenken er ikke gyldig</h1>" in broken
     assert "Svar på e-posten med «meld meg av», så fjerner vi deg." in broken

@@ -126,6 +126,6 @@ def test_the_morning_digest_is_in_the_sdrs_language(nb, now, time_machine):  # n
     assert digest_send_due() == 1
 
     (message,) = mail.outbox
-    assert message.subject == "Dagen din: 1 å gjøre"
+    assert message.subject == "Dagen din: 1 ting å gjøre"
     assert message.body.startswith(f"God morgen, {nb.sdr.first_name}!\n\n")
     assert "Du har 1 ting å gjøre i dag (1 forsinket):" in message.body

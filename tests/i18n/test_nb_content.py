@@ -27,7 +27,7 @@ def test_the_cadence_editor_asks_for_the_language_in_bokmal(norwegian, client):
         "Skriv e-postene på dette språket. Avmeldingslenken og avmeldingssiden "
         "kontaktpersonen ser, kommer også på dette språket."
     ) in html
-    assert '<option value="">Sett inn et standardsvar…</option>' in html
+    assert '<option value="">Sett inn standardsvar…</option>' in html
     assert ">Sett inn et standardsvar</label>" in html
     assert "Insert a snippet" not in html
 
