@@ -4,15 +4,16 @@ scope. Every cell goes through ``sdrcrm.spreadsheet.neutralise``."""
 from collections.abc import Iterator
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
 from .selectors import SORTS, LeadFilters, lead_list
 
 HEADER = [
-    "Lead id", "State", "Source", "Owner", "AE", "Score", "First name", "Last name", "Email",
-    "Phone", "Title", "Company", "Domain", "Industry", "Employees", "Country", "Created",
-    "State changed",
+    _("Lead id"), _("State"), _("Source"), _("Owner"), _("AE"), _("Score"), _("First name"),
+    _("Last name"), _("Email"), _("Phone"), _("Title"), _("Company"), _("Domain"),
+    _("Industry"), _("Employees"), _("Country"), _("Created"), _("State changed"),
 ]  # fmt: skip
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header
 

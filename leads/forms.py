@@ -10,35 +10,42 @@ from .selectors import DEFAULT_SORT, SORTS, LeadFilters
 
 
 class LeadFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search")
+    q = forms.CharField(required=False, max_length=200, label=_("Search"))
     state = forms.MultipleChoiceField(
         required=False, choices=LeadState.choices, widget=forms.CheckboxSelectMultiple
     )
-    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *LeadSource.choices])
-    owner = forms.ChoiceField(required=False, choices=[("", "Anyone")])
-    industry = forms.CharField(required=False, max_length=120)
-    score_min = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score from")
-    score_max = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score to")
+    source = forms.ChoiceField(
+        required=False, choices=[("", _("Any source")), *LeadSource.choices], label=_("Source")
+    )
+    owner = forms.ChoiceField(required=False, choices=[("", _("Anyone"))], label=_("Owner"))
+    industry = forms.CharField(required=False, max_length=120, label=_("Industry"))
+    score_min = forms.IntegerField(
+        required=False, min_value=0, max_value=100, label=_("Score from")
+    )
+    score_max = forms.IntegerField(required=False, min_value=0, max_value=100, label=_("Score to"))
     created_from = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        label="Created from",
+        label=_("Created from"),
         validators=[validate_date_range],
     )
     created_to = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        label="Created to",
+        label=_("Created to"),
         validators=[validate_date_range],
     )
     sort = forms.ChoiceField(
-        required=False, choices=[(k, v[0]) for k, v in SORTS.items()], initial=DEFAULT_SORT
+        required=False,
+        choices=[(k, v[0]) for k, v in SORTS.items()],
+        initial=DEFAULT_SORT,
+        label=_("Sort"),
     )
     cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
     def __init__(self, *args, owners=(), show_owner_filter=True, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "Anyone"), ("me", "Me"), ("unassigned", "Unassigned pool")]
+        choices = [("", _("Anyone")), ("me", _("Me")), ("unassigned", _("Unassigned pool"))]
         choices += [(str(u.pk), str(u)) for u in owners]
         self.fields["owner"].choices = choices
         if not show_owner_filter:
@@ -67,33 +74,35 @@ class LeadFilterForm(forms.Form):
 
 class LeadForm(forms.Form):
     # The prospect
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100, required=False)
-    email = forms.EmailField(max_length=254, required=False)
-    phone = forms.CharField(max_length=40, required=False)
-    title = forms.CharField(max_length=150, required=False, label="Job title")
+    first_name = forms.CharField(max_length=100, label=_("First name"))
+    last_name = forms.CharField(max_length=100, required=False, label=_("Last name"))
+    email = forms.EmailField(max_length=254, required=False, label=_("Email"))
+    phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
+    title = forms.CharField(max_length=150, required=False, label=_("Job title"))
     role = forms.ChoiceField(
         choices=ProspectRole.choices,
         required=False,
         label=_("Buying role"),
         help_text=_("Decision maker is one of the roles: the one who decides."),
     )
-    linkedin_url = forms.CharField(max_length=300, required=False, label="LinkedIn URL")
-    time_zone = forms.CharField(max_length=64, required=False, label="Time zone")
-    do_not_contact = forms.BooleanField(required=False, label="Do not contact")
+    linkedin_url = forms.CharField(max_length=300, required=False, label=_("LinkedIn URL"))
+    time_zone = forms.CharField(max_length=64, required=False, label=_("Time zone"))
+    do_not_contact = forms.BooleanField(required=False, label=_("Do not contact"))
     # The company
-    company_name = forms.CharField(max_length=200, required=False, label="Company")
-    company_website = forms.CharField(max_length=300, required=False, label="Website")
-    company_industry = forms.CharField(max_length=120, required=False, label="Industry")
+    company_name = forms.CharField(max_length=200, required=False, label=_("Company"))
+    company_website = forms.CharField(max_length=300, required=False, label=_("Website"))
+    company_industry = forms.CharField(max_length=120, required=False, label=_("Industry"))
     company_employee_count = forms.IntegerField(
-        required=False, min_value=0, max_value=lead_fields.EMPLOYEES_MAX, label="Employees"
+        required=False, min_value=0, max_value=lead_fields.EMPLOYEES_MAX, label=_("Employees")
     )
     company_annual_revenue = AmountField(
-        required=False, min_value=0, max_value=lead_fields.REVENUE_MAX, label="Annual revenue"
+        required=False, min_value=0, max_value=lead_fields.REVENUE_MAX, label=_("Annual revenue")
     )
-    company_country = forms.CharField(max_length=2, required=False, label="Country (ISO code)")
-    company_time_zone = forms.CharField(max_length=64, required=False, label="Company time zone")
-    company_linkedin_url = forms.CharField(max_length=300, required=False, label="Company LinkedIn")
+    company_country = forms.CharField(max_length=2, required=False, label=_("Country (ISO code)"))
+    company_time_zone = forms.CharField(max_length=64, required=False, label=_("Company time zone"))
+    company_linkedin_url = forms.CharField(
+        max_length=300, required=False, label=_("Company LinkedIn")
+    )
     no_company_reason = forms.CharField(
         max_length=lead_fields.NO_COMPANY_REASON_MAX,
         required=False,
@@ -103,14 +112,16 @@ class LeadForm(forms.Form):
         ),
     )
     # The lead
-    source = forms.ChoiceField(choices=LeadSource.choices, initial=LeadSource.OUTBOUND)
+    source = forms.ChoiceField(
+        choices=LeadSource.choices, initial=LeadSource.OUTBOUND, label=_("Source")
+    )
     owner = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, label="Owner", choices=[]
+        required=False, coerce=int, empty_value=None, label=_("Owner"), choices=[]
     )
     version = forms.IntegerField(
         required=False,
         widget=forms.HiddenInput,
-        error_messages={"invalid": "This form is out of date: reload the page and try again."},
+        error_messages={"invalid": _("This form is out of date: reload the page and try again.")},
     )
 
     PROSPECT_FIELDS = list(lead_fields.PROSPECT_FIELDS)
@@ -121,7 +132,7 @@ class LeadForm(forms.Form):
         if owners is None:
             del self.fields["owner"]
         else:
-            self.fields["owner"].choices = [("", "Unassigned pool")] + [
+            self.fields["owner"].choices = [("", _("Unassigned pool"))] + [
                 (u.pk, str(u)) for u in owners
             ]
 
@@ -176,22 +187,22 @@ class TransitionForm(forms.Form):
 
     def __init__(self, *args, aes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ae"].choices = [("", "Choose an AE")] + [(u.pk, str(u)) for u in aes]
+        self.fields["ae"].choices = [("", _("Choose an AE"))] + [(u.pk, str(u)) for u in aes]
 
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}), label="Note"
+        max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Note")
     )
 
 
 class CallForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[("", "Choose an outcome"), *CallOutcome.choices])
+    outcome = forms.ChoiceField(choices=[("", _("Choose an outcome")), *CallOutcome.choices])
     notes = forms.CharField(
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Call notes",
+        label=_("Call notes"),
     )
 
 
@@ -203,7 +214,7 @@ class BulkAssignForm(forms.Form):
         # Shown on the lead list next to the filter form, which has its own "owner" field.
         kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "Assign to…"), ("pool", "Unassigned pool")] + [
+        self.fields["owner"].choices = [("", _("Assign to…")), ("pool", _("Unassigned pool"))] + [
             (str(u.pk), str(u)) for u in owners
         ]
 

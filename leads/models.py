@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 
@@ -127,15 +128,15 @@ class Prospect(models.Model):
 
 
 class LeadState(models.TextChoices):
-    NEW = "new", "New"
-    RESEARCHING = "researching", "Researching"
-    CONTACTING = "contacting", "Contacting"
-    ENGAGED = "engaged", "Engaged"
-    QUALIFIED = "qualified", "Qualified"
-    HANDED_OFF = "handed_off", "Handed off"
-    ACCEPTED = "accepted", "Accepted"
-    DISQUALIFIED = "disqualified", "Disqualified"
-    NURTURE = "nurture", "Nurture"
+    NEW = "new", _("New")
+    RESEARCHING = "researching", _("Researching")
+    CONTACTING = "contacting", _("Contacting")
+    ENGAGED = "engaged", _("Engaged")
+    QUALIFIED = "qualified", _("Qualified")
+    HANDED_OFF = "handed_off", _("Handed off")
+    ACCEPTED = "accepted", _("Accepted")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+    NURTURE = "nurture", _("Nurture")
 
 
 OPEN_STATES = (
@@ -154,23 +155,23 @@ STALL_STATES = [s.value for s in (*OPEN_STATES, LeadState.HANDED_OFF)]
 
 
 class LeadSource(models.TextChoices):
-    INBOUND = "inbound", "Inbound"
-    OUTBOUND = "outbound", "Outbound"
-    MARKETING_LIST = "marketing_list", "Marketing list"
-    WEB_FORM = "web_form", "Web form"
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")
+    MARKETING_LIST = "marketing_list", _("Marketing list")
+    WEB_FORM = "web_form", _("Web form")
 
 
 class DisqualifyReason(models.TextChoices):
-    NO_NEED = "no_need", "No need"
-    TOO_SMALL = "too_small", "Too small"
-    NO_BUDGET = "no_budget", "No budget"
-    NO_AUTHORITY = "no_authority", "Not the decision maker and no path"
-    COMPETITOR = "competitor", "Competitor customer"
-    NO_RESPONSE = "no_response", "No response"
-    WRONG_INDUSTRY = "wrong_industry", "Excluded industry"
-    BAD_DATA = "bad_data", "Wrong or unusable contact data"
-    DUPLICATE = "duplicate", "Duplicate"
-    OTHER = "other", "Other"
+    NO_NEED = "no_need", _("No need")
+    TOO_SMALL = "too_small", _("Too small")
+    NO_BUDGET = "no_budget", _("No budget")
+    NO_AUTHORITY = "no_authority", _("Not the decision maker and no path")
+    COMPETITOR = "competitor", _("Competitor customer")
+    NO_RESPONSE = "no_response", _("No response")
+    WRONG_INDUSTRY = "wrong_industry", _("Excluded industry")
+    BAD_DATA = "bad_data", _("Wrong or unusable contact data")
+    DUPLICATE = "duplicate", _("Duplicate")
+    OTHER = "other", _("Other")
 
 
 class RejectReason(models.TextChoices):
@@ -301,11 +302,11 @@ class Lead(FSMModelMixin, models.Model):
     version = models.PositiveIntegerField(default=1)
 
     CHECKLIST_FIELDS = (
-        ("role_known", "Role known"),
-        ("decision_maker_identified", "Decision maker identified"),
-        ("need_understood", "Need understood"),
-        ("website_checked", "Website checked"),
-        ("linkedin_checked", "LinkedIn checked"),
+        ("role_known", _("Role known")),
+        ("decision_maker_identified", _("Decision maker identified")),
+        ("need_understood", _("Need understood")),
+        ("website_checked", _("Website checked")),
+        ("linkedin_checked", _("LinkedIn checked")),
     )
 
     class Meta:
@@ -388,7 +389,7 @@ class Lead(FSMModelMixin, models.Model):
         source=LeadState.NEW,
         target=LeadState.RESEARCHING,
         permission=_works_lead,
-        custom={"label": "Start research"},
+        custom={"label": _("Start research")},
     )
     def start_research(self):
         pass
@@ -398,7 +399,7 @@ class Lead(FSMModelMixin, models.Model):
         source=[LeadState.NEW, LeadState.RESEARCHING],
         target=LeadState.CONTACTING,
         permission=_works_lead,
-        custom={"label": "Start contacting"},
+        custom={"label": _("Start contacting")},
     )
     def start_contacting(self):
         pass
@@ -408,7 +409,7 @@ class Lead(FSMModelMixin, models.Model):
         source=[LeadState.CONTACTING, LeadState.RESEARCHING],
         target=LeadState.ENGAGED,
         permission=_works_lead,
-        custom={"label": "Prospect engaged"},
+        custom={"label": _("Prospect engaged")},
     )
     def engage(self):
         pass
@@ -418,7 +419,7 @@ class Lead(FSMModelMixin, models.Model):
         source=[LeadState.RESEARCHING, LeadState.CONTACTING, LeadState.ENGAGED],
         target=LeadState.QUALIFIED,
         permission=_works_lead,
-        custom={"label": "Qualify"},
+        custom={"label": _("Qualify")},
     )
     def qualify(self, *, at):
         self.qualified_at = at
@@ -428,7 +429,7 @@ class Lead(FSMModelMixin, models.Model):
         source=LeadState.QUALIFIED,
         target=LeadState.HANDED_OFF,
         permission=_works_lead,
-        custom={"label": "Hand off to AE", "needs": "ae"},
+        custom={"label": _("Hand off to AE"), "needs": "ae"},
     )
     def hand_off(self, *, at, ae, brief=""):
         self.assigned_ae = ae
@@ -443,7 +444,7 @@ class Lead(FSMModelMixin, models.Model):
         source=LeadState.HANDED_OFF,
         target=LeadState.ACCEPTED,
         permission=_is_assigned_ae,
-        custom={"label": "Accept"},
+        custom={"label": _("Accept")},
     )
     def accept(self, *, at):
         self.accepted_at = at
@@ -453,7 +454,7 @@ class Lead(FSMModelMixin, models.Model):
         source=LeadState.HANDED_OFF,
         target=LeadState.ENGAGED,
         permission=_is_assigned_ae,
-        custom={"label": "Reject and return to SDR", "needs": "reason"},
+        custom={"label": _("Reject and return to SDR"), "needs": "reason"},
     )
     def reject(self, *, at, reason, code=""):
         self.rejection_code = code
@@ -467,7 +468,7 @@ class Lead(FSMModelMixin, models.Model):
         source=[*OPEN_STATES, LeadState.NURTURE],
         target=LeadState.DISQUALIFIED,
         permission=_works_lead,
-        custom={"label": "Disqualify", "needs": "disqualify_reason"},
+        custom={"label": _("Disqualify"), "needs": "disqualify_reason"},
     )
     def disqualify(self, *, at, reason, note=""):
         self.disqualified_from = self.state
@@ -481,7 +482,7 @@ class Lead(FSMModelMixin, models.Model):
         source=LeadState.DISQUALIFIED,
         target=RETURN_VALUE(*OPEN_STATES, LeadState.NURTURE),
         permission=_works_lead,
-        custom={"label": "Undo disqualification"},
+        custom={"label": _("Undo disqualification")},
     )
     def reopen(self):
         """Undo a scrap (e.g. the automatic one after a break-up email): back to where it was."""
@@ -499,7 +500,7 @@ class Lead(FSMModelMixin, models.Model):
         source=list(OPEN_STATES),
         target=LeadState.NURTURE,
         permission=_works_lead,
-        custom={"label": "Nurture (not now)", "needs": "recycle_on"},
+        custom={"label": _("Nurture (not now)"), "needs": "recycle_on"},
     )
     def nurture(self, *, recycle_on):
         self.recycle_on = recycle_on
@@ -509,25 +510,25 @@ class Lead(FSMModelMixin, models.Model):
         source=LeadState.NURTURE,
         target=LeadState.NEW,
         permission=_works_lead,
-        custom={"label": "Recycle now"},
+        custom={"label": _("Recycle now")},
     )
     def recycle(self):
         self.recycle_on = None
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", "Created"
-    TRANSITION = "transition", "State changed"
-    NOTE = "note", "Note"
-    CALL = "call", "Call"
-    EMAIL = "email", "Email"
-    SCORE = "score", "Score changed"
-    ASSIGNMENT = "assignment", "Assignment"
-    EDIT = "edit", "Edited"
-    CHECKLIST = "checklist", "Research checklist"
-    CADENCE = "cadence", "Cadence"
-    TASK = "task", "Task"
-    REPLY = "reply", "Reply"
+    CREATED = "created", _("Created")
+    TRANSITION = "transition", _("State changed")
+    NOTE = "note", _("Note")
+    CALL = "call", pgettext_lazy("timeline entry", "Call")
+    EMAIL = "email", _("Email")
+    SCORE = "score", _("Score changed")
+    ASSIGNMENT = "assignment", _("Assignment")
+    EDIT = "edit", _("Edited")
+    CHECKLIST = "checklist", _("Research checklist")
+    CADENCE = "cadence", _("Cadence")
+    TASK = "task", _("Task")
+    REPLY = "reply", _("Reply")
     # What the sync of the SDR's mailbox read (inbox app): each outcome its own kind.
     AUTO_REPLY = "auto_reply", _("Automatic reply")
     BOUNCE = "bounce", _("Delivery failure")
@@ -536,13 +537,13 @@ class EventKind(models.TextChoices):
 
 
 class CallOutcome(models.TextChoices):
-    CONNECTED = "connected", "Connected"
-    MEETING_BOOKED = "meeting_booked", "Connected: meeting booked"
-    NO_ANSWER = "no_answer", "No answer"
-    VOICEMAIL = "voicemail", "Left voicemail"
-    BUSY = "busy", "Busy"
-    WRONG_NUMBER = "wrong_number", "Wrong number"
-    NOT_INTERESTED = "not_interested", "Not interested"
+    CONNECTED = "connected", pgettext_lazy("call outcome", "Connected")
+    MEETING_BOOKED = "meeting_booked", _("Connected: meeting booked")
+    NO_ANSWER = "no_answer", _("No answer")
+    VOICEMAIL = "voicemail", _("Left voicemail")
+    BUSY = "busy", _("Busy")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    NOT_INTERESTED = "not_interested", _("Not interested")
 
 
 class LeadEvent(models.Model):

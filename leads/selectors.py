@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from sdrcrm.errors import NotFound
@@ -138,11 +139,11 @@ def team_aes(*, team_id: int | None) -> QuerySet[User]:
 
 SORTS = {
     # name: (label, [(expression name, descending)])
-    "-created": ("Newest first", [("created_at", True), ("id", True)]),
-    "created": ("Oldest first", [("created_at", False), ("id", False)]),
-    "-updated": ("Recently changed", [("updated_at", True), ("id", True)]),
-    "-score": ("Highest score", [("score_key", True), ("id", True)]),
-    "score": ("Lowest score", [("score_key", False), ("id", False)]),
+    "-created": (gettext_lazy("Newest first"), [("created_at", True), ("id", True)]),
+    "created": (gettext_lazy("Oldest first"), [("created_at", False), ("id", False)]),
+    "-updated": (gettext_lazy("Recently changed"), [("updated_at", True), ("id", True)]),
+    "-score": (gettext_lazy("Highest score"), [("score_key", True), ("id", True)]),
+    "score": (gettext_lazy("Lowest score"), [("score_key", False), ("id", False)]),
 }
 DEFAULT_SORT = "-created"
 

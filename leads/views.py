@@ -93,14 +93,15 @@ def lead_export(request):
     filters = form.to_filters() if params else LeadFilterForm().to_filters()
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     rows = lead_export_rows(user=user, filters=filters)
+    header = [str(h) for h in HEADER]
     if fmt == "xlsx":
-        tmp = xlsx_file(HEADER, itertools.islice(rows, XLSX_MAX_ROWS), title="Leads")
+        tmp = xlsx_file(header, itertools.islice(rows, XLSX_MAX_ROWS), title=_("Leads"))
         return FileResponse(tmp, as_attachment=True, filename=f"leads-{stamp}.xlsx",
                             content_type="application/vnd.openxmlformats-officedocument"
                             ".spreadsheetml.sheet")  # fmt: skip
     writer = csv.writer(Echo())
     lines = itertools.chain(
-        [writer.writerow(HEADER)], (writer.writerow(map(neutralise, r)) for r in rows)
+        [writer.writerow(header)], (writer.writerow(map(neutralise, r)) for r in rows)
     )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
@@ -178,8 +179,8 @@ def lead_transition(request, lead_id: int, name: str):
     if not form.is_valid():
         messages.error(
             request,
-            "The form was not valid: "
-            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            _("The form was not valid: %(errors)s")
+            % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())},
         )
         return redirect("leads:detail", lead_id=lead_id)
     d = form.cleaned_data
@@ -203,7 +204,9 @@ def lead_transition(request, lead_id: int, name: str):
     except NotFound:  # visible a moment ago (checked above)
         return lead_changed_meanwhile(request)
     else:
-        messages.success(request, f"Lead is now {LeadState(lead.state).label}.")
+        messages.success(
+            request, _("Lead is now %(state)s.") % {"state": LeadState(lead.state).label}
+        )
     if request.htmx:
         return HttpResponseClientRedirect(reverse("leads:detail", args=[lead_id]))
     return redirect("leads:detail", lead_id=lead_id)
@@ -223,11 +226,11 @@ def lead_note(request, lead_id: int):
             form.add_error("body", str(exc))
             extra["note_form"] = form
         else:
-            extra["flash"] = "Note added."
+            extra["flash"] = _("Note added.")
     else:
         extra["note_form"] = form
     if not request.htmx and "note_form" in extra:
-        messages.error(request, "The note was empty: nothing was saved.")
+        messages.error(request, _("The note was empty: nothing was saved."))
     return _after_post(request, lead_id, "leads/_activity.html", **extra)
 
 
@@ -256,7 +259,7 @@ def lead_claim(request, lead_id: int):
     except services.LeadConflict as exc:
         messages.error(request, str(exc))
         return redirect("leads:list")
-    messages.success(request, "The lead is yours.")
+    messages.success(request, _("The lead is yours."))
     return redirect("leads:detail", lead_id=lead_id)
 
 
@@ -272,7 +275,7 @@ def lead_bulk_assign(request):
         "?" + request.POST["query"] if request.POST.get("query") else ""
     )
     if not form.is_valid() or not ids:
-        messages.error(request, "Select leads and who to assign them to.")
+        messages.error(request, _("Select leads and who to assign them to."))
         return redirect(back)
     owner = form.cleaned_data["owner"]
     try:
@@ -331,7 +334,7 @@ def lead_create(request):
         else:
             for notice in notices:
                 messages.info(request, notice)
-            messages.success(request, "Lead created.")
+            messages.success(request, _("Lead created."))
             return redirect("leads:detail", lead_id=lead.pk)
     return render(
         request,
@@ -366,7 +369,7 @@ def lead_edit(request, lead_id: int):
         except LeadInvalid as exc:
             _apply_lead_error(form, exc)
         else:
-            messages.success(request, "Lead saved.")
+            messages.success(request, _("Lead saved."))
             return redirect("leads:detail", lead_id=lead_id)
     return render(
         request,

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -21,9 +22,9 @@ from .transitions import lead_transition
 def lead_add_note(*, actor: User, lead_id: int, body: str) -> LeadEvent:
     body = body.strip()
     if not body:
-        raise LeadInvalid("Write something in the note.", field="body")
+        raise LeadInvalid(_("Write something in the note."), field="body")
     if len(body) > 10_000:
-        raise LeadInvalid("A note is at most 10,000 characters.", field="body")
+        raise LeadInvalid(_("A note is at most 10,000 characters."), field="body")
     with transaction.atomic():
         lead = _lock(actor, lead_id)
         if not (lead.assigned_ae_id == actor.id):
@@ -33,7 +34,7 @@ def lead_add_note(*, actor: User, lead_id: int, body: str) -> LeadEvent:
 
 def lead_log_call(*, actor: User, lead_id: int, outcome: str, notes: str = "") -> LeadEvent:
     if outcome not in CallOutcome.values:
-        raise LeadInvalid("Choose the call's outcome.", field="outcome")
+        raise LeadInvalid(_("Choose the call's outcome."), field="outcome")
     with transaction.atomic():
         lead = _lock(actor, lead_id)
         _require_works(actor, lead)
@@ -42,7 +43,7 @@ def lead_log_call(*, actor: User, lead_id: int, outcome: str, notes: str = "") -
             kind=EventKind.CALL,
             actor=actor,
             body=notes.strip(),
-            payload={"outcome": outcome, "outcome_label": CallOutcome(outcome).label},
+            payload={"outcome": outcome, "outcome_label": str(CallOutcome(outcome).label)},
         )
         # A booked meeting means the prospect answered: the lead is engaged (which also ends
         # its cadence: cadences stop for leads that leave contacting).
@@ -59,7 +60,7 @@ def lead_set_checklist_item(*, actor: User, lead_id: int, item: str, done: bool)
     changes nothing and records nothing (a double click is harmless)."""
     names = dict(Lead.CHECKLIST_FIELDS)
     if item not in names:
-        raise LeadInvalid("Unknown checklist item.")
+        raise LeadInvalid(_("Unknown checklist item."))
     with transaction.atomic():
         lead = _lock(actor, lead_id)
         _require_works(actor, lead)
@@ -73,7 +74,7 @@ def lead_set_checklist_item(*, actor: User, lead_id: int, item: str, done: bool)
             kind=EventKind.CHECKLIST,
             actor=actor,
             at=now,
-            body=f"{names[item]}: {'done' if done else 'not done'}",
+            body=(_("%(item)s: done") if done else _("%(item)s: not done")) % {"item": names[item]},
             payload={"item": item, "done": done},
         )
     return lead

@@ -20,7 +20,7 @@ from .events import lead_event_record
 def lead_claim(*, actor: User, lead_id: int) -> Lead:
     """An SDR/BDR takes a lead from the team's unassigned pool. First click wins."""
     if not actor.is_prospector:
-        raise LeadForbidden("Only SDRs and BDRs claim leads from the pool.")
+        raise LeadForbidden(_("Only SDRs and BDRs claim leads from the pool."))
 
     with transaction.atomic():
         # Lock among the team's leads, not the claimer's scope: a lead someone else claimed
@@ -39,7 +39,12 @@ def lead_claim(*, actor: User, lead_id: int) -> Lead:
                 return lead
             raise LeadConflict(f"{lead.owner} claimed this lead first.")
         _owner_set(
-            lead, actor, actor=actor, now=timezone.now(), body=f"Claimed by {actor}", claim=True
+            lead,
+            actor,
+            actor=actor,
+            now=timezone.now(),
+            body=_("Claimed by %(name)s") % {"name": actor},
+            claim=True,
         )
     return lead
 
@@ -63,10 +68,10 @@ def lead_bulk_assign(*, actor: User, lead_ids: list[int], owner_id: int | None) 
     """A manager assigns leads of their team to one SDR/BDR (or back to the pool).
     Returns how many leads changed owner; leads outside the manager's scope are ignored."""
     if not (actor.is_manager or actor.is_admin_role):
-        raise LeadForbidden("Only managers assign leads.")
+        raise LeadForbidden(_("Only managers assign leads."))
     lead_ids = sorted({int(i) for i in lead_ids})
     if not lead_ids:
-        raise LeadInvalid("Select at least one lead.", field="lead_ids")
+        raise LeadInvalid(_("Select at least one lead."), field="lead_ids")
     owner = None
     if owner_id is not None:
         owners = User.objects.filter(pk=owner_id, role__in=[Role.SDR, Role.BDR], is_active=True)
@@ -74,7 +79,7 @@ def lead_bulk_assign(*, actor: User, lead_ids: list[int], owner_id: int | None) 
             owners = owners.filter(team_id=actor.team_id)
         owner = owners.first()
         if owner is None:
-            raise LeadInvalid("Choose an SDR or BDR of your team.", field="owner")
+            raise LeadInvalid(_("Choose an SDR or BDR of your team."), field="owner")
     changed = 0
     with transaction.atomic():
         leads = list(
@@ -96,8 +101,12 @@ def lead_bulk_assign(*, actor: User, lead_ids: list[int], owner_id: int | None) 
                 owner,
                 actor=actor,
                 now=now,
-                body=f"Assigned to {owner or 'the unassigned pool'}"
-                + (f" (was {previous})" if previous else ""),
+                body=(
+                    _("Assigned to %(name)s") % {"name": owner}
+                    if owner
+                    else _("Assigned to the unassigned pool")
+                )
+                + ((" " + _("(was %(name)s)") % {"name": previous}) if previous else ""),
             )
             changed += 1
     return changed

@@ -50,9 +50,12 @@ def _last_changer(lead: Lead, kinds=VERSIONED_KINDS) -> str:
         .first()
     )
     if event is None:
-        return "someone else"
-    who = str(event.actor) if event.actor else "the system"
-    return f"{who} at {timezone.localtime(event.created_at):%H:%M}"
+        return _("someone else")
+    who = str(event.actor) if event.actor else _("the system")
+    return _("%(who)s at %(time)s") % {
+        "who": who,
+        "time": f"{timezone.localtime(event.created_at):%H:%M}",
+    }
 
 
 def _state_label(state: str) -> str:
@@ -61,4 +64,4 @@ def _state_label(state: str) -> str:
 
 def _require_works(actor: User, lead: Lead) -> None:
     if not user_works_lead(actor, lead):
-        raise LeadForbidden("Only the lead's SDR or a manager of its team can do this.")
+        raise LeadForbidden(_("Only the lead's SDR or a manager of its team can do this."))

@@ -89,7 +89,7 @@ def _clean_prospect_values(data: LeadData) -> dict:
     values["last_name"] = normalize_name(values["last_name"])
     values["email"] = normalize_email(values["email"])
     if not values["first_name"]:
-        raise LeadInvalid("The prospect needs a first name.", field="first_name")
+        raise LeadInvalid(_("The prospect needs a first name."), field="first_name")
     return values
 
 
@@ -112,7 +112,7 @@ def _company_for(data: LeadData, *, team_id: int) -> tuple[Company | None, bool]
     name = normalize_name(data.company_name)
     domain = normalize_domain(data.company_domain or data.company_website)
     if (data.company_domain or data.company_website) and domain is None:
-        raise LeadInvalid("That website is not a valid domain.", field="company_website")
+        raise LeadInvalid(_("That website is not a valid domain."), field="company_website")
     if not name and not domain:
         return None, False
     values = _company_values(data, fallback_name=domain)
@@ -202,49 +202,56 @@ def lead_create(*, actor: User, data: LeadData) -> tuple[Lead, list[str]]:
     was matched by its domain). A prospect of the team whose email already has an active lead
     is refused, naming that lead if the user may see it."""
     if not (actor.is_prospector or actor.is_manager or actor.is_admin_role):
-        raise LeadForbidden("Your role cannot create leads.")
+        raise LeadForbidden(_("Your role cannot create leads."))
     if actor.team_id is None:
-        raise LeadForbidden("You need to belong to a team to create leads.")
+        raise LeadForbidden(_("You need to belong to a team to create leads."))
     if data.source not in LeadSource.values:
-        raise LeadInvalid("Choose a source.", field="source")
+        raise LeadInvalid(_("Choose a source."), field="source")
     prospect_values = _clean_prospect_values(data)
     owner_id = data.owner_id
     if actor.is_prospector:
         owner_id = actor.pk if owner_id in (None, actor.pk) else owner_id
         if owner_id != actor.pk:
-            raise LeadForbidden("SDRs create leads for themselves.")
+            raise LeadForbidden(_("SDRs create leads for themselves."))
     elif (
         owner_id is not None
         and not User.objects.filter(
             pk=owner_id, team_id=actor.team_id, role__in=[Role.SDR, Role.BDR], is_active=True
         ).exists()
     ):
-        raise LeadInvalid("Choose an SDR or BDR of your team.", field="owner")
+        raise LeadInvalid(_("Choose an SDR or BDR of your team."), field="owner")
     notices: list[str] = []
     try:
         with transaction.atomic():
             made = _lead_make(
                 team_id=actor.team_id, owner_id=owner_id, data=data,
                 prospect_values=prospect_values, at=timezone.now(), actor=actor,
-                body=f"Created by hand ({LeadSource(data.source).label})", payload={},
+                body=_("Created by hand (%(source)s)") % {"source": LeadSource(data.source).label},
+                payload={},
             )  # fmt: skip
             if made.lead is None:
                 active = made.existing
                 visible = lead_scope(actor).filter(pk=active.pk).exists()
                 raise DuplicateProspect(
-                    "A lead for this email already exists"
-                    + (f" (lead #{active.pk})." if visible else " in your team."),
+                    _("A lead for this email already exists (lead #%(id)s).") % {"id": active.pk}
+                    if visible
+                    else _("A lead for this email already exists in your team."),
                     existing_lead_id=active.pk if visible else None,
                 )
     except IntegrityError as exc:  # a concurrent create of the same prospect won the race
-        raise DuplicateProspect("A lead for this email was just created by someone else.") from exc
+        raise DuplicateProspect(
+            _("A lead for this email was just created by someone else.")
+        ) from exc
     if made.prospect_known:
         notices.append(
-            "This prospect was known from an earlier lead: the new lead shares their history."
+            _("This prospect was known from an earlier lead: the new lead shares their history.")
         )
     if made.company_matched is not None:
         company = made.company_matched
-        notices.append(f"Linked to the existing company {company.name} ({company.domain}).")
+        notices.append(
+            _("Linked to the existing company %(name)s (%(domain)s).")
+            % {"name": company.name, "domain": company.domain}
+        )
     return made.lead, notices
 
 

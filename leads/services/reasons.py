@@ -10,9 +10,10 @@ import secrets
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Team, User
 from sdrcrm.errors import NotFound
 
 from ..errors import LeadConflict, LeadForbidden, LeadInvalid
@@ -25,14 +26,20 @@ def reasons_ensure(*, team_id: int) -> None:
     """Give the team the starting lists if it has none yet (a team made after the migration
     that seeded the others). Idempotent and safe to race: the codes are unique per team."""
     kinds = set(Reason.objects.filter(team_id=team_id).values_list("kind", flat=True).distinct())
-    rows = [
-        Reason(team_id=team_id, kind=kind, code=code, label=str(label), position=i)
-        for kind, choices in DEFAULT_REASONS.items()
-        if kind.value not in kinds
-        for i, (code, label) in enumerate(choices.choices)
+    missing = [
+        (kind, choices) for kind, choices in DEFAULT_REASONS.items() if kind.value not in kinds
     ]
-    if rows:
-        Reason.objects.bulk_create(rows, ignore_conflicts=True)
+    if not missing:
+        return
+    # The labels are written in the team's language (else the language of whoever came first).
+    language = Team.objects.filter(pk=team_id).values_list("language", flat=True).first()
+    with translation.override(language or translation.get_language()):
+        rows = [
+            Reason(team_id=team_id, kind=kind, code=code, label=str(label), position=i)
+            for kind, choices in missing
+            for i, (code, label) in enumerate(choices.choices)
+        ]
+    Reason.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def reason_validate(

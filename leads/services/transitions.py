@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
 from accounts.models import Role, User
@@ -80,7 +81,7 @@ def _transition_kwargs(
             else None
         )
         if ae is None:
-            raise LeadInvalid("Choose an account executive of this team.", field="ae")
+            raise LeadInvalid(_("Choose an account executive of this team."), field="ae")
         return {"at": now, "ae": ae, "brief": p.brief.strip()}
     if name == "reject":
         text = p.reason.strip()
@@ -88,7 +89,7 @@ def _transition_kwargs(
         # "Other"; neither words nor a reason is refused.
         code = p.reason_code or (OTHER_REASON if text else "")
         if not code:
-            raise LeadInvalid("Say why you reject the lead: the SDR reads it.", field="reason")
+            raise LeadInvalid(_("Say why you reject the lead: the SDR reads it."), field="reason")
         label = reason_validate(
             team_id=lead.team_id, kind=ReasonKind.REJECT, code=code, text=text, text_field="reason"
         )
@@ -104,7 +105,7 @@ def _transition_kwargs(
         return {"at": now, "reason": p.reason, "note": p.note.strip(), "label": label}
     if name == "nurture":
         if p.recycle_on is None or p.recycle_on <= timezone.localdate(now):
-            raise LeadInvalid("Choose a recycle date in the future.", field="recycle_on")
+            raise LeadInvalid(_("Choose a recycle date in the future."), field="recycle_on")
         return {"recycle_on": p.recycle_on}
     return {}
 
@@ -125,31 +126,37 @@ def lead_transition(
     system (periodic tasks) and needs ``system_actor_ok``.
     """
     if name not in TRANSITION_FIELDS:
-        raise LeadInvalid(f"Unknown action '{name}'.")
+        raise LeadInvalid(_("Unknown action '%(name)s'.") % {"name": name})
     params = params or TransitionParams()
     now = timezone.now()
     with transaction.atomic():
         if actor is None:
             if not system_actor_ok:
-                raise LeadForbidden("An actor is required.")
+                raise LeadForbidden(_("An actor is required."))
             lead = Lead.objects.select_for_update().get(pk=lead_id)
         else:
             lead = _lock(actor, lead_id)
         from_state = lead.state
         if expected_state and expected_state != from_state:
             raise LeadConflict(
-                f"This lead was moved from {_state_label(expected_state)} to "
-                f"{_state_label(from_state)} by {_last_changer(lead, [EventKind.TRANSITION])}. "
-                "Nothing was changed; "
-                "look at its current state and try again if it still makes sense."
+                _(
+                    "This lead was moved from %(old)s to %(new)s by %(who)s. Nothing was changed; "
+                    "look at its current state and try again if it still makes sense."
+                )
+                % {
+                    "old": _state_label(expected_state),
+                    "new": _state_label(from_state),
+                    "who": _last_changer(lead, [EventKind.TRANSITION]),
+                }
             )
         method = getattr(lead, name)
         if not can_proceed(method):
             raise LeadConflict(
-                f"This action is not possible while the lead is {_state_label(from_state)}."
+                _("This action is not possible while the lead is %(state)s.")
+                % {"state": _state_label(from_state)}
             )
         if actor is not None and not has_transition_perm(method, actor):
-            raise LeadForbidden("You are not allowed to do this on this lead.")
+            raise LeadForbidden(_("You are not allowed to do this on this lead."))
         kwargs = _transition_kwargs(
             lead, name, params, now, system=actor is None or params.reason_by_system
         )
@@ -168,7 +175,7 @@ def lead_transition(
             # Only "one active lead per prospect" can fail here: reopening a scrapped lead
             # whose prospect has a newer active lead.
             raise LeadConflict(
-                "This prospect already has another active lead; work that one instead."
+                _("This prospect already has another active lead; work that one instead.")
             ) from exc
         payload = {"transition": name}
         body = ""
@@ -226,7 +233,7 @@ def lead_recycle_due_nurture(*, today: date | None = None, batch_size: int = 500
                     at=now,
                     from_state=LeadState.NURTURE,
                     to_state=LeadState.NEW,
-                    body="Recycle date reached: back to new.",
+                    body=_("Recycle date reached: back to new."),
                     payload={"transition": "recycle", "automatic": True},
                 )
             done += len(leads)

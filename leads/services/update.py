@@ -3,6 +3,7 @@ form was opened."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -45,8 +46,11 @@ def lead_update(*, actor: User, lead_id: int, expected_version: int, data: LeadD
         _require_works(actor, lead)
         if lead.version != expected_version:
             raise LeadConflict(
-                f"This lead was changed by {_last_changer(lead)} after you opened the form. "
-                "Nothing was saved: reload it and make your change again."
+                _(
+                    "This lead was changed by %(who)s after you opened the form. "
+                    "Nothing was saved: reload it and make your change again."
+                )
+                % {"who": _last_changer(lead)}
             )
         prospect = Prospect.objects.select_for_update().get(pk=lead.prospect_id)
         if prospect_values["email"] and prospect_values["email"] != prospect.email:
@@ -54,7 +58,7 @@ def lead_update(*, actor: User, lead_id: int, expected_version: int, data: LeadD
                 team_id=prospect.team_id, email=prospect_values["email"]
             ).exclude(pk=prospect.pk)
             if clash.exists():
-                raise DuplicateProspect("Another prospect already has this email.")
+                raise DuplicateProspect(_("Another prospect already has this email."))
         changes: dict[str, list] = {}
         for name, value in prospect_values.items():
             if getattr(prospect, name) != value:
@@ -63,7 +67,7 @@ def lead_update(*, actor: User, lead_id: int, expected_version: int, data: LeadD
         current = Company.objects.select_for_update().filter(pk=prospect.company_id).first()
         new_domain = normalize_domain(data.company_domain or data.company_website)
         if (data.company_domain or data.company_website) and new_domain is None:
-            raise LeadInvalid("That website is not a valid domain.", field="company_website")
+            raise LeadInvalid(_("That website is not a valid domain."), field="company_website")
         has_company = bool(normalize_name(data.company_name) or new_domain)
         if current is not None and has_company and new_domain == current.domain:
             changes.update(_company_apply(current, data))
@@ -80,11 +84,11 @@ def lead_update(*, actor: User, lead_id: int, expected_version: int, data: LeadD
         try:
             prospect.save()
         except IntegrityError as exc:  # the email was taken by a concurrent create or edit
-            raise DuplicateProspect("Another prospect already has this email.") from exc
+            raise DuplicateProspect(_("Another prospect already has this email.")) from exc
         fields = []
         if data.source != lead.source:
             if data.source not in LeadSource.values:
-                raise LeadInvalid("Choose a source.", field="source")
+                raise LeadInvalid(_("Choose a source."), field="source")
             changes["source"] = [lead.source, data.source]
             lead.source = data.source
             fields.append("source")
