@@ -25,13 +25,7 @@ KEPT_PAYLOAD_KEYS: dict[str, tuple[str, ...]] = {
     # "reason" is a disqualification code; a rejection's reason is the AE's text (dropped),
     # its "reason_code" the team's reason. "reason_label" is the team's name for the reason.
     "transition": (
-        "transition",
-        "reason",
-        "reason_code",
-        "reason_label",
-        "recycle_on",
-        "ae_id",
-        "ae",
+        "transition", "reason", "reason_code", "reason_label", "recycle_on", "ae_id", "ae",
         "automatic",
     ),
     "note": ("web_form_id",),
@@ -48,13 +42,7 @@ KEPT_PAYLOAD_KEYS: dict[str, tuple[str, ...]] = {
     # address and the text are in the body, which goes.
     "auto_reply": ("source", "matched_by", "inbound_message_id", "return_on", "resume_at"),
     "bounce": (
-        "source",
-        "matched_by",
-        "inbound_message_id",
-        "touch_id",
-        "status",
-        "permanent",
-        "count",
+        "source", "matched_by", "inbound_message_id", "touch_id", "status", "permanent", "count",
         "retry_at",
     ),
     "opt_out": ("source", "matched_by", "inbound_message_id"),
