@@ -30,7 +30,7 @@ def _ensure_model(team_id: int) -> ScoringModel:
     model = scoring_model_current(team_id)
     if model is None:
         model = ScoringModel.objects.create(
-            team_id=team_id, version=1, config=DEFAULT_CONFIG, note="The default model"
+            team_id=team_id, version=1, config=DEFAULT_CONFIG, note=_("The default model")
         )
         _after_model_change(model)
     return model
