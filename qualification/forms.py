@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sdrcrm.inputs import validate_date_range
 from sdrcrm.money import AmountField
@@ -34,66 +35,70 @@ class ScoringModelForm(forms.Form):
     """The team's qualification model, flat: size bands and target industries as rows."""
 
     based_on_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    size_unknown_points = _points("Size unknown")
+    size_unknown_points = _points(_("Size unknown"))
     min_employees = forms.IntegerField(
         required=False,
         min_value=0,
         max_value=1_000_000,
-        label="Scrap companies with fewer employees than",
-        help_text="A hard disqualifier: 1 scraps the sole proprietor with no employees. "
-        "Empty: no size disqualifies.",
+        label=_("Scrap companies with fewer employees than"),
+        help_text=_(
+            "A hard disqualifier: 1 scraps the sole proprietor with no employees. "
+            "Empty: no size disqualifies."
+        ),
     )
-    other_industry_points = _points("Any other industry")
+    other_industry_points = _points(_("Any other industry"))
     excluded_industries = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Excluded industries (one a line)",
-        help_text="A hard disqualifier: leads in these industries are scrapped.",
+        label=_("Excluded industries (one a line)"),
+        help_text=_("A hard disqualifier: leads in these industries are scrapped."),
     )
     price_floor = AmountField(
-        min_value=0, max_value=10**12, label="Cheapest plan a year",
-        help_text="A stated budget below this cannot afford the product.",
+        min_value=0, max_value=10**12, label=_("Cheapest plan a year"),
+        help_text=_("A stated budget below this cannot afford the product."),
     )  # fmt: skip
     price_list = AmountField(
-        min_value=0, max_value=10**12, label="Usual deal a year",
-        help_text="A budget at or above this can afford it; in between is a stretch.",
+        min_value=0, max_value=10**12, label=_("Usual deal a year"),
+        help_text=_("A budget at or above this can afford it; in between is a stretch."),
     )  # fmt: skip
     budget_cannot_disqualifies = forms.BooleanField(
-        required=False, label="A budget below the cheapest plan scraps the lead"
+        required=False, label=_("A budget below the cheapest plan scraps the lead")
     )
-    need_none_disqualifies = forms.BooleanField(required=False, label="No need scraps the lead")
+    need_none_disqualifies = forms.BooleanField(required=False, label=_("No need scraps the lead"))
     threshold = forms.IntegerField(
-        min_value=0, max_value=100, label="Qualified from score",
-        help_text="Scores are 0–100: the sum of the points, kept within that range.",
+        min_value=0, max_value=100, label=_("Qualified from score"),
+        help_text=_("Scores are 0–100: the sum of the points, kept within that range."),
     )  # fmt: skip
     escalate_after_hours = forms.IntegerField(
-        min_value=1, max_value=200, label="Escalate a hand-off after (business hours)",
-        help_text="An AE who neither accepts nor rejects a lead within this many business "
-        "hours (Monday–Friday, 08–16) is reported to the managers.",
+        min_value=1, max_value=200, label=_("Escalate a hand-off after (business hours)"),
+        help_text=_("An AE who neither accepts nor rejects a lead within this many business "
+        "hours (Monday–Friday, 08–16) is reported to the managers."),
     )  # fmt: skip
-    note = forms.CharField(required=False, max_length=200, label="What changed (for the history)")
+    note = forms.CharField(
+        required=False, max_length=200, label=_("What changed (for the history)")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for i in range(SIZE_ROWS):
             self.fields[f"size_{i}_min"] = forms.IntegerField(
-                required=False, min_value=0, max_value=10_000_000, label="From"
+                required=False, min_value=0, max_value=10_000_000, label=_("From")
             )
             self.fields[f"size_{i}_max"] = forms.IntegerField(
-                required=False, min_value=0, max_value=10_000_000, label="To",
-                help_text="Empty: no upper limit",
+                required=False, min_value=0, max_value=10_000_000, label=_("To"),
+                help_text=_("Empty: no upper limit"),
             )  # fmt: skip
-            self.fields[f"size_{i}_points"] = _points("Points", required=False)
+            self.fields[f"size_{i}_points"] = _points(_("Points"), required=False)
         for i in range(INDUSTRY_ROWS):
             self.fields[f"industry_{i}_name"] = forms.CharField(
-                required=False, max_length=120, label="Industry"
+                required=False, max_length=120, label=_("Industry")
             )
-            self.fields[f"industry_{i}_points"] = _points("Points", required=False)
-        self.fields.update(_choice_points("budget", Budget, "Budget not known"))
-        self.fields.update(_choice_points("timeline", Timeline, "Timeline not known"))
-        self.fields.update(_choice_points("authority", Authority, "Authority not known"))
-        self.fields.update(_choice_points("need", Need, "Need not known"))
-        self.fields.update(_choice_points("fit", Fit, "Fit not assessed"))
+            self.fields[f"industry_{i}_points"] = _points(_("Points"), required=False)
+        self.fields.update(_choice_points("budget", Budget, _("Budget not known")))
+        self.fields.update(_choice_points("timeline", Timeline, _("Timeline not known")))
+        self.fields.update(_choice_points("authority", Authority, _("Authority not known")))
+        self.fields.update(_choice_points("need", Need, _("Need not known")))
+        self.fields.update(_choice_points("fit", Fit, _("Fit not assessed")))
 
     # Rows and groups for the template.
     def size_rows(self):
@@ -160,12 +165,17 @@ class ScoringModelForm(forms.Form):
             lo, pts = cleaned.get(f"size_{i}_min"), cleaned.get(f"size_{i}_points")
             hi = cleaned.get(f"size_{i}_max")
             if (lo is None) != (pts is None) or (lo is None and hi is not None):
-                self.add_error(f"size_{i}_min", "Give a size band both its lowest count and "
-                                                "its points, or leave the row empty.")  # fmt: skip
+                self.add_error(
+                    f"size_{i}_min",
+                    _(
+                        "Give a size band both its lowest count and its points, "
+                        "or leave the row empty."
+                    ),
+                )
         for i in range(INDUSTRY_ROWS):
             name, pts = cleaned.get(f"industry_{i}_name"), cleaned.get(f"industry_{i}_points")
             if name and pts is None:
-                self.add_error(f"industry_{i}_points", "Give the industry its points.")
+                self.add_error(f"industry_{i}_points", _("Give the industry its points."))
         return cleaned
 
     def to_config(self) -> dict:
@@ -216,21 +226,25 @@ class AnswersForm(forms.Form):
     """BANT and fit; also what the live score preview reads."""
 
     budget = AmountField(
-        required=False, min_value=0, max_value=10**12, label="Stated budget a year",
-        help_text="Empty: not known yet.",
+        required=False, min_value=0, max_value=10**12, label=_("Stated budget a year"),
+        help_text=_("Empty: not known yet."),
     )  # fmt: skip
     timeline = forms.ChoiceField(
-        required=False, choices=_blank(Timeline, "Not known yet"), label="Timeline"
+        required=False,
+        choices=_blank(Timeline, _("Not known yet")),
+        label=pgettext_lazy("BANT", "Timeline"),
     )
     authority = forms.ChoiceField(
         required=False,
-        choices=_blank(Authority, "From the prospect's role"),
-        label="Authority of our contact",
+        choices=_blank(Authority, _("From the prospect's role")),
+        label=_("Authority of our contact"),
     )
-    need = forms.ChoiceField(required=False, choices=_blank(Need, "Not known yet"), label="Need")
+    need = forms.ChoiceField(
+        required=False, choices=_blank(Need, _("Not known yet")), label=_("Need")
+    )
     fit = forms.ChoiceField(
-        required=False, choices=_blank(Fit, "Not assessed yet"), label="Fit",
-        help_text="Does the team sell to companies like this, and can it meet the need?",
+        required=False, choices=_blank(Fit, _("Not assessed yet")), label=_("Fit"),
+        help_text=_("Does the team sell to companies like this, and can it meet the need?"),
     )  # fmt: skip
 
     def to_answers(self) -> Answers:
@@ -245,54 +259,60 @@ class AnswersForm(forms.Form):
 
 
 DECISIONS = [
-    (Decision.QUALIFY.value, "Qualify and hand off to an AE"),
-    (Decision.DISQUALIFY.value, "Scrap (disqualify)"),
-    (Decision.NURTURE.value, "Not now: nurture until a date"),
+    (Decision.QUALIFY.value, _("Qualify and hand off to an AE")),
+    (Decision.DISQUALIFY.value, _("Scrap (disqualify)")),
+    (Decision.NURTURE.value, _("Not now: nurture until a date")),
 ]
 ROUTE = "route"
 
 
 class QualifyForm(AnswersForm):
-    action = forms.ChoiceField(choices=[("save", "Save answers"), ("decide", "Decide")])
+    action = forms.ChoiceField(choices=[("save", _("Save answers")), ("decide", _("Decide"))])
     expected_state = forms.CharField(required=False, widget=forms.HiddenInput)
     decision = forms.ChoiceField(
-        required=False, choices=DECISIONS, widget=forms.RadioSelect, label="Your judgement"
+        required=False, choices=DECISIONS, widget=forms.RadioSelect, label=_("Your judgement")
     )
     override_reason = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why (required when you go against the score)",
+        label=_("Why (required when you go against the score)"),
     )  # fmt: skip
-    brief_need = forms.CharField(required=False, max_length=1000, label="Need")
-    brief_budget = forms.CharField(required=False, max_length=1000, label="Budget")
-    brief_timeline = forms.CharField(required=False, max_length=1000, label="Timeline")
-    brief_decision_maker = forms.CharField(required=False, max_length=1000, label="Decision maker")
-    brief_next_step = forms.CharField(required=False, max_length=1000, label="Next step")
+    brief_need = forms.CharField(required=False, max_length=1000, label=_("Need"))
+    brief_budget = forms.CharField(required=False, max_length=1000, label=_("Budget"))
+    brief_timeline = forms.CharField(
+        required=False, max_length=1000, label=pgettext_lazy("BANT", "Timeline")
+    )
+    brief_decision_maker = forms.CharField(
+        required=False, max_length=1000, label=_("Decision maker")
+    )
+    brief_next_step = forms.CharField(required=False, max_length=1000, label=_("Next step"))
     ae = forms.ChoiceField(
         required=False,
-        label="Account executive",
-        help_text="Automatically: round-robin in proportion to capacity, skipping AEs who are "
-        "away or whose queue is full. By each AE: hand-offs waiting / capacity.",
+        label=_("Account executive"),
+        help_text=_(
+            "Automatically: round-robin in proportion to capacity, skipping AEs who are "
+            "away or whose queue is full. By each AE: hand-offs waiting / capacity."
+        ),
     )
     # The team's own list (leads.Reason), given by the view: a code of another team's list
     # or a deactivated reason is "not one of the available choices".
     disqualify_reason = forms.ChoiceField(required=False, choices=[], label=_("Reason"))
     disqualify_note = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-        label="Note (required for \"Other\")",
+        label=_("Note (required for \"Other\")"),
     )  # fmt: skip
     recycle_on = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        label="Back to new on",
+        label=_("Back to new on"),
         validators=[validate_date_range],
     )
 
     def __init__(self, *args, aes=(), disqualify_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["disqualify_reason"].choices = list(disqualify_choices)
-        choices = [(ROUTE, "Route automatically")]
+        choices = [(ROUTE, _("Route automatically"))]
         for a in aes:
-            status = {"away": " — away", "full": " — queue full"}.get(a["status"], "")
+            status = {"away": _(" — away"), "full": _(" — queue full")}.get(a["status"], "")
             choices.append(
                 (str(a["user"].pk), f"{a['user']} ({a['load']}/{a['capacity']}){status}")
             )
@@ -341,4 +361,4 @@ class RejectForm(forms.Form):
 
 class AEProfileForm(forms.Form):
     capacity = forms.IntegerField(required=False, min_value=0, max_value=500)
-    is_away = forms.BooleanField(required=False, label="Away")
+    is_away = forms.BooleanField(required=False, label=_("Away"))

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .scoring import Authority, Fit, Need, ScoringConfig, Timeline
 
@@ -123,17 +124,17 @@ class LeadAnswers(models.Model):
 
 
 class Decision(models.TextChoices):
-    QUALIFY = "qualify", "Qualified and handed off"
-    HAND_OFF = "hand_off", "Handed off"
-    DISQUALIFY = "disqualify", "Disqualified"
-    NURTURE = "nurture", "Nurture"
+    QUALIFY = "qualify", _("Qualified and handed off")
+    HAND_OFF = "hand_off", _("Handed off")
+    DISQUALIFY = "disqualify", _("Disqualified")
+    NURTURE = "nurture", _("Nurture")
 
 
 class Override(models.TextChoices):
-    NONE = "", "None"
-    UP = "up", "Qualified below the threshold"
-    DOWN = "down", "Scrapped or nurtured above the threshold"
-    HARD = "hard", "Qualified despite a hard disqualifier"
+    NONE = "", _("None")
+    UP = "up", _("Qualified below the threshold")
+    DOWN = "down", _("Scrapped or nurtured above the threshold")
+    HARD = "hard", _("Qualified despite a hard disqualifier")
 
 
 class QualificationDecision(models.Model):

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 SCORE_MIN, SCORE_MAX = 0, 100
 
@@ -26,34 +29,34 @@ SCORE_MIN, SCORE_MAX = 0, 100
 class Budget(models.TextChoices):
     """Not an answer but the verdict of the stated budget against the price bands."""
 
-    AFFORD = "afford", "Can afford"
-    STRETCH = "stretch", "Stretch"
-    CANNOT = "cannot", "Cannot afford"
+    AFFORD = "afford", gettext_lazy("Can afford")
+    STRETCH = "stretch", gettext_lazy("Stretch")
+    CANNOT = "cannot", gettext_lazy("Cannot afford")
 
 
 class Timeline(models.TextChoices):
-    THIS_MONTH = "this_month", "This month"
-    THIS_QUARTER = "this_quarter", "This quarter"
-    THIS_YEAR = "this_year", "This year"
-    NONE = "none", "No timeline"
+    THIS_MONTH = "this_month", gettext_lazy("This month")
+    THIS_QUARTER = "this_quarter", gettext_lazy("This quarter")
+    THIS_YEAR = "this_year", gettext_lazy("This year")
+    NONE = "none", gettext_lazy("No timeline")
 
 
 class Authority(models.TextChoices):
-    DECISION_MAKER = "decision_maker", "Decision maker"
-    INFLUENCER = "influencer", "Influencer"
-    NONE = "none", "No authority"
+    DECISION_MAKER = "decision_maker", gettext_lazy("Decision maker")
+    INFLUENCER = "influencer", gettext_lazy("Influencer")
+    NONE = "none", gettext_lazy("No authority")
 
 
 class Need(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed"
-    POSSIBLE = "possible", "Possible"
-    NONE = "none", "No need"
+    CONFIRMED = "confirmed", gettext_lazy("Confirmed")
+    POSSIBLE = "possible", gettext_lazy("Possible")
+    NONE = "none", gettext_lazy("No need")
 
 
 class Fit(models.TextChoices):
-    YES = "yes", "Good fit"
-    PARTLY = "partly", "Partial fit"
-    NO = "no", "Poor fit"
+    YES = "yes", gettext_lazy("Good fit")
+    PARTLY = "partly", gettext_lazy("Partial fit")
+    NO = "no", gettext_lazy("Poor fit")
 
 
 # The prospect's recorded buying role stands in for the authority answer until the SDR gives
@@ -69,13 +72,13 @@ ROLE_AUTHORITY = {
 
 FACTORS = ("size", "industry", "budget", "timeline", "authority", "need", "fit")
 FACTOR_LABELS = {
-    "size": "Company size",
-    "industry": "Industry",
-    "budget": "Budget",
-    "timeline": "Timeline",
-    "authority": "Authority",
-    "need": "Need",
-    "fit": "Fit",
+    "size": gettext_lazy("Company size"),
+    "industry": gettext_lazy("Industry"),
+    "budget": gettext_lazy("Budget"),
+    "timeline": pgettext_lazy("BANT", "Timeline"),
+    "authority": gettext_lazy("Authority"),
+    "need": gettext_lazy("Need"),
+    "fit": gettext_lazy("Fit"),
 }
 # Hard disqualifiers in the order they are reported (the first is the one stored).
 DISQUALIFIERS = ("size", "industry", "need", "budget")
@@ -92,11 +95,12 @@ class SizeBand:
 
     @property
     def label(self) -> str:
+        lo = _count(self.min_employees)
         if self.max_employees is None:
-            return f"{self.min_employees:,}+ employees"
+            return _("%(lo)s+ employees") % {"lo": lo}
         if self.min_employees == self.max_employees:
-            return f"{self.min_employees:,} employee{'s' if self.min_employees != 1 else ''}"
-        return f"{self.min_employees:,}–{self.max_employees:,} employees"
+            return ngettext("%(n)s employee", "%(n)s employees", self.min_employees) % {"n": lo}
+        return _("%(lo)s–%(hi)s employees") % {"lo": lo, "hi": _count(self.max_employees)}
 
     @property
     def key(self) -> str:
@@ -104,6 +108,11 @@ class SizeBand:
 
     def contains(self, n: int) -> bool:
         return n >= self.min_employees and (self.max_employees is None or n <= self.max_employees)
+
+
+def _count(n: int) -> str:
+    """A count as the current language groups it (1,234 / 1 234)."""
+    return number_format(n, decimal_pos=0, force_grouping=True)
 
 
 def industry_key(name: str | None) -> str:
@@ -116,19 +125,19 @@ def _points_map(choices, values: dict[str, Any] | None, default: dict[str, int])
     out = {}
     for key in [c.value for c in choices] + ["unknown"]:
         raw = values.get(key, default.get(key, 0))
-        out[key] = _int(raw, f"points for {key}")
+        out[key] = _int(raw, _("points for %(key)s") % {"key": key})
     return out
 
 
 def _int(value, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"{what} must be a whole number")
+        raise ValueError(_("%(what)s must be a whole number") % {"what": what})
     try:
         n = int(value)
     except ValueError:
-        raise ValueError(f"{what} must be a whole number") from None
+        raise ValueError(_("%(what)s must be a whole number") % {"what": what}) from None
     if not -100 <= n <= 100:
-        raise ValueError(f"{what} must be between -100 and 100")
+        raise ValueError(_("%(what)s must be between -100 and 100") % {"what": what})
     return n
 
 
@@ -164,16 +173,25 @@ class ScoringConfig:
             lo = b.get("min_employees")
             hi = b.get("max_employees")
             if not isinstance(lo, int) or isinstance(lo, bool) or lo < 0:
-                raise ValueError(f"Size band {i + 1}: the lowest employee count must be 0 or more")
+                raise ValueError(
+                    _("Size band %(n)s: the lowest employee count must be 0 or more") % {"n": i + 1}
+                )
             if hi is not None and (not isinstance(hi, int) or isinstance(hi, bool) or hi < lo):
                 raise ValueError(
-                    f"Size band {i + 1}: the highest employee count must be at least the lowest"
+                    _("Size band %(n)s: the highest employee count must be at least the lowest")
+                    % {"n": i + 1}
                 )
-            bands.append(SizeBand(lo, hi, _int(b.get("points", 0), f"Size band {i + 1} points")))
+            bands.append(
+                SizeBand(
+                    lo, hi, _int(b.get("points", 0), _("Size band %(n)s points") % {"n": i + 1})
+                )
+            )
         bands.sort(key=lambda b: b.min_employees)
         for a, b in zip(bands, bands[1:], strict=False):
             if a.max_employees is None or b.min_employees <= a.max_employees:
-                raise ValueError(f"Size bands overlap: {a.label} and {b.label}")
+                raise ValueError(
+                    _("Size bands overlap: %(a)s and %(b)s") % {"a": a.label, "b": b.label}
+                )
         targets: list[tuple[str, int]] = []
         seen: set[str] = set()
         for item in d.get("target_industries") or []:
@@ -181,39 +199,41 @@ class ScoringConfig:
             if not name:
                 continue
             if industry_key(name) in seen:
-                raise ValueError(f"The industry {name} is listed twice")
+                raise ValueError(_("The industry %(name)s is listed twice") % {"name": name})
             seen.add(industry_key(name))
-            targets.append((name, _int(pts, f"Points for {name}")))
+            targets.append((name, _int(pts, _("Points for %(name)s") % {"name": name})))
         excluded: list[str] = []
         for raw in d.get("excluded_industries") or []:
             name = " ".join(str(raw).split())
             if not name:
                 continue
             if industry_key(name) in seen:
-                raise ValueError(f"The industry {name} is both a target and excluded")
+                raise ValueError(
+                    _("The industry %(name)s is both a target and excluded") % {"name": name}
+                )
             seen.add(industry_key(name))
             excluded.append(name)
         min_emp = d.get("min_employees", 1)
         if min_emp is not None and (not isinstance(min_emp, int) or min_emp < 0):
-            raise ValueError("The smallest company size must be 0 or more, or empty")
+            raise ValueError(_("The smallest company size must be 0 or more, or empty"))
         floor, price = d.get("price_floor", 0), d.get("price_list", 0)
-        for v, what in ((floor, "The cheapest plan"), (price, "The usual deal")):
+        for v, what in ((floor, _("The cheapest plan")), (price, _("The usual deal"))):
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"{what} must be a whole amount of 0 or more")
+                raise ValueError(_("%(what)s must be a whole amount of 0 or more") % {"what": what})
         if price < floor:
-            raise ValueError("The usual deal cannot cost less than the cheapest plan")
+            raise ValueError(_("The usual deal cannot cost less than the cheapest plan"))
         threshold = d.get("threshold", 60)
         if not isinstance(threshold, int) or not SCORE_MIN <= threshold <= SCORE_MAX:
-            raise ValueError("The threshold must be between 0 and 100")
+            raise ValueError(_("The threshold must be between 0 and 100"))
         hours = d.get("escalate_after_hours", 8)
         if not isinstance(hours, int) or not 1 <= hours <= 200:
-            raise ValueError("Escalate after 1 to 200 business hours")
+            raise ValueError(_("Escalate after 1 to 200 business hours"))
         return cls(
             size_bands=tuple(bands),
-            size_unknown_points=_int(d.get("size_unknown_points", 0), "Points for unknown size"),
+            size_unknown_points=_int(d.get("size_unknown_points", 0), _("Points for unknown size")),
             min_employees=min_emp,
             target_industries=tuple(targets),
-            other_industry_points=_int(d.get("other_industry_points", 0), "Other industries"),
+            other_industry_points=_int(d.get("other_industry_points", 0), _("Other industries")),
             excluded_industries=tuple(excluded),
             price_floor=floor,
             price_list=price,
@@ -346,7 +366,7 @@ class FactorResult:
 
     @property
     def label(self) -> str:
-        return FACTOR_LABELS[self.factor]
+        return str(FACTOR_LABELS[self.factor])
 
     @property
     def known(self) -> bool:
@@ -388,9 +408,9 @@ class ScoreResult:
     @property
     def verdict_label(self) -> str:
         return {
-            "disqualified": "Hard disqualifier",
-            "qualified": "Qualified",
-            "below_threshold": "Below the threshold",
+            "disqualified": _("Hard disqualifier"),
+            "qualified": _("Qualified"),
+            "below_threshold": _("Below the threshold"),
         }[self.verdict]
 
     def factor(self, name: str) -> FactorResult:
@@ -420,7 +440,7 @@ def signed(points: int) -> str:
 
 
 def _money(n: int) -> str:
-    return f"{n:,}"
+    return _count(n)
 
 
 def budget_class(budget: int | None, config: ScoringConfig) -> str:
@@ -460,70 +480,92 @@ def _size(facts: LeadFacts, config: ScoringConfig) -> FactorResult:
     n = facts.employee_count
     if n is None:
         p = config.size_unknown_points
-        return FactorResult("size", "", p, f"Company size unknown: {signed(p)}")
+        return FactorResult(
+            "size", "", p, _("Company size unknown: %(points)s") % {"points": signed(p)}
+        )
     band = size_band(n, config)
     if band is None:
-        return FactorResult("size", "none", 0, f"{n:,} employees, in no size band: +0")
+        return FactorResult(
+            "size", "none", 0, _("%(n)s employees, in no size band: +0") % {"n": _count(n)}
+        )
     return FactorResult("size", band.key, band.points, f"{band.label}: {signed(band.points)}")
 
 
 def _industry(facts: LeadFacts, config: ScoringConfig) -> FactorResult:
     key = industry_key(facts.industry)
     if not key:
-        return FactorResult("industry", "", 0, "Industry unknown: +0")
+        return FactorResult("industry", "", 0, _("Industry unknown: +0"))
     for name, p in config.target_industries:
         if industry_key(name) == key:
             return FactorResult(
-                "industry", key, p, f"{facts.industry} (target industry): {signed(p)}"
+                "industry",
+                key,
+                p,
+                _("%(industry)s (target industry): %(points)s")
+                % {"industry": facts.industry, "points": signed(p)},
             )
     if key in {industry_key(n) for n in config.excluded_industries}:
-        return FactorResult("industry", key, 0, f"{facts.industry} (excluded industry): +0")
+        return FactorResult(
+            "industry",
+            key,
+            0,
+            _("%(industry)s (excluded industry): +0") % {"industry": facts.industry},
+        )
     p = config.other_industry_points
-    return FactorResult("industry", key, p, f"{facts.industry} (other industry): {signed(p)}")
+    return FactorResult(
+        "industry",
+        key,
+        p,
+        _("%(industry)s (other industry): %(points)s")
+        % {"industry": facts.industry, "points": signed(p)},
+    )
 
 
 def _budget(facts: LeadFacts, config: ScoringConfig) -> FactorResult:
     cls = budget_class(facts.budget, config)
     p = config.budget_points[cls or "unknown"]
     if not cls:
-        return FactorResult("budget", "", p, f"Budget not known yet: {signed(p)}")
+        return FactorResult(
+            "budget", "", p, _("Budget not known yet: %(points)s") % {"points": signed(p)}
+        )
     amount = _money(facts.budget)
     text = {
-        Budget.AFFORD: f"Budget {amount} covers the usual deal ({_money(config.price_list)})",
-        Budget.STRETCH: (
-            f"Budget {amount} is a stretch (between {_money(config.price_floor)} "
-            f"and {_money(config.price_list)})"
-        ),
-        Budget.CANNOT: f"Budget {amount} is below the cheapest plan ({_money(config.price_floor)})",
-    }[cls]
+        Budget.AFFORD: _("Budget %(amount)s covers the usual deal (%(price)s)"),
+        Budget.STRETCH: _("Budget %(amount)s is a stretch (between %(floor)s and %(price)s)"),
+        Budget.CANNOT: _("Budget %(amount)s is below the cheapest plan (%(floor)s)"),
+    }[cls] % {
+        "amount": amount,
+        "floor": _money(config.price_floor),
+        "price": _money(config.price_list),
+    }
     return FactorResult("budget", cls, p, f"{text}: {signed(p)}")
 
 
 _ANSWER_TEXT = {
     "timeline": {
-        Timeline.THIS_MONTH: "Buying this month",
-        Timeline.THIS_QUARTER: "Buying this quarter",
-        Timeline.THIS_YEAR: "Buying this year",
-        Timeline.NONE: "No timeline",
-        "": "Timeline not known yet",
+        Timeline.THIS_MONTH: gettext_lazy("Buying this month"),
+        Timeline.THIS_QUARTER: gettext_lazy("Buying this quarter"),
+        Timeline.THIS_YEAR: gettext_lazy("Buying this year"),
+        Timeline.NONE: gettext_lazy("No timeline"),
+        "": gettext_lazy("Timeline not known yet"),
     },
     "authority": {
-        Authority.DECISION_MAKER: "Talking to the decision maker",
-        Authority.INFLUENCER: "Talking to an influencer",
-        Authority.NONE: "Contact has no buying authority",
-        "": "Authority not known yet",
+        Authority.DECISION_MAKER: gettext_lazy("Talking to the decision maker"),
+        Authority.INFLUENCER: gettext_lazy("Talking to an influencer"),
+        Authority.NONE: gettext_lazy("Contact has no buying authority"),
+        "": gettext_lazy("Authority not known yet"),
     },
     "need": {
-        Need.CONFIRMED: "Need confirmed",
-        Need.POSSIBLE: "Need possible",
-        Need.NONE: "No need",
-        "": "Need not known yet",
+        Need.CONFIRMED: gettext_lazy("Need confirmed"),
+        Need.POSSIBLE: gettext_lazy("Need possible"),
+        Need.NONE: gettext_lazy("No need"),
+        "": gettext_lazy("Need not known yet"),
     },
     "fit": {
-        Fit.YES: "Good fit: we sell to companies like this",
-        Fit.PARTLY: "Partial fit",
-        Fit.NO: "Poor fit: not a kind of company we sell to",
-        "": "Fit not assessed yet",
+        Fit.YES: gettext_lazy("Good fit: we sell to companies like this"),
+        Fit.PARTLY: gettext_lazy("Partial fit"),
+        Fit.NO: gettext_lazy("Poor fit: not a kind of company we sell to"),
+        "": gettext_lazy("Fit not assessed yet"),
     },
 }
 
@@ -546,7 +588,7 @@ def score_lead(facts: LeadFacts, config: ScoringConfig) -> ScoreResult:
             "authority",
             authority,
             config.authority_points,
-            " (from the prospect's role)" if derived and authority else "",
+            _(" (from the prospect's role)") if derived and authority else "",
         ),
         _answer("need", facts.need, config.need_points),
         _answer("fit", facts.fit, config.fit_points),
@@ -557,17 +599,22 @@ def score_lead(facts: LeadFacts, config: ScoringConfig) -> ScoreResult:
         dq.append(
             Disqualifier(
                 "size",
-                f"{n:,} employees: fewer than {config.min_employees:,}"
-                + (" (a sole proprietor)" if n == 0 else ""),
+                _("%(n)s employees: fewer than %(min)s")
+                % {"n": _count(n), "min": _count(config.min_employees)}
+                + (_(" (a sole proprietor)") if n == 0 else ""),
             )
         )
     key = industry_key(facts.industry)
     if key and key in {industry_key(i) for i in config.excluded_industries}:
-        dq.append(Disqualifier("industry", f"{facts.industry} is an excluded industry"))
+        dq.append(
+            Disqualifier(
+                "industry", _("%(industry)s is an excluded industry") % {"industry": facts.industry}
+            )
+        )
     if config.need_none_disqualifies and facts.need == Need.NONE:
-        dq.append(Disqualifier("need", "The prospect has no need"))
+        dq.append(Disqualifier("need", _("The prospect has no need")))
     if config.budget_cannot_disqualifies and factors[2].value == Budget.CANNOT:
-        dq.append(Disqualifier("budget", "The budget is below the cheapest plan"))
+        dq.append(Disqualifier("budget", _("The budget is below the cheapest plan")))
     points = sum(f.points for f in factors)
     score = 0 if dq else max(SCORE_MIN, min(SCORE_MAX, points))
     return ScoreResult(

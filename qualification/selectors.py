@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.calendar import team_calendar
 from accounts.models import Role, User
@@ -275,7 +276,7 @@ def handoff_figures(*, team_id: int, since: datetime, owner_id: int | None = Non
     for r in rows:
         name = " ".join(
             p for p in (r["lead__owner__first_name"], r["lead__owner__last_name"]) if p
-        ) or (r["lead__owner__username"] or "Unassigned")
+        ) or (r["lead__owner__username"] or _("Unassigned"))
         f = figures.setdefault(
             r["lead__owner_id"],
             {"owner_id": r["lead__owner_id"], "name": name, "handed_off": 0, "accepted": 0,

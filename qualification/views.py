@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leads.models import OPEN_STATES, LeadState, ProspectRole, ReasonKind
@@ -55,11 +57,14 @@ def scoring_model(request):
             if created:
                 messages.success(
                     request,
-                    f"Saved as version {model.version}. The team's open leads are being "
-                    "rescored in the background.",
+                    _(
+                        "Saved as version %(version)s. The team's open leads are being "
+                        "rescored in the background."
+                    )
+                    % {"version": model.version},
                 )
             else:
-                messages.info(request, "Nothing changed: the model is as it was.")
+                messages.info(request, _("Nothing changed: the model is as it was."))
             return redirect("qualification:model")
     return render(
         request,
@@ -170,7 +175,10 @@ def lead_qualify(request, lead_id: int):
     if not user_works_lead(user, lead):
         raise PermissionDenied
     if lead.state not in OPEN_STATES:
-        messages.info(request, f"The lead is {lead.get_state_display()}: nothing to qualify.")
+        messages.info(
+            request,
+            _("The lead is %(state)s: nothing to qualify.") % {"state": lead.get_state_display()},
+        )
         return redirect("leads:detail", lead_id=lead.pk)
     aes = selectors.team_aes_for_handoff(team_id=lead.team_id)
     saved = selectors.lead_answers(lead_id=lead.pk)
@@ -191,7 +199,7 @@ def lead_qualify(request, lead_id: int):
                 services.lead_answers_save(actor=user, lead_id=lead.pk, answers=data.answers)
                 if edits := _brief_edits(form, brief_start):
                     request.session[_brief_key(lead.pk)] = edits
-                messages.success(request, "Answers saved.")
+                messages.success(request, _("Answers saved."))
                 return redirect("qualification:qualify", lead_id=lead.pk)
             outcome = services.lead_qualify(actor=user, lead_id=lead.pk, data=data)
         except Invalid as exc:
@@ -204,13 +212,19 @@ def lead_qualify(request, lead_id: int):
         else:
             decision = outcome.decision.decision
             if decision in (Decision.QUALIFY, Decision.HAND_OFF):
-                how = "routed" if outcome.routed else "handed"
-                messages.success(request, f"Qualified and {how} to {outcome.ae}.")
+                text = (
+                    _("Qualified and routed to %(ae)s.")
+                    if outcome.routed
+                    else _("Qualified and handed to %(ae)s.")
+                )
+                messages.success(request, text % {"ae": outcome.ae})
             elif decision == Decision.DISQUALIFY:
-                messages.success(request, "Lead scrapped.")
+                messages.success(request, _("Lead scrapped."))
             else:
                 messages.success(
-                    request, f"Lead nurtured until {outcome.lead.recycle_on:%d %b %Y}."
+                    request,
+                    _("Lead nurtured until %(date)s.")
+                    % {"date": date_format(outcome.lead.recycle_on, "d M Y")},
                 )
             return redirect("leads:detail", lead_id=lead.pk)
     context = _qualify_context(request, lead, form, saved)
@@ -270,7 +284,9 @@ def _ae_decision_view(request, lead_id: int, decide):
 def handoff_accept(request, lead_id: int):
     def decide(lead):
         services.handoff_accept(actor=request.user, lead_id=lead.pk)
-        messages.success(request, f"Accepted: {lead.prospect.full_name} is yours.")
+        messages.success(
+            request, _("Accepted: %(name)s is yours.") % {"name": lead.prospect.full_name}
+        )
 
     return _ae_decision_view(request, lead_id, decide)
 
@@ -290,7 +306,10 @@ def handoff_reject(request, lead_id: int):
             reason=form.cleaned_data["reason"],
             reason_code=form.cleaned_data["reason_code"],
         )
-        messages.success(request, f"Rejected: {lead.prospect.full_name} went back to the SDR.")
+        messages.success(
+            request,
+            _("Rejected: %(name)s went back to the SDR.") % {"name": lead.prospect.full_name},
+        )
 
     return _ae_decision_view(request, lead_id, decide)
 
@@ -301,7 +320,7 @@ def ae_profile(request, ae_id: int):
     user = request.user
     form = AEProfileForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Capacity is a whole number from 0 to 500.")
+        messages.error(request, _("Capacity is a whole number from 0 to 500."))
     else:
         d = form.cleaned_data
         try:
@@ -314,7 +333,7 @@ def ae_profile(request, ae_id: int):
         except Invalid as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
     return redirect("qualification:queue" if user.is_ae else "qualification:handoffs")
 
 

@@ -6,13 +6,16 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts.calendar import team_calendars
 from accounts.models import Role, User
 from leads.models import Lead, LeadState
 from notifications.models import Notification, NotificationKind
 from notifications.services import lead_name, notifications_email_after_commit
+from sdrcrm.i18n import user_language
 
 from ..clock import handoff_due_at
 from ..models import Escalation
@@ -77,20 +80,30 @@ def _escalate_one(
                 )
         except IntegrityError:  # another worker escalated it first
             return False
-        managers = User.objects.filter(team_id=lead.team_id, role=Role.MANAGER, is_active=True)
+        managers = User.objects.filter(
+            team_id=lead.team_id, role=Role.MANAGER, is_active=True
+        ).select_related("team")
         created = []
         for manager in managers:
+            # Stored text, emailed as it is: in the manager's language.
+            with translation.override(user_language(manager)):
+                title = _("Hand-off waiting too long: %(lead)s") % {"lead": lead_name(lead)}
+                body = _(
+                    "%(ae)s has neither accepted nor rejected this lead, handed off "
+                    "%(handed_off)s; it was due by %(due)s (%(hours)s business hours)."
+                ) % {
+                    "ae": lead.assigned_ae,
+                    "handed_off": date_format(timezone.localtime(handed_off_at), "D d M H:i"),
+                    "due": date_format(timezone.localtime(due), "D d M H:i"),
+                    "hours": hours,
+                }
             created.append(
                 Notification.objects.create(
                     user=manager,
                     lead=lead,
                     kind=NotificationKind.ESCALATED,
-                    title=f"Hand-off waiting too long: {lead_name(lead)}",
-                    body=(
-                        f"{lead.assigned_ae} has neither accepted nor rejected this lead, handed "
-                        f"off {timezone.localtime(handed_off_at):%a %d %b %H:%M}; it was due by "
-                        f"{timezone.localtime(due):%a %d %b %H:%M} ({hours} business hours)."
-                    ),
+                    title=title,
+                    body=body,
                     created_at=now,
                 )
             )

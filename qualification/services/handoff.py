@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from leads.models import Lead, LeadState
@@ -59,14 +60,14 @@ def ae_profile_update(
     if ae is None or not (
         actor.is_admin_role or actor.pk == ae.pk or (actor.team_id and actor.team_id == ae.team_id)
     ):
-        raise NotFound("No such account executive")
+        raise NotFound(_("No such account executive"))
     manager = _may_manage_team(actor, ae.team_id)
     if not manager and not (actor.pk == ae.pk and capacity is None):
-        raise LeadForbidden("Only a manager of the team changes an AE's capacity.")
+        raise LeadForbidden(_("Only a manager of the team changes an AE's capacity."))
     if capacity is not None and not 0 <= capacity <= 500:
-        raise LeadInvalid("Capacity is between 0 and 500.", field="capacity")
+        raise LeadInvalid(_("Capacity is between 0 and 500."), field="capacity")
     with transaction.atomic():
-        profile, _ = AEProfile.objects.select_for_update().get_or_create(user=ae)
+        profile, _created = AEProfile.objects.select_for_update().get_or_create(user=ae)
         fields = []
         if capacity is not None and capacity != profile.capacity:
             profile.capacity = capacity

@@ -8,6 +8,8 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.models import Role, User
 from leads.models import EventKind, Lead, LeadState, Prospect
@@ -30,11 +32,11 @@ from .notify import _last_transition_events, notifications_for_events
 from .scores import Answers, _answers_write, _lock_workable, _score_payload, _score_write
 
 BRIEF_FIELDS = (
-    ("need", "Need"),
-    ("budget", "Budget"),
-    ("timeline", "Timeline"),
-    ("decision_maker", "Decision maker"),
-    ("next_step", "Next step"),
+    ("need", gettext_lazy("Need")),
+    ("budget", gettext_lazy("Budget")),
+    ("timeline", pgettext_lazy("BANT", "Timeline")),
+    ("decision_maker", gettext_lazy("Decision maker")),
+    ("next_step", gettext_lazy("Next step")),
 )
 
 
@@ -101,13 +103,19 @@ def _judgement(actor: User, data: QualifyInput, result: ScoreResult) -> str:
     if not reason:
         raise LeadInvalid(
             {
-                Override.HARD: "Say why this lead should be qualified despite the hard "
-                "disqualifier.",
-                Override.UP: f"The score {result.score} is below the threshold "
-                f"{result.threshold}: say why you qualify it anyway.",
-                Override.DOWN: f"The score {result.score} reaches the threshold "
-                f"{result.threshold}: say why you do not qualify it.",
-            }[override],
+                Override.HARD: _(
+                    "Say why this lead should be qualified despite the hard disqualifier."
+                ),
+                Override.UP: _(
+                    "The score %(score)s is below the threshold %(threshold)s: say why you "
+                    "qualify it anyway."
+                ),
+                Override.DOWN: _(
+                    "The score %(score)s reaches the threshold %(threshold)s: say why you do "
+                    "not qualify it."
+                ),
+            }[override]
+            % {"score": result.score, "threshold": result.threshold},
             field="override_reason",
         )
     return override
@@ -115,20 +123,20 @@ def _judgement(actor: User, data: QualifyInput, result: ScoreResult) -> str:
 
 def _judgement_text(decision: str, override: str, result: ScoreResult, reason: str) -> str:
     verb = {
-        Decision.QUALIFY: "Qualified",
-        Decision.HAND_OFF: "Handed off",
-        Decision.DISQUALIFY: "Scrapped",
-        Decision.NURTURE: "Nurtured",
+        Decision.QUALIFY: _("Qualified"),
+        Decision.HAND_OFF: _("Handed off"),
+        Decision.DISQUALIFY: _("Scrapped"),
+        Decision.NURTURE: _("Nurtured"),
     }[decision]
-    text = f"{verb} at score {result.score} (threshold {result.threshold})."
+    words = {"verb": verb, "score": result.score, "threshold": result.threshold}
+    text = _("%(verb)s at score %(score)s (threshold %(threshold)s).") % words
     if override == Override.HARD:
-        text = (
-            f"{verb} despite a hard disqualifier ("
-            + "; ".join(d.explanation for d in result.disqualifiers)
-            + ")."
-        )
+        text = _("%(verb)s despite a hard disqualifier (%(reasons)s).") % {
+            "verb": verb,
+            "reasons": "; ".join(d.explanation for d in result.disqualifiers),
+        }
     if override:
-        text += f" Override: {reason}"
+        text += " " + _("Override: %(reason)s") % {"reason": reason}
     return text
 
 
@@ -176,17 +184,21 @@ def lead_qualify(*, actor: User, lead_id: int, data: QualifyInput) -> QualifyOut
     date. Qualifying below the threshold, or scrapping or nurturing at or above it, is an
     override and needs a reason; qualifying despite a hard disqualifier is for managers only."""
     if data.decision not in (Decision.QUALIFY, Decision.DISQUALIFY, Decision.NURTURE):
-        raise LeadInvalid("Choose what to do with the lead.", field="decision")
+        raise LeadInvalid(_("Choose what to do with the lead."), field="decision")
     with transaction.atomic():
         lead = _lock_workable(actor, lead_id)
         if data.expected_state and data.expected_state != lead.state:
             raise LeadConflict(
-                f"This lead was moved to {LeadState(lead.state).label} meanwhile. Nothing was "
-                "changed; look at it again."
+                _(
+                    "This lead was moved to %(state)s meanwhile. Nothing was changed; look at "
+                    "it again."
+                )
+                % {"state": LeadState(lead.state).label}
             )
         if lead.state not in _OPEN:
             raise LeadConflict(
-                f"The lead is {LeadState(lead.state).label}: it cannot be qualified now."
+                _("The lead is %(state)s: it cannot be qualified now.")
+                % {"state": LeadState(lead.state).label}
             )
         now = timezone.now()
         model = _ensure_model(lead.team_id)
@@ -204,19 +216,22 @@ def lead_qualify(*, actor: User, lead_id: int, data: QualifyInput) -> QualifyOut
             for name, label in BRIEF_FIELDS:
                 if not getattr(brief, name):
                     raise LeadInvalid(
-                        f"The hand-off brief needs the {label.lower()}.", field=f"brief_{name}"
+                        _("The hand-off brief needs the %(field)s.") % {"field": label.lower()},
+                        field=f"brief_{name}",
                     )
             if lead.state == LeadState.QUALIFIED:
                 decision = Decision.HAND_OFF  # qualified earlier: only the hand-off is left
             elif lead.state == LeadState.NEW:
-                raise LeadConflict("Start research on the lead before qualifying it.")
+                raise LeadConflict(_("Start research on the lead before qualifying it."))
             if data.ae_id is None:
                 ae = _route(lead.team_id)
                 routed = True
                 if ae is None:
                     raise LeadInvalid(
-                        "No account executive is available: all are away or their queues are "
-                        "full. Choose one by hand or ask your manager.",
+                        _(
+                            "No account executive is available: all are away or their queues "
+                            "are full. Choose one by hand or ask your manager."
+                        ),
                         field="ae",
                     )
             else:
@@ -224,7 +239,7 @@ def lead_qualify(*, actor: User, lead_id: int, data: QualifyInput) -> QualifyOut
                     pk=data.ae_id, team_id=lead.team_id, role=Role.AE, is_active=True
                 ).first()
                 if ae is None:
-                    raise LeadInvalid("Choose an account executive of this team.", field="ae")
+                    raise LeadInvalid(_("Choose an account executive of this team."), field="ae")
 
         old_score = lead.score
         _score_write(

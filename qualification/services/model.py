@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import OuterRef
 from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from leads.services import LeadConflict, LeadForbidden, LeadInvalid
@@ -28,7 +30,7 @@ def _ensure_model(team_id: int) -> ScoringModel:
     model = scoring_model_current(team_id)
     if model is None:
         model = ScoringModel.objects.create(
-            team_id=team_id, version=1, config=DEFAULT_CONFIG, note="The default model"
+            team_id=team_id, version=1, config=DEFAULT_CONFIG, note=_("The default model")
         )
         _after_model_change(model)
     return model
@@ -51,7 +53,7 @@ def scoring_model_save(
     one was created: saving an unchanged model creates nothing). ``based_on_version`` is the
     version the editor was opened on: if someone saved meanwhile, nothing is saved."""
     if not _may_manage_team(actor, team_id):
-        raise LeadForbidden("Only a manager of the team changes its qualification model.")
+        raise LeadForbidden(_("Only a manager of the team changes its qualification model."))
     try:
         cfg = ScoringConfig.from_dict(config)
     except ValueError as exc:
@@ -61,14 +63,21 @@ def scoring_model_save(
         current = scoring_model_current(team_id)
         current_version = current.version if current else 0
         if based_on_version is not None and based_on_version != current_version:
-            who = current.created_by if current and current.created_by else "someone else"
+            who = current.created_by if current and current.created_by else _("someone else")
             when = timezone.localtime(current.created_at) if current else None
-            raise LeadConflict(
-                f"{who} saved version {current_version} of the model"
-                + (f" at {when:%H:%M}" if when else "")
-                + " after you opened it. Nothing was saved: reload the page and make your "
-                "change again."
-            )
+            words = {"who": who, "version": current_version}
+            if when:
+                words["time"] = time_format(when, "H:i")
+                text = _(
+                    "%(who)s saved version %(version)s of the model at %(time)s after you "
+                    "opened it. Nothing was saved: reload the page and make your change again."
+                )
+            else:
+                text = _(
+                    "%(who)s saved version %(version)s of the model after you opened it. "
+                    "Nothing was saved: reload the page and make your change again."
+                )
+            raise LeadConflict(text % words)
         if current is not None and current.scoring == cfg:
             return current, False
         model = ScoringModel.objects.create(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from leads.models import EventKind, Lead, LeadState, Prospect
@@ -22,6 +23,7 @@ from sdrcrm.errors import NotFound
 
 from ..models import LeadAnswers, LeadScore, ScoringModel
 from ..scoring import (
+    FACTOR_LABELS,
     Authority,
     Fit,
     LeadFacts,
@@ -53,9 +55,12 @@ class Answers:
         ):
             value = getattr(self, name)
             if value and value not in choices.values:
-                raise LeadInvalid(f"Choose a valid {name}.", field=name)
+                raise LeadInvalid(
+                    _("Choose a valid %(name)s.") % {"name": str(FACTOR_LABELS[name]).lower()},
+                    field=name,
+                )
         if self.budget is not None and self.budget < 0:
-            raise LeadInvalid("A budget cannot be negative.", field="budget")
+            raise LeadInvalid(_("A budget cannot be negative."), field="budget")
 
 
 def _lock_workable(actor: User, lead_id: int) -> Lead:
@@ -63,15 +68,15 @@ def _lock_workable(actor: User, lead_id: int) -> Lead:
     try:
         lead = lead_scope(actor).select_for_update(of=("self",)).get(pk=lead_id)
     except (Lead.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such lead") from None
+        raise NotFound(_("No such lead")) from None
     if not user_works_lead(actor, lead):
-        raise LeadForbidden("Only the lead's SDR or a manager of its team can qualify it.")
+        raise LeadForbidden(_("Only the lead's SDR or a manager of its team can qualify it."))
     return lead
 
 
 def _answers_write(lead: Lead, answers: Answers, actor: User, now: datetime) -> LeadAnswers:
     answers.validate()
-    row, _ = LeadAnswers.objects.update_or_create(
+    row, _created = LeadAnswers.objects.update_or_create(
         lead=lead,
         defaults={
             "budget": answers.budget,
@@ -121,8 +126,13 @@ def _score_write(
             kind=EventKind.SCORE,
             actor=actor,
             at=now,
-            body=f"Score {'—' if old is None else old} → {result.score} "
-            f"(model v{model.version}): {result.verdict_label.lower()}",
+            body=_("Score %(old)s → %(new)s (model v%(version)s): %(verdict)s")
+            % {
+                "old": "—" if old is None else old,
+                "new": result.score,
+                "version": model.version,
+                "verdict": result.verdict_label.lower(),
+            },
             payload=_score_payload(model, result, old),
         )
     return True
@@ -168,7 +178,8 @@ def lead_answers_save(*, actor: User, lead_id: int, answers: Answers) -> ScoreRe
         lead = _lock_workable(actor, lead_id)
         if lead.state not in (*(s.value for s in _OPEN), LeadState.NURTURE):
             raise LeadConflict(
-                f"The lead is {LeadState(lead.state).label}: its answers can no longer change."
+                _("The lead is %(state)s: its answers can no longer change.")
+                % {"state": LeadState(lead.state).label}
             )
         now = timezone.now()
         model = _ensure_model(lead.team_id)

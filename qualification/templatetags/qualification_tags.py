@@ -3,6 +3,7 @@
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from leads.contact_links import tel_href
 from leads.fields import http_url
@@ -12,9 +13,39 @@ from sdrcrm.partials import csrf_token, render_partial, url_pattern
 register = template.Library()
 
 
+def _texts() -> dict:
+    """The partials' texts with placeholders, translated here: ``make messages`` reads a
+    partial with Django's template lexer, which misses ``_("…", n=n)`` (docs/i18n.md). A
+    partial formats them: ``texts.qualified_from|format(threshold=…)``."""
+    return {
+        "qualified_from": _("Qualified from %(threshold)s"),
+        # A count's words: ``texts.points(n)``.
+        "points": lambda n: ngettext("%(num)s point", "%(num)s points", n) % {"num": n},
+        "basis": _(
+            "— naive Bayes over this team's %(outcomes)s past outcomes (%(positives)s "
+            "accepted, %(negatives)s scrapped or rejected)"
+        ),
+        "appears": _(
+            "Appears once the team has %(needed)s outcomes (accepted, scrapped or rejected "
+            "leads, at least 5 of each kind); it has %(outcomes)s so far."
+        ),
+        "at_company": _("at %(company)s"),
+        "waiting": _("waiting %(hours)s business hours"),
+        "override": _("Override — %(override)s"),
+        "by": _("by %(actor)s:"),
+        "employees": _("%(n)s employees"),
+        "latest": _("History: the latest %(n)s events"),
+        "full_history": lambda n: (
+            ngettext("Full history (%(num)s event)", "Full history (%(num)s events)", n)
+            % {"num": n}
+        ),
+    }
+
+
 def _score_context(context, given: dict) -> dict:
     get = lambda name: given[name] if name in given else context.get(name)  # noqa: E731
     return {
+        "texts": _texts(),
         "result": get("result"),
         "version": getattr(get("model"), "version", None),
         "score_for": get("score_for"),
@@ -35,7 +66,9 @@ def score_card(context, **given):
 def estimate_card(estimate):
     """The learned estimate (partials/qualification/_estimate.jinja), as each hand-off card
     shows it."""
-    return render_partial("qualification/_estimate.jinja", {"estimate": estimate})
+    return render_partial(
+        "qualification/_estimate.jinja", {"estimate": estimate, "texts": _texts()}
+    )
 
 
 @register.simple_tag(takes_context=True)
