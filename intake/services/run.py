@@ -8,6 +8,8 @@ import logging
 from django.db import (
     transaction,
 )
+from django.utils.formats import number_format
+from django.utils.translation import ngettext
 
 from .. import reader
 from ..models import (
@@ -101,8 +103,13 @@ def _check_all(job: ImportJob) -> bool:
         _heartbeat(job, rejected_count=n)
         _fail(
             job,
-            f"{n:,} row{'s' if n != 1 else ''} ha{'ve' if n != 1 else 's'} errors, so nothing "
-            "was imported (all or nothing). Fix them and upload the file again, or import the "
-            "valid rows only.",
+            ngettext(
+                "%(n)s row has errors, so nothing was imported (all or nothing). Fix them and "
+                "upload the file again, or import the valid rows only.",
+                "%(n)s rows have errors, so nothing was imported (all or nothing). Fix them and "
+                "upload the file again, or import the valid rows only.",
+                n,
+            )
+            % {"n": number_format(n, force_grouping=True)},
         )
     return False
