@@ -99,12 +99,8 @@ def _next_owner(team_id: int) -> int | None:
 def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> CaptureResult:
     form = WebForm.objects.select_related("team").filter(token=token, is_active=True).first()
     if form is None:
-        with prospect_translation() as language:  # no form, no team: the site's language
-            result = CaptureResult(
-                404, _("This form does not exist or no longer accepts submissions.")
-            )
-        result.language = language
-        return result
+        # No form, no team: answered in the visitor's browser language (the request's).
+        return CaptureResult(404, _("This form does not exist or no longer accepts submissions."))
     # The visitor is answered in the team's language (sdrcrm/i18n.py).
     with prospect_translation(form.team) as language:
         result = _capture(form, data=data, ip=ip, referrer=referrer)

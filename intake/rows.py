@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from leads import fields as lead_fields
@@ -110,18 +110,18 @@ def mapping_problems(mapping: dict[str, str]) -> list[str]:
     unknown = [f for f in fields if f not in FIELDS]
     if unknown:
         problems.append(
-            _g("Unknown field(s): %(fields)s.") % {"fields": ", ".join(sorted(set(unknown)))}
+            gettext("Unknown field(s): %(fields)s.") % {"fields": ", ".join(sorted(set(unknown)))}
         )
     twice = sorted({f for f in fields if fields.count(f) > 1})
     if twice:
         problems.append(
-            _g("Each field can be mapped from one column only: %(fields)s.")
+            gettext("Each field can be mapped from one column only: %(fields)s.")
             % {"fields": ", ".join(str(FIELDS[f][0]) for f in twice if f in FIELDS)}
         )
     if "email" not in fields:
-        problems.append(_g("Map a column to Email: it identifies each prospect."))
+        problems.append(gettext("Map a column to Email: it identifies each prospect."))
     if "first_name" not in fields and "full_name" not in fields:
-        problems.append(_g("Map a column to First name or Full name."))
+        problems.append(gettext("Map a column to First name or Full name."))
     return problems
 
 
@@ -181,22 +181,24 @@ def parse_int(text: str, label: str) -> int | None:
         return None
     t = t.rstrip("+")
     if "-" in t[1:] or "–" in t:
-        low, _, high = t.replace("–", "-").partition("-")
+        low, _dash, high = t.replace("–", "-").partition("-")
         a, b = parse_int(low, label), parse_int(high, label)
         if a is None or b is None or b < a:
             raise RowError(
-                _g("%(label)s '%(text)s' is not a number or a range like 51-200.")
+                gettext("%(label)s '%(text)s' is not a number or a range like 51-200.")
                 % {"label": label, "text": text}
             )
         return (a + b + 1) // 2
     t = t.replace(",", "")
     if not (t.isascii() and t.isdigit()):
         raise RowError(
-            _g("%(label)s '%(text)s' is not a whole number.") % {"label": label, "text": text}
+            gettext("%(label)s '%(text)s' is not a whole number.") % {"label": label, "text": text}
         )
     value = int(t)
     if value > 10_000_000:
-        raise RowError(_g("%(label)s '%(text)s' is too large.") % {"label": label, "text": text})
+        raise RowError(
+            gettext("%(label)s '%(text)s' is too large.") % {"label": label, "text": text}
+        )
     return value
 
 
@@ -210,7 +212,7 @@ def parse_money(text: str, label: str) -> int | None:
     m = re.fullmatch(r"([\d.,]+)([a-z]*)", t)
     if not m or (m[2] and m[2] not in _SUFFIX):
         raise RowError(
-            _g("%(label)s '%(text)s' is not an amount.") % {"label": label, "text": text}
+            gettext("%(label)s '%(text)s' is not an amount.") % {"label": label, "text": text}
         )
     digits, suffix = m[1], m[2]
     if suffix:
@@ -223,10 +225,12 @@ def parse_money(text: str, label: str) -> int | None:
         value = Decimal(digits) * _SUFFIX.get(suffix, 1)
     except InvalidOperation as exc:
         raise RowError(
-            _g("%(label)s '%(text)s' is not an amount.") % {"label": label, "text": text}
+            gettext("%(label)s '%(text)s' is not an amount.") % {"label": label, "text": text}
         ) from exc
     if value >= Decimal(10) ** 15:
-        raise RowError(_g("%(label)s '%(text)s' is too large.") % {"label": label, "text": text})
+        raise RowError(
+            gettext("%(label)s '%(text)s' is too large.") % {"label": label, "text": text}
+        )
     return int(value)
 
 
@@ -279,22 +283,22 @@ def normalise_row(line: int, cells: list[str], mapping: dict[int, str]) -> Row:
     values = {field: cells[i] if i < len(cells) else "" for i, field in mapping.items()}
     email = _gate(lead_fields.clean_email, values.get("email", ""))
     if not email:
-        raise RowError(_g("The email is empty."))
+        raise RowError(gettext("The email is empty."))
     first, last = _text(values, "first_name") if "first_name" in values else "", ""
     if "last_name" in values:
         last = _text(values, "last_name")
     if not first and "full_name" in values:
         full = _text(values, "full_name")
         if "," in full:  # "Nordmann, Kari"
-            last_part, _, first_part = full.partition(",")
+            last_part, _comma, first_part = full.partition(",")
             first, last = normalize_name(first_part), last or normalize_name(last_part)
         else:
-            first, _, rest = full.partition(" ")
+            first, _space, rest = full.partition(" ")
             last = last or rest
     if not first:
-        raise RowError(_g("The first name is empty."))
+        raise RowError(gettext("The first name is empty."))
     if len(first) > 100 or len(last) > 100:
-        raise RowError(_g("The name is longer than 100 characters."))
+        raise RowError(gettext("The name is longer than 100 characters."))
     website = parse_url(values.get("website", ""), _("Website"))
     domain = None
     if values.get("domain", "").strip():
