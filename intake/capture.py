@@ -101,7 +101,8 @@ def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> Capt
     if form is None:
         # No form, no team: answered in the visitor's browser language (the request's).
         return CaptureResult(404, _("This form does not exist or no longer accepts submissions."))
-    # The visitor is answered in the team's language (sdrcrm/i18n.py).
+    # The visitor is answered in the team's language (sdrcrm/i18n.py); the lead's timeline
+    # entries are written in it too (the team's SDRs read them).
     with prospect_translation(form.team) as language:
         result = _capture(form, data=data, ip=ip, referrer=referrer)
     result.language = language
@@ -165,7 +166,7 @@ def _capture(form: WebForm, *, data, ip: str, referrer: str) -> CaptureResult:
         try:
             lead, existing = lead_create_inbound(
                 team_id=form.team_id, owner_id=owner_id, data=lead_data, at=now,
-                body=f"Inbound: web form “{form.name}”",
+                body=_("Inbound: web form “%(form)s”") % {"form": form.name},
                 payload={"web_form_id": form.pk, "captured_at": now.isoformat()},
             )  # fmt: skip
         except LeadInvalid as exc:
@@ -178,7 +179,7 @@ def _capture(form: WebForm, *, data, ip: str, referrer: str) -> CaptureResult:
             )
             lead_event_record(
                 lead=existing, kind=EventKind.NOTE, actor=None, at=now,
-                body=f"Submitted the web form “{form.name}” again."
+                body=_("Submitted the web form “%(form)s” again.") % {"form": form.name}
                 + (f"\n\n{values['message']}" if values["message"] else ""),
                 payload={"web_form_id": form.pk},
             )  # fmt: skip
@@ -189,7 +190,7 @@ def _capture(form: WebForm, *, data, ip: str, referrer: str) -> CaptureResult:
             if values["message"]:
                 lead_event_record(
                     lead=lead, kind=EventKind.NOTE, actor=None, at=now,
-                    body=f"Message from the web form:\n\n{values['message']}",
+                    body=_("Message from the web form:") + f"\n\n{values['message']}",
                 )  # fmt: skip
             outcome, target = CaptureOutcome.CREATED, lead
             notify_inbound(lead=lead, form_name=form.name, message=values["message"], again=False)

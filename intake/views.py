@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,6 +21,9 @@ from .models import ImportStatus, IssueKind
 from .reader import FileRejected
 from .rows import propose_mapping
 from .uploads import upload_refusal
+
+# Said after why a file was refused (gettext_lazy: the request's language when shown).
+NOTHING_STORED = gettext_lazy("Nothing was stored.")
 
 
 def _require_importer(user):
@@ -38,7 +41,7 @@ def import_list(request):
         form = UploadForm(request.POST, {}, choose_team=choose_team)
         form.is_valid()
         form.errors.clear()
-        form.add_error("file", f"{refused} {_('Nothing was stored.')}")
+        form.add_error("file", f"{refused} {NOTHING_STORED}")
         context = {"form": form, "jobs": selectors.import_list(user=user)}
         return render(request, "intake/import_list.html", context, status=413)
     form = UploadForm(request.POST or None, request.FILES or None, choose_team=choose_team)
@@ -52,7 +55,7 @@ def import_list(request):
                 actor=user, team=team, name=upload.name, chunks=upload.chunks(), size=upload.size
             )
         except FileRejected as exc:
-            form.add_error("file", f"{upload.name}: {exc} {_('Nothing was stored.')}")
+            form.add_error("file", f"{upload.name}: {exc} {NOTHING_STORED}")
         else:
             return redirect("intake:detail", job_id=job.pk)
     context = {"form": form, "jobs": selectors.import_list(user=user)}
