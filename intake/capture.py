@@ -16,6 +16,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from accounts.models import Role, User
 from leads import fields as lead_fields
@@ -25,7 +27,7 @@ from leads.normalize import normalize_email
 from leads.services import LeadData, LeadInvalid, lead_create_inbound, lead_event_record
 from notifications.models import Notification, NotificationKind
 from notifications.services import lead_name, notification_create
-from sdrcrm.i18n import prospect_translation
+from sdrcrm.i18n import prospect_translation, user_language
 
 from .models import CaptureOutcome, InboundCapture, InboundRotation, WebForm
 
@@ -78,7 +80,7 @@ def _rate_limited(form_id: int, ip: str) -> bool:
 
 def _next_owner(team_id: int) -> int | None:
     """The next active SDR/BDR of the team after the last one given an inbound lead."""
-    rotation, _ = InboundRotation.objects.get_or_create(team_id=team_id)
+    rotation, _created = InboundRotation.objects.get_or_create(team_id=team_id)
     rotation = InboundRotation.objects.select_for_update().get(pk=rotation.pk)
     ids = list(
         User.objects.filter(team_id=team_id, role__in=[Role.SDR, Role.BDR], is_active=True)
@@ -97,8 +99,10 @@ def _next_owner(team_id: int) -> int | None:
 def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> CaptureResult:
     form = WebForm.objects.select_related("team").filter(token=token, is_active=True).first()
     if form is None:
-        return CaptureResult(404, "This form does not exist or no longer accepts submissions.")
-    # The visitor is answered in the team's language (sdrcrm/i18n.py).
+        # No form, no team: answered in the visitor's browser language (the request's).
+        return CaptureResult(404, _("This form does not exist or no longer accepts submissions."))
+    # The visitor is answered in the team's language (sdrcrm/i18n.py); the lead's timeline
+    # entries are written in it too (the team's SDRs read them).
     with prospect_translation(form.team) as language:
         result = _capture(form, data=data, ip=ip, referrer=referrer)
     result.language = language
@@ -108,34 +112,44 @@ def capture_submission(*, token: str, data, ip: str, referrer: str = "") -> Capt
 def _capture(form: WebForm, *, data, ip: str, referrer: str) -> CaptureResult:
     if (data.get(HONEYPOT) or "").strip():
         # A bot filled the hidden field: answer as if all went well, store nothing.
-        return CaptureResult(200, "Thank you!", form.redirect_url)
+        return CaptureResult(200, _("Thank you!"), form.redirect_url)
     if _rate_limited(form.pk, ip):
-        return CaptureResult(429, "Too many submissions from your address: try again in a minute.")
+        return CaptureResult(
+            429, _("Too many submissions from your address: try again in a minute.")
+        )
     values = {}
-    for name, (limit, _) in FIELDS.items():
+    for name, (limit, _column) in FIELDS.items():
         value = (
             " ".join(str(data.get(name, "")).split())
             if name != "message"
             else str(data.get(name, "")).strip()
         )
         if len(value) > limit:
-            return CaptureResult(400, f"The field '{name}' is longer than {limit} characters.")
+            return CaptureResult(
+                400,
+                _("The field '%(name)s' is longer than %(limit)s characters.")
+                % {"name": name, "limit": limit},
+            )
         if "\x00" in value:  # PostgreSQL refuses NUL in text (a multipart body's field)
-            return CaptureResult(400, f"The field '{name}' holds a NUL character.")
+            return CaptureResult(
+                400, _("The field '%(name)s' holds a NUL character.") % {"name": name}
+            )
         try:  # any other control character, the message's included
-            lead_fields.clean_multiline(value, label=f"The field '{name}'", max_length=limit)
+            lead_fields.clean_multiline(
+                value, label=_("The field '%(name)s'") % {"name": name}, max_length=limit
+            )
         except ValidationError as exc:
             return CaptureResult(400, exc.messages[0])
         values[name] = value
     email = normalize_email(values["email"])
     if not email or not email_valid(email):
-        return CaptureResult(400, "Please give a valid email address.")
+        return CaptureResult(400, _("Please give a valid email address."))
     first, last = values["first_name"], values["last_name"]
     if not first and values["name"]:
-        first, _, rest = values["name"].partition(" ")
+        first, _space, rest = values["name"].partition(" ")
         last = last or rest
     if not first:
-        return CaptureResult(400, "Please give your name.")
+        return CaptureResult(400, _("Please give your name."))
     try:  # the gate of every way a lead is made: a bad website is refused, not dropped
         lead_data = LeadData(
             first_name=first, last_name=last, email=email, phone=values["phone"],
@@ -152,7 +166,7 @@ def _capture(form: WebForm, *, data, ip: str, referrer: str) -> CaptureResult:
         try:
             lead, existing = lead_create_inbound(
                 team_id=form.team_id, owner_id=owner_id, data=lead_data, at=now,
-                body=f"Inbound: web form “{form.name}”",
+                body=_("Inbound: web form “%(form)s”") % {"form": form.name},
                 payload={"web_form_id": form.pk, "captured_at": now.isoformat()},
             )  # fmt: skip
         except LeadInvalid as exc:
@@ -165,7 +179,7 @@ def _capture(form: WebForm, *, data, ip: str, referrer: str) -> CaptureResult:
             )
             lead_event_record(
                 lead=existing, kind=EventKind.NOTE, actor=None, at=now,
-                body=f"Submitted the web form “{form.name}” again."
+                body=_("Submitted the web form “%(form)s” again.") % {"form": form.name}
                 + (f"\n\n{values['message']}" if values["message"] else ""),
                 payload={"web_form_id": form.pk},
             )  # fmt: skip
@@ -176,7 +190,7 @@ def _capture(form: WebForm, *, data, ip: str, referrer: str) -> CaptureResult:
             if values["message"]:
                 lead_event_record(
                     lead=lead, kind=EventKind.NOTE, actor=None, at=now,
-                    body=f"Message from the web form:\n\n{values['message']}",
+                    body=_("Message from the web form:") + f"\n\n{values['message']}",
                 )  # fmt: skip
             outcome, target = CaptureOutcome.CREATED, lead
             notify_inbound(lead=lead, form_name=form.name, message=values["message"], again=False)
@@ -184,7 +198,7 @@ def _capture(form: WebForm, *, data, ip: str, referrer: str) -> CaptureResult:
             form=form, lead=target, captured_at=now, outcome=outcome, fields=stored,
             referrer=referrer.replace("\x00", "")[:300],
         )  # fmt: skip
-    return CaptureResult(200, "Thank you! We will be in touch soon.", form.redirect_url, capture)
+    return CaptureResult(200, _("Thank you! We will be in touch soon."), form.redirect_url, capture)
 
 
 def _previous(team_id: int, owner_id: int | None) -> int | None:
@@ -208,15 +222,18 @@ def notify_inbound(*, lead: Lead, form_name: str, message: str, again: bool) -> 
     if lead.owner_id is None:
         return None
     name = lead_name(lead)
-    title = (
-        f"{name} submitted the web form “{form_name}” again"
-        if again
-        else f"New inbound lead for you: {name}"
-    )
+    owner = User.objects.select_related("team").get(pk=lead.owner_id)
+    with override(user_language(owner)):  # stored text: in the SDR's language (docs/i18n.md)
+        title = (
+            _("%(name)s submitted the web form “%(form)s” again")
+            if again
+            else _("New inbound lead for you: %(name)s")
+        ) % {"name": name, "form": form_name}
+        body = message or _("From the web form “%(form)s”.") % {"form": form_name}
     return notification_create(
         user_id=lead.owner_id,
         lead=lead,
         kind=NotificationKind.INBOUND,
         title=title[:200],
-        body=message or f"From the web form “{form_name}”.",
+        body=body,
     )

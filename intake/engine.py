@@ -19,6 +19,7 @@ from datetime import datetime
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from leads.fields import NO_COMPANY_IN_IMPORT
 from leads.models import ACTIVE_STATES, Company, Lead, LeadEvent, Prospect
@@ -59,7 +60,8 @@ COMPANY_FILL = {
 class BatchResult:
     created: int = 0
     updated: int = 0
-    duplicate_lines: list[tuple[int, str, str]] = field(default_factory=list)
+    # (line, email, already in the CRM: else created at the same moment by someone else)
+    duplicate_lines: list[tuple[int, str, bool]] = field(default_factory=list)
 
 
 def _copy_rows(cursor, rows: list[Row], owners: list[int | None]) -> None:
@@ -110,6 +112,19 @@ def _insert_columns(model, columns: str) -> tuple[str, str, list]:
     default values (the parameters that go with them)."""
     dcols, dvals = _defaults(model, set(columns.replace(" ", "").split(",")))
     return columns + "".join(f", {c}" for c in dcols), ", %s" * len(dvals), dvals
+
+
+def imported_from(import_name: str, import_id: int) -> str:
+    """The created lead's first timeline entry, in the import's language (import_run)."""
+    return _("Imported from %(name)s (import #%(id)s)") % {"name": import_name, "id": import_id}
+
+
+def filled_by(import_name: str, import_id: int) -> str:
+    """The start of the timeline entry of an "update empty fields" import; the fields follow."""
+    return _("Empty fields filled by import #%(id)s (%(name)s): ") % {
+        "name": import_name,
+        "id": import_id,
+    }
 
 
 def write_batch(cursor, **kw) -> BatchResult:
@@ -245,7 +260,7 @@ def _write_batch_copy(
              "created_at", "updated_at", "version"]  # fmt: skip
     ldcols, ldvals = _defaults(Lead, set(lcols))
     prospects, leads, events = [], [], []
-    body = f"Imported from {import_name} (import #{import_id})"
+    body = imported_from(import_name, import_id)
     at = now.isoformat()  # formatted once, not once per row and column
     # The payload {"import_id", "line", "source", "owner_id"}, its constant parts encoded once.
     head, source_json = f'{{"import_id": {int(import_id)}, "line": ', dumps(source)
@@ -387,14 +402,12 @@ def write_batch_staged(
         "SELECT lead_id, 'created', %s, %s, '', 'new', %s, jsonb_build_object("
         "'import_id', %s, 'line', line, 'source', %s::text, 'owner_id', owner_id) "
         f"FROM {STAGE} WHERE lead_id IS NOT NULL ORDER BY line",
-        [actor_id, now, f"Imported from {import_name} (import #{import_id})", import_id, source],
+        [actor_id, now, imported_from(import_name, import_id), import_id, source],
     )
     result.created = cursor.rowcount
     not_filled = " AND NOT coalesce(filled, false)" if update_empty else ""
     cursor.execute(
-        f"SELECT line, email, CASE WHEN existing THEN 'already in the CRM' "
-        f"ELSE 'created at the same moment by someone else' END "
-        f"FROM {STAGE} WHERE lead_id IS NULL{not_filled} ORDER BY line"
+        f"SELECT line, email, existing FROM {STAGE} WHERE lead_id IS NULL{not_filled} ORDER BY line"
     )
     result.duplicate_lines = cursor.fetchall()
     return result
@@ -456,12 +469,12 @@ def _fill_empty(cursor, *, team_id, actor_id, now, import_id, import_name) -> in
     cursor.execute(
         "INSERT INTO leads_leadevent (lead_id, kind, actor_id, created_at, from_state, "
         "to_state, body, payload) "
-        "SELECT lead_id, 'edit', %s, %s, '', '', 'Empty fields filled by import #' || %s || "
-        "' (' || %s || '): ' || (SELECT string_agg(replace(k, '_', ' '), ', ' ORDER BY k) "
+        "SELECT lead_id, 'edit', %s, %s, '', '', %s || "
+        "(SELECT string_agg(replace(k, '_', ' '), ', ' ORDER BY k) "
         "FROM jsonb_object_keys(changes) k), "
         "jsonb_build_object('changes', changes, 'import_id', %s, 'line', line) "
         "FROM intake_fill ORDER BY line",
-        [actor_id, now, import_id, import_name, import_id],
+        [actor_id, now, filled_by(import_name, import_id), import_id],
     )
     updated = cursor.rowcount
     cursor.execute(

@@ -12,39 +12,40 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from leads.models import LeadSource
 
 
 class ImportStatus(models.TextChoices):
-    UPLOADED = "uploaded", "Waiting for the column mapping"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    UPLOADED = "uploaded", _("Waiting for the column mapping")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class ImportPhase(models.TextChoices):
-    SCAN = "scan", "Reading the file"
-    CHECK = "check", "Checking every row"
-    WRITE = "write", "Importing"
+    SCAN = "scan", _("Reading the file")
+    CHECK = "check", _("Checking every row")
+    WRITE = "write", _("Importing")
 
 
 class DuplicatePolicy(models.TextChoices):
-    SKIP = "skip", "Skip them"
-    UPDATE_EMPTY = "update_empty", "Fill in their empty fields"
+    SKIP = "skip", _("Skip them")
+    UPDATE_EMPTY = "update_empty", _("Fill in their empty fields")
 
 
 class AssignmentRule(models.TextChoices):
-    UNASSIGNED = "unassigned", "Leave unassigned (team pool)"
-    ONE = "one", "Assign to one SDR"
-    ROUND_ROBIN = "round_robin", "Round-robin over chosen SDRs"
-    BY_COUNTRY = "by_country", "By country"
+    UNASSIGNED = "unassigned", _("Leave unassigned (team pool)")
+    ONE = "one", _("Assign to one SDR")
+    ROUND_ROBIN = "round_robin", _("Round-robin over chosen SDRs")
+    BY_COUNTRY = "by_country", _("By country")
 
 
 class FileFormat(models.TextChoices):
     CSV = "csv", "CSV"
-    XLSX = "xlsx", "Excel (XLSX)"
+    XLSX = "xlsx", _("Excel (XLSX)")
 
 
 class ImportJob(models.Model):
@@ -151,8 +152,8 @@ class ImportChunk(models.Model):
 
 
 class IssueKind(models.TextChoices):
-    REJECTED = "rejected", "Rejected"
-    DUPLICATE = "duplicate", "Duplicate"
+    REJECTED = "rejected", _("Rejected")
+    DUPLICATE = "duplicate", _("Duplicate")
 
 
 class ImportIssue(models.Model):
@@ -204,11 +205,11 @@ class InboundRotation(models.Model):
 
 
 class CaptureOutcome(models.TextChoices):
-    CREATED = "created", "New lead"
-    EXISTING = "existing", "Existing lead (noted on it)"
+    CREATED = "created", _("New lead")
+    EXISTING = "existing", _("Existing lead (noted on it)")
     # Kept for rows recorded when teams shared prospects; never made now: a team's form looks
     # only at the team's own people.
-    ELSEWHERE = "elsewhere", "Prospect already worked by another team"
+    ELSEWHERE = "elsewhere", _("Prospect already worked by another team")
 
 
 class InboundCapture(models.Model):

@@ -2,6 +2,8 @@
 leads that did not come from a web form, two for those that did."""
 
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from sdrcrm import clock
 
@@ -11,13 +13,13 @@ from .selectors import lead_inbound_capture
 def _duration(seconds: float) -> str:
     minutes = int(seconds // 60)
     if minutes < 1:
-        return "under a minute"
+        return _("under a minute")
     if minutes < 90:
-        return f"{minutes} min"
+        return _("%(n)s min") % {"n": minutes}
     hours = minutes / 60
     if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} days"
+        return _("%(n)s h") % {"n": number_format(hours, decimal_pos=1)}
+    return _("%(n)s days") % {"n": number_format(hours / 24, decimal_pos=1)}
 
 
 def inbound_panel(context, lead) -> dict:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 SAMPLE_BYTES = 64 * 1024
@@ -26,6 +27,11 @@ CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 _ESCAPED = re.compile("[\udc80-\udcff]")
 # Text PostgreSQL cannot store: NUL, and lone surrogates (which have no UTF-8 form).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _n(value: int) -> str:
+    """A count as the reader's language groups it: 1,234 / 1 234."""
+    return number_format(value, force_grouping=True)
 
 
 class FileRejected(Exception):
@@ -83,12 +89,12 @@ class Sniffer:
         self._count_utf8(self._utf8.decode(b"", final=True))
         head = self.head
         if self.size == 0 or not head.strip():
-            raise FileRejected("The file is empty.")
+            raise FileRejected(_("The file is empty."))
         if head.startswith(b"PK\x03\x04"):
             return Detected("xlsx")
         if head.startswith(b"\xd0\xcf\x11\xe0"):
             raise FileRejected(
-                "This is an old Excel (.xls) file: save it as .xlsx or .csv and upload that."
+                _("This is an old Excel (.xls) file: save it as .xlsx or .csv and upload that.")
             )
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             encoding = "utf-16"
@@ -96,7 +102,7 @@ class Sniffer:
             encoding = "utf-8-sig"
         elif b"\x00" in head:
             raise FileRejected(
-                "This is not a spreadsheet: the file is binary. Upload a CSV or XLSX file."
+                _("This is not a spreadsheet: the file is binary. Upload a CSV or XLSX file.")
             )
         elif self.utf8_ok:
             encoding = "utf-8"
@@ -107,7 +113,7 @@ class Sniffer:
         text = head.decode(encoding, errors="replace")
         if _looks_binary(text):
             raise FileRejected(
-                "This is not a spreadsheet: the file is binary. Upload a CSV or XLSX file."
+                _("This is not a spreadsheet: the file is binary. Upload a CSV or XLSX file.")
             )
         return Detected("csv", encoding=encoding, delimiter=_sniff_delimiter(text))
 
@@ -221,19 +227,24 @@ def _iter_csv(detected: Detected, chunks: Iterable[bytes]) -> Iterator[Record]:
         for cells in reader:
             if len(cells) > limit_cols:
                 raise FileRejected(
-                    f"Line {line} has {len(cells):,} columns; the limit is {limit_cols:,}."
+                    _("Line %(line)s has %(n)s columns; the limit is %(limit)s.")
+                    % {"line": line, "n": _n(len(cells)), "limit": _n(limit_cols)}
                 )
             yield Record(line, cells)
             line = reader.line_num + 1
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise FileRejected(
-                f"Line {line} has a cell longer than {limit_cell:,} characters."
+                _("Line %(line)s has a cell longer than %(limit)s characters.")
+                % {"line": line, "limit": _n(limit_cell)}
             ) from exc
-        raise FileRejected(f"Line {line} cannot be read as CSV: {exc}.") from exc
+        raise FileRejected(
+            _("Line %(line)s cannot be read as CSV: %(error)s.") % {"line": line, "error": exc}
+        ) from exc
     except UnicodeDecodeError as exc:
         raise FileRejected(
-            f"Line {line} is not valid {detected.encoding} text. Save the file as UTF-8 CSV."
+            _("Line %(line)s is not valid %(encoding)s text. Save the file as UTF-8 CSV.")
+            % {"line": line, "encoding": detected.encoding}
         ) from exc
 
 
@@ -271,21 +282,23 @@ def _iter_xlsx(chunks: Iterable[bytes], *, preview: bool = False) -> Iterator[Re
                         "columns, counted up to row %(row)s). Split it into smaller files, or "
                         "save it as CSV and upload that."
                     )
-                    % {"limit": f"{limit_cells:,}", "row": f"{number:,}"}
+                    % {"limit": _n(limit_cells), "row": _n(number)}
                 )
             if len(row) > limit_cols:
                 # read-only sheets pad rows to the sheet's width; count real cells
                 last = max((i for i, v in enumerate(row) if v is not None), default=-1)
                 if last + 1 > limit_cols:
                     raise FileRejected(
-                        f"Row {number} has {last + 1:,} columns; the limit is {limit_cols:,}."
+                        _("Row %(row)s has %(n)s columns; the limit is %(limit)s.")
+                        % {"row": number, "n": _n(last + 1), "limit": _n(limit_cols)}
                     )
                 row = row[: last + 1]
             cells = [_cell_text(v) for v in row]
             for c in cells:
                 if len(c) > limit_cell:
                     raise FileRejected(
-                        f"Row {number} has a cell longer than {limit_cell:,} characters."
+                        _("Row %(row)s has a cell longer than %(limit)s characters.")
+                        % {"row": number, "limit": _n(limit_cell)}
                     )
             yield Record(number, cells)
 

@@ -12,28 +12,31 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from leads import fields as lead_fields
 from leads.normalize import FREE_MAIL, normalize_domain, normalize_name
 
 # field -> (label, max length or None)
-FIELDS: dict[str, tuple[str, int | None]] = {
-    "first_name": ("First name", 100),
-    "last_name": ("Last name", 100),
-    "full_name": ("Full name (split into first and last)", 201),
-    "email": ("Email", 254),
-    "phone": ("Phone", 40),
-    "title": ("Job title", 150),
-    "linkedin_url": ("LinkedIn profile", 300),
-    "time_zone": ("Time zone", 64),
-    "company_name": ("Company", 200),
-    "website": ("Company website", 300),
-    "domain": ("Company domain", 253),
-    "industry": ("Industry", 120),
-    "employee_count": ("Number of employees", None),
-    "annual_revenue": ("Annual revenue", None),
-    "country": ("Country", None),
-    "company_linkedin_url": ("Company LinkedIn", 300),
+FIELDS: dict[str, tuple[Promise, int | None]] = {
+    "first_name": (_("First name"), 100),
+    "last_name": (_("Last name"), 100),
+    "full_name": (_("Full name (split into first and last)"), 201),
+    "email": (_("Email"), 254),
+    "phone": (_("Phone"), 40),
+    "title": (_("Job title"), 150),
+    "linkedin_url": (_("LinkedIn profile"), 300),
+    "time_zone": (_("Time zone"), 64),
+    "company_name": (_("Company"), 200),
+    "website": (_("Company website"), 300),
+    "domain": (_("Company domain"), 253),
+    "industry": (_("Industry"), 120),
+    "employee_count": (_("Number of employees"), None),
+    "annual_revenue": (_("Annual revenue"), None),
+    "country": (_("Country"), None),
+    "company_linkedin_url": (_("Company LinkedIn"), 300),
 }
 
 _ALIASES = {
@@ -106,18 +109,19 @@ def mapping_problems(mapping: dict[str, str]) -> list[str]:
     problems = []
     unknown = [f for f in fields if f not in FIELDS]
     if unknown:
-        problems.append(f"Unknown field(s): {', '.join(sorted(set(unknown)))}.")
+        problems.append(
+            gettext("Unknown field(s): %(fields)s.") % {"fields": ", ".join(sorted(set(unknown)))}
+        )
     twice = sorted({f for f in fields if fields.count(f) > 1})
     if twice:
         problems.append(
-            "Each field can be mapped from one column only: "
-            + ", ".join(FIELDS[f][0] for f in twice if f in FIELDS)
-            + "."
+            gettext("Each field can be mapped from one column only: %(fields)s.")
+            % {"fields": ", ".join(str(FIELDS[f][0]) for f in twice if f in FIELDS)}
         )
     if "email" not in fields:
-        problems.append("Map a column to Email: it identifies each prospect.")
+        problems.append(gettext("Map a column to Email: it identifies each prospect."))
     if "first_name" not in fields and "full_name" not in fields:
-        problems.append("Map a column to First name or Full name.")
+        problems.append(gettext("Map a column to First name or Full name."))
     return problems
 
 
@@ -177,17 +181,24 @@ def parse_int(text: str, label: str) -> int | None:
         return None
     t = t.rstrip("+")
     if "-" in t[1:] or "–" in t:
-        low, _, high = t.replace("–", "-").partition("-")
+        low, _dash, high = t.replace("–", "-").partition("-")
         a, b = parse_int(low, label), parse_int(high, label)
         if a is None or b is None or b < a:
-            raise RowError(f"{label} '{text}' is not a number or a range like 51-200.")
+            raise RowError(
+                gettext("%(label)s '%(text)s' is not a number or a range like 51-200.")
+                % {"label": label, "text": text}
+            )
         return (a + b + 1) // 2
     t = t.replace(",", "")
     if not (t.isascii() and t.isdigit()):
-        raise RowError(f"{label} '{text}' is not a whole number.")
+        raise RowError(
+            gettext("%(label)s '%(text)s' is not a whole number.") % {"label": label, "text": text}
+        )
     value = int(t)
     if value > 10_000_000:
-        raise RowError(f"{label} '{text}' is too large.")
+        raise RowError(
+            gettext("%(label)s '%(text)s' is too large.") % {"label": label, "text": text}
+        )
     return value
 
 
@@ -200,7 +211,9 @@ def parse_money(text: str, label: str) -> int | None:
     t = re.sub(r"(nok|sek|dkk|eur|usd|gbp|kr|[$€£])$", "", t)
     m = re.fullmatch(r"([\d.,]+)([a-z]*)", t)
     if not m or (m[2] and m[2] not in _SUFFIX):
-        raise RowError(f"{label} '{text}' is not an amount.")
+        raise RowError(
+            gettext("%(label)s '%(text)s' is not an amount.") % {"label": label, "text": text}
+        )
     digits, suffix = m[1], m[2]
     if suffix:
         digits = digits.replace(",", ".")
@@ -211,9 +224,13 @@ def parse_money(text: str, label: str) -> int | None:
     try:
         value = Decimal(digits) * _SUFFIX.get(suffix, 1)
     except InvalidOperation as exc:
-        raise RowError(f"{label} '{text}' is not an amount.") from exc
+        raise RowError(
+            gettext("%(label)s '%(text)s' is not an amount.") % {"label": label, "text": text}
+        ) from exc
     if value >= Decimal(10) ** 15:
-        raise RowError(f"{label} '{text}' is too large.")
+        raise RowError(
+            gettext("%(label)s '%(text)s' is too large.") % {"label": label, "text": text}
+        )
     return int(value)
 
 
@@ -266,26 +283,26 @@ def normalise_row(line: int, cells: list[str], mapping: dict[int, str]) -> Row:
     values = {field: cells[i] if i < len(cells) else "" for i, field in mapping.items()}
     email = _gate(lead_fields.clean_email, values.get("email", ""))
     if not email:
-        raise RowError("The email is empty.")
+        raise RowError(gettext("The email is empty."))
     first, last = _text(values, "first_name") if "first_name" in values else "", ""
     if "last_name" in values:
         last = _text(values, "last_name")
     if not first and "full_name" in values:
         full = _text(values, "full_name")
         if "," in full:  # "Nordmann, Kari"
-            last_part, _, first_part = full.partition(",")
+            last_part, _comma, first_part = full.partition(",")
             first, last = normalize_name(first_part), last or normalize_name(last_part)
         else:
-            first, _, rest = full.partition(" ")
+            first, _space, rest = full.partition(" ")
             last = last or rest
     if not first:
-        raise RowError("The first name is empty.")
+        raise RowError(gettext("The first name is empty."))
     if len(first) > 100 or len(last) > 100:
-        raise RowError("The name is longer than 100 characters.")
-    website = parse_url(values.get("website", ""), "Website")
+        raise RowError(gettext("The name is longer than 100 characters."))
+    website = parse_url(values.get("website", ""), _("Website"))
     domain = None
     if values.get("domain", "").strip():
-        domain = _gate(lead_fields.clean_domain, values["domain"], label="Domain")
+        domain = _gate(lead_fields.clean_domain, values["domain"], label=_("Domain"))
     elif website:
         domain = normalize_domain(website)
     else:
@@ -299,17 +316,19 @@ def normalise_row(line: int, cells: list[str], mapping: dict[int, str]) -> Row:
         last_name=last,
         phone=_text(values, "phone") if "phone" in values else "",
         title=_text(values, "title") if "title" in values else "",
-        linkedin_url=parse_url(values.get("linkedin_url", ""), "LinkedIn profile", site=LINKEDIN),
+        linkedin_url=parse_url(
+            values.get("linkedin_url", ""), _("LinkedIn profile"), site=LINKEDIN
+        ),
         time_zone=_gate(lead_fields.clean_time_zone, values.get("time_zone", "")),
         company_name=_text(values, "company_name") if "company_name" in values else "",
         domain=domain,
         website=website,
         industry=_text(values, "industry") if "industry" in values else "",
-        employee_count=parse_int(values.get("employee_count", ""), "Number of employees"),
-        annual_revenue=parse_money(values.get("annual_revenue", ""), "Annual revenue"),
+        employee_count=parse_int(values.get("employee_count", ""), _("Number of employees")),
+        annual_revenue=parse_money(values.get("annual_revenue", ""), _("Annual revenue")),
         country=parse_country(values.get("country", "")),
         company_linkedin_url=parse_url(
-            values.get("company_linkedin_url", ""), "Company LinkedIn", site=LINKEDIN
+            values.get("company_linkedin_url", ""), _("Company LinkedIn"), site=LINKEDIN
         ),
     )
 

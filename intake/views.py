@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +21,9 @@ from .models import ImportStatus, IssueKind
 from .reader import FileRejected
 from .rows import propose_mapping
 from .uploads import upload_refusal
+
+# Said after why a file was refused (gettext_lazy: the request's language when shown).
+NOTHING_STORED = gettext_lazy("Nothing was stored.")
 
 
 def _require_importer(user):
@@ -37,7 +41,7 @@ def import_list(request):
         form = UploadForm(request.POST, {}, choose_team=choose_team)
         form.is_valid()
         form.errors.clear()
-        form.add_error("file", f"{refused} {_('Nothing was stored.')}")
+        form.add_error("file", f"{refused} {NOTHING_STORED}")
         context = {"form": form, "jobs": selectors.import_list(user=user)}
         return render(request, "intake/import_list.html", context, status=413)
     form = UploadForm(request.POST or None, request.FILES or None, choose_team=choose_team)
@@ -46,12 +50,12 @@ def import_list(request):
         upload = form.cleaned_data["file"]
         try:
             if team is None:
-                raise services.IntakeForbidden("You need to belong to a team to import leads.")
+                raise services.IntakeForbidden(_("You need to belong to a team to import leads."))
             job = services.import_upload(
                 actor=user, team=team, name=upload.name, chunks=upload.chunks(), size=upload.size
             )
         except FileRejected as exc:
-            form.add_error("file", f"{upload.name}: {exc} Nothing was stored.")
+            form.add_error("file", f"{upload.name}: {exc} {NOTHING_STORED}")
         else:
             return redirect("intake:detail", job_id=job.pk)
     context = {"form": form, "jobs": selectors.import_list(user=user)}
@@ -147,7 +151,7 @@ def import_start(request, job_id: int):
             # message: the card is polled, so the notice goes when the import finishes.
             return redirect("intake:detail", job_id=job.pk)
     if job.status != ImportStatus.UPLOADED:
-        messages.info(request, "This import was already started.")
+        messages.info(request, _("This import was already started."))
         return redirect("intake:detail", job_id=job.pk)
     context = {
         "job": job,
@@ -157,6 +161,13 @@ def import_start(request, job_id: int):
                                            job.header_row),
     }  # fmt: skip
     return render(request, "intake/import_mapping.html", context, status=400)
+
+
+# The "kind" column of the issues CSV, lower case as the file's other words.
+KIND_WORDS = {
+    IssueKind.REJECTED: pgettext_lazy("import issue CSV", "rejected"),
+    IssueKind.DUPLICATE: pgettext_lazy("import issue CSV", "duplicate"),
+}
 
 
 @require_GET
@@ -169,8 +180,11 @@ def import_issues_csv(request, job_id: int):
         kind = IssueKind.REJECTED
     issues = selectors.import_issues(job=job, kind=kind, limit=None)
     lines = excel_csv_lines(
-        ["line", "kind", "reason", *job.columns],
-        ([issue.line, issue.kind, issue.reason, *issue.data] for issue in issues),
+        [_("line"), _("kind"), _("reason"), *job.columns],
+        (
+            [issue.line, KIND_WORDS.get(issue.kind, issue.kind), issue.reason, *issue.data]
+            for issue in issues
+        ),
     )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-{kind}.csv"'
@@ -193,7 +207,7 @@ def webform_list(request):
     if request.method == "POST" and form.is_valid():
         capture.webform_create(actor=user, name=form.cleaned_data["name"],
                                redirect_url=form.cleaned_data["redirect_url"])  # fmt: skip
-        messages.success(request, "Web form created: paste its HTML into your website.")
+        messages.success(request, _("Web form created: paste its HTML into your website."))
         return redirect("intake:webforms")
     forms_ = list(selectors.webform_scope(user).filter(team_id=user.team_id).order_by("-id"))
     base = request.build_absolute_uri("/")[:-1]
@@ -207,7 +221,9 @@ def webform_deactivate(request, form_id: int):
     _require_form_manager(user)
     webform = get_object_or_404(selectors.webform_scope(user), pk=form_id)
     capture.webform_deactivate(actor=user, form_id=webform.pk)
-    messages.success(request, f"“{webform.name}” no longer accepts submissions.")
+    messages.success(
+        request, _("“%(name)s” no longer accepts submissions.") % {"name": webform.name}
+    )
     return redirect("intake:webforms")
 
 

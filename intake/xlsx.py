@@ -31,6 +31,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .reader import FileRejected
 
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 MAX_PARTS = 10_000
 BOMB_RATIO = 200  # unpacked / packed, for a part of more than BOMB_MIN_BYTES
 BOMB_MIN_BYTES = 10_000_000
-SAVE_AS_CSV = "Split it into smaller files, or save it as CSV and upload that."
+SAVE_AS_CSV = gettext_noop("Split it into smaller files, or save it as CSV and upload that.")
 
 
 def human_size(n: int) -> str:

@@ -40,6 +40,18 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_language_left_over():
+    # A request activates its language for the thread and leaves it active (accounts'
+    # middleware, like Django's LocaleMiddleware): a bokmål request must not make a later
+    # test's gettext answer in bokmål. Every test starts and ends in the site's language.
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 from tests.factories import *  # noqa: E402,F401,F403  (fixtures below use them)
 from tests.fixtures import *  # noqa: E402,F401,F403
 

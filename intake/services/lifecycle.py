@@ -15,7 +15,9 @@ from django.db import (
 )
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sdrcrm.tasks import enqueue
 
@@ -132,12 +134,15 @@ def _after_import() -> None:
 
 
 def import_summary(job: ImportJob) -> str:
-    dup = "duplicate" if job.duplicate_count == 1 else "duplicates"
+    def n(value: int) -> str:
+        return number_format(value, force_grouping=True)
+
     parts = [
-        f"{job.created_count:,} created",
-        f"{job.updated_count:,} updated",
-        f"{job.duplicate_count:,} {dup}",
-        f"{job.rejected_count:,} rejected",
+        _("%(n)s created") % {"n": n(job.created_count)},
+        _("%(n)s updated") % {"n": n(job.updated_count)},
+        ngettext("%(n)s duplicate", "%(n)s duplicates", job.duplicate_count)
+        % {"n": n(job.duplicate_count)},
+        _("%(n)s rejected") % {"n": n(job.rejected_count)},
     ]
     return ", ".join(parts) + "."
 
@@ -174,8 +179,8 @@ def _retention(now) -> None:
             ImportChunk.objects.filter(job_id__in=old).delete()
             ImportJob.objects.filter(pk__in=old).update(
                 status=ImportStatus.FAILED, finished_at=now,
-                message="Never started: the uploaded file was deleted "
-                f"after {settings.SDRCRM_IMPORT_ABANDONED_DAYS} days.",
+                message=_("Never started: the uploaded file was deleted after %(n)s days.")
+                % {"n": settings.SDRCRM_IMPORT_ABANDONED_DAYS},
             )  # fmt: skip
     expired = now - timedelta(days=settings.SDRCRM_IMPORT_REPORT_DAYS)
     ImportIssue.objects.filter(

@@ -8,6 +8,11 @@ import logging
 from django.db import (
     transaction,
 )
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import ngettext
+
+from sdrcrm.i18n import pick, user_language
 
 from .. import reader
 from ..models import (
@@ -40,9 +45,25 @@ from .writer import _write_all
 log = logging.getLogger(__name__)
 
 
+def import_language(job_id: int) -> str:
+    """The language an import's stored words (row reasons, its message) are written in: the
+    language of whoever uploaded it, else the team's (the command line), else the site's."""
+    job = ImportJob.objects.select_related("created_by__team", "team").filter(pk=job_id).first()
+    if job is None:
+        return pick()
+    if job.created_by is not None:
+        return user_language(job.created_by)
+    return pick(job.team.language)
+
+
 def import_run(job_id: int) -> ImportJob | None:
     """Run (or resume) an import. Idempotent: returns None when the job is not claimable
     (done, failed, or being run by a live worker)."""
+    with translation.override(import_language(job_id)):
+        return _import_run(job_id)
+
+
+def _import_run(job_id: int) -> ImportJob | None:
     job = _claim(job_id)
     if job is None or job.status == ImportStatus.FAILED:
         return job
@@ -101,8 +122,13 @@ def _check_all(job: ImportJob) -> bool:
         _heartbeat(job, rejected_count=n)
         _fail(
             job,
-            f"{n:,} row{'s' if n != 1 else ''} ha{'ve' if n != 1 else 's'} errors, so nothing "
-            "was imported (all or nothing). Fix them and upload the file again, or import the "
-            "valid rows only.",
+            ngettext(
+                "%(n)s row has errors, so nothing was imported (all or nothing). Fix them and "
+                "upload the file again, or import the valid rows only.",
+                "%(n)s rows have errors, so nothing was imported (all or nothing). Fix them and "
+                "upload the file again, or import the valid rows only.",
+                n,
+            )
+            % {"n": number_format(n, force_grouping=True)},
         )
     return False

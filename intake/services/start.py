@@ -8,6 +8,7 @@ from django.db import (
     transaction,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from leads.models import LeadSource
@@ -59,30 +60,30 @@ def _validate_options(actor: User | None, job: ImportJob, o: ImportOptions) -> N
     mapping = {k: v for k, v in o.mapping.items() if v}
     problems = mapping_problems(mapping)
     if any(not is_ascii_digits(k, 6) or int(k) >= max(len(job.columns), 1) for k in mapping):
-        problems.append("The mapping names a column the file does not have.")
+        problems.append(_("The mapping names a column the file does not have."))
     if problems:
         raise IntakeError(" ".join(problems), field="mapping")
     o.mapping = mapping
     if o.source not in LeadSource.values:
-        raise IntakeError("Choose a lead source.", field="source")
+        raise IntakeError(_("Choose a lead source."), field="source")
     if o.duplicates not in DuplicatePolicy.values:
-        raise IntakeError("Choose what to do with duplicates.", field="duplicates")
+        raise IntakeError(_("Choose what to do with duplicates."), field="duplicates")
     if o.assignment not in AssignmentRule.values:
-        raise IntakeError("Choose an assignment rule.", field="assignment")
+        raise IntakeError(_("Choose an assignment rule."), field="assignment")
     allowed = _team_prospector_ids(job.team_id)
     chosen = set(o.assignees) | set(o.country_owners.values())
     if chosen - allowed:
-        raise IntakeError("Choose active SDRs or BDRs of the team.", field="assignees")
+        raise IntakeError(_("Choose active SDRs or BDRs of the team."), field="assignees")
     if o.assignment == AssignmentRule.ONE and len(o.assignees) != 1:
-        raise IntakeError("Choose the one SDR to assign the leads to.", field="assignees")
+        raise IntakeError(_("Choose the one SDR to assign the leads to."), field="assignees")
     if o.assignment == AssignmentRule.ROUND_ROBIN and len(o.assignees) < 1:
-        raise IntakeError("Choose the SDRs for the round-robin.", field="assignees")
+        raise IntakeError(_("Choose the SDRs for the round-robin."), field="assignees")
     if o.assignment == AssignmentRule.BY_COUNTRY and not o.country_owners:
-        raise IntakeError("Give at least one country and its SDR.", field="country_owners")
+        raise IntakeError(_("Give at least one country and its SDR."), field="country_owners")
     if o.assignment in (AssignmentRule.UNASSIGNED,):
         o.assignees, o.country_owners = [], {}
     if actor is not None and actor.is_prospector and not (chosen <= {actor.pk}):
-        raise IntakeForbidden("SDRs import leads for themselves or the team's pool.")
+        raise IntakeForbidden(_("SDRs import leads for themselves or the team's pool."))
 
 
 def import_start(*, actor: User | None, job_id: int, options: ImportOptions) -> ImportJob:
@@ -94,10 +95,11 @@ def import_start(*, actor: User | None, job_id: int, options: ImportOptions) -> 
         else:
             job = import_get_for_user(user=actor, job_id=job_id, lock=True)
             if not may_import(actor):
-                raise IntakeForbidden("Your role cannot import leads.")
+                raise IntakeForbidden(_("Your role cannot import leads."))
         if job.status != ImportStatus.UPLOADED:
             raise IntakeConflict(
-                f"This import was already started ({job.get_status_display().lower()})."
+                _("This import was already started (%(status)s).")
+                % {"status": job.get_status_display().lower()}
             )
         if options.header_row != job.header_row:
             job.columns = import_header_cells(job, options.header_row)

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import (
     transaction,
 )
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from leads.models import Prospect
@@ -38,6 +40,11 @@ from .common import (
 # --- Upload -----------------------------------------------------------------------------------
 
 
+def _mb(size: int, decimals: int) -> str:
+    """Megabytes as the reader's language writes them: 1,234.5 / 1 234,5."""
+    return number_format(size / 1e6, decimal_pos=decimals, force_grouping=True)
+
+
 def _rechunk(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
     buf = bytearray()
     for chunk in chunks:
@@ -58,12 +65,12 @@ def import_upload(
         if not may_import(actor):
             raise IntakeForbidden("Your role cannot import leads.")
         if not actor.is_admin_role and actor.team_id != team.pk:
-            raise IntakeForbidden("You can import into your own team only.")
+            raise IntakeForbidden(_("You can import into your own team only."))
     limit = settings.SDRCRM_IMPORT_MAX_BYTES
     if size is not None and size > limit:
         raise FileRejected(
-            f"The file is {size / 1e6:,.1f} MB; the limit is {limit / 1e6:,.0f} MB. "
-            "Split it into smaller files."
+            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
+            % {"size": _mb(size, 1), "limit": _mb(limit, 0)}
         )
     sniff = reader.Sniffer()
     digest = hashlib.sha256()
@@ -78,8 +85,11 @@ def import_upload(
             digest.update(piece)
             if sniff.size > limit:
                 raise FileRejected(
-                    f"The file is larger than the limit of {limit / 1e6:,.0f} MB. "
-                    "Split it into smaller files."
+                    _(
+                        "The file is larger than the limit of %(limit)s MB. "
+                        "Split it into smaller files."
+                    )
+                    % {"limit": _mb(limit, 0)}
                 )
             ImportChunk.objects.create(job=job, seq=seq, data=piece)
             seq += 1
@@ -128,7 +138,9 @@ def import_preview(job: ImportJob, mapping: dict[str, str], header_row: int) -> 
             out.append(PreviewRow(rec.line, None, reader.storable_text(str(exc))))
         else:
             earlier = first_line.setdefault(row.email, rec.line)
-            why = f"Same person as line {earlier}" if earlier != rec.line else ""
+            why = (
+                _("Same person as line %(line)s") % {"line": earlier} if earlier != rec.line else ""
+            )
             out.append(PreviewRow(rec.line, row, duplicate=why))
         if len(out) >= PREVIEW_ROWS:
             break
@@ -139,12 +151,12 @@ def import_preview(job: ImportJob, mapping: dict[str, str], header_row: int) -> 
     )
     for p in out:
         if p.row is not None and not p.duplicate and p.row.email in known:
-            p.duplicate = "Already in the CRM"
+            p.duplicate = _("Already in the CRM")
     return out
 
 
 def import_header_cells(job: ImportJob, header_row: int) -> list[str]:
     records = _first_records(job, header_row + 1)
     if header_row >= len(records):
-        raise IntakeError("The file has no such row.", field="header_row")
+        raise IntakeError(_("The file has no such row."), field="header_row")
     return [c.strip()[:100] for c in records[header_row].cells]

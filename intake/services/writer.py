@@ -16,6 +16,7 @@ from django.db import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from leads.normalize import normalize_email
 from sdrcrm.pg import value_refused
@@ -83,11 +84,15 @@ def _write_batch(job: ImportJob, rows, owners, issues, consumed: int, cells=None
                 lambda r, o: engine.write_batch(cur, rows=r, owners=o, **kw),
                 job.pk, rows, owners, issues,
             )  # fmt: skip
-        for line, email, why in res.duplicate_lines:
+        for line, email, existing in res.duplicate_lines:
+            why = (
+                _("%(email)s: already in the CRM")
+                if existing
+                else _("%(email)s: created at the same moment by someone else")
+            ) % {"email": email}
             issues.append(
-                _issue(job.pk, line, IssueKind.DUPLICATE, f"{email}: {why}",
-                       (cells or {}).get(line, []))
-            )  # fmt: skip
+                _issue(job.pk, line, IssueKind.DUPLICATE, why, (cells or {}).get(line, []))
+            )
         if issues:
             ImportIssue.objects.bulk_create(issues, batch_size=2000)
         rejected = sum(1 for i in issues if i.kind == IssueKind.REJECTED)
@@ -101,7 +106,7 @@ def _write_batch(job: ImportJob, rows, owners, issues, consumed: int, cells=None
         )
 
 
-UNSTORABLE_REASON = (
+UNSTORABLE_REASON = gettext_noop(
     "The database could not store this row: one of its values is not valid text or is too "
     "long. Fix the row and import it again."
 )
@@ -213,10 +218,8 @@ def _write_all(job: ImportJob) -> None:
                 issues.append(_issue(job.pk, rec.line, IssueKind.REJECTED, str(exc), rec.cells))
             else:
                 if row.email in seen:
-                    issues.append(
-                        _issue(job.pk, rec.line, IssueKind.DUPLICATE,
-                               f"{row.email}: appears earlier in the file", rec.cells)
-                    )  # fmt: skip
+                    why = _("%(email)s: appears earlier in the file") % {"email": row.email}
+                    issues.append(_issue(job.pk, rec.line, IssueKind.DUPLICATE, why, rec.cells))
                 else:
                     seen.add(row.email)
                     rows.append(row)
