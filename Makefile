@@ -90,7 +90,7 @@ MESSAGES_IGNORE := $(foreach d,.venv node_modules var tests scripts build docs s
 messages: deps
 	$(PY) manage.py makemessages -l nb -e html,txt,py,jinja --add-location=file --no-obsolete \
 		$(MESSAGES_IGNORE)
-	msgattrib --clear-fuzzy --empty -o locale/nb/LC_MESSAGES/django.po locale/nb/LC_MESSAGES/django.po
+	msgattrib --clear-fuzzy --empty --clear-previous -o locale/nb/LC_MESSAGES/django.po locale/nb/LC_MESSAGES/django.po
 	$(PY) scripts/messages.py compile
 
 # What the app itself needs (requirements.txt, the image's set), for `make run`: no test or lint
