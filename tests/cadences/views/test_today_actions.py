@@ -14,8 +14,9 @@ calls = test_today.calls  # the fixture: a cadence whose first step is a call
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # The POST: session, user, the touch locked with its enrollment and lead, the step's outcome
-# written with its timeline entry, the next step scheduled, the session saved.
-POST_QUERIES = 13
+# written with its timeline entry, the next step scheduled (on the team calendar's working
+# days), the session saved.
+POST_QUERIES = 15
 # The page it redirects to: the Today page's own queries and the session's update.
 PAGE_QUERIES = test_today.TODAY_QUERIES
 
