@@ -6,6 +6,8 @@ logs a voicemail, skips a step with s and opens a lead with o; after each action
 not reloaded (htmx) and the focus is on the next item. Screenshots land in var/screenshots/
 (``today-keys-*``, ``start-*``) for a human to look at."""
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -27,6 +29,11 @@ FOCUSED = "() => [document.activeElement.tagName, document.activeElement.textCon
 
 def _focused_item(page):
     return page.evaluate(FOCUSED_ITEM)
+
+
+def _focus_lands_on(page, what: str) -> None:
+    """The focus reaches ``what`` once htmx has swapped and settled the page (not at once)."""
+    page.wait_for_function(f"({FOCUSED_ITEM})() === {json.dumps(what)}", timeout=5000)
 
 
 def test_today_from_the_keyboard(
@@ -85,7 +92,7 @@ def test_today_from_the_keyboard(
     expect(items).to_have_count(2)
     expect(page.get_by_role("region", name="Proposed reminder")).to_be_visible()
     # The focus is on the item that took the place of the call: the next one.
-    assert _focused_item(page) == c_what
+    _focus_lands_on(page, c_what)
     assert page.evaluate("window.__sameDocument") is True
     b_call.refresh_from_db()
     assert (b_call.status, b_call.outcome) == (TouchStatus.DONE, TaskOutcome.VOICEMAIL)
@@ -111,7 +118,7 @@ def test_today_from_the_keyboard(
     page.keyboard.press("s")
     expect(page.get_by_role("status")).to_have_text("Step skipped; the next one is scheduled.")
     expect(items).to_have_count(1)
-    assert _focused_item(page) == a_what
+    _focus_lands_on(page, a_what)
     assert page.evaluate("window.__sameDocument") is True
     c_touch.refresh_from_db()
     assert c_touch.status == TouchStatus.SKIPPED
@@ -121,7 +128,7 @@ def test_today_from_the_keyboard(
     # dismisses, it adds no reminder); the focus goes to the first item.
     page.get_by_role("button", name="No, thanks").click()
     expect(page.get_by_role("region", name="Proposed reminder")).to_have_count(0)
-    assert _focused_item(page) == a_what
+    _focus_lands_on(page, a_what)
     assert page.evaluate("window.__sameDocument") is True
     assert Reminder.objects.count() == 0
 
