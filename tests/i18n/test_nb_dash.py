@@ -15,17 +15,11 @@ from rest_framework.test import APIClient
 from api.services import api_token_create
 from dashboards.rollup import facts_refresh
 from tests.dashboards.helpers import build_week
+from tests.i18n.helpers import login_nb as _nb
 
 pytestmark = pytest.mark.django_db
 
 RANGE = "start=2027-01-11&end=2027-01-12"
-
-
-def _nb(client, user):
-    user.language = "nb"
-    user.save(update_fields=["language"])
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

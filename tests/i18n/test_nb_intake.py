@@ -14,17 +14,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from intake.models import WebForm
 from leads.models import Lead, LeadEvent
 from notifications.models import Notification
+from tests.i18n.helpers import login_nb as _nb
 from tests.intake.conftest import run_import, upload
 from tests.intake.files import csv_bytes, messy_csv
 
 pytestmark = pytest.mark.django_db
-
-
-def _nb(client, user):
-    user.language = "nb"
-    user.save(update_fields=["language"])
-    client.force_login(user)
-    return client
 
 
 def test_the_import_list_in_bokmal(crew, client):

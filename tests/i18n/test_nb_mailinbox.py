@@ -10,16 +10,10 @@ from mailboxes import transport
 from mailboxes.models import Mailbox, MailboxStatus
 from mailboxes.services import mailbox_mark_failing
 from notifications.models import Notification
+from tests.i18n.helpers import login_nb as _nb
 from tests.mailboxes.conftest import mailbox_error, password_mailbox
 
 pytestmark = pytest.mark.django_db
-
-
-def _nb(client, user):
-    user.language = "nb"
-    user.save(update_fields=["language"])
-    client.force_login(user)
-    return client
 
 
 def test_the_mailbox_page_in_bokmal(crew, client):

@@ -12,19 +12,13 @@ from notifications.models import Notification, NotificationKind
 from qualification.models import ScoringModel
 from qualification.scoring import DEFAULT_CONFIG
 from qualification.services import lead_answers_save, lead_qualify
+from tests.i18n.helpers import login_nb as _nb
 from tests.qualification.conftest import HIGH, company_lead
 from tests.qualification.services.test_lead_qualify import qualify
 
 pytestmark = pytest.mark.django_db
 
 NBSP = "\xa0"
-
-
-def _nb(client, user):
-    user.language = "nb"
-    user.save(update_fields=["language"])
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
